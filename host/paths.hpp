@@ -1,0 +1,69 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil {
+
+/// Every path of SPEC §1, resolved under one root prefix: `/` in production, a
+/// temporary directory in tests. Nothing in Vigil builds a system path any other
+/// way, so a test root never touches the real system.
+class paths {
+public:
+  /// Paths under `root` (made absolute).
+  explicit paths(std::filesystem::path root);
+
+  /// The root named by `root_arg` (from `--root DIR`), else by the `VIGIL_ROOT`
+  /// environment variable, else `/`.
+  static paths from_environment(const std::optional<std::string>& root_arg);
+
+  /// Removes `--root DIR` or `--root=DIR` from `args` and returns DIR, so every
+  /// binary accepts the option the same way. Returns nothing when absent; an
+  /// option without its directory is returned as an empty string.
+  static std::optional<std::string> take_root_option(std::vector<std::string>& args);
+
+  /// The root prefix itself.
+  const std::filesystem::path& root() const noexcept { return root_; }
+
+  /// `<root>/opt/vigil`: program files (bin/, lib/, VERSION).
+  std::filesystem::path program_files() const;
+  std::filesystem::path bin_dir() const;
+  std::filesystem::path lib_dir() const;
+  std::filesystem::path version_file() const;
+  /// `<root>/opt/vigil/HealthCheck`: default output of vigil-healthcheck.
+  std::filesystem::path health_check_dir() const;
+
+  /// `<root>/var/opt/vigil`: program data (state/, Log/, Manifests/, Patch/).
+  std::filesystem::path program_data() const;
+  std::filesystem::path state_dir() const;
+  /// `<root>/var/opt/vigil/state/store`: the agent's RocksDB directory.
+  std::filesystem::path store_dir() const;
+  std::filesystem::path log_dir() const;
+  std::filesystem::path manifests_dir() const;
+  std::filesystem::path patch_dir() const;
+  /// `<root>/var/log/vigil`: where logs go when the Log dir is not writable.
+  std::filesystem::path fallback_log_dir() const;
+  /// `<root>/var/opt/vigil/CloudAgentInstaller.log`.
+  std::filesystem::path installer_log() const;
+  /// `<root>/var/log/vigil/CloudAgentInstaller.log`, used when program data is
+  /// not writable.
+  std::filesystem::path fallback_installer_log() const;
+
+  /// `<root>/etc/opt/vigil/registry.reg`: the hive (SPEC §2).
+  std::filesystem::path hive_file() const;
+  /// `<root>/etc/machine-id`, an input of the machine fingerprint.
+  std::filesystem::path machine_id_file() const;
+  /// `<root>/etc/environment`, a source of the system proxy settings.
+  std::filesystem::path etc_environment() const;
+  /// `<root>/etc/systemd/system/vigil-agent.service`.
+  std::filesystem::path systemd_unit() const;
+
+private:
+  std::filesystem::path under(std::string_view relative) const;
+
+  std::filesystem::path root_;
+};
+
+} // namespace vigil

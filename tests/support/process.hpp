@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace vigil::test {
+
+/// What a finished child process left behind.
+struct process_result {
+  int exit_code = -1; ///< exit status, or 128 + signal number when killed
+  std::string out;    ///< everything it wrote to stdout
+  std::string err;    ///< everything it wrote to stderr
+};
+
+/// Runs `argv` (argv[0] is a path) to completion with no terminal on stdin (or
+/// `input` on stdin), extra `env` entries ("NAME=value") added to the
+/// environment, and returns its exit code and output.
+process_result run(const std::vector<std::string>& argv,
+                   const std::vector<std::string>& env = {},
+                   const std::optional<std::string>& input = std::nullopt);
+
+/// A child process running in the background; killed (SIGKILL) and reaped on
+/// destruction if still running.
+class child_process {
+public:
+  /// Starts `argv` with stdout and stderr sent to `log_file` (or /dev/null).
+  child_process(const std::vector<std::string>& argv,
+                const std::filesystem::path& log_file = {},
+                const std::vector<std::string>& env = {});
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  /// Sends `signal` to the child.
+  void signal(int sig);
+  /// Waits for the child to end and returns its exit code (128 + signal).
+  int wait();
+  /// Whether the child has ended (reaps it if so).
+  bool exited();
+
+private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+/// Polls `condition` every few milliseconds until it holds or `deadline`
+/// passes; returns whether it held. Integration tests wait on conditions, never
+/// on fixed sleeps.
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds deadline);
+
+/// The path of one of the project's built programs ("vigil-reg").
+std::filesystem::path program(const std::string& name);
+
+/// The path of one of the project's test helper programs.
+std::filesystem::path test_program(const std::string& name);
+
+} // namespace vigil::test

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace vigil::test {
+
+/// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+  std::filesystem::path path_;
+};
+
+/// Reads a whole file as bytes; empty when it does not exist.
+std::string read_file(const std::filesystem::path& file);
+
+/// Writes `bytes` to `file`, creating parent directories.
+void write_file(const std::filesystem::path& file, const std::string& bytes);
+
+} // namespace vigil::test
