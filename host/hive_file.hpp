@@ -1,0 +1,52 @@
+#pragma once
+
+#include <caf/expected.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+
+#include "host/hive.hpp"
+
+namespace vigil {
+
+/// The hive on disk (SPEC §2): one `.reg` file. Readers never see a torn file
+/// because writers replace it atomically (temp file, fsync, rename, fsync of the
+/// directory); writers serialize on an advisory lock (`flock` on a sibling
+/// `.lock` file, since the hive's own inode changes at every write), so
+/// concurrent read-modify-write cycles never lose an update.
+class hive_file {
+public:
+  /// A change applied under the lock; returning an error aborts the write.
+  using change = std::function<caf::expected<void>(hive&)>;
+
+  /// The hive stored at `file`. Nothing is touched until a member is called.
+  explicit hive_file(std::filesystem::path file,
+                     std::chrono::milliseconds lock_timeout = std::chrono::seconds{30});
+
+  /// The hive as stored now. A missing file is an empty hive; a malformed one
+  /// is an `ec::parse_error` naming the file and line.
+  caf::expected<hive> load() const;
+
+  /// Takes the lock, reads the current hive, applies `fn` and, when the result
+  /// differs, writes it atomically. A malformed file is reported and left
+  /// byte-identical; so is the file when `fn` fails. Returns the hive as
+  /// written (or as found, when unchanged).
+  caf::expected<hive> update(const change& fn);
+
+  const std::filesystem::path& path() const noexcept { return file_; }
+
+private:
+  std::filesystem::path file_;
+  std::chrono::milliseconds lock_timeout_;
+};
+
+/// Writes `bytes` to `file` atomically and durably: a temporary file in the same
+/// directory, fsync, rename over `file`, fsync of the directory. `mode` gives
+/// the new file's permissions.
+caf::expected<void> write_file_atomically(const std::filesystem::path& file,
+                                          std::string_view bytes, unsigned mode = 0644);
+
+/// Reads a whole file. A missing file is `ec::not_found`.
+caf::expected<std::string> read_whole_file(const std::filesystem::path& file);
+
+} // namespace vigil

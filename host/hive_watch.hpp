@@ -1,0 +1,46 @@
+#pragma once
+
+#include <caf/expected.hpp>
+#include <chrono>
+#include <filesystem>
+#include <vector>
+
+#include "host/hive.hpp"
+#include "host/hive_diff.hpp"
+
+namespace vigil {
+
+/// Watches the hive file with inotify and reports which keys and values other
+/// processes changed. It watches the directory (writers replace the file by
+/// rename, so the file's own inode changes), so it works before the hive
+/// exists too. A plain class: the registry_watch actor polls it.
+class hive_watch {
+public:
+  /// Starts watching `hive_file` (its directory is created when missing) and
+  /// reads its current state as the baseline for the first `poll`.
+  static caf::expected<hive_watch> open(std::filesystem::path hive_file);
+
+  hive_watch(hive_watch&& other) noexcept;
+  hive_watch& operator=(hive_watch&& other) noexcept;
+  ~hive_watch();
+
+  /// The inotify descriptor, readable when something may have changed.
+  int native_handle() const noexcept { return fd_; }
+
+  /// Waits up to `timeout` for a write to the hive, then returns what changed
+  /// since the last successful poll (empty when nothing did). A malformed hive
+  /// is an error; the last good state stays the baseline.
+  caf::expected<std::vector<hive_change>> poll(std::chrono::milliseconds timeout);
+
+  /// The hive as of the last successful poll.
+  const vigil::hive& current() const noexcept { return current_; }
+
+private:
+  hive_watch(int fd, std::filesystem::path file, vigil::hive initial);
+
+  int fd_ = -1;
+  std::filesystem::path file_;
+  vigil::hive current_;
+};
+
+} // namespace vigil
