@@ -1,5 +1,6 @@
 #include "tools/reg_command.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <ostream>
@@ -16,8 +17,15 @@ constexpr std::string_view success_message = "The operation completed successful
 constexpr std::string_view not_found_message =
   "ERROR: The system was unable to find the specified registry key or value.";
 
+/// reg.exe options are `/` or `-` and one or two letters (or `?`); anything
+/// longer, such as `/tmp/x.reg`, is a positional argument.
 bool is_option(std::string_view arg) {
-  return arg.size() >= 2 && (arg.front() == '/' || arg.front() == '-');
+  if (arg.size() < 2 || arg.size() > 3 || (arg.front() != '/' && arg.front() != '-'))
+    return false;
+  for (char c : arg.substr(1))
+    if (!std::isalpha(static_cast<unsigned char>(c)) && c != '?')
+      return false;
+  return true;
 }
 
 std::string option_name(std::string_view arg) {
@@ -130,7 +138,7 @@ caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& arg
   bool type_given = false, data_given = false, separator_given = false;
   for (size_t i = 1; i < args.size(); ++i) {
     const auto& arg = args[i];
-    if (!is_option(arg)) {
+    if (!is_option(arg) && arg != "--help") {
       positional.push_back(arg);
       continue;
     }
