@@ -1,0 +1,81 @@
+#include "storage/rocksdb_options.hpp"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
+
+namespace vigil {
+
+namespace {
+
+constexpr size_t mib = 1024 * 1024;
+
+// The agent's whole idle RSS budget is 20 MB (DESIGN.md), and RocksDB's defaults
+// (64 MB memtables per column family, 8 MB block cache per table factory, up to
+// thousands of open table readers, 600 s stats threads) would blow it on their own.
+// RocksDB's memory is the memtables, the block cache and the open table readers;
+// each is bounded below, and the first two are bounded by ONE number:
+//
+// - block_cache_size: one LRU cache shared by every column family holds data,
+//   index and filter blocks (cache_index_and_filter_blocks) and is also charged for
+//   the memtables (the write buffer manager below), so RocksDB's managed memory
+//   stays near this size however many families are open. The agent's reads are
+//   mostly sequential scans of recent data, which the OS page cache serves well;
+//   the block cache only has to keep hot index/filter blocks and recent blocks.
+constexpr size_t block_cache_size = 4 * mib;
+// - all_memtables_size: the total of all families' memtables (the agent has six
+//   families, the platform more); when reached, the largest memtable is flushed.
+//   Charged to the block cache, so it is part of block_cache_size, not added to it.
+constexpr size_t all_memtables_size = 4 * mib;
+// - memtable_size: one family's memtable; two may exist per family (one being
+//   filled while the other is flushed). Small memtables mean more, smaller L0 files
+//   during a first full baseline write, which compaction merges in the background.
+constexpr size_t memtable_size = 1 * mib;
+// - max_open_files: each open SST keeps a table reader (a few KB once its index
+//   and filter live in the block cache); 64 bounds that, and a store of a few
+//   hundred MB has fewer SSTs anyway.
+constexpr int max_open_files = 64;
+
+} // namespace
+
+rocksdb::Options small_footprint_options() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  // After a crash, recover every write up to the first incomplete WAL record:
+  // a WriteBatch is one record, so it is recovered wholly or not at all.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+
+  auto cache = rocksdb::NewLRUCache(block_cache_size);
+  options.write_buffer_manager
+    = std::make_shared<rocksdb::WriteBufferManager>(all_memtables_size, cache);
+  options.write_buffer_size = memtable_size;
+  options.max_write_buffer_number = 2;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  options.max_open_files = max_open_files;
+  options.max_file_opening_threads = 1;
+  // One flush and one compaction thread: the machines have two cores, and the
+  // agent's CPU budget is small; its write rate is low outside a first baseline.
+  options.max_background_jobs = 2;
+  // A family that is rarely written (config) would otherwise pin old WAL files
+  // forever; past this size RocksDB flushes it so the WAL can be deleted.
+  options.max_total_wal_size = 16 * mib;
+  // No periodic stats threads: they wake the idle agent (idle CPU budget) and the
+  // in-memory stats history costs up to 1 MB.
+  options.stats_dump_period_sec = 0;
+  options.stats_persist_period_sec = 0;
+  // RocksDB's own info LOG in the store directory stays small on disk.
+  options.max_log_file_size = 1 * mib;
+  options.keep_log_file_num = 3;
+  return options;
+}
+
+} // namespace vigil
