@@ -26,6 +26,15 @@ const char* to_string(ec code) noexcept {
     case ec::protocol_error: return "protocol_error";
     case ec::busy: return "busy";
     case ec::cancelled: return "cancelled";
+    case ec::connection_refused: return "connection_refused";
+    case ec::certificate_expired: return "certificate_expired";
+    case ec::certificate_untrusted: return "certificate_untrusted";
+    case ec::host_name_mismatch: return "host_name_mismatch";
+    case ec::tls_protocol_version: return "tls_protocol_version";
+    case ec::proxy_auth_required: return "proxy_auth_required";
+    case ec::proxy_refused: return "proxy_refused";
+    case ec::all_routes_failed: return "all_routes_failed";
+    case ec::too_large: return "too_large";
   }
   return "unknown";
 }
@@ -51,6 +60,7 @@ caf::error make_system_error(int errnum, std::string_view what) {
     case EEXIST: code = ec::already_exists; break;
     case EWOULDBLOCK: code = ec::busy; break;
     case ETIMEDOUT: code = ec::timeout; break;
+    case ECONNREFUSED: code = ec::connection_refused; break;
     default: break;
   }
   std::string context{what};

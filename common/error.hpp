@@ -30,6 +30,15 @@ enum class ec : uint8_t {
   protocol_error,    ///< the peer spoke something we do not understand
   busy,              ///< the resource is in use; try again later
   cancelled,         ///< the operation was stopped on purpose
+  connection_refused,    ///< nothing listens at the address (ECONNREFUSED)
+  certificate_expired,   ///< the peer's certificate (or one in its chain) has expired
+  certificate_untrusted, ///< the chain does not lead to a trusted CA
+  host_name_mismatch,    ///< the certificate is not for the host we asked for
+  tls_protocol_version,  ///< no common TLS version (the peer is older than TLS 1.2)
+  proxy_auth_required,   ///< the proxy answered 407
+  proxy_refused,         ///< the proxy refused CONNECT with another status
+  all_routes_failed,     ///< every proxy (and direct, when allowed) failed
+  too_large,             ///< a message exceeded its configured size cap
 };
 
 /// The category atom of every Vigil error.

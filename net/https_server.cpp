@@ -1,0 +1,218 @@
+#include "net/https_server.hpp"
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <thread>
+#include <vector>
+
+#include "common/error.hpp"
+#include "net/detail/tls.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace vigil {
+
+struct https_server::impl {
+  server_options options;
+  http_handler handler;
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_server};
+  tcp::acceptor acceptor{io};
+  uint16_t port = 0;
+  std::vector<std::thread> threads;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+};
+
+namespace {
+
+auto awaitable_into(error_code& error) {
+  return asio::redirect_error(asio::use_awaitable, error);
+}
+
+http_request from_beast(http::request<http::string_body>&& in) {
+  http_request out;
+  out.method = std::string{in.method_string()};
+  out.target = std::string{in.target()};
+  for (auto& field : in)
+    out.fields.entries.emplace_back(std::string{field.name_string()}, std::string{field.value()});
+  out.body = std::move(in.body());
+  return out;
+}
+
+http::response<http::string_body> to_beast(http_response&& in, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(in.status), 11};
+  for (auto& [name, value] : in.fields.entries)
+    out.insert(name, value);
+  if (!in.fields.has("Content-Type") && !in.body.empty())
+    out.set(http::field::content_type, "application/json");
+  out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+http::response<http::string_body> plain_error(unsigned status, std::string code,
+                                              std::string message) {
+  http_response r;
+  r.status = status;
+  r.body = R"({"error":{"code":")" + code + R"(","message":")" + message + R"("}})";
+  return to_beast(std::move(r), false);
+}
+
+/// Serves one connection: handshake, then requests until the client closes,
+/// the idle timeout passes, or the server stops.
+asio::awaitable<void> serve_connection(https_server::impl& self, tcp::socket socket) {
+  beast::ssl_stream<beast::tcp_stream> stream{beast::tcp_stream{std::move(socket)}, self.tls};
+  auto& lowest = beast::get_lowest_layer(stream);
+  error_code error;
+  lowest.expires_after(self.options.idle_timeout);
+  co_await stream.async_handshake(asio::ssl::stream_base::server, awaitable_into(error));
+  if (error)
+    co_return;
+  beast::flat_buffer buffer;
+  while (!self.stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(self.options.max_body_bytes);
+    parser.header_limit(64 * 1024);
+    lowest.expires_after(self.options.idle_timeout);
+    co_await http::async_read(stream, buffer, parser, awaitable_into(error));
+    if (error == http::error::end_of_stream || error == asio::error::eof
+        || error == beast::error::timeout || error == asio::ssl::error::stream_truncated
+        || error == asio::error::connection_reset || error == asio::error::operation_aborted)
+      co_return;
+    if (error) {
+      auto answer = error == http::error::body_limit
+                      ? plain_error(413, "too_large", "the request body exceeds the limit")
+                      : plain_error(400, "invalid_request", "malformed HTTP request");
+      lowest.expires_after(self.options.idle_timeout);
+      co_await http::async_write(stream, answer, awaitable_into(error));
+      co_return;
+    }
+    bool keep_alive = parser.get().keep_alive();
+    ++self.in_flight;
+    http_response response;
+    try {
+      response = self.handler(from_beast(parser.release()));
+    } catch (const std::exception& e) {
+      response.status = 500;
+      response.body = R"({"error":{"code":"internal","message":"internal error"}})";
+    }
+    auto answer = to_beast(std::move(response), keep_alive && !self.stopping);
+    lowest.expires_after(self.options.idle_timeout);
+    co_await http::async_write(stream, answer, awaitable_into(error));
+    --self.in_flight;
+    if (error || !answer.keep_alive())
+      break;
+  }
+  lowest.expires_after(std::chrono::seconds{1});
+  co_await stream.async_shutdown(awaitable_into(error));
+}
+
+asio::awaitable<void> accept_loop(https_server::impl& self) {
+  for (;;) {
+    error_code error;
+    auto socket = co_await self.acceptor.async_accept(awaitable_into(error));
+    if (error == asio::error::operation_aborted || !self.acceptor.is_open())
+      co_return;
+    if (error)
+      continue; // e.g. EMFILE: keep serving the connections we have
+    asio::co_spawn(self.io, serve_connection(self, std::move(socket)), asio::detached);
+  }
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<https_server>> https_server::start(server_options options,
+                                                                 http_handler handler) {
+  auto state = std::make_unique<impl>();
+  state->options = std::move(options);
+  state->handler = std::move(handler);
+  auto& tls = state->tls;
+  detail::require_tls12(tls);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2
+                  | asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
+  error_code error;
+  tls.use_certificate_chain_file(state->options.certificate_chain.string(), error);
+  if (error)
+    return make_error(ec::tls_error, "cannot load the certificate chain "
+                                       + state->options.certificate_chain.string() + ": "
+                                       + error.message());
+  tls.use_private_key_file(state->options.private_key.string(), asio::ssl::context::pem, error);
+  if (error)
+    return make_error(ec::tls_error, "cannot load the private key "
+                                       + state->options.private_key.string() + ": "
+                                       + error.message());
+  auto address = asio::ip::make_address(state->options.listen_host, error);
+  if (error)
+    return make_error(ec::invalid_argument,
+                      "invalid listen address '" + state->options.listen_host + "'");
+  tcp::endpoint endpoint{address, state->options.port};
+  auto& acceptor = state->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error)
+    acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error)
+    acceptor.bind(endpoint, error);
+  if (!error)
+    acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error)
+    return make_error(error == asio::error::address_in_use ? ec::busy : ec::network_error,
+                      "cannot listen on " + state->options.listen_host + ":"
+                        + std::to_string(state->options.port) + ": " + error.message());
+  state->port = acceptor.local_endpoint().port();
+  asio::co_spawn(state->io, accept_loop(*state), asio::detached);
+  auto threads = std::max(1u, state->options.threads);
+  for (unsigned i = 0; i < threads; ++i)
+    state->threads.emplace_back([io = &state->io] { io->run(); });
+  return std::unique_ptr<https_server>{new https_server{std::move(state)}};
+}
+
+https_server::https_server(std::unique_ptr<impl> state) : impl_{std::move(state)} {
+}
+
+https_server::~https_server() {
+  stop();
+}
+
+uint16_t https_server::port() const noexcept {
+  return impl_->port;
+}
+
+void https_server::stop(std::chrono::milliseconds grace) {
+  if (impl_->stopped)
+    return;
+  impl_->stopped = true;
+  impl_->stopping = true;
+  asio::post(impl_->io, [state = impl_.get()] {
+    error_code ignored;
+    state->acceptor.close(ignored);
+  });
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  impl_->io.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  // The posted close may not have run before stop(); the port must refuse
+  // connections from here on either way.
+  error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+} // namespace vigil

@@ -1,0 +1,269 @@
+// The HTTPS client and server against each other, against real `openssl
+// s_server` instances with bad certificates, and through real tinyproxy
+// instances. Everything on 127.0.0.1.
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "net/certificates.hpp"
+#include "net/https_client.hpp"
+#include "net/https_server.hpp"
+#include "net/proxy_chain.hpp"
+#include "tests/support/servers.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A CA, its server certificate for 127.0.0.1/localhost, and files for both.
+struct pki {
+  test::temp_dir dir;
+  key_and_cert ca;
+  std::filesystem::path ca_file = dir / "ca.pem";
+
+  pki() {
+    cert_request ca_request;
+    ca_request.common_name = "Vigil Test CA";
+    ca_request.is_ca = true;
+    ca = *make_self_signed_ca(ca_request);
+    test::write_file(ca_file, ca.cert_pem);
+  }
+
+  /// Issues a leaf and writes NAME.pem / NAME.key; returns the two paths.
+  std::pair<std::filesystem::path, std::filesystem::path>
+  leaf(const std::string& name, cert_request request, const key_and_cert* issuer = nullptr) {
+    auto issued = make_signed_cert(request, issuer ? *issuer : ca);
+    REQUIRE(issued);
+    auto cert = dir / (name + ".pem");
+    auto key = dir / (name + ".key");
+    test::write_file(cert, issued->cert_pem + (issuer ? issuer->cert_pem : ca.cert_pem));
+    test::write_file(key, issued->key_pem);
+    return {cert, key};
+  }
+
+  static cert_request for_loopback() {
+    cert_request r;
+    r.common_name = "127.0.0.1";
+    r.dns_names = {"localhost"};
+    r.ip_addresses = {"127.0.0.1", "::1"};
+    return r;
+  }
+
+  https_client client(std::chrono::milliseconds timeout = 5000ms) const {
+    client_options options;
+    options.trust.ca_bundle = ca_file;
+    options.connect_timeout = timeout;
+    options.io_timeout = timeout;
+    return *https_client::make(options);
+  }
+};
+
+http_response echo(const http_request& request) {
+  http_response response;
+  response.fields.set("Content-Type", "text/plain");
+  response.body = request.method + " " + request.target + " " + request.body;
+  return response;
+}
+
+url loopback(uint16_t port, const std::string& host = "127.0.0.1") {
+  return *parse_url("https://" + host + ":" + std::to_string(port) + "/CloudAgent/");
+}
+
+http_request get(std::string target) {
+  http_request r;
+  r.target = std::move(target);
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("https: client and server talk over verified TLS, with keep-alive limits") {
+  pki p;
+  auto [cert, key] = p.leaf("server", pki::for_loopback());
+  server_options options;
+  options.certificate_chain = cert;
+  options.private_key = key;
+  options.max_body_bytes = 1024;
+  auto server = https_server::start(options, echo);
+  REQUIRE(server);
+  auto client = p.client();
+  http_request post;
+  post.method = "POST";
+  post.target = "/CloudAgent/v1/checkin";
+  post.body = "hello";
+  auto response = client.send(loopback((*server)->port()), post);
+  REQUIRE(response);
+  CHECK(response->status == 200);
+  CHECK(response->body == "POST /CloudAgent/v1/checkin hello");
+  SUBCASE("by host name too") {
+    auto named = client.send(loopback((*server)->port(), "localhost"), get("/x"));
+    REQUIRE(named);
+    CHECK(named->body == "GET /x ");
+  }
+  SUBCASE("an oversized body gets 413 and the server keeps serving") {
+    post.body.assign(4096, 'x');
+    auto big = client.send(loopback((*server)->port()), post);
+    REQUIRE(big);
+    CHECK(big->status == 413);
+    auto after = client.send(loopback((*server)->port()), get("/after"));
+    REQUIRE(after);
+    CHECK(after->status == 200);
+  }
+  (*server)->stop();
+  auto gone = client.send(loopback((*server)->port()), get("/"));
+  REQUIRE_FALSE(gone);
+  CHECK(code_of(gone.error()) == ec::connection_refused);
+}
+
+TEST_CASE("https: every certificate problem is refused with its named cause") {
+  pki p;
+  SUBCASE("expired") {
+    auto request = pki::for_loopback();
+    request.not_before_offset = -std::chrono::hours{24 * 30};
+    request.valid_for = std::chrono::hours{24};
+    auto [cert, key] = p.leaf("expired", request);
+    test::openssl_server server{cert, key};
+    auto r = p.client().send(loopback(server.port()), get("/"));
+    REQUIRE_FALSE(r);
+    CHECK(code_of(r.error()) == ec::certificate_expired);
+    CHECK(render(r.error()).find("expired") != std::string::npos);
+  }
+  SUBCASE("wrong host name") {
+    cert_request request;
+    request.common_name = "other.example";
+    request.dns_names = {"other.example"};
+    auto [cert, key] = p.leaf("wrong-host", request);
+    test::openssl_server server{cert, key};
+    auto r = p.client().send(loopback(server.port()), get("/"));
+    REQUIRE_FALSE(r);
+    CHECK(code_of(r.error()) == ec::host_name_mismatch);
+  }
+  SUBCASE("signed by an unknown CA") {
+    cert_request other_ca;
+    other_ca.common_name = "Somebody Else's CA";
+    other_ca.is_ca = true;
+    auto stranger = *make_self_signed_ca(other_ca);
+    auto [cert, key] = p.leaf("unknown-ca", pki::for_loopback(), &stranger);
+    test::openssl_server server{cert, key};
+    auto r = p.client().send(loopback(server.port()), get("/"));
+    REQUIRE_FALSE(r);
+    CHECK(code_of(r.error()) == ec::certificate_untrusted);
+  }
+  SUBCASE("a server that only speaks TLS 1.1") {
+    auto [cert, key] = p.leaf("tls11", pki::for_loopback());
+    test::openssl_server server{cert, key, {"-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"}};
+    auto r = p.client().send(loopback(server.port()), get("/"));
+    REQUIRE_FALSE(r);
+    CAPTURE(render(r.error()));
+    CHECK(code_of(r.error()) == ec::tls_protocol_version);
+  }
+}
+
+TEST_CASE("https: our server refuses TLS 1.1 clients and accepts TLS 1.2") {
+  pki p;
+  auto [cert, key] = p.leaf("server", pki::for_loopback());
+  server_options options;
+  options.certificate_chain = cert;
+  options.private_key = key;
+  auto server = https_server::start(options, echo);
+  REQUIRE(server);
+  auto connect = "127.0.0.1:" + std::to_string((*server)->port());
+  auto old = test::run({"/usr/bin/openssl", "s_client", "-connect", connect, "-tls1_1", "-cipher",
+                        "DEFAULT@SECLEVEL=0", "-CAfile", p.ca_file.string()});
+  CAPTURE(old.out);
+  CAPTURE(old.err);
+  CHECK(old.exit_code != 0);
+  CHECK(old.err.find("alert protocol version") != std::string::npos);
+  auto modern = test::run({"/usr/bin/openssl", "s_client", "-connect", connect, "-tls1_2",
+                           "-CAfile", p.ca_file.string()});
+  CHECK(modern.exit_code == 0);
+  CHECK(modern.out.find("Verify return code: 0 (ok)") != std::string::npos);
+}
+
+TEST_CASE("https: connection refused and timeouts are named") {
+  pki p;
+  auto refused = p.client().send(loopback(test::free_port()), get("/"));
+  REQUIRE_FALSE(refused);
+  CHECK(code_of(refused.error()) == ec::connection_refused);
+  // A listener that never accepts: TCP connects (backlog), TLS never answers.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto started = std::chrono::steady_clock::now();
+  auto silent = p.client(300ms).send(loopback(ntohs(addr.sin_port)), get("/"));
+  auto took = std::chrono::steady_clock::now() - started;
+  ::close(fd);
+  REQUIRE_FALSE(silent);
+  CHECK(code_of(silent.error()) == ec::timeout);
+  CHECK(took < 3s);
+}
+
+TEST_CASE("https through real tinyproxy instances with Basic auth") {
+  pki p;
+  auto [cert, key] = p.leaf("server", pki::for_loopback());
+  server_options options;
+  options.certificate_chain = cert;
+  options.private_key = key;
+  auto server = https_server::start(options, echo);
+  REQUIRE(server);
+  auto target = loopback((*server)->port());
+  auto client = p.client();
+  test::temp_dir proxies;
+  test::tinyproxy live{proxies.path(), "alice", "s3cr3tPass9"};
+  proxy_settings settings;
+  settings.proxies = {*parse_url(live.url())};
+  settings.credentials = {"alice", "s3cr3tPass9"};
+  settings.direct_fallback = false;
+
+  SUBCASE("the right password goes through the proxy") {
+    auto r = send_with_proxies(client, target, get("/CloudAgent/status"), settings);
+    REQUIRE(r);
+    CHECK(r->response.status == 200);
+    CHECK(r->route == live.url());
+    CHECK(live.log().find("CONNECT") != std::string::npos);
+  }
+  SUBCASE("a wrong password is a named 407") {
+    settings.credentials.password = "wrong";
+    auto r = send_with_proxies(client, target, get("/"), settings);
+    REQUIRE_FALSE(r);
+    CHECK(code_of(r.error()) == ec::proxy_auth_required);
+    CHECK(render(r.error()).find("wrong") == std::string::npos);
+  }
+  SUBCASE("first proxy dead, second alive: through the second") {
+    test::tinyproxy dead{proxies.path(), "alice", "s3cr3tPass9"};
+    dead.kill();
+    settings.proxies = {*parse_url(dead.url()), *parse_url(live.url())};
+    auto r = send_with_proxies(client, target, get("/"), settings);
+    REQUIRE(r);
+    CHECK(r->route == live.url());
+    REQUIRE(r->failed.size() == 1);
+    CHECK(code_of(r->failed[0].error) == ec::connection_refused);
+  }
+  SUBCASE("all proxies dead: direct when allowed, a named error when not") {
+    live.kill();
+    test::tinyproxy dead{proxies.path()};
+    dead.kill();
+    settings.proxies = {*parse_url(live.url()), *parse_url(dead.url())};
+    settings.direct_fallback = true;
+    auto direct = send_with_proxies(client, target, get("/"), settings);
+    REQUIRE(direct);
+    CHECK(direct->route == "direct");
+    CHECK(direct->failed.size() == 2);
+    settings.direct_fallback = false;
+    auto none = send_with_proxies(client, target, get("/"), settings);
+    REQUIRE_FALSE(none);
+    CHECK(code_of(none.error()) == ec::all_routes_failed);
+  }
+}

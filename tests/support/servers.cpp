@@ -1,0 +1,84 @@
+#include "tests/support/servers.hpp"
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace vigil::test {
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool port_accepts(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+tinyproxy::tinyproxy(const std::filesystem::path& dir, const std::string& user,
+                     const std::string& password) {
+  std::filesystem::create_directories(dir);
+  port_ = free_port();
+  auto conf = dir / ("tinyproxy-" + std::to_string(port_) + ".conf");
+  log_ = dir / ("tinyproxy-" + std::to_string(port_) + ".log");
+  std::string text = "Port " + std::to_string(port_)
+                     + "\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Connect\n";
+  if (!user.empty())
+    text += "BasicAuth " + user + " " + password + "\n";
+  write_file(conf, text);
+  process_ = std::make_unique<child_process>(
+    std::vector<std::string>{"/usr/bin/tinyproxy", "-d", "-c", conf.string()}, log_);
+  if (!wait_until([&] { return port_accepts(port_); }, std::chrono::seconds{10}))
+    throw std::runtime_error("tinyproxy did not start; see " + log_.string());
+}
+
+std::string tinyproxy::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
+
+void tinyproxy::kill() {
+  process_->signal(SIGKILL);
+  process_->wait();
+}
+
+std::string tinyproxy::log() const {
+  return read_file(log_);
+}
+
+openssl_server::openssl_server(const std::filesystem::path& cert, const std::filesystem::path& key,
+                               const std::vector<std::string>& extra,
+                               const std::filesystem::path& log) {
+  port_ = free_port();
+  std::vector<std::string> argv{"/usr/bin/openssl", "s_server",  "-accept",
+                                "127.0.0.1:" + std::to_string(port_), "-cert", cert.string(),
+                                "-key",           key.string(), "-www", "-quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  process_ = std::make_unique<child_process>(argv, log);
+  if (!wait_until([&] { return port_accepts(port_); }, std::chrono::seconds{10}))
+    throw std::runtime_error("openssl s_server did not start");
+}
+
+} // namespace vigil::test

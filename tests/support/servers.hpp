@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace vigil::test {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
+/// released). For programs that cannot bind port 0 and report it.
+uint16_t free_port();
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+bool port_accepts(uint16_t port);
+
+/// A real tinyproxy (Debian's) on 127.0.0.1, started in the foreground with
+/// Basic authentication when a user is given; stopped on destruction.
+class tinyproxy {
+public:
+  /// Starts it and waits (with a deadline) until it accepts connections.
+  tinyproxy(const std::filesystem::path& dir, const std::string& user = {},
+            const std::string& password = {});
+
+  uint16_t port() const noexcept { return port_; }
+  /// "http://127.0.0.1:PORT".
+  std::string url() const;
+  /// Stops it (SIGKILL), so the port refuses connections from now on.
+  void kill();
+  /// Its log (the requests it relayed).
+  std::string log() const;
+
+private:
+  uint16_t port_ = 0;
+  std::filesystem::path log_;
+  std::unique_ptr<child_process> process_;
+};
+
+/// A real `openssl s_server -www` on 127.0.0.1 serving `cert`/`key` with extra
+/// arguments (e.g. {"-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"}).
+class openssl_server {
+public:
+  openssl_server(const std::filesystem::path& cert, const std::filesystem::path& key,
+                 const std::vector<std::string>& extra = {},
+                 const std::filesystem::path& log = {});
+
+  uint16_t port() const noexcept { return port_; }
+
+private:
+  uint16_t port_ = 0;
+  std::unique_ptr<child_process> process_;
+};
+
+} // namespace vigil::test
