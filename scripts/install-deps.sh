@@ -11,9 +11,9 @@ packages=(
   libcaf-dev libboost-dev libssl-dev librocksdb-dev libspdlog-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libzstd-dev libarchive-dev libsystemd-dev
   # tools the tests drive for real
-  openssl tinyproxy python3 procps iproute2 util-linux
-  # baselines for bench/
-  sqlite3 hyperfine
+  openssl tinyproxy python3 curl procps iproute2 util-linux
+  # baselines and load generators for bench/
+  sqlite3 hyperfine wrk nginx-light
 )
 
 missing=()
@@ -28,8 +28,19 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  # Servers among the packages (nginx, tinyproxy) must not start system-wide
+  # on every interface: the tests start their own on loopback. policy-rc.d
+  # tells Debian's maintainer scripts not to start services during install.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    guard=1
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
 else
   echo "install-deps: all ${#packages[@]} packages present"
 fi

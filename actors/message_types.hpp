@@ -1,0 +1,50 @@
+#pragma once
+
+// How Vigil's plain value types travel in CAF messages: `inspect` overloads
+// (CAF 0.17 requires message types to be inspectable) and the atoms.
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "net/http_message.hpp"
+#include "net/proxy_chain.hpp"
+
+namespace vigil {
+
+using request_atom = caf::atom_constant<caf::atom("request")>;
+using upload_atom = caf::atom_constant<caf::atom("upload")>;
+using credentials_atom = caf::atom_constant<caf::atom("creds")>;
+using proxies_atom = caf::atom_constant<caf::atom("proxies")>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_fields& x) {
+  return f(caf::meta::type_name("http_fields"), x.entries);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_request& x) {
+  return f(caf::meta::type_name("http_request"), x.method, x.target, x.fields, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_response& x) {
+  return f(caf::meta::type_name("http_response"), x.status, x.fields, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, url& x) {
+  return f(caf::meta::type_name("url"), x.scheme, x.host, x.port, x.target, x.username,
+           x.password);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, proxy_credentials& x) {
+  return f(caf::meta::type_name("proxy_credentials"), x.username, x.password);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, proxy_settings& x) {
+  return f(caf::meta::type_name("proxy_settings"), x.proxies, x.credentials, x.direct_fallback);
+}
+
+} // namespace vigil

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "actors/message_types.hpp"
+#include "net/platform_client.hpp"
+
+namespace vigil {
+
+/// The transport: every conversation with the platform goes through it, over
+/// the proxy chain (DESIGN.md, actors). It runs detached, on its own thread,
+/// which is where Asio runs: a slow platform or proxy never blocks a scheduler
+/// thread, and requests from other actors are served one at a time.
+using transport_actor = caf::typed_actor<
+  /// Sends a request whose target is relative to the WebServiceUri, with the
+  /// protocol and credential headers; answers any HTTP response, or the named
+  /// transport error (proxy, TLS, timeout, refused).
+  caf::replies_to<request_atom, http_request>::with<http_response>,
+  /// Uploads an encoded delta `(module, seq, bytes)` resumably and exactly
+  /// once; answers (applied, duplicate, expected_seq, rows).
+  caf::replies_to<upload_atom, std::string, uint64_t, std::string>::with<bool, bool, uint64_t,
+                                                                       uint64_t>,
+  /// Sets the HostID and agent token for the following requests.
+  caf::reacts_to<credentials_atom, std::string, std::string>,
+  /// Replaces the proxy settings; the next request uses them.
+  caf::reacts_to<proxies_atom, proxy_settings>>;
+
+/// The transport's state: the platform client it owns.
+struct transport_state {
+  std::unique_ptr<platform_client> client;
+  static inline const char* name = "transport";
+};
+
+/// The transport's behavior over `client`. Spawn it with `caf::detached`.
+transport_actor::behavior_type
+transport(transport_actor::stateful_pointer<transport_state> self, platform_client client);
+
+} // namespace vigil

@@ -1,0 +1,60 @@
+#include "platform/admin_commands.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+
+using nlohmann::json;
+
+namespace vigil::platform {
+
+namespace {
+
+std::string failure(const std::string& message) {
+  return json{{"ok", false}, {"error", message}}.dump();
+}
+
+template <class T>
+std::string answer(const caf::expected<T>& result) {
+  if (!result)
+    return failure(render(result.error()));
+  return json{{"ok", true}, {"result", *result}}.dump(-1, ' ', false,
+                                                      json::error_handler_t::replace);
+}
+
+} // namespace
+
+std::string run_admin_command(platform_service& service, const std::string& request) {
+  auto command = json::parse(request, nullptr, false);
+  if (command.is_discarded() || !command.is_object() || !command.contains("command"))
+    return failure("malformed admin command");
+  try {
+    auto name = command["command"].get<std::string>();
+    if (name == "customer_create") {
+      auto ids = service.create_customer(command.value("modules", std::vector<std::string>{}));
+      if (!ids)
+        return failure(render(ids.error()));
+      return answer(caf::expected<json>{json{{"customer_id", ids->first},
+                                             {"activation_id", ids->second}}});
+    }
+    if (name == "assets")
+      return answer(service.assets());
+    if (name == "profile_set")
+      return answer(service.set_profile(command.at("activation").get<std::string>(),
+                                        command.value("assignments", std::vector<std::string>{})));
+    if (name == "rows")
+      return answer(service.rows(command.at("host").get<std::string>(),
+                                 command.at("module").get<std::string>()));
+    if (name == "order_add") {
+      auto ok = service.add_order(command.at("host").get<std::string>(), command.at("order"));
+      if (!ok)
+        return failure(render(ok.error()));
+      return json{{"ok", true}, {"result", nullptr}}.dump();
+    }
+    return failure("unknown admin command '" + name + "'");
+  } catch (const json::exception& e) {
+    return failure(std::string{"malformed admin command: "} + e.what());
+  }
+}
+
+} // namespace vigil::platform

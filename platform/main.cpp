@@ -1,0 +1,302 @@
+// vigil-platform: the reference platform (SPEC §16, §17).
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <pthread.h>
+
+#include "common/error.hpp"
+#include "net/certificates.hpp"
+#include "net/https_server.hpp"
+#include "net/local_command.hpp"
+#include "platform/admin_commands.hpp"
+#include "platform/platform_store.hpp"
+#include "platform/service.hpp"
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace vigil;
+
+namespace {
+
+constexpr const char* usage =
+  "vigil-platform: the reference Vigil platform.\n"
+  "  vigil-platform serve --data-dir DIR [--listen HOST:PORT] [--threads N]\n"
+  "  vigil-platform customer create --data-dir DIR [--modules Vulnerability,PolicyCompliance,...]\n"
+  "  vigil-platform assets --data-dir DIR [--json]\n"
+  "  vigil-platform profile set --data-dir DIR --activation {GUID} KEY=VALUE...\n"
+  "      keys: CapiIntervalSeconds LogLevel TargetVersion SelfProtection Modules\n"
+  "            ScanIntervalSeconds[.Module] CpuLimit[.Module] BlackoutWindows (JSON array)\n"
+  "  vigil-platform rows --data-dir DIR --host {GUID} --module NAME\n"
+  "  vigil-platform order add --data-dir DIR --host {GUID} --order JSON\n"
+  "Admin commands work while `serve` runs (through DIR/admin.sock).\n";
+
+struct options {
+  std::vector<std::string> words;  ///< positional arguments
+  std::map<std::string, std::string> named;
+  bool json_output = false;
+};
+
+int fail(const std::string& message, int code = 1) {
+  std::cerr << "vigil-platform: " << message << "\n";
+  return code;
+}
+
+int64_t unix_now() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+std::string iso_now() {
+  char buf[32];
+  auto t = std::time(nullptr);
+  tm parts{};
+  gmtime_r(&t, &parts);
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return buf;
+}
+
+/// Appends one line per request to DIR/requests.log, flushed at once so tests
+/// and administrators see it live.
+class request_log {
+public:
+  explicit request_log(const fs::path& file) : file_{std::fopen(file.c_str(), "a")} {
+  }
+  ~request_log() {
+    if (file_)
+      std::fclose(file_);
+  }
+  void write(const platform::request_record& r) {
+    if (!file_)
+      return;
+    std::lock_guard guard{mutex_};
+    std::fprintf(file_, "%s %s %s host=%s status=%u in=%zu out=%zu\n", iso_now().c_str(),
+                 r.method.c_str(), r.target.c_str(), r.host_id.empty() ? "-" : r.host_id.c_str(),
+                 r.status, r.request_bytes, r.response_bytes);
+    std::fflush(file_);
+  }
+
+private:
+  std::FILE* file_;
+  std::mutex mutex_;
+};
+
+int serve(const options& opts) {
+  fs::path dir = opts.named.at("data-dir");
+  auto listen = opts.named.count("listen") ? opts.named.at("listen") : "127.0.0.1:8443";
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return fail("--listen wants HOST:PORT, got '" + listen + "'", 2);
+  auto host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[')
+    host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return fail("invalid port in --listen '" + listen + "'", 2);
+  std::error_code ignored;
+  fs::create_directories(dir, ignored);
+  // Signals go to the main thread's sigwait only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (auto certs = ensure_platform_certificates(dir, {host}); !certs)
+    return fail("certificates: " + render(certs.error()));
+  auto store = platform::open_platform_store(dir.string());
+  if (!store)
+    return fail("cannot open the store (is another vigil-platform serving " + dir.string()
+                + "?): " + render(store.error()));
+  request_log log{dir / "requests.log"};
+  platform::platform_service service{**store, {}, unix_now,
+                                     [&](const platform::request_record& r) { log.write(r); }};
+  if (auto ok = service.initialize(); !ok)
+    return fail(render(ok.error()));
+  server_options server_opts;
+  server_opts.listen_host = host;
+  server_opts.port = static_cast<uint16_t>(port);
+  server_opts.certificate_chain = dir / "server.pem";
+  server_opts.private_key = dir / "server.key";
+  server_opts.max_body_bytes = 8 * 1024 * 1024;
+  if (opts.named.count("threads"))
+    server_opts.threads = static_cast<unsigned>(std::stoul(opts.named.at("threads")));
+  auto server = https_server::start(server_opts, [&](const http_request& request) {
+    return service.handle(request);
+  });
+  if (!server)
+    return fail(render(server.error()));
+  auto admin = local_command_server::start(dir / "admin.sock", [&](const std::string& request) {
+    return platform::run_admin_command(service, request);
+  });
+  if (!admin)
+    return fail(render(admin.error()));
+  auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::cout << "listening https://" << shown << ":" << (*server)->port() << std::endl;
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cerr << "vigil-platform: " << (received == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ": stopping\n";
+  (*server)->stop();
+  (*admin)->stop();
+  return 0;
+}
+
+/// Runs an admin command on the running server, or offline when none runs.
+int admin(const options& opts, const json& command, const std::function<int(const json&)>& show) {
+  fs::path dir = opts.named.at("data-dir");
+  auto socket = dir / "admin.sock";
+  std::string answer;
+  auto online = send_local_command(socket, command.dump());
+  if (online) {
+    answer = *online;
+  } else if (code_of(online.error()) == ec::not_found
+             || code_of(online.error()) == ec::connection_refused) {
+    if (!fs::exists(dir / "db"))
+      return fail("no platform data in " + dir.string() + " (run `serve` once first)");
+    auto store = platform::open_platform_store(dir.string());
+    if (!store)
+      return fail("cannot open the store: " + render(store.error()));
+    platform::platform_service service{**store, {}, unix_now};
+    if (auto ok = service.initialize(); !ok)
+      return fail(render(ok.error()));
+    answer = platform::run_admin_command(service, command.dump());
+  } else {
+    return fail(render(online.error()));
+  }
+  auto parsed = json::parse(answer, nullptr, false);
+  if (parsed.is_discarded() || !parsed.value("ok", false))
+    return fail(parsed.is_discarded() ? "malformed answer" : parsed.value("error", "failed"));
+  return show(parsed["result"]);
+}
+
+std::string format_time(int64_t t) {
+  if (t == 0)
+    return "never";
+  char buf[32];
+  auto tt = static_cast<time_t>(t);
+  tm parts{};
+  gmtime_r(&tt, &parts);
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return buf;
+}
+
+int show_assets(const json& hosts, bool as_json) {
+  if (as_json) {
+    std::cout << hosts.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << hosts.size() << " host(s)\n";
+  for (auto& h : hosts) {
+    std::cout << h.value("host_id", "") << "  " << h.value("hostname", "")
+              << "  fingerprint=" << h.value("fingerprint", "").substr(0, 16)
+              << "  provisioned=" << format_time(h.value("provisioned_at", int64_t{0}))
+              << "  last_checkin=" << format_time(h.value("last_checkin", int64_t{0})) << "\n";
+    for (auto& [module, state] : h["modules"].items())
+      std::cout << "    " << module << ": seq " << state.value("last_seq", 0) << ", "
+                << state.value("rows", 0) << " rows\n";
+    for (auto& d : h["duplicates"])
+      std::cout << "    DUPLICATE: fingerprint " << d.value("fingerprint", "").substr(0, 16)
+                << " used this HostID " << d.value("count", 0)
+                << " time(s); ordered to re-provision\n";
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opts;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (a == "--json") {
+      opts.json_output = true;
+    } else if (a.rfind("--", 0) == 0) {
+      auto eq = a.find('=');
+      if (eq != std::string::npos) {
+        opts.named[a.substr(2, eq - 2)] = a.substr(eq + 1);
+      } else if (i + 1 < args.size()) {
+        opts.named[a.substr(2)] = args[++i];
+      } else {
+        return fail("option " + a + " needs a value", 2);
+      }
+    } else {
+      opts.words.push_back(a);
+    }
+  }
+  if (opts.words.empty())
+    return fail(std::string{"no command given\n"} + usage, 2);
+  if (!opts.named.count("data-dir"))
+    return fail("--data-dir DIR is required", 2);
+  auto& w = opts.words;
+  if (w[0] == "serve")
+    return serve(opts);
+  if (w[0] == "customer" && w.size() > 1 && w[1] == "create") {
+    std::vector<std::string> modules;
+    if (opts.named.count("modules")) {
+      std::string list = opts.named.at("modules");
+      for (size_t start = 0; start <= list.size();) {
+        auto end = list.find(',', start);
+        auto m = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!m.empty())
+          modules.push_back(m);
+        if (end == std::string::npos)
+          break;
+        start = end + 1;
+      }
+    }
+    return admin(opts, {{"command", "customer_create"}, {"modules", modules}}, [](const json& r) {
+      std::cout << "CustomerId=" << r.value("customer_id", "") << "\n"
+                << "ActivationId=" << r.value("activation_id", "") << "\n";
+      return 0;
+    });
+  }
+  if (w[0] == "assets")
+    return admin(opts, {{"command", "assets"}},
+                 [&](const json& r) { return show_assets(r, opts.json_output); });
+  if (w[0] == "profile" && w.size() > 1 && w[1] == "set") {
+    if (!opts.named.count("activation"))
+      return fail("--activation {GUID} is required", 2);
+    std::vector<std::string> assignments(w.begin() + 2, w.end());
+    return admin(opts,
+                 {{"command", "profile_set"},
+                  {"activation", opts.named.at("activation")},
+                  {"assignments", assignments}},
+                 [](const json& r) {
+                   std::cout << r.dump(2) << "\n";
+                   return 0;
+                 });
+  }
+  if (w[0] == "rows") {
+    if (!opts.named.count("host") || !opts.named.count("module"))
+      return fail("--host and --module are required", 2);
+    return admin(opts,
+                 {{"command", "rows"}, {"host", opts.named.at("host")},
+                  {"module", opts.named.at("module")}},
+                 [](const json& r) {
+                   std::cout << r.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+                   return 0;
+                 });
+  }
+  if (w[0] == "order" && w.size() > 1 && w[1] == "add") {
+    if (!opts.named.count("host") || !opts.named.count("order"))
+      return fail("--host and --order are required", 2);
+    auto order = json::parse(opts.named.at("order"), nullptr, false);
+    if (order.is_discarded())
+      return fail("--order is not JSON", 2);
+    return admin(opts, {{"command", "order_add"}, {"host", opts.named.at("host")}, {"order", order}},
+                 [](const json&) { return 0; });
+  }
+  return fail("unknown command '" + w[0] + "'\n" + usage, 2);
+}

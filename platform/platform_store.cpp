@@ -1,0 +1,61 @@
+#include "platform/platform_store.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include "common/error.hpp"
+#include "storage/rocksdb_store.hpp"
+
+namespace vigil::platform {
+
+const std::vector<std::string>& platform_columns() {
+  static const std::vector<std::string> columns{
+    column::customers, column::activations, column::hosts,  column::profiles,
+    column::manifests, column::sequences,   column::uploads, column::chunks,
+    column::rows,      column::orders,      column::duplicates};
+  return columns;
+}
+
+std::string join_key(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (auto part : parts) {
+    if (!key.empty())
+      key += '|';
+    key += part;
+  }
+  return key;
+}
+
+std::string padded(uint64_t n) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%020llu", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+std::string encode_applied(const applied_state& state) {
+  return std::to_string(state.last_seq) + " " + std::to_string(state.rows);
+}
+
+caf::expected<applied_state> read_applied(kv_store& store, const std::string& host,
+                                          const std::string& module) {
+  auto value = store.get(column::sequences, join_key({host, module}));
+  if (!value)
+    return value.error();
+  applied_state state;
+  if (!*value)
+    return state;
+  auto& text = **value;
+  auto space = text.find(' ');
+  if (space == std::string::npos
+      || std::from_chars(text.data(), text.data() + space, state.last_seq).ec != std::errc{}
+      || std::from_chars(text.data() + space + 1, text.data() + text.size(), state.rows).ec
+           != std::errc{})
+    return make_error(ec::corruption, "malformed applied state for " + host + "|" + module);
+  return state;
+}
+
+caf::expected<std::unique_ptr<kv_store>> open_platform_store(const std::string& data_dir) {
+  return rocksdb_store::open(std::filesystem::path{data_dir} / "db", platform_columns());
+}
+
+} // namespace vigil::platform

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <caf/expected.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/kv_store.hpp"
+
+namespace vigil::platform {
+
+/// The platform's column families, one per domain.
+const std::vector<std::string>& platform_columns();
+
+/// Names of the columns (keys described beside each).
+namespace column {
+inline constexpr const char* customers = "customers";     ///< customer id -> customer JSON
+inline constexpr const char* activations = "activations"; ///< activation id -> activation JSON
+inline constexpr const char* hosts = "hosts";             ///< host id -> host JSON
+inline constexpr const char* profiles = "profiles";       ///< activation id -> profile JSON
+inline constexpr const char* manifests = "manifests";     ///< module -> manifest JSON
+inline constexpr const char* sequences = "sequences";     ///< host|module -> applied seq + rows
+inline constexpr const char* uploads = "uploads";         ///< host|module|seq -> bytes received
+inline constexpr const char* chunks = "chunks";           ///< host|module|seq|offset -> bytes
+inline constexpr const char* rows = "rows";               ///< host|module|key -> value
+inline constexpr const char* orders = "orders";           ///< host|order id -> order JSON
+inline constexpr const char* duplicates = "duplicates";   ///< fingerprint|host id -> JSON
+} // namespace column
+
+/// Key helpers: parts joined with '|' (GUIDs, module names and numbers never
+/// contain it; a row key may, but it always comes last).
+std::string join_key(std::initializer_list<std::string_view> parts);
+
+/// A fixed-width decimal rendering of `n`, so keys sort numerically.
+std::string padded(uint64_t n);
+
+/// What the platform applied for one (host, module).
+struct applied_state {
+  uint64_t last_seq = 0; ///< 0: nothing applied yet
+  uint64_t rows = 0;     ///< rows the platform holds for the module
+};
+
+/// Reads the applied state of `host|module` (zero when absent).
+caf::expected<applied_state> read_applied(kv_store& store, const std::string& host,
+                                          const std::string& module);
+
+/// Encodes an applied state as a store value.
+std::string encode_applied(const applied_state& state);
+
+/// Opens the platform's RocksDB store under `data_dir/db`.
+caf::expected<std::unique_ptr<kv_store>> open_platform_store(const std::string& data_dir);
+
+} // namespace vigil::platform

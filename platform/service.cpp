@@ -1,0 +1,332 @@
+#include "platform/service.hpp"
+
+#include <nlohmann/json.hpp>
+#include <openssl/rand.h>
+
+#include "common/error.hpp"
+#include "platform/default_content.hpp"
+#include "platform/platform_store.hpp"
+#include "platform/service_util.hpp"
+#include "protocol/checkin.hpp"
+#include "protocol/endpoints.hpp"
+#include "protocol/error_response.hpp"
+#include "protocol/guid.hpp"
+#include "protocol/headers.hpp"
+#include "protocol/manifest.hpp"
+#include "protocol/modules.hpp"
+#include "protocol/profile.hpp"
+#include "protocol/provision.hpp"
+#include "protocol/sha256.hpp"
+#include "protocol/status.hpp"
+
+using nlohmann::json;
+
+namespace vigil::platform {
+
+using namespace detail;
+namespace codes = protocol::error_codes;
+
+namespace {
+
+std::string random_token() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::string new_guid() {
+  auto hex = random_token();
+  // Version 4, variant 10xx.
+  hex[12] = '4';
+  hex[16] = "89ab"[hex[16] % 4];
+  for (auto& c : hex)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "{" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-"
+         + hex.substr(16, 4) + "-" + hex.substr(20, 12) + "}";
+}
+
+/// The profile of `activation_id`: the stored one, else the default.
+caf::expected<protocol::profile> load_profile(kv_store& store, const std::string& activation_id) {
+  caf::error error;
+  if (auto stored = load_json(store, column::profiles, activation_id, error)) {
+    auto p = protocol::parse_profile(*stored);
+    if (!p)
+      return make_error(ec::corruption, "stored profile of " + activation_id + ": "
+                                          + render(p.error()));
+    return p;
+  }
+  if (error)
+    return error;
+  auto activation = load_json(store, column::activations, activation_id, error);
+  if (error)
+    return error;
+  std::vector<std::string> modules;
+  if (activation && activation->contains("modules"))
+    modules = (*activation)["modules"].get<std::vector<std::string>>();
+  return default_profile(activation_id, modules);
+}
+
+} // namespace
+
+platform_service::platform_service(kv_store& store, service_options options, clock now,
+                                   request_logger log)
+  : store_{store}, options_{std::move(options)}, now_{std::move(now)}, log_{std::move(log)} {
+}
+
+caf::expected<void> platform_service::initialize() {
+  std::lock_guard guard{mutex_};
+  for (auto name : protocol::module_names) {
+    std::string module{name};
+    auto existing = store_.get(column::manifests, module);
+    if (!existing)
+      return existing.error();
+    if (*existing)
+      continue;
+    auto m = default_manifest(module);
+    if (auto ok = store_.put(column::manifests, module, protocol::to_json(m).dump(), {true}); !ok)
+      return ok.error();
+  }
+  return {};
+}
+
+http_response platform_service::handle(const http_request& request) {
+  request_context ctx;
+  http_response response;
+  try {
+    std::lock_guard guard{mutex_};
+    response = dispatch(request, ctx);
+  } catch (const std::exception& e) {
+    response = store_failure(make_error(ec::unspecified, e.what()));
+  }
+  if (log_)
+    log_({request.method, request.target, request.fields.get(protocol::header_host_id),
+          response.status, request.body.size(), response.body.size()});
+  return response;
+}
+
+http_response platform_service::dispatch(const http_request& request, request_context& ctx) {
+  auto route = protocol::match_route(options_.base_path, request.target);
+  if (!route)
+    return error_answer(codes::not_found, "no such endpoint");
+  auto wants = [&](std::string_view method) { return request.method == method; };
+  using protocol::endpoint;
+  if (route->kind == endpoint::status) {
+    if (!wants("GET"))
+      return error_answer(codes::invalid_request, "status takes GET");
+    protocol::status_response status;
+    status.version = options_.version;
+    status.time = now_();
+    return json_answer(200, protocol::to_body(status));
+  }
+  auto version = request.fields.get(protocol::header_protocol);
+  if (!version.empty() && version != std::to_string(protocol::protocol_version))
+    return error_answer(codes::unsupported_protocol,
+                        "protocol version " + version + " is not supported (1 is)");
+  if (route->kind == endpoint::provision) {
+    if (!wants("POST"))
+      return error_answer(codes::invalid_request, "provision takes POST");
+    return provision(request, ctx);
+  }
+  // Everything else needs an agent token.
+  auto host_id = request.fields.get(protocol::header_host_id);
+  auto authorization = request.fields.get(protocol::header_authorization);
+  auto token = protocol::parse_bearer(authorization); // a view into `authorization`
+  if (host_id.empty() || !token)
+    return error_answer(codes::unauthorized, "missing X-Vigil-Host-Id or bearer token");
+  caf::error error;
+  auto host = load_json(store_, column::hosts, host_id, error);
+  if (error)
+    return store_failure(error);
+  if (!host || host->value("token_sha256", "") != protocol::sha256_hex(*token))
+    return error_answer(codes::unauthorized, "unknown host or wrong agent token");
+  ctx.host_id = host_id;
+  ctx.host = std::move(*host);
+  switch (route->kind) {
+    case endpoint::checkin:
+      return wants("POST") ? checkin(request, ctx)
+                           : error_answer(codes::invalid_request, "checkin takes POST");
+    case endpoint::profile:
+      return wants("GET") ? profile(request, ctx)
+                          : error_answer(codes::invalid_request, "profile takes GET");
+    case endpoint::manifest:
+      return wants("GET") ? manifest(request, ctx, route->module)
+                          : error_answer(codes::invalid_request, "manifests take GET");
+    case endpoint::delta:
+      if (wants("GET"))
+        return delta_status(ctx, route->module, route->seq);
+      if (wants("PUT"))
+        return delta_chunk(request, ctx, route->module, route->seq);
+      return error_answer(codes::invalid_request, "deltas take GET or PUT");
+    case endpoint::delta_complete:
+      return wants("POST") ? delta_complete(request, ctx, route->module, route->seq)
+                           : error_answer(codes::invalid_request, "completion takes POST");
+    default: return error_answer(codes::not_found, "no such endpoint");
+  }
+}
+
+http_response platform_service::provision(const http_request& request, request_context&) {
+  auto req = protocol::parse_body<protocol::provision_request>(request.body);
+  if (!req)
+    return error_answer(codes::invalid_request, render(req.error()));
+  caf::error error;
+  auto activation = load_json(store_, column::activations, req->activation_id, error);
+  if (error)
+    return store_failure(error);
+  if (!activation || activation->value("customer_id", "") != req->customer_id)
+    return error_answer(codes::unauthorized, "unknown CustomerId/ActivationId pair");
+  auto existing = load_json(store_, column::hosts, req->host_id, error);
+  if (error)
+    return store_failure(error);
+  auto now = now_();
+  auto config = load_profile(store_, req->activation_id);
+  if (!config)
+    return store_failure(config.error());
+  protocol::provision_response answer;
+  answer.host_id = req->host_id;
+  answer.config_id = config->config_id;
+  if (existing && existing->value("fingerprint", "") != req->fingerprint) {
+    // Same HostID, another machine: a clone. The newer one makes a new identity.
+    auto key = join_key({req->fingerprint, req->host_id});
+    auto seen = load_json(store_, column::duplicates, key, error);
+    json record = seen.value_or(json{{"first_seen", now}, {"count", 0}});
+    record["host_id"] = req->host_id;
+    record["fingerprint"] = req->fingerprint;
+    record["count"] = record.value("count", 0) + 1;
+    record["last_seen"] = now;
+    if (auto ok = store_.put(column::duplicates, key, record.dump(), {true}); !ok)
+      return store_failure(ok.error());
+    answer.result = protocol::provision_result::reprovision;
+    return json_answer(200, protocol::to_body(answer));
+  }
+  auto token = random_token();
+  json host = existing.value_or(json{{"provisioned_at", now}});
+  host["customer_id"] = req->customer_id;
+  host["activation_id"] = req->activation_id;
+  host["fingerprint"] = req->fingerprint;
+  host["token_sha256"] = protocol::sha256_hex(token);
+  host["agent_version"] = req->agent_version;
+  host["inventory"] = protocol::to_json(req->inventory);
+  host["last_provisioned_at"] = now;
+  write_batch batch;
+  batch.put(column::hosts, req->host_id, host.dump());
+  // A clone that obeyed: it comes back with its fingerprint and a new HostID,
+  // so its outstanding duplicate records are resolved.
+  auto cleared = store_.scan(column::duplicates, req->fingerprint + "|",
+                             [&](std::string_view key, std::string_view) {
+                               batch.erase(column::duplicates, std::string{key});
+                               return true;
+                             });
+  if (!cleared)
+    return store_failure(cleared.error());
+  if (auto ok = store_.write(batch, {true}); !ok)
+    return store_failure(ok.error());
+  answer.agent_token = token;
+  return json_answer(200, protocol::to_body(answer));
+}
+
+http_response platform_service::checkin(const http_request& request, request_context& ctx) {
+  auto req = protocol::parse_body<protocol::checkin_request>(request.body);
+  if (!req)
+    return error_answer(codes::invalid_request, render(req.error()));
+  if (req->host_id != ctx.host_id)
+    return error_answer(codes::invalid_request, "checkin_request.host_id differs from the header");
+  auto config = load_profile(store_, ctx.host.value("activation_id", ""));
+  if (!config)
+    return store_failure(config.error());
+  ctx.host["last_checkin"] = now_();
+  ctx.host["agent_version"] = req->agent_version;
+  json states = json::object();
+  for (auto& m : req->modules)
+    states[m.module] = protocol::to_json(m);
+  ctx.host["module_states"] = std::move(states);
+  write_batch batch;
+  batch.put(column::hosts, ctx.host_id, ctx.host.dump());
+  protocol::checkin_response answer;
+  answer.profile_etag = config->etag;
+  auto collected = store_.scan(column::orders, ctx.host_id + "|",
+                               [&](std::string_view key, std::string_view value) {
+                                 auto parsed = protocol::parse_body<protocol::order>(value);
+                                 if (parsed)
+                                   answer.orders.push_back(std::move(*parsed));
+                                 batch.erase(column::orders, std::string{key});
+                                 return true;
+                               });
+  if (!collected)
+    return store_failure(collected.error());
+  // Check-ins are frequent and only refresh times: not synced. Orders handed
+  // out are erased in the same batch, so each is delivered once.
+  if (auto ok = store_.write(batch, {!answer.orders.empty()}); !ok)
+    return store_failure(ok.error());
+  return json_answer(200, protocol::to_body(answer));
+}
+
+http_response platform_service::profile(const http_request& request, request_context& ctx) {
+  auto config = load_profile(store_, ctx.host.value("activation_id", ""));
+  if (!config)
+    return store_failure(config.error());
+  if (request.fields.get(protocol::header_if_none_match) == config->etag) {
+    http_response r;
+    r.status = 304;
+    r.fields.set(std::string{protocol::header_etag}, config->etag);
+    return r;
+  }
+  auto r = json_answer(200, protocol::to_body(*config));
+  r.fields.set(std::string{protocol::header_etag}, config->etag);
+  return r;
+}
+
+http_response platform_service::manifest(const http_request& request, request_context&,
+                                         const std::string& module) {
+  if (!known_module(module))
+    return error_answer(codes::not_found, "no module named " + module);
+  caf::error error;
+  auto stored = load_json(store_, column::manifests, module, error);
+  if (error)
+    return store_failure(error);
+  if (!stored)
+    return error_answer(codes::not_found, "no manifest for " + module);
+  auto etag = "\"v" + std::to_string(stored->value("version", 0)) + "\"";
+  if (request.fields.get(protocol::header_if_none_match) == etag) {
+    http_response r;
+    r.status = 304;
+    r.fields.set(std::string{protocol::header_etag}, etag);
+    return r;
+  }
+  auto r = json_answer(200, stored->dump());
+  r.fields.set(std::string{protocol::header_etag}, etag);
+  return r;
+}
+
+caf::expected<void> platform_service::add_order(const std::string& host_id, const json& order) {
+  auto parsed = protocol::parse_order(order);
+  if (!parsed)
+    return make_error(ec::invalid_argument, render(parsed.error()));
+  std::lock_guard guard{mutex_};
+  return store_.put(column::orders, join_key({host_id, parsed->id}), order.dump(), {true});
+}
+
+caf::expected<std::pair<std::string, std::string>>
+platform_service::create_customer(const std::vector<std::string>& modules) {
+  for (auto& m : modules)
+    if (!known_module(m))
+      return make_error(ec::invalid_argument, "unknown module '" + m + "'");
+  std::lock_guard guard{mutex_};
+  auto customer_id = new_guid();
+  auto activation_id = new_guid();
+  write_batch batch;
+  batch.put(column::customers, customer_id, json{{"modules", modules}, {"created", now_()}}.dump());
+  batch.put(column::activations, activation_id,
+            json{{"customer_id", customer_id}, {"modules", modules}}.dump());
+  if (auto ok = store_.write(batch, {true}); !ok)
+    return ok.error();
+  return std::make_pair(customer_id, activation_id);
+}
+
+} // namespace vigil::platform

@@ -1,0 +1,45 @@
+#pragma once
+
+// Internal to platform/: answers and lookups shared by the service's files.
+
+#include <caf/error.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "net/http_message.hpp"
+#include "platform/service.hpp"
+#include "storage/kv_store.hpp"
+
+namespace vigil::platform {
+
+/// What a request carries once authenticated.
+struct platform_service::request_context {
+  std::string host_id;  ///< set once authenticated
+  nlohmann::json host;  ///< the host's record, once authenticated
+};
+
+} // namespace vigil::platform
+
+namespace vigil::platform::detail {
+
+/// A JSON answer with `status`.
+http_response json_answer(unsigned status, const std::string& body);
+
+/// A 4xx/5xx answer with an `error_response` body; the status follows `code`.
+http_response error_answer(std::string_view code, std::string message,
+                           std::optional<uint64_t> expected_seq = std::nullopt);
+
+/// A 500 for a failure of the store, logged with its cause.
+http_response store_failure(const caf::error& error);
+
+/// The JSON stored under `key` in `column`, or nothing when absent or on error
+/// (`error` receives a store failure or a parse failure).
+std::optional<nlohmann::json> load_json(kv_store& store, std::string_view column,
+                                        std::string_view key, caf::error& error);
+
+/// Whether `module` is a known module name.
+bool known_module(std::string_view module);
+
+} // namespace vigil::platform::detail

@@ -1,0 +1,154 @@
+#include "protocol/checkin.hpp"
+
+#include <array>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/json_reader.hpp"
+#include "protocol/modules.hpp"
+#include "protocol/sha256.hpp"
+
+namespace vigil::protocol {
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, order_type>, 5> order_types{{
+  {"uninstall", order_type::uninstall},
+  {"upgrade", order_type::upgrade},
+  {"self_protection", order_type::self_protection},
+  {"reprovision", order_type::reprovision},
+  {"scan", order_type::scan},
+}};
+
+void read_module_status(json_reader& r, module_status& out) {
+  r.module("module", out.module);
+  r.required("state", out.state);
+  r.required("last_scan", out.last_scan);
+  r.required("pending_seq", out.pending_seq);
+}
+
+/// Reads optional string `field` into `out`, recording `missing (required for
+/// <type>)` when `needed` and absent.
+void read_order_string(json_reader& r, std::string_view field, bool needed,
+                       std::string_view type, std::optional<std::string>& out) {
+  if (!r.optional(field, out) && needed && r.ok())
+    r.fail(field, "missing (required for " + std::string{type} + ")");
+}
+
+void read_order(json_reader& r, order& out) {
+  r.non_empty("id", out.id);
+  std::string type;
+  if (!r.required("type", type))
+    return;
+  bool known = false;
+  for (auto [name, value] : order_types)
+    if (name == type) {
+      out.type = value;
+      known = true;
+    }
+  if (!r.check(known, "type", "unknown order type " + quoted_value(type)))
+    return;
+  bool upgrade = out.type == order_type::upgrade;
+  read_order_string(r, "target_version", upgrade, type, out.target_version);
+  read_order_string(r, "package_url", upgrade, type, out.package_url);
+  read_order_string(r, "sha256", upgrade, type, out.sha256);
+  if (out.sha256)
+    r.check(is_sha256_hex(*out.sha256), "sha256",
+            "not a lowercase hex SHA-256: " + quoted_value(*out.sha256));
+  read_order_string(r, "signature", upgrade, type, out.signature);
+  if (!r.optional("enabled", out.enabled) && out.type == order_type::self_protection && r.ok())
+    r.fail("enabled", "missing (required for self_protection)");
+  read_order_string(r, "module", out.type == order_type::scan, type, out.module);
+  if (out.module)
+    r.check(is_module_name(*out.module), "module", "unknown module " + quoted_value(*out.module));
+}
+
+} // namespace
+
+std::string_view to_string(order_type type) noexcept {
+  for (auto [name, value] : order_types)
+    if (value == type)
+      return name;
+  return "unknown";
+}
+
+nlohmann::json to_json(const module_status& msg) {
+  return {{"module", msg.module},
+          {"state", msg.state},
+          {"last_scan", msg.last_scan},
+          {"pending_seq", msg.pending_seq}};
+}
+
+nlohmann::json to_json(const checkin_request& msg) {
+  auto modules = nlohmann::json::array();
+  for (const auto& m : msg.modules)
+    modules.push_back(to_json(m));
+  return {{"host_id", msg.host_id},
+          {"agent_version", msg.agent_version},
+          {"profile_etag", msg.profile_etag},
+          {"modules", std::move(modules)}};
+}
+
+nlohmann::json to_json(const order& msg) {
+  nlohmann::json out{{"id", msg.id}, {"type", to_string(msg.type)}};
+  if (msg.target_version)
+    out["target_version"] = *msg.target_version;
+  if (msg.package_url)
+    out["package_url"] = *msg.package_url;
+  if (msg.sha256)
+    out["sha256"] = *msg.sha256;
+  if (msg.signature)
+    out["signature"] = *msg.signature;
+  if (msg.enabled)
+    out["enabled"] = *msg.enabled;
+  if (msg.module)
+    out["module"] = *msg.module;
+  return out;
+}
+
+nlohmann::json to_json(const checkin_response& msg) {
+  auto orders = nlohmann::json::array();
+  for (const auto& o : msg.orders)
+    orders.push_back(to_json(o));
+  return {{"profile_etag", msg.profile_etag}, {"orders", std::move(orders)}};
+}
+
+caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json) {
+  json_reader r{json, "checkin_request"};
+  checkin_request out;
+  r.guid("host_id", out.host_id);
+  r.non_empty("agent_version", out.agent_version);
+  r.required("profile_etag", out.profile_etag);
+  r.objects("modules", out.modules, read_module_status);
+  return r.result(std::move(out));
+}
+
+caf::expected<checkin_response> parse_checkin_response(const nlohmann::json& json) {
+  json_reader r{json, "checkin_response"};
+  checkin_response out;
+  r.required("profile_etag", out.profile_etag);
+  r.objects("orders", out.orders, read_order);
+  return r.result(std::move(out));
+}
+
+caf::expected<order> parse_order(const nlohmann::json& json) {
+  json_reader r{json, "order"};
+  order out;
+  read_order(r, out);
+  return r.result(std::move(out));
+}
+
+std::string message_traits<order>::body(const order& msg) {
+  return dump_json(to_json(msg));
+}
+
+std::string message_traits<checkin_request>::body(const checkin_request& msg) {
+  return dump_json(to_json(msg));
+}
+
+std::string message_traits<checkin_response>::body(const checkin_response& msg) {
+  return dump_json(to_json(msg));
+}
+
+} // namespace vigil::protocol

@@ -1,0 +1,140 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include "protocol/body.hpp"
+
+namespace vigil::protocol {
+
+/// One module's state as the agent reports it at check-in.
+struct module_status {
+  /// A `module_names` entry.
+  std::string module;
+  /// What the module is doing, free text for the asset view ("idle", "scanning",
+  /// "upload_pending", "blackout"); not interpreted by the platform.
+  std::string state;
+  /// When its last scan completed, in Unix seconds; 0 when it never scanned.
+  int64_t last_scan = 0;
+  /// The seq of the delta waiting for upload; 0 when none waits.
+  uint64_t pending_seq = 0;
+
+  friend bool operator==(const module_status&, const module_status&) = default;
+};
+
+/// `POST v1/checkin`: the periodic configuration check-in ("CAPI", SPEC §6.4).
+struct checkin_request {
+  std::string host_id;               ///< the agent's HostID GUID
+  std::string agent_version;         ///< the running agent's version (non-empty)
+  std::string profile_etag;          ///< the etag of the profile it holds; empty when none
+  std::vector<module_status> modules; ///< one entry per activated module
+
+  friend bool operator==(const checkin_request&, const checkin_request&) = default;
+};
+
+/// What the platform orders an agent to do.
+enum class order_type {
+  uninstall,       ///< remove the agent (SPEC §4)
+  upgrade,         ///< install `target_version` from `package_url` (SPEC §12)
+  self_protection, ///< turn self-protection on or off (`enabled`, SPEC §13)
+  reprovision,     ///< drop the HostID and provision again
+  scan,            ///< scan `module` now, as ScanOnDemand would
+};
+
+/// The wire name of `type`: "uninstall", "upgrade", "self_protection",
+/// "reprovision", "scan".
+std::string_view to_string(order_type type) noexcept;
+
+/// One order. The optional fields a type needs are required for it: `upgrade`
+/// carries `target_version`, `package_url`, `sha256` and `signature`;
+/// `self_protection` carries `enabled`; `scan` carries `module`. Fields an order
+/// type does not use are carried if present, and ignored.
+struct order {
+  std::string id;                            ///< unique per host, non-empty; acknowledges repeats
+  order_type type = order_type::uninstall;   ///< what to do
+  std::optional<std::string> target_version; ///< the version to upgrade to
+  std::optional<std::string> package_url;    ///< where to download the package from
+  std::optional<std::string> sha256;         ///< the package's SHA-256, lowercase hex
+  std::optional<std::string> signature;      ///< the package's Ed25519 signature, base64
+  std::optional<bool> enabled;               ///< self-protection on or off
+  std::optional<std::string> module;         ///< the module to scan (`module_names`)
+
+  friend bool operator==(const order&, const order&) = default;
+};
+
+/// The answer to `POST v1/checkin`.
+struct checkin_response {
+  /// The etag of the host's current profile; when it differs from the one the
+  /// agent sent, the agent fetches `GET v1/profile`.
+  std::string profile_etag;
+  /// Orders to carry out, in order.
+  std::vector<order> orders;
+
+  friend bool operator==(const checkin_response&, const checkin_response&) = default;
+};
+
+/// `msg` as a JSON object with the fields above.
+nlohmann::json to_json(const module_status& msg);
+/// `msg` as a JSON object; `modules` as an array of objects.
+nlohmann::json to_json(const checkin_request& msg);
+/// `msg` as a JSON object; absent optional fields are omitted.
+nlohmann::json to_json(const order& msg);
+/// `msg` as a JSON object; `orders` as an array of objects.
+nlohmann::json to_json(const checkin_response& msg);
+
+/// A `checkin_request` read from `json`: every field required, `host_id` a GUID,
+/// each module a `module_names` entry.
+caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json);
+
+/// A `checkin_response` read from `json`: `profile_etag` and `orders` required,
+/// each order with a non-empty id, a known type and the fields its type needs
+/// (`sha256` lowercase hex, `module` a module name).
+caf::expected<checkin_response> parse_checkin_response(const nlohmann::json& json);
+
+/// One order read alone (the platform stores queued orders one by one), with
+/// the same rules as inside a `checkin_response`.
+caf::expected<order> parse_order(const nlohmann::json& json);
+
+/// Lets `parse_body` / `to_body` handle one `order`.
+template <>
+struct message_traits<order> {
+  static constexpr std::string_view name = "order"; ///< name in errors
+  /// See `parse_order`.
+  static caf::expected<order> parse(const nlohmann::json& json) {
+    return parse_order(json);
+  }
+  /// The JSON body of `msg`.
+  static std::string body(const order& msg);
+};
+
+/// Lets `parse_body` / `to_body` handle `checkin_request`.
+template <>
+struct message_traits<checkin_request> {
+  static constexpr std::string_view name = "checkin_request"; ///< name in errors
+  /// See `parse_checkin_request`.
+  static caf::expected<checkin_request> parse(const nlohmann::json& json) {
+    return parse_checkin_request(json);
+  }
+  /// The JSON body of `msg`.
+  static std::string body(const checkin_request& msg);
+};
+
+/// Lets `parse_body` / `to_body` handle `checkin_response`.
+template <>
+struct message_traits<checkin_response> {
+  static constexpr std::string_view name = "checkin_response"; ///< name in errors
+  /// See `parse_checkin_response`.
+  static caf::expected<checkin_response> parse(const nlohmann::json& json) {
+    return parse_checkin_response(json);
+  }
+  /// The JSON body of `msg`.
+  static std::string body(const checkin_response& msg);
+};
+
+} // namespace vigil::protocol

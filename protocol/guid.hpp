@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string_view>
+
+namespace vigil::protocol {
+
+/// Whether `text` is a GUID as the installer and the hive spell them:
+/// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, braces required, hex digits in any
+/// case, nothing around it. CustomerId, ActivationId and HostID all have this form.
+bool is_guid(std::string_view text) noexcept;
+
+/// Whether `a` and `b` are the same GUID: both valid and equal ignoring the case
+/// of their hex digits. Invalid text is never equal to anything.
+bool guid_equal(std::string_view a, std::string_view b) noexcept;
+
+} // namespace vigil::protocol

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <caf/expected.hpp>
+
+struct ZSTD_CCtx_s;
+
+namespace vigil::protocol {
+
+/// The zstd level deltas are compressed with: fast, and its 2 MiB window stays
+/// far below what `zstd_decompress` accepts.
+inline constexpr int default_zstd_level = 3;
+
+/// The largest window (log2 bytes) `zstd_decompress` accepts: 8 MiB, the most a
+/// hostile frame can make the decoder allocate for its window.
+inline constexpr int max_zstd_window_log = 23;
+
+/// Compresses data given in pieces into one zstd frame with a content checksum.
+/// Throws `std::bad_alloc` when zstd cannot allocate (its only failure mode with
+/// the parameters used).
+class zstd_compressor {
+public:
+  /// A compressor at `level` (1 to 19).
+  explicit zstd_compressor(int level = default_zstd_level);
+
+  ~zstd_compressor();
+
+  zstd_compressor(const zstd_compressor&) = delete;
+  zstd_compressor& operator=(const zstd_compressor&) = delete;
+
+  /// Appends `data` to the input.
+  void write(std::string_view data);
+
+  /// Ends the frame and returns the compressed bytes of everything written. The
+  /// compressor must not be used afterwards.
+  std::string finish();
+
+private:
+  void drive(std::string_view data, int mode);
+
+  ZSTD_CCtx_s* ctx_;
+  std::string out_;
+};
+
+/// `data` compressed as one zstd frame (see `zstd_compressor`).
+std::string zstd_compress(std::string_view data, int level = default_zstd_level);
+
+/// The decompressed bytes of `data` (one or more zstd frames), never holding more
+/// than `max_size` bytes of output: data that would decompress to more is an
+/// `ec::protocol_error` "<what>: too large: decompresses to more than N bytes",
+/// detected without allocating beyond the cap. Bytes that are not zstd, fail a
+/// frame checksum, need a window over `max_zstd_window_log`, or end inside a
+/// frame are an `ec::corruption` error "<what>: corrupt zstd data: ..." or
+/// "<what>: truncated zstd data".
+caf::expected<std::string> zstd_decompress(std::string_view data, size_t max_size,
+                                           std::string_view what = "zstd");
+
+} // namespace vigil::protocol

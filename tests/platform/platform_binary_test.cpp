@@ -1,0 +1,217 @@
+// The real vigil-platform binary: first start, admin commands while serving,
+// resumable exactly-once upload across a SIGKILL, hostile input, TLS floor.
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "common/error.hpp"
+#include "net/platform_client.hpp"
+#include "protocol/delta_codec.hpp"
+#include "tests/support/platform.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace vigil;
+using nlohmann::json;
+
+namespace {
+
+const std::string host_id = "{0F0F0F0F-1111-4222-8333-444444444444}";
+
+platform_client client_for(const test::platform_process& platform) {
+  client_options options;
+  options.trust.ca_bundle = platform.ca_file();
+  options.connect_timeout = std::chrono::seconds{5};
+  options.io_timeout = std::chrono::seconds{20};
+  return platform_client{*https_client::make(options), *parse_url(platform.web_service_uri())};
+}
+
+protocol::provision_request provision_request(const std::pair<std::string, std::string>& ids) {
+  protocol::provision_request r;
+  r.customer_id = ids.first;
+  r.activation_id = ids.second;
+  r.host_id = host_id;
+  r.fingerprint = "fingerprint-1";
+  r.agent_version = "0.1.0";
+  r.inventory.hostname = "test-host";
+  return r;
+}
+
+/// Provisions `host_id` and sets the client's credentials.
+void provision(platform_client& client, const test::platform_process& platform) {
+  auto ids = platform.create_customer("Vulnerability,PolicyCompliance");
+  auto answer = client.provision(provision_request(ids));
+  REQUIRE(answer);
+  REQUIRE(answer->result == protocol::provision_result::provisioned);
+  client.set_credentials(host_id, answer->agent_token);
+}
+
+json assets(const test::platform_process& platform) {
+  auto r = test::run({test::program("vigil-platform").string(), "assets", "--data-dir",
+                      platform.data_dir().string(), "--json"});
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out);
+}
+
+} // namespace
+
+TEST_CASE("vigil-platform: first start, admin commands while serving, graceful stop") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  CHECK(std::filesystem::exists(platform.ca_file()));
+  auto client = client_for(platform);
+  auto status = client.status();
+  REQUIRE(status);
+  CHECK(status->protocol == 1);
+  CHECK(assets(platform).empty());
+  provision(client, platform);
+  auto listed = assets(platform);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["host_id"] == host_id);
+  CHECK(listed[0]["hostname"] == "test-host");
+  // A profile change made while serving reaches the next fetch.
+  auto first = client.profile("");
+  REQUIRE(first);
+  REQUIRE(first->has_value());
+  auto set = test::run({test::program("vigil-platform").string(), "profile", "set", "--data-dir",
+                        platform.data_dir().string(), "--activation", listed[0]["activation_id"],
+                        "CapiIntervalSeconds=30"});
+  CAPTURE(set.err);
+  REQUIRE(set.exit_code == 0);
+  auto unchanged = client.profile((*first)->etag);
+  REQUIRE(unchanged);
+  REQUIRE(unchanged->has_value());
+  CHECK((*unchanged)->capi_interval_s == 30);
+  auto started = std::chrono::steady_clock::now();
+  CHECK(platform.terminate() == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds{5});
+  CHECK_FALSE(std::filesystem::exists(platform.data_dir() / "admin.sock"));
+  // Admin commands work offline too, on the same data.
+  CHECK(assets(platform).size() == 1);
+}
+
+TEST_CASE("vigil-platform: an upload survives a platform SIGKILL and applies exactly once") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  auto client = client_for(platform);
+  provision(client, platform);
+  protocol::delta delta;
+  delta.module = "Vulnerability";
+  delta.seq = 1;
+  delta.full = true;
+  std::mt19937_64 random{42};
+  for (int i = 0; i < 30000; ++i) {
+    std::string value;
+    for (int k = 0; k < 8; ++k)
+      value += std::to_string(random());
+    delta.upserts.push_back({"file/" + std::to_string(i), value});
+  }
+  auto bytes = protocol::encode_delta(delta);
+  MESSAGE("delta: " << delta.upserts.size() << " rows, " << bytes.size() << " bytes encoded");
+  upload_options options;
+  options.chunk_bytes = 128 * 1024;
+  uint64_t acked_before_kill = 0;
+  options.on_chunk = [&](uint64_t received) {
+    if (acked_before_kill == 0 && received >= bytes.size() / 2) {
+      acked_before_kill = received;
+      platform.kill();
+    }
+  };
+  auto interrupted = client.upload_delta("Vulnerability", 1, bytes, options);
+  REQUIRE_FALSE(interrupted);
+  CHECK(code_of(interrupted.error()) == ec::connection_refused);
+  REQUIRE(acked_before_kill > 0);
+  platform.start();
+  auto held = client.upload_status("Vulnerability", 1);
+  REQUIRE(held);
+  CHECK(held->received_bytes == acked_before_kill);
+  std::vector<uint64_t> resumed;
+  options.on_chunk = [&](uint64_t received) { resumed.push_back(received); };
+  auto log_before = platform.request_log().size();
+  auto result = client.upload_delta("Vulnerability", 1, bytes, options);
+  REQUIRE(result);
+  CHECK(result->applied);
+  CHECK(result->rows == 30000);
+  CHECK(result->expected_seq == 2);
+  // Only the missing part travelled again: the first chunk sent after the
+  // restart starts where the platform's bytes ended.
+  auto after = platform.request_log().substr(log_before);
+  size_t puts = 0;
+  for (size_t at = after.find(" PUT "); at != std::string::npos; at = after.find(" PUT ", at + 1))
+    ++puts;
+  auto remaining = bytes.size() - acked_before_kill;
+  CHECK(puts == (remaining + options.chunk_bytes - 1) / options.chunk_bytes);
+  // The same delta again is a duplicate: nothing applied twice.
+  auto again = client.upload_delta("Vulnerability", 1, bytes, options);
+  REQUIRE(again);
+  CHECK_FALSE(again->applied);
+  CHECK(again->duplicate);
+  CHECK(again->rows == 30000);
+  auto listed = assets(platform);
+  CHECK(listed[0]["modules"]["Vulnerability"]["last_seq"] == 1);
+  CHECK(listed[0]["modules"]["Vulnerability"]["rows"] == 30000);
+  // A gap is answered with the seq the platform expects.
+  auto gap = client.upload_status("Vulnerability", 5);
+  REQUIRE_FALSE(gap);
+  CHECK(render(gap.error()).find("seq_gap") != std::string::npos);
+  CHECK(render(gap.error()).find("2 next") != std::string::npos);
+}
+
+TEST_CASE("vigil-platform: hostile input gets 4xx and the server keeps serving") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  auto client = client_for(platform);
+  provision(client, platform);
+  auto raw = *https_client::make([&] {
+    client_options o;
+    o.trust.ca_bundle = platform.ca_file();
+    return o;
+  }());
+  auto server = *parse_url(platform.web_service_uri());
+  std::vector<std::string> targets{"/CloudAgent/v1/provision", "/CloudAgent/v1/checkin",
+                                   "/CloudAgent/v1/deltas/Vulnerability/1/complete"};
+  std::vector<std::string> bodies{"{\"customer_id\": \"x\",", "not json at all", "[]",
+                                  "{\"host_id\": 42}"};
+  for (auto& target : targets) {
+    for (auto& body : bodies) {
+      CAPTURE(target);
+      CAPTURE(body.substr(0, 30));
+      http_request r;
+      r.method = "POST";
+      r.target = target;
+      r.body = body;
+      auto answer = raw.send(server, r);
+      REQUIRE(answer);
+      CHECK(answer->status >= 400);
+      CHECK(answer->status < 500);
+    }
+  }
+  // Over the body cap: refused with 413 before the body is read (the client
+  // may see the connection close while it is still sending).
+  http_request huge;
+  huge.method = "POST";
+  huge.target = targets[0];
+  huge.body.assign(9 * 1024 * 1024, '{');
+  auto refused = raw.send(server, huge);
+  if (refused)
+    CHECK(refused->status == 413);
+  // A request that is not HTTP at all, over TLS.
+  auto garbage = test::run({"/usr/bin/openssl", "s_client", "-quiet", "-connect",
+                            "127.0.0.1:" + std::to_string(platform.port()), "-CAfile",
+                            platform.ca_file().string()},
+                           {}, std::string{"\x01\x02 NOT HTTP\r\n\r\n"});
+  CHECK(garbage.out.find("400") != std::string::npos);
+  auto status = client.status();
+  REQUIRE(status);
+  CHECK(status->status == "ok");
+}
+
+TEST_CASE("vigil-platform: refuses TLS 1.1 clients") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  auto old = test::run({"/usr/bin/openssl", "s_client", "-connect",
+                        "127.0.0.1:" + std::to_string(platform.port()), "-tls1_1", "-cipher",
+                        "DEFAULT@SECLEVEL=0"});
+  CHECK(old.exit_code != 0);
+  CHECK(old.err.find("alert protocol version") != std::string::npos);
+}
