@@ -22,24 +22,45 @@ for _ in $(seq 200); do grep -q listening "$work/platform.out" 2>/dev/null && br
 ids=$("$bin/vigil-platform" customer create --data-dir "$work/data" --modules Vulnerability)
 customer=$(sed -n 's/^CustomerId=//p' <<<"$ids")
 activation=$(sed -n 's/^ActivationId=//p' <<<"$ids")
-host='{B3B3B3B3-0000-4000-8000-000000000001}'
 base="https://127.0.0.1:$port/CloudAgent"
 inventory='{"hostname":"bench","fqdn":"","os_name":"Debian","os_version":"12","kernel":"6.1","arch":"x86_64","ipv4":[],"ipv6":[],"macs":[]}'
-token=$(curl -s --cacert "$work/data/ca.pem" -H 'Content-Type: application/json' \
-  -d "{\"customer_id\":\"$customer\",\"activation_id\":\"$activation\",\"host_id\":\"$host\",\"fingerprint\":\"bench\",\"agent_version\":\"0.1.0\",\"inventory\":$inventory}" \
-  "$base/v1/provision" | python3 -c 'import json,sys; print(json.load(sys.stdin)["agent_token"])')
-body="{\"host_id\":\"$host\",\"agent_version\":\"0.1.0\",\"profile_etag\":\"\",\"modules\":[]}"
-answer=$(curl -s --cacert "$work/data/ca.pem" -H "X-Vigil-Host-Id: $host" -H "Authorization: Bearer $token" \
-  -H 'X-Vigil-Protocol: 1' -d "$body" "$base/v1/checkin")
+# 64 provisioned hosts, one per connection's turn: a fleet, not one host.
+hosts=(); tokens=()
+for i in $(seq 64); do
+  host=$(printf '{B3B3B3B3-0000-4000-8000-%012d}' "$i")
+  token=$(curl -s --cacert "$work/data/ca.pem" -H 'Content-Type: application/json' \
+    -d "{\"customer_id\":\"$customer\",\"activation_id\":\"$activation\",\"host_id\":\"$host\",\"fingerprint\":\"bench-$i\",\"agent_version\":\"0.1.0\",\"inventory\":$inventory}" \
+    "$base/v1/provision" | python3 -c 'import json,sys; print(json.load(sys.stdin)["agent_token"])')
+  hosts+=("$host"); tokens+=("$token")
+done
+body() { echo "{\"host_id\":\"$1\",\"agent_version\":\"0.1.0\",\"profile_etag\":\"\",\"modules\":[]}"; }
+answer=$(curl -s --cacert "$work/data/ca.pem" -H "X-Vigil-Host-Id: ${hosts[0]}" -H "Authorization: Bearer ${tokens[0]}" \
+  -H 'X-Vigil-Protocol: 1' -d "$(body "${hosts[0]}")" "$base/v1/checkin")
 python3 -c 'import json,sys; json.loads(sys.argv[1])["profile_etag"]' "$answer" # a real check-in answer
-cat >"$work/checkin.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Vigil-Host-Id"] = "$host"
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.headers["X-Vigil-Protocol"] = "1"
+{
+  echo "local hosts = {"; for h in "${hosts[@]}"; do echo "  \"$h\","; done; echo "}"
+  echo "local tokens = {"; for t in "${tokens[@]}"; do echo "  \"$t\","; done; echo "}"
+  cat <<'LUA'
+local requests = {}
+-- Built in init(): only then does wrk know the Host header.
+function init(args)
+for i = 1, #hosts do
+  local body = '{"host_id":"' .. hosts[i] .. '","agent_version":"0.1.0","profile_etag":"","modules":[]}'
+  requests[i] = wrk.format("POST", nil, {
+    ["Content-Type"] = "application/json",
+    ["X-Vigil-Host-Id"] = hosts[i],
+    ["Authorization"] = "Bearer " .. tokens[i],
+    ["Host"] = wrk.headers["Host"],
+    ["X-Vigil-Protocol"] = "1"}, body)
+end
+end
+local n = 0
+request = function()
+  n = n + 1
+  return requests[(n % #requests) + 1]
+end
 LUA
+} >"$work/checkin.lua"
 
 # nginx: the same certificate, a static answer of the same length.
 nport=$(free_port)
@@ -77,7 +98,7 @@ v=$(rate "$vigil"); n=$(rate "$baseline")
 echo
 echo "| server (64 TLS keep-alive clients, ${seconds}s, 2 cores shared with wrk) | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
-echo "| vigil-platform POST v1/checkin (auth + JSON + RocksDB write) | $v | $(pct "$vigil" 50) | $(pct "$vigil" 99) | $(errors "$vigil")${NONE:-0} |"
+echo "| vigil-platform POST v1/checkin, 64 hosts (token check, JSON in/out, orders, request log; check-ins stored each second) | $v | $(pct "$vigil" 50) | $(pct "$vigil" 99) | $(errors "$vigil")${NONE:-0} |"
 echo "| nginx static answer, same size and certificate | $n | $(pct "$baseline" 50) | $(pct "$baseline" 99) | $(errors "$baseline")${NONE:-0} |"
 python3 - "$v" "$n" <<'PY'
 import sys

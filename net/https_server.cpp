@@ -26,14 +26,21 @@ using boost::system::error_code;
 
 namespace vigil {
 
+/// One thread's share of the server: its own io_context and its own acceptor
+/// on the shared port (SO_REUSEPORT), so the kernel spreads connections over
+/// threads and no request ever crosses threads (no cross-thread wake-ups).
+struct server_shard {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+};
+
 struct https_server::impl {
   server_options options;
   http_handler handler;
-  asio::io_context io;
   asio::ssl::context tls{asio::ssl::context::tls_server};
-  tcp::acceptor acceptor{io};
   uint16_t port = 0;
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<server_shard>> shards;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   bool stopped = false;
@@ -124,17 +131,19 @@ asio::awaitable<void> serve_connection(https_server::impl& self, tcp::socket soc
   co_await stream.async_shutdown(awaitable_into(error));
 }
 
-asio::awaitable<void> accept_loop(https_server::impl& self) {
+asio::awaitable<void> accept_loop(https_server::impl& self, server_shard& shard) {
   for (;;) {
     error_code error;
-    auto socket = co_await self.acceptor.async_accept(awaitable_into(error));
-    if (error == asio::error::operation_aborted || !self.acceptor.is_open())
+    auto socket = co_await shard.acceptor.async_accept(awaitable_into(error));
+    if (error == asio::error::operation_aborted || !shard.acceptor.is_open())
       co_return;
     if (error)
       continue; // e.g. EMFILE: keep serving the connections we have
-    asio::co_spawn(self.io, serve_connection(self, std::move(socket)), asio::detached);
+    asio::co_spawn(shard.io, serve_connection(self, std::move(socket)), asio::detached);
   }
 }
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 } // namespace
 
@@ -163,23 +172,32 @@ caf::expected<std::unique_ptr<https_server>> https_server::start(server_options 
     return make_error(ec::invalid_argument,
                       "invalid listen address '" + state->options.listen_host + "'");
   tcp::endpoint endpoint{address, state->options.port};
-  auto& acceptor = state->acceptor;
-  acceptor.open(endpoint.protocol(), error);
-  if (!error)
-    acceptor.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error)
-    acceptor.bind(endpoint, error);
-  if (!error)
-    acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error)
-    return make_error(error == asio::error::address_in_use ? ec::busy : ec::network_error,
-                      "cannot listen on " + state->options.listen_host + ":"
-                        + std::to_string(state->options.port) + ": " + error.message());
-  state->port = acceptor.local_endpoint().port();
-  asio::co_spawn(state->io, accept_loop(*state), asio::detached);
   auto threads = std::max(1u, state->options.threads);
-  for (unsigned i = 0; i < threads; ++i)
-    state->threads.emplace_back([io = &state->io] { io->run(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    auto shard = std::make_unique<server_shard>();
+    auto& acceptor = shard->acceptor;
+    acceptor.open(endpoint.protocol(), error);
+    if (!error)
+      acceptor.set_option(asio::socket_base::reuse_address(true), error);
+    if (!error && threads > 1)
+      acceptor.set_option(reuse_port(true), error);
+    if (!error)
+      acceptor.bind(endpoint, error);
+    if (!error)
+      acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (error)
+      return make_error(error == asio::error::address_in_use ? ec::busy : ec::network_error,
+                        "cannot listen on " + state->options.listen_host + ":"
+                          + std::to_string(endpoint.port()) + ": " + error.message());
+    // Port 0: every further shard binds the port the first one got.
+    endpoint.port(acceptor.local_endpoint().port());
+    state->shards.push_back(std::move(shard));
+  }
+  state->port = endpoint.port();
+  for (auto& shard : state->shards) {
+    asio::co_spawn(shard->io, accept_loop(*state, *shard), asio::detached);
+    shard->thread = std::thread{[io = &shard->io] { io->run(); }};
+  }
   return std::unique_ptr<https_server>{new https_server{std::move(state)}};
 }
 
@@ -199,20 +217,22 @@ void https_server::stop(std::chrono::milliseconds grace) {
     return;
   impl_->stopped = true;
   impl_->stopping = true;
-  asio::post(impl_->io, [state = impl_.get()] {
-    error_code ignored;
-    state->acceptor.close(ignored);
-  });
+  for (auto& shard : impl_->shards)
+    asio::post(shard->io, [s = shard.get()] {
+      error_code ignored;
+      s->acceptor.close(ignored);
+    });
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  impl_->io.stop();
-  for (auto& t : impl_->threads)
-    t.join();
-  // The posted close may not have run before stop(); the port must refuse
-  // connections from here on either way.
-  error_code ignored;
-  impl_->acceptor.close(ignored);
+  for (auto& shard : impl_->shards) {
+    shard->io.stop();
+    shard->thread.join();
+    // The posted close may not have run before stop(); the port must refuse
+    // connections from here on either way.
+    error_code ignored;
+    shard->acceptor.close(ignored);
+  }
 }
 
 } // namespace vigil

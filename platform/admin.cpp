@@ -147,7 +147,7 @@ caf::expected<void> assign(protocol::profile& p, std::string_view assignment) {
 
 caf::expected<json> platform_service::set_profile(const std::string& activation_id,
                                                   const std::vector<std::string>& assignments) {
-  std::lock_guard guard{mutex_};
+  std::unique_lock guard{global_};
   caf::error error;
   auto activation = detail::load_json(store_, column::activations, activation_id, error);
   if (error)
@@ -176,11 +176,13 @@ caf::expected<json> platform_service::set_profile(const std::string& activation_
     return make_error(ec::invalid_argument, render(check.error()));
   if (auto ok = store_.put(column::profiles, activation_id, body.dump(), {true}); !ok)
     return ok.error();
+  std::lock_guard cache{cache_mutex_};
+  profile_cache_[activation_id] = std::make_shared<const protocol::profile>(std::move(p));
   return body;
 }
 
 caf::expected<json> platform_service::assets() {
-  std::lock_guard guard{mutex_};
+  std::unique_lock guard{global_};
   json hosts = json::array();
   caf::error failure;
   auto listed = store_.scan(column::hosts, "", [&](std::string_view key, std::string_view value) {
@@ -195,9 +197,25 @@ caf::expected<json> platform_service::assets() {
                                                        : std::string{}},
                {"agent_version", host.value("agent_version", "")},
                {"provisioned_at", host.value("provisioned_at", int64_t{0})},
-               {"last_checkin", host.value("last_checkin", int64_t{0})},
+               {"last_checkin", int64_t{0}},
                {"modules", json::object()},
                {"duplicates", json::array()}};
+    caf::error checkin_error;
+    std::optional<json> checkin;
+    {
+      std::lock_guard cache{cache_mutex_};
+      if (auto i = latest_checkins_.find(std::string{key}); i != latest_checkins_.end())
+        checkin = json::parse(i->second, nullptr, false);
+    }
+    if (!checkin)
+      checkin = detail::load_json(store_, column::checkins, key, checkin_error);
+    if (checkin && !checkin->is_discarded()) {
+      entry["last_checkin"] = checkin->value("last_checkin", int64_t{0});
+      entry["agent_version"] = checkin->value("agent_version", "");
+      entry["module_states"] = checkin->value("module_states", json::object());
+    }
+    if (checkin_error)
+      failure = checkin_error;
     auto modules = store_.scan(column::sequences, std::string{key} + "|",
                                [&](std::string_view k, std::string_view) {
                                  auto module = std::string{k.substr(key.size() + 1)};
@@ -232,7 +250,7 @@ caf::expected<json> platform_service::assets() {
 }
 
 caf::expected<json> platform_service::rows(const std::string& host_id, const std::string& module) {
-  std::lock_guard guard{mutex_};
+  std::unique_lock guard{global_};
   json out = json::object();
   auto prefix = join_key({host_id, module, ""});
   auto listed = store_.scan(column::rows, prefix, [&](std::string_view k, std::string_view v) {

@@ -1,6 +1,9 @@
 // vigil-platform: the reference platform (SPEC §16, §17).
 
+#include <condition_variable>
 #include <csignal>
+#include <stop_token>
+#include <thread>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -137,6 +140,17 @@ int serve(const options& opts) {
   });
   if (!admin)
     return fail(render(admin.error()));
+  // Check-in times reach the store about once a second (see flush_checkins).
+  std::jthread flusher{[&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::mutex m;
+      std::unique_lock lock{m};
+      std::condition_variable_any{}.wait_for(lock, stop, std::chrono::seconds{1},
+                                             [&] { return stop.stop_requested(); });
+      if (auto ok = service.flush_checkins(); !ok)
+        std::cerr << "vigil-platform: saving check-ins: " << render(ok.error()) << "\n";
+    }
+  }};
   auto shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   std::cout << "listening https://" << shown << ":" << (*server)->port() << std::endl;
   int received = 0;
@@ -145,6 +159,10 @@ int serve(const options& opts) {
             << ": stopping\n";
   (*server)->stop();
   (*admin)->stop();
+  flusher.request_stop();
+  flusher.join();
+  if (auto ok = service.flush_checkins(); !ok)
+    return fail("saving check-ins: " + render(ok.error()));
   return 0;
 }
 

@@ -19,6 +19,7 @@ namespace column {
 inline constexpr const char* customers = "customers";     ///< customer id -> customer JSON
 inline constexpr const char* activations = "activations"; ///< activation id -> activation JSON
 inline constexpr const char* hosts = "hosts";             ///< host id -> host JSON
+inline constexpr const char* checkins = "checkins";       ///< host id -> last check-in JSON
 inline constexpr const char* profiles = "profiles";       ///< activation id -> profile JSON
 inline constexpr const char* manifests = "manifests";     ///< module -> manifest JSON
 inline constexpr const char* sequences = "sequences";     ///< host|module -> applied seq + rows

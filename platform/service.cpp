@@ -52,27 +52,6 @@ std::string new_guid() {
          + hex.substr(16, 4) + "-" + hex.substr(20, 12) + "}";
 }
 
-/// The profile of `activation_id`: the stored one, else the default.
-caf::expected<protocol::profile> load_profile(kv_store& store, const std::string& activation_id) {
-  caf::error error;
-  if (auto stored = load_json(store, column::profiles, activation_id, error)) {
-    auto p = protocol::parse_profile(*stored);
-    if (!p)
-      return make_error(ec::corruption, "stored profile of " + activation_id + ": "
-                                          + render(p.error()));
-    return p;
-  }
-  if (error)
-    return error;
-  auto activation = load_json(store, column::activations, activation_id, error);
-  if (error)
-    return error;
-  std::vector<std::string> modules;
-  if (activation && activation->contains("modules"))
-    modules = (*activation)["modules"].get<std::vector<std::string>>();
-  return default_profile(activation_id, modules);
-}
-
 } // namespace
 
 platform_service::platform_service(kv_store& store, service_options options, clock now,
@@ -80,8 +59,64 @@ platform_service::platform_service(kv_store& store, service_options options, clo
   : store_{store}, options_{std::move(options)}, now_{std::move(now)}, log_{std::move(log)} {
 }
 
+caf::expected<std::shared_ptr<const protocol::profile>>
+platform_service::profile_of(const std::string& activation_id) {
+  {
+    std::lock_guard guard{cache_mutex_};
+    if (auto i = profile_cache_.find(activation_id); i != profile_cache_.end())
+      return i->second;
+  }
+  caf::error error;
+  std::shared_ptr<const protocol::profile> result;
+  if (auto stored = load_json(store_, column::profiles, activation_id, error)) {
+    auto p = protocol::parse_profile(*stored);
+    if (!p)
+      return make_error(ec::corruption, "stored profile of " + activation_id + ": "
+                                          + render(p.error()));
+    result = std::make_shared<const protocol::profile>(std::move(*p));
+  } else if (error) {
+    return error;
+  } else {
+    auto activation = load_json(store_, column::activations, activation_id, error);
+    if (error)
+      return error;
+    std::vector<std::string> modules;
+    if (activation && activation->contains("modules"))
+      modules = (*activation)["modules"].get<std::vector<std::string>>();
+    result = std::make_shared<const protocol::profile>(default_profile(activation_id, modules));
+  }
+  std::lock_guard guard{cache_mutex_};
+  profile_cache_[activation_id] = result;
+  return result;
+}
+
+caf::expected<std::optional<platform_service::host_auth>>
+platform_service::auth_of(const std::string& host_id) {
+  {
+    std::lock_guard guard{cache_mutex_};
+    if (auto i = auth_cache_.find(host_id); i != auth_cache_.end())
+      return std::optional<host_auth>{i->second};
+  }
+  caf::error error;
+  auto host = load_json(store_, column::hosts, host_id, error);
+  if (error)
+    return error;
+  if (!host)
+    return std::optional<host_auth>{};
+  host_auth auth{host->value("token_sha256", ""), host->value("activation_id", "")};
+  std::lock_guard guard{cache_mutex_};
+  auth_cache_[host_id] = auth;
+  return std::optional<host_auth>{auth};
+}
+
 caf::expected<void> platform_service::initialize() {
-  std::lock_guard guard{mutex_};
+  std::unique_lock guard{global_};
+  auto pending = store_.scan(column::orders, "", [&](std::string_view key, std::string_view) {
+    hosts_with_orders_.emplace(key.substr(0, key.find('|')));
+    return true;
+  });
+  if (!pending)
+    return pending.error();
   for (auto name : protocol::module_names) {
     std::string module{name};
     auto existing = store_.get(column::manifests, module);
@@ -100,8 +135,18 @@ http_response platform_service::handle(const http_request& request) {
   request_context ctx;
   http_response response;
   try {
-    std::lock_guard guard{mutex_};
-    response = dispatch(request, ctx);
+    auto route = protocol::match_route(options_.base_path, request.target);
+    if (!route) {
+      response = error_answer(codes::not_found, "no such endpoint");
+    } else if (route->kind == protocol::endpoint::provision) {
+      std::unique_lock guard{global_};
+      response = dispatch(request, *route, ctx);
+    } else {
+      std::shared_lock guard{global_};
+      auto host = request.fields.get(protocol::header_host_id);
+      std::lock_guard stripe{stripes_[std::hash<std::string>{}(host) % stripes_.size()]};
+      response = dispatch(request, *route, ctx);
+    }
   } catch (const std::exception& e) {
     response = store_failure(make_error(ec::unspecified, e.what()));
   }
@@ -111,10 +156,9 @@ http_response platform_service::handle(const http_request& request) {
   return response;
 }
 
-http_response platform_service::dispatch(const http_request& request, request_context& ctx) {
-  auto route = protocol::match_route(options_.base_path, request.target);
-  if (!route)
-    return error_answer(codes::not_found, "no such endpoint");
+http_response platform_service::dispatch(const http_request& request,
+                                         const protocol::route& found, request_context& ctx) {
+  auto* route = &found;
   auto wants = [&](std::string_view method) { return request.method == method; };
   using protocol::endpoint;
   if (route->kind == endpoint::status) {
@@ -140,14 +184,13 @@ http_response platform_service::dispatch(const http_request& request, request_co
   auto token = protocol::parse_bearer(authorization); // a view into `authorization`
   if (host_id.empty() || !token)
     return error_answer(codes::unauthorized, "missing X-Vigil-Host-Id or bearer token");
-  caf::error error;
-  auto host = load_json(store_, column::hosts, host_id, error);
-  if (error)
-    return store_failure(error);
-  if (!host || host->value("token_sha256", "") != protocol::sha256_hex(*token))
+  auto auth = auth_of(host_id);
+  if (!auth)
+    return store_failure(auth.error());
+  if (!*auth || (*auth)->token_sha256 != protocol::sha256_hex(*token))
     return error_answer(codes::unauthorized, "unknown host or wrong agent token");
   ctx.host_id = host_id;
-  ctx.host = std::move(*host);
+  ctx.activation_id = (*auth)->activation_id;
   switch (route->kind) {
     case endpoint::checkin:
       return wants("POST") ? checkin(request, ctx)
@@ -185,12 +228,12 @@ http_response platform_service::provision(const http_request& request, request_c
   if (error)
     return store_failure(error);
   auto now = now_();
-  auto config = load_profile(store_, req->activation_id);
+  auto config = profile_of(req->activation_id);
   if (!config)
     return store_failure(config.error());
   protocol::provision_response answer;
   answer.host_id = req->host_id;
-  answer.config_id = config->config_id;
+  answer.config_id = (*config)->config_id;
   if (existing && existing->value("fingerprint", "") != req->fingerprint) {
     // Same HostID, another machine: a clone. The newer one makes a new identity.
     auto key = join_key({req->fingerprint, req->host_id});
@@ -227,6 +270,10 @@ http_response platform_service::provision(const http_request& request, request_c
     return store_failure(cleared.error());
   if (auto ok = store_.write(batch, {true}); !ok)
     return store_failure(ok.error());
+  {
+    std::lock_guard guard{cache_mutex_};
+    auth_cache_[req->host_id] = {host["token_sha256"], req->activation_id};
+  }
   answer.agent_token = token;
   return json_answer(200, protocol::to_body(answer));
 }
@@ -237,19 +284,30 @@ http_response platform_service::checkin(const http_request& request, request_con
     return error_answer(codes::invalid_request, render(req.error()));
   if (req->host_id != ctx.host_id)
     return error_answer(codes::invalid_request, "checkin_request.host_id differs from the header");
-  auto config = load_profile(store_, ctx.host.value("activation_id", ""));
+  auto config = profile_of(ctx.activation_id);
   if (!config)
     return store_failure(config.error());
-  ctx.host["last_checkin"] = now_();
-  ctx.host["agent_version"] = req->agent_version;
   json states = json::object();
   for (auto& m : req->modules)
     states[m.module] = protocol::to_json(m);
-  ctx.host["module_states"] = std::move(states);
-  write_batch batch;
-  batch.put(column::hosts, ctx.host_id, ctx.host.dump());
+  auto record = json{{"last_checkin", now_()},
+                     {"agent_version", req->agent_version},
+                     {"module_states", std::move(states)}}
+                  .dump();
   protocol::checkin_response answer;
-  answer.profile_etag = config->etag;
+  answer.profile_etag = (*config)->etag;
+  bool has_orders = false;
+  {
+    std::lock_guard guard{cache_mutex_};
+    has_orders = hosts_with_orders_.erase(ctx.host_id) > 0;
+    latest_checkins_[ctx.host_id] = record;
+    if (!has_orders)
+      unsaved_checkins_[ctx.host_id] = std::move(record);
+  }
+  if (!has_orders)
+    return json_answer(200, protocol::to_body(answer));
+  write_batch batch;
+  batch.put(column::checkins, ctx.host_id, record);
   auto collected = store_.scan(column::orders, ctx.host_id + "|",
                                [&](std::string_view key, std::string_view value) {
                                  auto parsed = protocol::parse_body<protocol::order>(value);
@@ -258,27 +316,30 @@ http_response platform_service::checkin(const http_request& request, request_con
                                  batch.erase(column::orders, std::string{key});
                                  return true;
                                });
-  if (!collected)
-    return store_failure(collected.error());
-  // Check-ins are frequent and only refresh times: not synced. Orders handed
-  // out are erased in the same batch, so each is delivered once.
-  if (auto ok = store_.write(batch, {!answer.orders.empty()}); !ok)
-    return store_failure(ok.error());
+  // Orders handed out are erased in the same synced batch: each is delivered
+  // once.
+  auto write = collected ? store_.write(batch, {true}) : collected;
+  if (!write) {
+    std::lock_guard guard{cache_mutex_}; // not handed out: keep them for later
+    hosts_with_orders_.insert(ctx.host_id);
+    return store_failure(write.error());
+  }
   return json_answer(200, protocol::to_body(answer));
 }
 
 http_response platform_service::profile(const http_request& request, request_context& ctx) {
-  auto config = load_profile(store_, ctx.host.value("activation_id", ""));
+  auto config = profile_of(ctx.activation_id);
   if (!config)
     return store_failure(config.error());
-  if (request.fields.get(protocol::header_if_none_match) == config->etag) {
+  auto& etag = (*config)->etag;
+  if (request.fields.get(protocol::header_if_none_match) == etag) {
     http_response r;
     r.status = 304;
-    r.fields.set(std::string{protocol::header_etag}, config->etag);
+    r.fields.set(std::string{protocol::header_etag}, etag);
     return r;
   }
-  auto r = json_answer(200, protocol::to_body(*config));
-  r.fields.set(std::string{protocol::header_etag}, config->etag);
+  auto r = json_answer(200, protocol::to_body(**config));
+  r.fields.set(std::string{protocol::header_etag}, etag);
   return r;
 }
 
@@ -304,12 +365,37 @@ http_response platform_service::manifest(const http_request& request, request_co
   return r;
 }
 
+caf::expected<void> platform_service::flush_checkins() {
+  std::unordered_map<std::string, std::string> unsaved;
+  {
+    std::lock_guard guard{cache_mutex_};
+    unsaved.swap(unsaved_checkins_);
+  }
+  if (unsaved.empty())
+    return {};
+  write_batch batch;
+  for (auto& [host, record] : unsaved)
+    batch.put(column::checkins, host, record);
+  auto ok = store_.write(batch);
+  if (!ok) { // keep them for the next try, unless newer ones arrived
+    std::lock_guard guard{cache_mutex_};
+    for (auto& [host, record] : unsaved)
+      unsaved_checkins_.try_emplace(host, std::move(record));
+  }
+  return ok;
+}
+
 caf::expected<void> platform_service::add_order(const std::string& host_id, const json& order) {
   auto parsed = protocol::parse_order(order);
   if (!parsed)
     return make_error(ec::invalid_argument, render(parsed.error()));
-  std::lock_guard guard{mutex_};
-  return store_.put(column::orders, join_key({host_id, parsed->id}), order.dump(), {true});
+  std::unique_lock guard{global_};
+  auto ok = store_.put(column::orders, join_key({host_id, parsed->id}), order.dump(), {true});
+  if (ok) {
+    std::lock_guard cache{cache_mutex_};
+    hosts_with_orders_.insert(host_id);
+  }
+  return ok;
 }
 
 caf::expected<std::pair<std::string, std::string>>
@@ -317,7 +403,7 @@ platform_service::create_customer(const std::vector<std::string>& modules) {
   for (auto& m : modules)
     if (!known_module(m))
       return make_error(ec::invalid_argument, "unknown module '" + m + "'");
-  std::lock_guard guard{mutex_};
+  std::unique_lock guard{global_};
   auto customer_id = new_guid();
   auto activation_id = new_guid();
   write_batch batch;

@@ -3,13 +3,20 @@
 #include <caf/expected.hpp>
 #include <cstdint>
 #include <functional>
+#include <array>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "net/http_message.hpp"
+#include "protocol/endpoints.hpp"
+#include "protocol/profile.hpp"
 #include "storage/kv_store.hpp"
 
 namespace vigil::platform {
@@ -33,9 +40,13 @@ struct service_options {
 
 /// The reference platform's logic (SPEC §16), independent of the network:
 /// `handle` answers one HTTP request of protocol v1, the admin members serve
-/// `vigil-platform` commands. Thread-safe: every request runs under one lock,
-/// so each `(HostID, module, seq)` is applied exactly once even when an agent
-/// retries concurrently. All state lives in the store given at construction.
+/// `vigil-platform` commands. Thread-safe: requests of one host are serialized
+/// (hosts hash onto lock stripes), provisioning and administration exclude
+/// everything else, so each `(HostID, module, seq)` is applied exactly once
+/// even when an agent
+/// retries concurrently. All state lives in the store given at construction;
+/// what the hot path reads (token digests, profiles, which hosts have orders)
+/// is cached in memory and updated by the writes that change it.
 class platform_service {
 public:
   /// Unix seconds now; injected so tests control time.
@@ -75,6 +86,12 @@ public:
   /// The platform's view of one host's module: every row, ordered by key.
   caf::expected<nlohmann::json> rows(const std::string& host_id, const std::string& module);
 
+  /// Writes the check-ins received since the last call to the store in one
+  /// batch. Check-ins only refresh times and states, so the server calls this
+  /// about once a second instead of writing on every check-in (a crash loses
+  /// at most that second of check-in times, never data). Also at shutdown.
+  caf::expected<void> flush_checkins();
+
   /// Queues an order (JSON of protocol `order`) for a host's next check-in.
   caf::expected<void> add_order(const std::string& host_id, const nlohmann::json& order);
 
@@ -82,7 +99,16 @@ public:
   struct request_context;
 
 private:
-  http_response dispatch(const http_request& request, request_context& ctx);
+  /// What authenticates a host: its token's digest and its activation key.
+  struct host_auth {
+    std::string token_sha256;
+    std::string activation_id;
+  };
+
+  http_response dispatch(const http_request& request, const protocol::route& route,
+                         request_context& ctx);
+  caf::expected<std::shared_ptr<const protocol::profile>> profile_of(const std::string& activation);
+  caf::expected<std::optional<host_auth>> auth_of(const std::string& host_id);
   http_response provision(const http_request& request, request_context& ctx);
   http_response checkin(const http_request& request, request_context& ctx);
   http_response profile(const http_request& request, request_context& ctx);
@@ -98,7 +124,20 @@ private:
   service_options options_;
   clock now_;
   request_logger log_;
-  std::mutex mutex_;
+  /// Taken shared by per-host requests, exclusively by provisioning and
+  /// administration.
+  std::shared_mutex global_;
+  /// Per-host serialization: a host's requests take `stripes_[hash % size]`.
+  std::array<std::mutex, 64> stripes_;
+  /// Guards the caches below (readers run concurrently under `global_`).
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, host_auth> auth_cache_;
+  std::unordered_map<std::string, std::shared_ptr<const protocol::profile>> profile_cache_;
+  std::unordered_set<std::string> hosts_with_orders_;
+  /// Check-in records not yet in the store (host -> JSON), see flush_checkins.
+  std::unordered_map<std::string, std::string> unsaved_checkins_;
+  /// Every host's latest check-in record seen by this process.
+  std::unordered_map<std::string, std::string> latest_checkins_;
 };
 
 } // namespace vigil::platform

@@ -16,8 +16,8 @@ namespace vigil::platform {
 
 /// What a request carries once authenticated.
 struct platform_service::request_context {
-  std::string host_id;  ///< set once authenticated
-  nlohmann::json host;  ///< the host's record, once authenticated
+  std::string host_id;       ///< set once authenticated
+  std::string activation_id; ///< the host's activation key, once authenticated
 };
 
 } // namespace vigil::platform
