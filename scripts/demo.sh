@@ -6,6 +6,10 @@
 #      WebServiceUri, per-module ScanOnDemand keys) with vigil-reg;
 #   3. an administrator's view of it: query /s, export to a .reg file, a refused
 #      overwrite without /f, a malformed hive reported with its line number.
+#   4. a local vigil-platform (HTTPS with its own CA, RocksDB): a customer and
+#      activation key, a profile change, an agent's provisioning, check-in and
+#      resumable delta upload spoken over the real protocol (curl stands in for
+#      the agent until vigil-agent lands), and the platform's asset view.
 # Later issues extend it to install -> provision -> scan -> upload -> health report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,5 +48,49 @@ cp "$root/etc/opt/vigil/registry.reg" "$root/good.reg"
 printf '"Broken"=dword:xyz\n' >> "$root/etc/opt/vigil/registry.reg"
 reg query "$key" || echo "(exit $?)"
 cp "$root/good.reg" "$root/etc/opt/vigil/registry.reg"
+
+step "A local platform (vigil-platform serve, loopback only)"
+data="$root/platform"
+./build/bin/vigil-platform serve --data-dir "$data" --listen 127.0.0.1:0 >"$root/platform.out" 2>&1 &
+platform_pid=$!
+trap 'kill $platform_pid 2>/dev/null || true' EXIT
+for _ in $(seq 200); do grep -q listening "$root/platform.out" 2>/dev/null && break; sleep 0.05; done
+cat "$root/platform.out"
+base="$(sed -n 's/^listening //p' "$root/platform.out")/CloudAgent"
+ids=$(./build/bin/vigil-platform customer create --data-dir "$data" --modules Vulnerability,PolicyCompliance)
+echo "$ids"
+customer=$(sed -n 's/^CustomerId=//p' <<<"$ids")
+activation=$(sed -n 's/^ActivationId=//p' <<<"$ids")
+./build/bin/vigil-platform profile set --data-dir "$data" --activation "$activation" \
+  CapiIntervalSeconds=300 CpuLimit.Vulnerability=25 >/dev/null && echo "profile: CapiIntervalSeconds=300, CpuLimit.Vulnerability=25"
+
+step "Provision, check in and upload a delta over HTTPS (TLS verified against the platform's CA)"
+api() { curl -sS --cacert "$data/ca.pem" -H 'X-Vigil-Protocol: 1' "$@"; }
+host='{5A5A5A5A-0000-4000-8000-00000000D3E0}'
+provision=$(api -d "{\"customer_id\":\"$customer\",\"activation_id\":\"$activation\",\"host_id\":\"$host\",\"fingerprint\":\"demo\",\"agent_version\":\"0.1.0\",\"inventory\":{\"hostname\":\"$(hostname)\",\"fqdn\":\"\",\"os_name\":\"Debian\",\"os_version\":\"12\",\"kernel\":\"$(uname -r)\",\"arch\":\"$(uname -m)\",\"ipv4\":[],\"ipv6\":[],\"macs\":[]}}" "$base/v1/provision")
+token=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["agent_token"])' "$provision")
+echo "provisioned $host (agent token received, $(( ${#token} / 2 )) bytes)"
+auth=(-H "X-Vigil-Host-Id: $host" -H "Authorization: Bearer $token")
+echo "check-in: $(api "${auth[@]}" -d "{\"host_id\":\"$host\",\"agent_version\":\"0.1.0\",\"profile_etag\":\"\",\"modules\":[]}" "$base/v1/checkin")"
+echo "profile:  $(api "${auth[@]}" "$base/v1/profile" | cut -c1-160)..."
+# A delta (zstd-compressed JSON, as the agent will send it), in two chunks.
+python3 - "$root/delta.json" <<'PY'
+import json, sys
+rows = [{"key": f"packages/{p}", "value": v} for p, v in [("openssl", "3.0.19"), ("bash", "5.2.15"), ("zlib", "1.2.13")]]
+json.dump({"module": "Vulnerability", "seq": 1, "full": True, "upserts": rows, "removals": []}, open(sys.argv[1], "w"))
+PY
+zstd -q -f "$root/delta.json" -o "$root/delta.zst"
+size=$(stat -c %s "$root/delta.zst"); half=$(( size / 2 ))
+head -c "$half" "$root/delta.zst" >"$root/part1"; tail -c +"$(( half + 1 ))" "$root/delta.zst" >"$root/part2"
+api "${auth[@]}" -X PUT -H "X-Vigil-Offset: 0" -H "X-Vigil-Total-Size: $size" --data-binary @"$root/part1" "$base/v1/deltas/Vulnerability/1" >/dev/null
+echo "after chunk 1 the platform holds: $(api "${auth[@]}" "$base/v1/deltas/Vulnerability/1")"
+api "${auth[@]}" -X PUT -H "X-Vigil-Offset: $half" -H "X-Vigil-Total-Size: $size" --data-binary @"$root/part2" "$base/v1/deltas/Vulnerability/1" >/dev/null
+complete="{\"size\":$size,\"sha256\":\"$(sha256sum "$root/delta.zst" | cut -d' ' -f1)\"}"
+echo "complete:       $(api "${auth[@]}" -d "$complete" "$base/v1/deltas/Vulnerability/1/complete")"
+echo "complete again: $(api "${auth[@]}" -d "$complete" "$base/v1/deltas/Vulnerability/1/complete")   (exactly once)"
+
+step "The platform's view: vigil-platform assets, and the rows it holds"
+./build/bin/vigil-platform assets --data-dir "$data"
+./build/bin/vigil-platform rows --data-dir "$data" --host "$host" --module Vulnerability
 
 step "Done. Demo root kept at $root"

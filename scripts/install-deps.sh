@@ -11,7 +11,7 @@ packages=(
   libcaf-dev libboost-dev libssl-dev librocksdb-dev libspdlog-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libzstd-dev libarchive-dev libsystemd-dev
   # tools the tests drive for real
-  openssl tinyproxy python3 curl procps iproute2 util-linux
+  openssl tinyproxy python3 curl zstd procps iproute2 util-linux
   # baselines and load generators for bench/
   sqlite3 hyperfine wrk nginx-light
 )
