@@ -1,6 +1,9 @@
 # Shared build settings. Every Vigil target links `vigil_options`, so all of them
 # compile with identical flags and definitions and can reuse one precompiled header.
 
+configure_file(${PROJECT_SOURCE_DIR}/cmake/vigil_version.hpp.in
+               ${PROJECT_BINARY_DIR}/generated/vigil_version.hpp)
+
 add_library(vigil_options INTERFACE)
 target_include_directories(vigil_options INTERFACE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/generated)
 target_compile_options(vigil_options INTERFACE -Wall -Wextra -Wno-unused-parameter)

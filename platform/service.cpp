@@ -1,7 +1,6 @@
 #include "platform/service.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include "common/error.hpp"
 #include "platform/default_content.hpp"
@@ -25,34 +24,6 @@ namespace vigil::platform {
 
 using namespace detail;
 namespace codes = protocol::error_codes;
-
-namespace {
-
-std::string random_token() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
-    throw std::runtime_error("RAND_bytes failed");
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
-std::string new_guid() {
-  auto hex = random_token();
-  // Version 4, variant 10xx.
-  hex[12] = '4';
-  hex[16] = "89ab"[hex[16] % 4];
-  for (auto& c : hex)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "{" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-"
-         + hex.substr(16, 4) + "-" + hex.substr(20, 12) + "}";
-}
-
-} // namespace
 
 platform_service::platform_service(kv_store& store, service_options options, clock now,
                                    request_logger log)
@@ -248,7 +219,7 @@ http_response platform_service::provision(const http_request& request, request_c
     answer.result = protocol::provision_result::reprovision;
     return json_answer(200, protocol::to_body(answer));
   }
-  auto token = random_token();
+  auto token = protocol::random_hex(32);
   json host = existing.value_or(json{{"provisioned_at", now}});
   host["customer_id"] = req->customer_id;
   host["activation_id"] = req->activation_id;
@@ -404,8 +375,8 @@ platform_service::create_customer(const std::vector<std::string>& modules) {
     if (!known_module(m))
       return make_error(ec::invalid_argument, "unknown module '" + m + "'");
   std::unique_lock guard{global_};
-  auto customer_id = new_guid();
-  auto activation_id = new_guid();
+  auto customer_id = protocol::make_guid();
+  auto activation_id = protocol::make_guid();
   write_batch batch;
   batch.put(column::customers, customer_id, json{{"modules", modules}, {"created", now_()}}.dump());
   batch.put(column::activations, activation_id,

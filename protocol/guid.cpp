@@ -2,6 +2,11 @@
 
 #include <cctype>
 
+#include <cctype>
+#include <openssl/rand.h>
+#include <stdexcept>
+#include <vector>
+
 namespace vigil::protocol {
 
 namespace {
@@ -35,6 +40,30 @@ bool guid_equal(std::string_view a, std::string_view b) noexcept {
     if (fold(a[i]) != fold(b[i]))
       return false;
   return true;
+}
+
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
+    throw std::runtime_error("the OpenSSL random generator failed");
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (auto b : raw) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::string make_guid() {
+  auto hex = random_hex(16);
+  hex[12] = '4';                     // version 4
+  hex[16] = "89ab"[hex[16] % 4];     // variant 10xx
+  for (auto& c : hex)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "{" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-"
+         + hex.substr(16, 4) + "-" + hex.substr(20, 12) + "}";
 }
 
 } // namespace vigil::protocol

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace vigil::protocol {
@@ -12,5 +13,13 @@ bool is_guid(std::string_view text) noexcept;
 /// Whether `a` and `b` are the same GUID: both valid and equal ignoring the case
 /// of their hex digits. Invalid text is never equal to anything.
 bool guid_equal(std::string_view a, std::string_view b) noexcept;
+
+/// A new random GUID (UUID version 4) in that form, upper case: a HostID,
+/// CustomerId or ActivationId. Uses the OpenSSL CSPRNG.
+std::string make_guid();
+
+/// `bytes` random bytes from the OpenSSL CSPRNG as lowercase hex (an agent
+/// token is 32 bytes).
+std::string random_hex(size_t bytes);
 
 } // namespace vigil::protocol

@@ -8,9 +8,11 @@
 
 namespace vigil::test {
 
-platform_process::platform_process(std::filesystem::path data_dir) : dir_{std::move(data_dir)} {
+platform_process::platform_process(std::filesystem::path data_dir, bool start_now)
+  : dir_{std::move(data_dir)} {
   port_ = free_port();
-  start();
+  if (start_now)
+    start();
 }
 
 platform_process::~platform_process() = default;

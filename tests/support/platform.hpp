@@ -13,12 +13,12 @@ namespace vigil::test {
 /// test's, restartable on the same port (agents keep their WebServiceUri).
 class platform_process {
 public:
-  /// Starts it on a free port and waits (with a deadline) until it prints
-  /// `listening https://...`.
-  explicit platform_process(std::filesystem::path data_dir);
+  /// Picks a free port and, unless `start_now` is false, starts it and waits
+  /// (with a deadline) until it prints `listening https://...`.
+  explicit platform_process(std::filesystem::path data_dir, bool start_now = true);
   ~platform_process();
 
-  /// Starts it again after `kill` or `terminate`, on the same port.
+  /// Starts it (again, after `kill` or `terminate`) on its port.
   void start();
   /// SIGKILL: no chance to clean up.
   void kill();

@@ -1,0 +1,184 @@
+// vigil-agent: the daemon (SPEC §6, §17).
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <csignal>
+#include <fcntl.h>
+#include <future>
+#include <iostream>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "actors/identity.hpp"
+#include "actors/transport.hpp"
+#include "common/error.hpp"
+#include "host/fingerprint.hpp"
+#include "host/hive_file.hpp"
+#include "host/inventory.hpp"
+#include "host/logging.hpp"
+#include "host/paths.hpp"
+#include "storage/rocksdb_store.hpp"
+#include "vigil_version.hpp"
+
+using namespace vigil;
+
+namespace {
+
+constexpr const char* usage = "vigil-agent [--root DIR] [--foreground]\n"
+                              "  The Vigil agent daemon. --foreground stays attached to the "
+                              "terminal (the supervisor and tests use it).\n";
+
+/// Detaches from the terminal: fork, new session, stdio to /dev/null.
+void daemonize() {
+  if (auto pid = ::fork(); pid < 0) {
+    std::perror("vigil-agent: fork");
+    std::exit(1);
+  } else if (pid > 0) {
+    std::exit(0);
+  }
+  ::setsid();
+  int null = ::open("/dev/null", O_RDWR);
+  ::dup2(null, 0);
+  ::dup2(null, 1);
+  ::dup2(null, 2);
+  if (null > 2)
+    ::close(null);
+}
+
+protocol::host_inventory to_protocol(const basic_inventory& inv) {
+  protocol::host_inventory out;
+  out.hostname = inv.hostname;
+  out.fqdn = inv.fqdn;
+  out.os_name = inv.os_name;
+  out.os_version = inv.os_version;
+  out.kernel = inv.kernel;
+  out.arch = inv.arch;
+  out.ipv4 = inv.ipv4;
+  out.ipv6 = inv.ipv6;
+  out.macs = inv.macs;
+  return out;
+}
+
+int fail(const std::string& message) {
+  std::cerr << "vigil-agent: " << message << "\n";
+  module_logger(log_module::agent)->error("{}", message);
+  if (auto manager = global_log_manager())
+    manager->flush();
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by the main thread's sigwait only, and from the very
+  // start: a SIGTERM during start-up waits for it and then stops gracefully.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto root = paths::take_root_option(args);
+  bool foreground = false;
+  for (auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (a == "--foreground") {
+      foreground = true;
+    } else {
+      std::cerr << "vigil-agent: unknown argument '" << a << "'\n" << usage;
+      return 2;
+    }
+  }
+  if (root && root->empty()) {
+    std::cerr << "vigil-agent: --root needs a directory\n";
+    return 2;
+  }
+  auto p = paths::from_environment(root);
+  auto logs = std::make_shared<log_manager>(p);
+  set_global_log_manager(logs);
+  auto log = module_logger(log_module::agent);
+  auto hive = std::make_shared<hive_file>(p.hive_file());
+  auto loaded = hive->load();
+  if (!loaded)
+    return fail("cannot read the hive: " + render(loaded.error()));
+  std::optional<uint32_t> trace_level;
+  if (auto* level = loaded->get(std::string{agent_key} + "\\Logs", "TraceLevel"))
+    if (auto n = level->as_number())
+      trace_level = static_cast<uint32_t>(*n);
+  logs->set_trace_level_override(trace_level);
+  auto settings = read_agent_settings(*loaded);
+  if (!settings)
+    return fail(render(settings.error()));
+  auto base = parse_url(settings->web_service_uri);
+  if (!base || base->scheme != "https")
+    return fail("WebServiceUri '" + settings->web_service_uri + "' is not an https URL");
+  if (!foreground) {
+    // Threads do not survive fork: the loggers' flush thread is made anew.
+    set_global_log_manager(nullptr);
+    logs.reset();
+    daemonize();
+    logs = std::make_shared<log_manager>(p);
+    logs->set_trace_level_override(trace_level);
+    set_global_log_manager(logs);
+    log = module_logger(log_module::agent);
+  }
+  std::error_code ignored;
+  std::filesystem::create_directories(p.state_dir(), ignored);
+  std::filesystem::permissions(p.state_dir(), std::filesystem::perms::owner_all, ignored);
+  auto pidfile = p.state_dir() / "vigil-agent.pid";
+  if (auto ok = write_file_atomically(pidfile, std::to_string(::getpid()) + "\n"); !ok)
+    return fail(render(ok.error()));
+  auto opened = rocksdb_store::open(p.store_dir(), agent_columns());
+  if (!opened)
+    return fail("cannot open the store: " + render(opened.error()));
+  std::shared_ptr<kv_store> store = std::move(*opened);
+  auto machine = read_machine_identity(p);
+  auto identity = establish_identity(*hive, *store, fingerprint_of(machine));
+  if (!identity)
+    return fail("cannot establish the agent's identity: " + render(identity.error()));
+  log->info("vigil-agent {} starting: HostID {}, platform {}", VIGIL_VERSION, identity->host_id,
+            base->to_string());
+  client_options options;
+  options.user_agent = std::string{"vigil-agent/"} + VIGIL_VERSION;
+  if (auto bundle = p.state_dir() / "ca-bundle.pem"; std::filesystem::exists(bundle))
+    options.trust.ca_bundle = bundle;
+  auto client = https_client::make(options);
+  if (!client)
+    return fail(render(client.error()));
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  // Work sharing: idle workers block instead of polling (work stealing wakes
+  // every worker about 100 times a second), which keeps an idle agent idle.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  caf::actor_system system{cfg};
+  auto transport_handle = system.spawn<caf::detached>(transport, platform_client{*client, *base});
+  identity_config id_config{settings->customer_id, settings->activation_id, VIGIL_VERSION,
+                            to_protocol(read_basic_inventory(p, machine)), {}};
+  auto identity_handle = system.spawn(vigil::identity, *identity, id_config, hive, store,
+                                      transport_handle);
+  int received = 0;
+  sigwait(&signals, &received);
+  log->info("{} received: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  // Graceful within 5 s (SPEC §6): everything that matters is already synced
+  // to the store, so an actor still busy on the network is not waited for.
+  auto stopped = std::async(std::launch::async, [&] {
+    caf::anon_send_exit(identity_handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(transport_handle, caf::exit_reason::user_shutdown);
+    system.await_all_actors_done();
+  });
+  if (stopped.wait_for(std::chrono::seconds{4}) != std::future_status::ready) {
+    log->warn("actors did not stop within 4 s; exiting anyway");
+    logs->flush();
+    std::filesystem::remove(pidfile, ignored);
+    ::_exit(0);
+  }
+  std::filesystem::remove(pidfile, ignored);
+  log->info("stopped");
+  logs->flush();
+  return 0;
+}

@@ -1,0 +1,128 @@
+#include "actors/identity_logic.hpp"
+
+#include "common/error.hpp"
+#include "common/redact.hpp"
+#include "host/logging.hpp"
+#include "protocol/guid.hpp"
+
+namespace vigil {
+
+namespace {
+
+const std::string meta = "meta";
+
+caf::expected<std::string> meta_value(kv_store& store, const char* key) {
+  auto value = store.get(meta, key);
+  if (!value)
+    return value.error();
+  return value->value_or(std::string{});
+}
+
+caf::expected<void> write_host_id(hive_file& hive, const std::string& host_id) {
+  auto written = hive.update([&](vigil::hive& h) -> caf::expected<void> {
+    h.set(agent_key, reg_value::sz("HostID", host_id));
+    return {};
+  });
+  if (!written)
+    return written.error();
+  return {};
+}
+
+} // namespace
+
+caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& store,
+                                                 const std::string& fingerprint) {
+  auto h = hive.load();
+  if (!h)
+    return h.error();
+  agent_identity identity;
+  identity.fingerprint = fingerprint;
+  if (auto* value = h->get(agent_key, "HostID"); value && value->as_string()
+                                                 && protocol::is_guid(*value->as_string()))
+    identity.host_id = *value->as_string();
+  auto stored = meta_value(store, identity_keys::fingerprint);
+  if (!stored)
+    return stored.error();
+  auto log = module_logger(log_module::provision);
+  if (identity.host_id.empty()) {
+    identity.host_id = protocol::make_guid();
+    log->info("no HostID yet: created {}", identity.host_id);
+  } else if (!stored->empty() && *stored != fingerprint) {
+    auto old = identity.host_id;
+    identity.host_id = protocol::make_guid();
+    identity.cloned = true;
+    log->warn("this machine's fingerprint changed (the installation was cloned): HostID {} "
+              "replaced by {}",
+              old, identity.host_id);
+  }
+  if (auto ok = write_host_id(hive, identity.host_id); !ok)
+    return ok.error();
+  auto token = meta_value(store, identity_keys::token);
+  auto token_host = meta_value(store, identity_keys::token_host);
+  if (!token || !token_host)
+    return !token ? token.error() : token_host.error();
+  if (!token->empty() && *token_host == identity.host_id) {
+    identity.agent_token = *token;
+    register_secret(identity.agent_token);
+  }
+  write_batch batch;
+  batch.put(meta, identity_keys::fingerprint, fingerprint);
+  if (identity.agent_token.empty()) {
+    batch.erase(meta, identity_keys::token);
+    batch.erase(meta, identity_keys::token_host);
+  }
+  if (auto ok = store.write(batch, {true}); !ok)
+    return ok.error();
+  return identity;
+}
+
+caf::expected<agent_identity> renew_host_id(hive_file& hive, kv_store& store,
+                                            agent_identity current) {
+  auto old = current.host_id;
+  current.host_id = protocol::make_guid();
+  current.agent_token.clear();
+  module_logger(log_module::provision)
+    ->warn("the platform knows HostID {} from another machine: re-provisioning as {}", old,
+           current.host_id);
+  if (auto ok = write_host_id(hive, current.host_id); !ok)
+    return ok.error();
+  write_batch batch;
+  batch.erase(meta, identity_keys::token);
+  batch.erase(meta, identity_keys::token_host);
+  if (auto ok = store.write(batch, {true}); !ok)
+    return ok.error();
+  return current;
+}
+
+caf::expected<void> store_token(kv_store& store, const agent_identity& identity) {
+  register_secret(identity.agent_token);
+  write_batch batch;
+  batch.put(meta, identity_keys::token, identity.agent_token);
+  batch.put(meta, identity_keys::token_host, identity.host_id);
+  return store.write(batch, {true});
+}
+
+caf::expected<agent_settings> read_agent_settings(const hive& h) {
+  agent_settings settings;
+  std::string problems;
+  auto read = [&](const char* name, std::string& out, bool guid) {
+    auto* value = h.get(agent_key, name);
+    if (value == nullptr || !value->as_string() || value->as_string()->empty()) {
+      problems += std::string{problems.empty() ? "" : "; "} + name + " is missing";
+      return;
+    }
+    out = *value->as_string();
+    if (guid && !protocol::is_guid(out))
+      problems += std::string{problems.empty() ? "" : "; "} + name + " '" + out
+                  + "' is not a {GUID}";
+  };
+  read("CustomerId", settings.customer_id, true);
+  read("ActivationId", settings.activation_id, true);
+  read("WebServiceUri", settings.web_service_uri, false);
+  if (!problems.empty())
+    return make_error(ec::invalid_argument,
+                      "the hive (" + std::string{agent_key} + ") is incomplete: " + problems);
+  return settings;
+}
+
+} // namespace vigil

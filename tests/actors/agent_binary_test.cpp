@@ -1,0 +1,196 @@
+// The real vigil-agent binary in temporary roots against a real vigil-platform.
+
+#include <doctest/doctest.h>
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "host/hive_file.hpp"
+#include "tests/support/platform.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace vigil;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string agent_path = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
+
+std::string random_machine_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 32; ++i)
+    id += "0123456789abcdef"[rd() % 16];
+  return id + "\n";
+}
+
+/// A root set up as setup will leave it: hive values, machine-id, CA bundle.
+void prepare_root(const std::filesystem::path& root, const test::platform_process& platform,
+                  const std::pair<std::string, std::string>& ids) {
+  auto reg = [&](const std::string& name, const std::string& value) {
+    auto r = test::run({test::program("vigil-reg").string(), "--root", root.string(), "add",
+                        agent_path, "/v", name, "/d", value, "/f"});
+    REQUIRE(r.exit_code == 0);
+  };
+  reg("CustomerId", ids.first);
+  reg("ActivationId", ids.second);
+  reg("WebServiceUri", platform.web_service_uri());
+  test::write_file(root / "etc/machine-id", random_machine_id());
+  std::filesystem::create_directories(root / "var/opt/vigil/state");
+  std::filesystem::copy_file(platform.ca_file(), root / "var/opt/vigil/state/ca-bundle.pem",
+                             std::filesystem::copy_options::overwrite_existing);
+}
+
+std::string host_id_of(const std::filesystem::path& root) {
+  auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
+  if (!h)
+    return {};
+  auto* v = h->get(std::string{agent_key}, "HostID");
+  return v && v->as_string() ? *v->as_string() : std::string{};
+}
+
+json assets(const test::platform_process& platform) {
+  auto r = test::run({test::program("vigil-platform").string(), "assets", "--data-dir",
+                      platform.data_dir().string(), "--json"});
+  return r.exit_code == 0 ? json::parse(r.out) : json::array();
+}
+
+bool listed(const test::platform_process& platform, const std::string& host_id) {
+  for (auto& h : assets(platform))
+    if (h["host_id"] == host_id)
+      return true;
+  return false;
+}
+
+std::unique_ptr<test::child_process> start_agent(const std::filesystem::path& root) {
+  return std::make_unique<test::child_process>(
+    std::vector<std::string>{test::program("vigil-agent").string(), "--root", root.string(),
+                             "--foreground"},
+    root.string() + ".agent.out");
+}
+
+/// CPU time (user + system) the process used so far, in clock ticks.
+long cpu_ticks(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  auto fields = text.substr(text.rfind(')') + 2);
+  std::istringstream s{fields};
+  std::string skip;
+  for (int i = 0; i < 11; ++i)
+    s >> skip;
+  long utime = 0, stime = 0;
+  s >> utime >> stime;
+  return utime + stime;
+}
+
+} // namespace
+
+TEST_CASE("vigil-agent: an incomplete hive is refused, naming what is missing") {
+  test::temp_dir dir;
+  auto r = test::run({test::program("vigil-agent").string(), "--root", dir.path().string(),
+                      "--foreground"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("CustomerId is missing") != std::string::npos);
+  CHECK(r.err.find("WebServiceUri is missing") != std::string::npos);
+}
+
+TEST_CASE("vigil-agent: creates its HostID, provisions, and stops on SIGTERM") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  prepare_root(root, platform, platform.create_customer("Vulnerability"));
+  auto agent = start_agent(root);
+  std::string host_id;
+  CHECK(test::wait_until([&] {
+    host_id = host_id_of(root);
+    return !host_id.empty() && listed(platform, host_id);
+  }, 10s));
+  agent->signal(SIGTERM);
+  auto started = std::chrono::steady_clock::now();
+  CHECK(agent->wait() == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  // A restart keeps the identity and does not provision again.
+  auto log_size = platform.request_log().size();
+  auto again = start_agent(root);
+  auto starts = [&] {
+    auto text = test::read_file(root / "var/opt/vigil/Log/Agent.log");
+    size_t n = 0;
+    for (auto at = text.find("starting"); at != std::string::npos; at = text.find("starting", at + 1))
+      ++n;
+    return n;
+  };
+  CHECK(test::wait_until([&] { return starts() == 2; }, 10s));
+  again->signal(SIGTERM);
+  CHECK(again->wait() == 0);
+  CHECK(host_id_of(root) == host_id);
+  CHECK(platform.request_log().substr(log_size).find("v1/provision") == std::string::npos);
+}
+
+TEST_CASE("vigil-agent: keeps retrying calmly while the platform is down, then provisions") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform", false};
+  // Customer keys need the platform's data: start it once, then stop it.
+  platform.start();
+  auto ids = platform.create_customer("Vulnerability");
+  auto root = dir / "host";
+  prepare_root(root, platform, ids);
+  platform.terminate();
+  auto agent = start_agent(root);
+  auto retried = [&](int n) {
+    return test::read_file(root / "var/opt/vigil/Log/Provision.log")
+             .find("retry " + std::to_string(n) + " ")
+           != std::string::npos;
+  };
+  // Measure once start-up is over: from the 2nd retry to the 4th (about 6 s).
+  REQUIRE(test::wait_until([&] { return retried(2); }, 20s));
+  auto before = cpu_ticks(agent->pid());
+  auto window_start = std::chrono::steady_clock::now();
+  REQUIRE(test::wait_until([&] { return retried(4); }, 30s));
+  auto window = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start);
+  auto used = static_cast<double>(cpu_ticks(agent->pid()) - before) / sysconf(_SC_CLK_TCK);
+  MESSAGE("while the platform was down: " << used << " s CPU in " << window.count() << " s");
+  CHECK(used / window.count() < 0.01);
+  auto log = test::read_file(root / "var/opt/vigil/Log/Provision.log");
+  CHECK(log.find("connection_refused") != std::string::npos);
+  platform.start();
+  CHECK(test::wait_until([&] { return listed(platform, host_id_of(root)); }, 30s));
+}
+
+TEST_CASE("vigil-agent: a cloned installation gets its own HostID; no duplicate remains") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto original = dir / "original";
+  prepare_root(original, platform, platform.create_customer("Vulnerability"));
+  {
+    auto agent = start_agent(original);
+    REQUIRE(test::wait_until([&] { return listed(platform, host_id_of(original)); }, 10s));
+    agent->signal(SIGTERM);
+    agent->wait();
+  }
+  // Copy the installed root (hive, store, everything) to a machine with
+  // another machine-id, and a second copy that lost its state directory.
+  auto clone = dir / "clone";
+  auto bare = dir / "bare-clone";
+  std::filesystem::copy(original, clone, std::filesystem::copy_options::recursive);
+  std::filesystem::copy(original, bare, std::filesystem::copy_options::recursive);
+  test::write_file(clone / "etc/machine-id", random_machine_id());
+  test::write_file(bare / "etc/machine-id", random_machine_id());
+  std::filesystem::remove_all(bare / "var/opt/vigil/state/store");
+  auto a = start_agent(original);
+  auto b = start_agent(clone);
+  auto c = start_agent(bare);
+  CHECK(test::wait_until([&] {
+    auto ha = host_id_of(original), hb = host_id_of(clone), hc = host_id_of(bare);
+    return ha != hb && hb != hc && ha != hc && listed(platform, ha) && listed(platform, hb)
+           && listed(platform, hc);
+  }, 20s));
+  auto hosts = assets(platform);
+  CHECK(hosts.size() == 3);
+  for (auto& h : hosts)
+    CHECK(h["duplicates"].empty());
+  // The bare clone learnt of the duplicate from the platform.
+  CHECK(test::read_file(bare / "var/opt/vigil/Log/Provision.log").find("another machine")
+        != std::string::npos);
+}
