@@ -19,6 +19,7 @@
 #include "host/inventory.hpp"
 #include "host/logging.hpp"
 #include "host/paths.hpp"
+#include "host/supervisor.hpp"
 #include "storage/rocksdb_store.hpp"
 #include "vigil_version.hpp"
 
@@ -26,26 +27,12 @@ using namespace vigil;
 
 namespace {
 
-constexpr const char* usage = "vigil-agent [--root DIR] [--foreground]\n"
-                              "  The Vigil agent daemon. --foreground stays attached to the "
-                              "terminal (the supervisor and tests use it).\n";
-
-/// Detaches from the terminal: fork, new session, stdio to /dev/null.
-void daemonize() {
-  if (auto pid = ::fork(); pid < 0) {
-    std::perror("vigil-agent: fork");
-    std::exit(1);
-  } else if (pid > 0) {
-    std::exit(0);
-  }
-  ::setsid();
-  int null = ::open("/dev/null", O_RDWR);
-  ::dup2(null, 0);
-  ::dup2(null, 1);
-  ::dup2(null, 2);
-  if (null > 2)
-    ::close(null);
-}
+constexpr const char* usage =
+  "vigil-agent [--root DIR] [--foreground]\n"
+  "  The Vigil agent daemon. Without --foreground it detaches and supervises\n"
+  "  itself (restarting the agent after a crash, pidfile\n"
+  "  <root>/var/opt/vigil/state/vigil-agent.pid); with --foreground it stays\n"
+  "  attached (systemd, the supervisor and tests use that).\n";
 
 protocol::host_inventory to_protocol(const basic_inventory& inv) {
   protocol::host_inventory out;
@@ -117,22 +104,31 @@ int main(int argc, char** argv) {
   auto base = parse_url(settings->web_service_uri);
   if (!base || base->scheme != "https")
     return fail("WebServiceUri '" + settings->web_service_uri + "' is not an https URL");
-  if (!foreground) {
-    // Threads do not survive fork: the loggers' flush thread is made anew.
-    set_global_log_manager(nullptr);
-    logs.reset();
-    daemonize();
-    logs = std::make_shared<log_manager>(p);
-    logs->set_trace_level_override(trace_level);
-    set_global_log_manager(logs);
-    log = module_logger(log_module::agent);
-  }
   std::error_code ignored;
   std::filesystem::create_directories(p.state_dir(), ignored);
   std::filesystem::permissions(p.state_dir(), std::filesystem::perms::owner_all, ignored);
-  auto pidfile = p.state_dir() / "vigil-agent.pid";
-  if (auto ok = write_file_atomically(pidfile, std::to_string(::getpid()) + "\n"); !ok)
-    return fail(render(ok.error()));
+  if (!foreground) {
+    // The built-in supervisor (SPEC §5): detach, then run and restart the
+    // agent in the foreground. Threads do not survive fork: the loggers' flush
+    // thread is made anew.
+    auto pidfile = p.state_dir() / "vigil-agent.pid";
+    if (running_pid(pidfile, "vigil-agent") != 0)
+      return fail("already running (pidfile " + pidfile.string() + ")");
+    set_global_log_manager(nullptr);
+    logs.reset();
+    daemonize_process();
+    logs = std::make_shared<log_manager>(p);
+    logs->set_trace_level_override(trace_level);
+    set_global_log_manager(logs);
+    if (auto ok = write_file_atomically(pidfile, std::to_string(::getpid()) + "\n"); !ok)
+      return fail(render(ok.error()));
+    auto self_exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
+    auto code = run_supervisor({self_exe.string(), "--root", p.root().string(), "--foreground"},
+                               {});
+    std::filesystem::remove(pidfile, ignored);
+    logs->flush();
+    return code;
+  }
   auto opened = rocksdb_store::open(p.store_dir(), agent_columns());
   if (!opened)
     return fail("cannot open the store: " + render(opened.error()));
@@ -174,10 +170,8 @@ int main(int argc, char** argv) {
   if (stopped.wait_for(std::chrono::seconds{4}) != std::future_status::ready) {
     log->warn("actors did not stop within 4 s; exiting anyway");
     logs->flush();
-    std::filesystem::remove(pidfile, ignored);
     ::_exit(0);
   }
-  std::filesystem::remove(pidfile, ignored);
   log->info("stopped");
   logs->flush();
   return 0;

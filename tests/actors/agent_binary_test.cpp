@@ -194,3 +194,51 @@ TEST_CASE("vigil-agent: a cloned installation gets its own HostID; no duplicate 
   CHECK(test::read_file(bare / "var/opt/vigil/Log/Provision.log").find("another machine")
         != std::string::npos);
 }
+
+namespace {
+
+/// The first child process of `pid` (the supervised agent), or 0.
+int child_of(int pid) {
+  auto text = test::read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid)
+                              + "/children");
+  return text.empty() ? 0 : std::stoi(text);
+}
+
+int pidfile_pid(const std::filesystem::path& root) {
+  auto text = test::read_file(root / "var/opt/vigil/state/vigil-agent.pid");
+  return text.empty() ? 0 : std::stoi(text);
+}
+
+bool alive(int pid) {
+  return pid > 0 && ::kill(pid, 0) == 0
+         && test::read_file("/proc/" + std::to_string(pid) + "/stat").find(") Z") == std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("vigil-agent: without --foreground it supervises itself and restarts after a crash") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  prepare_root(root, platform, platform.create_customer("Vulnerability"));
+  auto started = test::run({test::program("vigil-agent").string(), "--root", root.string()});
+  REQUIRE(started.exit_code == 0); // the parent returns once detached
+  int supervisor = 0, worker = 0;
+  REQUIRE(test::wait_until([&] {
+    supervisor = pidfile_pid(root);
+    worker = supervisor ? child_of(supervisor) : 0;
+    return worker > 0;
+  }, 10s));
+  // A second start refuses: one agent per root.
+  CHECK(test::run({test::program("vigil-agent").string(), "--root", root.string()}).exit_code == 1);
+  ::kill(worker, SIGKILL);
+  int restarted = 0;
+  CHECK(test::wait_until([&] {
+    restarted = child_of(supervisor);
+    return restarted > 0 && restarted != worker;
+  }, 10s));
+  CHECK(test::wait_until([&] { return listed(platform, host_id_of(root)); }, 10s));
+  ::kill(supervisor, SIGTERM);
+  CHECK(test::wait_until([&] { return !alive(supervisor) && !alive(restarted); }, 10s));
+  CHECK_FALSE(std::filesystem::exists(root / "var/opt/vigil/state/vigil-agent.pid"));
+}
