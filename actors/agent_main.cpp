@@ -9,6 +9,10 @@
 #include <iostream>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unistd.h>
 
 #include "actors/identity.hpp"
@@ -157,8 +161,23 @@ int main(int argc, char** argv) {
                             to_protocol(read_basic_inventory(p, machine)), {}};
   auto identity_handle = system.spawn(vigil::identity, *identity, id_config, hive, store,
                                       transport_handle);
+  // Under systemd (Type=notify): ready now, and watchdog pings while the
+  // actor system runs. Outside systemd these calls do nothing.
+  sd_notify(0, "READY=1");
+  std::jthread watchdog;
+  if (uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0)
+    watchdog = std::jthread{[usec](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any wake;
+      std::unique_lock lock{m};
+      while (!stop.stop_requested()) {
+        sd_notify(0, "WATCHDOG=1");
+        wake.wait_for(lock, stop, std::chrono::microseconds{usec / 2}, [] { return false; });
+      }
+    }};
   int received = 0;
   sigwait(&signals, &received);
+  sd_notify(0, "STOPPING=1");
   log->info("{} received: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
   // Graceful within 5 s (SPEC §6): everything that matters is already synced
   // to the store, so an actor still busy on the network is not waited for.
