@@ -1,0 +1,49 @@
+#include "installer/installer_log.hpp"
+
+#include <ctime>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/redact.hpp"
+
+namespace vigil {
+
+namespace {
+
+bool appendable(const std::filesystem::path& file) {
+  std::error_code ignored;
+  std::filesystem::create_directories(file.parent_path(), ignored);
+  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return false;
+  ::close(fd);
+  return true;
+}
+
+} // namespace
+
+installer_log::installer_log(const paths& p, std::string program) : program_{std::move(program)} {
+  if (appendable(p.installer_log()))
+    file_ = p.installer_log();
+  else if (appendable(p.fallback_installer_log()))
+    file_ = p.fallback_installer_log();
+}
+
+void installer_log::write(std::string_view line) {
+  if (file_.empty())
+    return;
+  char stamp[32];
+  auto now = std::time(nullptr);
+  tm parts{};
+  gmtime_r(&now, &parts);
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  auto text = std::string{stamp} + " " + program_ + "[" + std::to_string(::getpid()) + "] "
+              + redact(line) + "\n";
+  int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return;
+  [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+}
+
+} // namespace vigil

@@ -1,0 +1,161 @@
+#include "installer/payload.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+#include "common/error.hpp"
+#include "host/hive_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vigil {
+
+namespace {
+
+constexpr size_t trailer_size = payload_magic.size() + 16;
+
+void put_le64(std::string& out, uint64_t n) {
+  for (int i = 0; i < 8; ++i)
+    out += static_cast<char>((n >> (8 * i)) & 0xFF);
+}
+
+uint64_t get_le64(std::string_view in) {
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = n << 8 | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
+  return n;
+}
+
+using reader_ptr = std::unique_ptr<archive, decltype(&archive_read_free)>;
+using writer_ptr = std::unique_ptr<archive, decltype(&archive_write_free)>;
+
+caf::expected<reader_ptr> open_reader(std::string_view data) {
+  reader_ptr reader{archive_read_new(), archive_read_free};
+  archive_read_support_format_tar(reader.get());
+  archive_read_support_filter_all(reader.get());
+  if (archive_read_open_memory(reader.get(), data.data(), data.size()) != ARCHIVE_OK)
+    return make_error(ec::corruption, std::string{"cannot read the payload archive: "}
+                                        + archive_error_string(reader.get()));
+  return reader;
+}
+
+} // namespace
+
+caf::expected<std::string> read_embedded_payload(const fs::path& file) {
+  auto bytes = read_whole_file(file);
+  if (!bytes)
+    return bytes.error();
+  std::string_view all = *bytes;
+  if (all.size() < trailer_size || all.substr(all.size() - trailer_size, payload_magic.size())
+                                     != payload_magic)
+    return make_error(ec::not_found, file.string() + " carries no agent payload");
+  auto trailer = all.substr(all.size() - 16);
+  auto offset = get_le64(trailer.substr(0, 8));
+  auto size = get_le64(trailer.substr(8, 8));
+  if (offset + size + trailer_size != all.size())
+    return make_error(ec::corruption, "the payload trailer of " + file.string() + " is damaged");
+  return std::string{all.substr(offset, size)};
+}
+
+caf::expected<void> pack_payload(const fs::path& stub, const std::string& archive,
+                                 const fs::path& out) {
+  auto program = read_whole_file(stub);
+  if (!program)
+    return program.error();
+  std::string bytes = std::move(*program);
+  auto offset = bytes.size();
+  bytes += archive;
+  bytes += payload_magic;
+  put_le64(bytes, offset);
+  put_le64(bytes, archive.size());
+  return write_file_atomically(out, bytes, 0755);
+}
+
+caf::expected<void> extract_archive(std::string_view data, const fs::path& destination) {
+  auto reader = open_reader(data);
+  if (!reader)
+    return reader.error();
+  writer_ptr writer{archive_write_disk_new(), archive_write_free};
+  archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME
+                                                 | ARCHIVE_EXTRACT_SECURE_NODOTDOT
+                                                 | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+  // Members are checked below and re-rooted at `destination` (an absolute
+  // path), which is why NOABSOLUTEPATHS cannot be asked of libarchive.
+  archive_entry* entry = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(reader->get(), &entry);
+    if (rc == ARCHIVE_EOF)
+      break;
+    if (rc != ARCHIVE_OK)
+      return make_error(ec::corruption, std::string{"damaged payload archive: "}
+                                          + archive_error_string(reader->get()));
+    std::string name = archive_entry_pathname(entry);
+    if (name.starts_with("/") || name.find("..") != std::string::npos)
+      return make_error(ec::corruption, "payload member '" + name + "' escapes the destination");
+    auto target = (destination / name).lexically_normal();
+    archive_entry_set_pathname(entry, target.c_str());
+    if (archive_write_header(writer.get(), entry) != ARCHIVE_OK)
+      return make_error(ec::io_error, "cannot extract " + target.string() + ": "
+                                        + archive_error_string(writer.get()));
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    while ((rc = archive_read_data_block(reader->get(), &block, &size, &offset)) == ARCHIVE_OK) {
+      if (archive_write_data_block(writer.get(), block, size, offset) != ARCHIVE_OK)
+        return make_error(ec::io_error, "cannot write " + target.string() + ": "
+                                          + archive_error_string(writer.get()));
+    }
+    if (rc != ARCHIVE_EOF)
+      return make_error(ec::corruption, std::string{"damaged payload member: "}
+                                          + archive_error_string(reader->get()));
+    if (archive_write_finish_entry(writer.get()) != ARCHIVE_OK)
+      return make_error(ec::io_error, "cannot finish " + target.string() + ": "
+                                        + archive_error_string(writer.get()));
+  }
+  if (archive_write_close(writer.get()) != ARCHIVE_OK)
+    return make_error(ec::io_error, std::string{"cannot finish extracting: "}
+                                      + archive_error_string(writer.get()));
+  return {};
+}
+
+caf::expected<std::string> archive_member(std::string_view data, std::string_view name) {
+  auto reader = open_reader(data);
+  if (!reader)
+    return reader.error();
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(reader->get(), &entry) == ARCHIVE_OK) {
+    std::string_view path = archive_entry_pathname(entry);
+    if (path.starts_with("./"))
+      path.remove_prefix(2);
+    if (path != name)
+      continue;
+    std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
+    auto n = archive_read_data(reader->get(), content.data(), content.size());
+    if (n < 0 || static_cast<size_t>(n) != content.size())
+      return make_error(ec::corruption, "cannot read payload member " + std::string{name});
+    return content;
+  }
+  return make_error(ec::not_found, "the payload has no " + std::string{name});
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  auto next = [](std::string_view& s) -> uint64_t {
+    uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    s.remove_prefix(static_cast<size_t>(ptr - s.data()));
+    while (!s.empty() && !std::isdigit(static_cast<unsigned char>(s.front())))
+      s.remove_prefix(1);
+    return ec == std::errc{} ? n : 0;
+  };
+  while (!a.empty() || !b.empty()) {
+    auto x = next(a), y = next(b);
+    if (x != y)
+      return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+} // namespace vigil

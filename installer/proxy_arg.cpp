@@ -1,0 +1,415 @@
+#include "installer/proxy_arg.hpp"
+
+#include <cctype>
+#include <charconv>
+
+#include "common/error.hpp"
+#include "host/text_encoding.hpp"
+
+namespace vigil {
+
+namespace {
+
+caf::error invalid(std::string reason) {
+  return make_error(ec::invalid_argument, std::move(reason));
+}
+
+bool is_blank(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool is_control(char c) noexcept {
+  auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+bool has_control(std::string_view text) noexcept {
+  for (char c : text)
+    if (is_control(c))
+      return true;
+  return false;
+}
+
+std::string_view trim(std::string_view text) noexcept {
+  while (!text.empty() && is_blank(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_blank(text.back()))
+    text.remove_suffix(1);
+  return text;
+}
+
+bool valid_host_name(std::string_view host) noexcept {
+  for (char c : host)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
+      return false;
+  return true;
+}
+
+bool valid_ipv6_literal(std::string_view host) noexcept {
+  if (host.find(':') == std::string_view::npos)
+    return false;
+  for (char c : host)
+    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.')
+      return false;
+  return true;
+}
+
+/// The letter of one of the proxy options (`/u`, `-N`, ...), or 0.
+char option_letter(std::string_view arg) noexcept {
+  if (arg.size() != 2 || (arg[0] != '/' && arg[0] != '-'))
+    return 0;
+  char letter = static_cast<char>(std::tolower(static_cast<unsigned char>(arg[1])));
+  return letter == 'u' || letter == 'n' || letter == 'p' || letter == 'a' ? letter : 0;
+}
+
+/// The URL quoted for an error message, credentials masked.
+std::string quoted_url(std::string_view text) {
+  return "'" + printable(text) + "'";
+}
+
+caf::expected<void> check_proxy_url(std::string_view item) {
+  auto parts = parse_url_parts(item);
+  if (!parts)
+    return invalid("/u: " + quoted_url(item) + " is not a proxy URL: " + context_of(parts.error()));
+  if (parts->has_userinfo)
+    return invalid("/u: " + quoted_url(item)
+                   + " carries credentials; give them with /n and /p instead");
+  if (parts->scheme.empty() && !parts->port)
+    return invalid("/u: " + quoted_url(item)
+                   + " needs a port (host:port) or a scheme (http://host)");
+  if (!parts->path.empty() && parts->path != "/")
+    return invalid("/u: " + quoted_url(item) + " has a path; a proxy URL is scheme://host:port");
+  return {};
+}
+
+caf::expected<std::vector<std::string>> parse_proxy_list(std::string_view list) {
+  std::vector<std::string> urls;
+  size_t start = 0;
+  while (start <= list.size()) {
+    auto end = list.find(';', start);
+    auto item = trim(list.substr(start, end == std::string_view::npos ? list.npos : end - start));
+    if (!item.empty()) {
+      if (auto ok = check_proxy_url(item); !ok)
+        return ok.error();
+      urls.emplace_back(item);
+    }
+    if (end == std::string_view::npos)
+      break;
+    start = end + 1;
+  }
+  if (urls.empty())
+    return invalid("/u: no proxy URL given (a list is url1;url2;...)");
+  return urls;
+}
+
+caf::expected<void> check_pac_url(std::string_view text) {
+  auto parts = parse_url_parts(text);
+  if (!parts)
+    return invalid("/a: " + quoted_url(text) + " is not a PAC file URL: " + context_of(parts.error()));
+  if (parts->scheme.empty())
+    return invalid("/a: " + quoted_url(text) + " needs a scheme (http:// or https://)");
+  if (parts->has_userinfo)
+    return invalid("/a: " + quoted_url(text) + " carries credentials, which are not supported");
+  return {};
+}
+
+caf::expected<void> check_username(std::string_view name) {
+  if (name.empty())
+    return invalid("/n: the user name is empty");
+  if (name.find(':') != std::string_view::npos)
+    return invalid("/n: a user name cannot contain ':' (HTTP Basic authentication)");
+  if (has_control(name))
+    return invalid("/n: the user name contains a control character");
+  return {};
+}
+
+} // namespace
+
+caf::expected<std::vector<std::string>> split_command_line(std::string_view line) {
+  std::vector<std::string> args;
+  std::string current;
+  bool in_argument = false;
+  bool quoted = false;
+  size_t quote_opened = 0;
+  for (size_t i = 0; i < line.size();) {
+    char c = line[i];
+    if (c == '\\') {
+      size_t count = 0;
+      while (i < line.size() && line[i] == '\\') {
+        ++count;
+        ++i;
+      }
+      in_argument = true;
+      if (i < line.size() && line[i] == '"') {
+        current.append(count / 2, '\\');
+        if (count % 2 == 1) {
+          current += '"';
+          ++i;
+        } // else: the quote toggles quoting on the next turn
+      } else {
+        current.append(count, '\\');
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_argument = true;
+      quoted = !quoted;
+      if (quoted)
+        quote_opened = i;
+      ++i;
+      continue;
+    }
+    if (!quoted && is_blank(c)) {
+      if (in_argument)
+        args.push_back(std::move(current));
+      current.clear();
+      in_argument = false;
+      ++i;
+      continue;
+    }
+    current += c;
+    in_argument = true;
+    ++i;
+  }
+  if (quoted)
+    return invalid("unterminated quote: the '\"' at character " + std::to_string(quote_opened + 1)
+                   + " is never closed");
+  if (in_argument)
+    args.push_back(std::move(current));
+  return args;
+}
+
+std::string printable(std::string_view raw) {
+  constexpr size_t limit = 120;
+  constexpr std::string_view hex = "0123456789abcdef";
+  std::string text{raw};
+  auto scheme = text.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  if (auto at = text.rfind('@'); at != std::string::npos && at >= start)
+    text = text.substr(0, start) + "***" + text.substr(at);
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == limit)
+      return out + "...";
+    char c = text[i];
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (is_control(c)) {
+          auto u = static_cast<unsigned char>(c);
+          out += "\\x";
+          out += hex[u >> 4];
+          out += hex[u & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string quote_argument(std::string_view arg) {
+  if (!arg.empty() && arg.find_first_of(" \t\r\n\"") == std::string_view::npos)
+    return std::string{arg};
+  std::string out = "\"";
+  size_t backslashes = 0;
+  for (char c : arg) {
+    if (c == '\\') {
+      ++backslashes;
+      continue;
+    }
+    // Backslashes are literal unless a quote follows them.
+    out.append(c == '"' ? backslashes * 2 + 1 : backslashes, '\\');
+    out += c;
+    backslashes = 0;
+  }
+  out.append(backslashes * 2, '\\');
+  return out + "\"";
+}
+
+caf::expected<url_parts> parse_url_parts(std::string_view text) {
+  url_parts parts;
+  if (text.empty())
+    return invalid("empty URL");
+  for (char c : text)
+    if (is_control(c) || c == ' ')
+      return invalid("contains whitespace or a control character");
+  std::string_view rest = text;
+  if (auto sep = rest.find("://"); sep != std::string_view::npos) {
+    parts.scheme = fold_case(rest.substr(0, sep));
+    if (parts.scheme != "http" && parts.scheme != "https")
+      return invalid("the scheme must be http or https");
+    rest.remove_prefix(sep + 3);
+  }
+  auto path_start = rest.find_first_of("/?#");
+  auto authority = rest.substr(0, path_start);
+  if (path_start != std::string_view::npos)
+    parts.path = std::string{rest.substr(path_start)};
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    parts.has_userinfo = true;
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view port_text;
+  bool port_written = false;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return invalid("unterminated '[' in the host");
+    parts.host = std::string{authority.substr(1, close - 1)};
+    if (!valid_ipv6_literal(parts.host))
+      return invalid("invalid IPv6 address in brackets");
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':')
+        return invalid("unexpected text after ']'");
+      port_text = after.substr(1);
+      port_written = true;
+    }
+  } else {
+    auto colon = authority.find(':');
+    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
+      return invalid("an IPv6 address must be written in brackets: [::1]:8080");
+    parts.host = std::string{authority.substr(0, colon)};
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      port_written = true;
+    }
+    if (!parts.host.empty() && !valid_host_name(parts.host))
+      return invalid("invalid character in the host name");
+  }
+  if (parts.host.empty())
+    return invalid("no host");
+  if (port_written) {
+    unsigned port = 0;
+    auto [ptr, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (port_text.empty() || err != std::errc{} || ptr != port_text.data() + port_text.size()
+        || port == 0 || port > 65535)
+      return invalid("the port must be a number from 1 to 65535");
+    parts.port = static_cast<uint16_t>(port);
+  }
+  return parts;
+}
+
+std::string mask_userinfo(std::string_view text) {
+  auto sep = text.find("://");
+  size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+  auto end = text.find_first_of("/?#", start);
+  auto authority = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
+  auto at = authority.rfind('@');
+  if (at == std::string_view::npos)
+    return std::string{text};
+  return std::string{text.substr(0, start)} + "***" + std::string{text.substr(start + at)};
+}
+
+caf::expected<proxy_option> parse_proxy_option(std::string_view text) {
+  auto args = split_command_line(text);
+  if (!args)
+    return args.error();
+  return parse_proxy_option(*args);
+}
+
+caf::expected<proxy_option> parse_proxy_option(const std::vector<std::string>& args) {
+  proxy_option result;
+  if (args.empty())
+    return invalid("no proxy options given (/u URL;URL or /a PAC-URL, with /n USER /p PASSWORD)");
+  bool after_password = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    char letter = option_letter(arg);
+    if (letter == 0) {
+      if (after_password)
+        return invalid("unexpected argument after the /p password (not shown; quote a "
+                       "password that contains spaces)");
+      if (!arg.empty() && (arg.front() == '/' || arg.front() == '-'))
+        return invalid("unknown option '" + printable(arg) + "' (the options are /u, /n, /p and /a)");
+      return invalid("unexpected argument '" + printable(arg) + "' (the options are /u, /n, /p and /a)");
+    }
+    after_password = false;
+    std::string name{"/"};
+    name += letter;
+    bool given = (letter == 'u' && !result.proxy_urls.empty()) || (letter == 'a' && result.pac_url)
+                 || (letter == 'n' && result.username) || (letter == 'p' && result.password);
+    if (given)
+      return invalid(name + " given twice");
+    if (i + 1 >= args.size() || option_letter(args[i + 1]) != 0)
+      return invalid(name + " needs a value");
+    const auto& value = args[++i];
+    switch (letter) {
+      case 'u': {
+        auto urls = parse_proxy_list(value);
+        if (!urls)
+          return urls.error();
+        result.proxy_urls = std::move(*urls);
+        break;
+      }
+      case 'a':
+        if (auto ok = check_pac_url(value); !ok)
+          return ok.error();
+        result.pac_url = value;
+        break;
+      case 'n':
+        if (auto ok = check_username(value); !ok)
+          return ok.error();
+        result.username = value;
+        break;
+      default: // 'p'
+        if (has_control(value))
+          return invalid("/p: the password contains a control character");
+        result.password = value;
+        after_password = true;
+        break;
+    }
+  }
+  bool list = !result.proxy_urls.empty();
+  if (list && result.pac_url)
+    return invalid("/u and /a exclude each other (a PAC file chooses the proxies itself)");
+  if (!list && !result.pac_url)
+    return invalid(result.username || result.password
+                     ? "/n and /p need /u (proxy URLs) or /a (a PAC file URL)"
+                     : "no proxy given: /u URL;URL or /a PAC-URL");
+  if (result.password && !result.username)
+    return invalid("/p needs /n: a password without a user name");
+  return result;
+}
+
+std::string to_display_string(const proxy_option& option) {
+  std::string out;
+  auto add = [&out](std::string_view part) {
+    if (!out.empty())
+      out += ' ';
+    out += part;
+  };
+  if (!option.proxy_urls.empty()) {
+    std::string list;
+    for (const auto& url : option.proxy_urls)
+      list += (list.empty() ? "" : ";") + mask_userinfo(url);
+    add("/u " + list);
+  }
+  if (option.pac_url)
+    add("/a " + mask_userinfo(*option.pac_url));
+  if (option.username)
+    add("/n " + quote_argument(*option.username));
+  if (option.password)
+    add("/p ***");
+  return out;
+}
+
+bool follows_secret(std::string_view previous) {
+  auto text = trim(previous);
+  if (iequals(text, "/p") || iequals(text, "-p"))
+    return true;
+  if (text.size() >= 3) {
+    auto tail = text.substr(text.size() - 3);
+    if (iequals(tail, " /p") || iequals(tail, " -p"))
+      return true;
+  }
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos)
+    return false;
+  auto key = trim(text.substr(0, eq));
+  return iequals(key, "Proxy") || iequals(key, "SPFKEY");
+}
+
+} // namespace vigil

@@ -1,0 +1,162 @@
+// vigil-setup: silent install, in-place upgrade and extraction (SPEC §3).
+
+#include <iostream>
+
+#include "common/error.hpp"
+#include "common/redact.hpp"
+#include "host/hive_file.hpp"
+#include "host/paths.hpp"
+#include "host/secret_box.hpp"
+#include "host/service_manager.hpp"
+#include "host/text_encoding.hpp"
+#include "installer/installer_log.hpp"
+#include "installer/payload.hpp"
+#include "installer/setup_args.hpp"
+#include "installer/setup_lock.hpp"
+#include "installer/setup_transaction.hpp"
+
+using namespace vigil;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+/// Logs and prints the outcome. `code` is the Windows Installer code (SPEC
+/// §3); a Linux process status keeps only its low byte (1603 -> 67, 1618 -> 82,
+/// 1638 -> 102, 1639 -> 103), so the full code is printed and logged too.
+int finish(installer_log& log, int code, const std::string& message) {
+  log.write("exit " + std::to_string(code) + ": " + message);
+  if (code != 0) {
+    std::cerr << "vigil-setup: " << redact(message) << " (exit code " << code << ")\n";
+    return code;
+  }
+  std::cout << "vigil-setup: " << redact(message) << "\n";
+  return code;
+}
+
+/// The hive value of the installed agent, or empty.
+std::string installed_value(const paths& p, const char* name) {
+  auto h = hive_file{p.hive_file()}.load();
+  if (!h)
+    return {};
+  auto* v = h->get(agent_key, name);
+  return v && v->as_string() ? *v->as_string() : std::string{};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto root = paths::take_root_option(args);
+  auto request = parse_setup_args(args);
+  if (!request) {
+    std::cerr << "vigil-setup: " << context_of(request.error()) << "\n";
+    return installer_exit::invalid_command_line;
+  }
+  if (request->action == setup_action::help) {
+    std::cout << setup_usage();
+    return installer_exit::success;
+  }
+  if (request->proxy && request->proxy->password)
+    register_secret(*request->proxy->password);
+  auto p = paths::from_environment(root);
+  std::error_code ignored;
+  fs::create_directories(p.root(), ignored);
+  installer_log log{p, "vigil-setup"};
+  log.write("run: " + to_log_string(*request));
+  auto lock = setup_lock::take(p.root());
+  if (!lock)
+    return finish(log, code_of(lock.error()) == ec::busy ? installer_exit::busy
+                                                         : installer_exit::fatal,
+                  render(lock.error()));
+  auto payload = read_embedded_payload("/proc/self/exe");
+  if (!payload)
+    return finish(log, installer_exit::fatal, "no agent payload: " + render(payload.error()));
+  auto version = archive_member(*payload, "VERSION");
+  if (!version)
+    return finish(log, installer_exit::fatal, render(version.error()));
+  auto payload_version = trimmed(*version);
+  if (request->action == setup_action::extract) {
+    if (request->extract == extract_format::deb)
+      return finish(log, installer_exit::fatal,
+                    "this build of vigil-setup carries no .deb; use Extract=tar");
+    fs::path dir = request->extract_dir.value_or(fs::current_path().string());
+    auto out = dir / ("vigil-agent_" + payload_version + "_amd64.tar");
+    if (auto ok = write_file_atomically(out, *payload, 0644); !ok)
+      return finish(log, installer_exit::fatal, render(ok.error()));
+    return finish(log, installer_exit::success, "wrote " + out.string());
+  }
+  auto installed = read_whole_file(p.version_file());
+  auto installed_version = installed ? trimmed(*installed) : std::string{};
+  install_settings settings;
+  settings.golden_image = request->golden_image;
+  if (request->action == setup_action::patch) {
+    if (installed_version.empty())
+      return finish(log, installer_exit::fatal, "PatchInstall: nothing is installed");
+  } else {
+    if (!installed_version.empty() && compare_versions(payload_version, installed_version) == 0
+        && !iequals(installed_value(p, "CustomerId"), request->customer_id))
+      return finish(log, installer_exit::already_installed,
+                    "version " + installed_version + " is installed for another CustomerId; "
+                    "uninstall it first");
+    settings.customer_id = request->customer_id;
+    settings.activation_id = request->activation_id;
+    settings.web_service_uri = request->web_service_uri;
+    if (request->ca_bundle)
+      settings.ca_bundle = *request->ca_bundle;
+  }
+  if (!installed_version.empty() && compare_versions(payload_version, installed_version) < 0
+      && !request->allow_downgrade)
+    return finish(log, installer_exit::already_installed,
+                  "version " + installed_version + " is installed, newer than this payload ("
+                    + payload_version + "); AllowDowngrade=TRUE overrides");
+  // The host key is made for the proxy password; a failed run takes it away
+  // again with everything else it created.
+  bool had_host_key = fs::exists(secret_box::host_key_file(p), ignored);
+  auto forget_new_key = [&] {
+    if (!had_host_key)
+      fs::remove(secret_box::host_key_file(p), ignored);
+  };
+  if (request->proxy) {
+    auto box = secret_box::open(p);
+    if (!box)
+      return finish(log, installer_exit::fatal, "cannot open the key store: " + render(box.error()));
+    auto& proxy = *request->proxy;
+    std::string urls;
+    for (auto& u : proxy.proxy_urls)
+      urls += (urls.empty() ? "" : ";") + u;
+    if (!urls.empty())
+      settings.proxy_values.emplace_back("ProxyUrls", urls);
+    if (proxy.pac_url)
+      settings.proxy_values.emplace_back("PacFilePath", *proxy.pac_url);
+    if (proxy.username)
+      settings.proxy_values.emplace_back("Username", *proxy.username);
+    if (proxy.password) {
+      auto sealed = box->seal(*proxy.password, "proxy-password");
+      if (!sealed) {
+        forget_new_key();
+        return finish(log, installer_exit::fatal, render(sealed.error()));
+      }
+      settings.proxy_values.emplace_back("Password", *sealed);
+    }
+  }
+  auto service = make_service_manager(p);
+  log.write("installing " + payload_version + (installed_version.empty()
+                                                 ? std::string{" (fresh)"}
+                                                 : " over " + installed_version)
+            + " with the " + service->kind() + " service");
+  setup_transaction transaction{p, log, *service};
+  if (auto ok = transaction.run(*payload, settings); !ok) {
+    forget_new_key();
+    return finish(log, installer_exit::fatal, "installation failed and was rolled back: "
+                                                + render(ok.error()));
+  }
+  return finish(log, installer_exit::success,
+                "vigil-agent " + payload_version + " installed in " + p.program_files().string()
+                  + (request->golden_image ? " (GoldenImage: not started)" : ""));
+}

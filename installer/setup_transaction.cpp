@@ -1,0 +1,193 @@
+#include "installer/setup_transaction.hpp"
+
+#include <cstdlib>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "host/hive.hpp"
+#include "host/hive_file.hpp"
+#include "installer/payload.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vigil {
+
+setup_transaction::setup_transaction(paths p, installer_log& log, service_manager& service)
+  : paths_{std::move(p)}, log_{log}, service_{service} {
+}
+
+setup_transaction::~setup_transaction() {
+  if (!committed_)
+    rollback();
+}
+
+caf::expected<void> setup_transaction::step(const std::string& name,
+                                            const std::function<caf::expected<void>()>& act) {
+  log_.write("step " + name);
+  auto ok = act();
+  if (ok) {
+    // The test hook fails a step after it acted, so rollback must undo it.
+    if (const char* fail_at = std::getenv("VIGIL_SETUP_FAIL_AT"); fail_at && name == fail_at)
+      ok = make_error(ec::unspecified, "failure injected at step " + name);
+  }
+  if (!ok) {
+    log_.write("step " + name + " failed: " + render(ok.error()) + "; rolling back");
+    rollback();
+  }
+  return ok;
+}
+
+void setup_transaction::rollback() {
+  while (!undo_.empty()) {
+    auto [name, undo] = std::move(undo_.back());
+    undo_.pop_back();
+    log_.write("undo " + name);
+    undo();
+  }
+}
+
+caf::expected<void> setup_transaction::make_dirs(const fs::path& dir) {
+  std::vector<fs::path> created;
+  for (auto d = dir; !d.empty() && !fs::exists(d); d = d.parent_path())
+    created.push_back(d);
+  std::error_code err;
+  fs::create_directories(dir, err);
+  if (err)
+    return make_system_error(err.value(), "create directory " + dir.string());
+  // Undo runs last-in first-out: register the shallowest first, so the
+  // deepest directory is removed first.
+  for (auto it = created.rbegin(); it != created.rend(); ++it)
+    undo_.emplace_back("mkdir " + it->string(), [d = *it] {
+      std::error_code ignored;
+      fs::remove(d, ignored); // only if empty: anything else was someone's
+    });
+  return {};
+}
+
+void setup_transaction::keep_original(const fs::path& file) {
+  auto bytes = read_whole_file(file);
+  std::optional<std::string> original;
+  if (bytes)
+    original = std::move(*bytes);
+  std::error_code ignored;
+  auto mode = static_cast<unsigned>(fs::status(file, ignored).permissions()) & 07777;
+  undo_.emplace_back("restore " + file.string(), [file, original, mode] {
+    std::error_code err;
+    if (original)
+      (void) write_file_atomically(file, *original, mode ? mode : 0644);
+    else
+      fs::remove(file, err);
+  });
+}
+
+caf::expected<void> setup_transaction::run(const std::string& payload,
+                                           const install_settings& settings) {
+  auto files = paths_.program_files();
+  auto staging = fs::path{files.string() + ".staging"};
+  auto previous = fs::path{files.string() + ".previous"};
+  std::error_code ignored;
+  fs::remove_all(staging, ignored); // leftovers of a run that was killed
+  bool was_running = service_.running();
+  if (auto ok = step("stop-service", [&]() -> caf::expected<void> {
+        if (!was_running)
+          return {};
+        undo_.emplace_back("restart the previous agent", [this] { (void) service_.start(); });
+        return service_.stop();
+      }); !ok)
+    return ok;
+  if (auto ok = step("stage-files", [&]() -> caf::expected<void> {
+        if (auto made = make_dirs(staging); !made)
+          return made;
+        undo_.emplace_back("remove " + staging.string(), [staging] {
+          std::error_code e;
+          fs::remove_all(staging, e);
+        });
+        return extract_archive(payload, staging);
+      }); !ok)
+    return ok;
+  if (auto ok = step("swap-files", [&]() -> caf::expected<void> {
+        std::error_code err;
+        fs::remove_all(previous, err);
+        bool had_files = fs::exists(files);
+        if (had_files) {
+          fs::rename(files, previous, err);
+          if (err)
+            return make_system_error(err.value(), "move " + files.string() + " aside");
+          undo_.emplace_back("put back " + files.string(), [files, previous] {
+            std::error_code e;
+            fs::remove_all(files, e);
+            fs::rename(previous, files, e);
+          });
+        } else {
+          undo_.emplace_back("remove " + files.string(), [files] {
+            std::error_code e;
+            fs::remove_all(files, e);
+          });
+        }
+        fs::rename(staging, files, err);
+        if (err)
+          return make_system_error(err.value(), "move " + staging.string() + " into place");
+        return {};
+      }); !ok)
+    return ok;
+  if (auto ok = step("write-hive", [&]() -> caf::expected<void> {
+        if (auto made = make_dirs(paths_.hive_file().parent_path()); !made)
+          return made;
+        keep_original(paths_.hive_file());
+        auto written = hive_file{paths_.hive_file()}.update([&](hive& h) -> caf::expected<void> {
+          auto key = std::string{agent_key};
+          h.ensure_key(key);
+          if (settings.customer_id)
+            h.set(key, reg_value::sz("CustomerId", *settings.customer_id));
+          if (settings.activation_id)
+            h.set(key, reg_value::sz("ActivationId", *settings.activation_id));
+          if (settings.web_service_uri)
+            h.set(key, reg_value::sz("WebServiceUri", *settings.web_service_uri));
+          if (!settings.proxy_values.empty()) {
+            h.remove_key(key + "\\Proxy");
+            for (auto& [name, data] : settings.proxy_values)
+              h.set(key + "\\Proxy", reg_value::sz(name, data));
+          }
+          return {};
+        });
+        if (!written)
+          return written.error();
+        return {};
+      }); !ok)
+    return ok;
+  if (auto ok = step("install-ca-bundle", [&]() -> caf::expected<void> {
+        if (!settings.ca_bundle)
+          return {};
+        auto bundle = read_whole_file(*settings.ca_bundle);
+        if (!bundle)
+          return make_error(ec::not_found, "CaBundle " + settings.ca_bundle->string() + ": "
+                                             + render(bundle.error()));
+        if (auto made = make_dirs(paths_.state_dir()); !made)
+          return made;
+        auto target = paths_.state_dir() / "ca-bundle.pem";
+        keep_original(target);
+        return write_file_atomically(target, *bundle, 0644);
+      }); !ok)
+    return ok;
+  if (auto ok = step("register-service", [&]() -> caf::expected<void> {
+        if (auto made = make_dirs(paths_.systemd_unit().parent_path()); !made)
+          return made;
+        keep_original(paths_.systemd_unit());
+        return service_.install();
+      }); !ok)
+    return ok;
+  if (auto ok = step("start-service", [&]() -> caf::expected<void> {
+        if (settings.golden_image)
+          return {};
+        undo_.emplace_back("stop the new agent", [this] { (void) service_.stop(); });
+        return service_.start();
+      }); !ok)
+    return ok;
+  fs::remove_all(previous, ignored);
+  undo_.clear();
+  committed_ = true;
+  log_.write("committed");
+  return {};
+}
+
+} // namespace vigil
