@@ -117,10 +117,18 @@ int main(int argc, char** argv) {
                     + payload_version + "); AllowDowngrade=TRUE overrides");
   // The host key is made for the proxy password; a failed run takes it away
   // again with everything else it created.
-  bool had_host_key = fs::exists(secret_box::host_key_file(p), ignored);
+  auto key_file = secret_box::host_key_file(p);
+  bool had_host_key = fs::exists(key_file, ignored);
+  std::vector<fs::path> new_dirs; // the key's directories this run creates
+  for (auto d = key_file.parent_path(); d != p.root() && !fs::exists(d, ignored);
+       d = d.parent_path())
+    new_dirs.push_back(d);
   auto forget_new_key = [&] {
-    if (!had_host_key)
-      fs::remove(secret_box::host_key_file(p), ignored);
+    if (had_host_key)
+      return;
+    fs::remove(key_file, ignored);
+    for (auto& d : new_dirs)
+      fs::remove(d, ignored); // only if empty, deepest first
   };
   if (request->proxy) {
     auto box = secret_box::open(p);

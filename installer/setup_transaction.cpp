@@ -88,6 +88,18 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
   std::error_code ignored;
   fs::remove_all(staging, ignored); // leftovers of a run that was killed
   bool was_running = service_.running();
+  // A fresh install that fails must leave no agent data either (the agent may
+  // have run briefly in start-service); the installer's own log stays.
+  // (The installer's log may already be there: it is written first.)
+  if (!fs::exists(paths_.state_dir(), ignored) && !fs::exists(paths_.log_dir(), ignored)) {
+    undo_.emplace_back("remove the new program data", [this] {
+      std::error_code e;
+      auto keep = paths_.installer_log().filename();
+      for (auto& entry : fs::directory_iterator(paths_.program_data(), e))
+        if (entry.path().filename() != keep)
+          fs::remove_all(entry.path(), e);
+    });
+  }
   if (auto ok = step("stop-service", [&]() -> caf::expected<void> {
         if (!was_running)
           return {};
@@ -134,6 +146,7 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
         if (auto made = make_dirs(paths_.hive_file().parent_path()); !made)
           return made;
         keep_original(paths_.hive_file());
+        keep_original(paths_.hive_file().string() + ".lock");
         auto written = hive_file{paths_.hive_file()}.update([&](hive& h) -> caf::expected<void> {
           auto key = std::string{agent_key};
           h.ensure_key(key);

@@ -1,0 +1,309 @@
+// vigil-setup and vigil-uninstall, the real binaries, in temporary roots
+// against a real vigil-platform (issue 4's "Must show").
+
+#include <doctest/doctest.h>
+#include <csignal>
+#include <fcntl.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "host/hive_file.hpp"
+#include "installer/setup_args.hpp"
+#include "tests/support/platform.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "vigil_test_config.hpp"
+
+using namespace vigil;
+using nlohmann::json;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// What a Linux process status keeps of a Windows Installer code.
+int status_of(int installer_code) {
+  return installer_code & 0xFF;
+}
+
+std::string random_machine_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 32; ++i)
+    id += "0123456789abcdef"[rd() % 16];
+  return id + "\n";
+}
+
+/// A host root and the platform it reports to.
+struct host_fixture {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");
+  fs::path root = dir / "host";
+
+  host_fixture() {
+    test::write_file(root / "etc/machine-id", random_machine_id());
+  }
+
+  ~host_fixture() {
+    stop_agent();
+  }
+
+  std::vector<std::string> install_args() const {
+    return {"CustomerId=" + ids.first, "ActivationId=" + ids.second,
+            "WebServiceUri=" + platform.web_service_uri(),
+            "CaBundle=" + platform.ca_file().string()};
+  }
+
+  test::process_result setup(std::vector<std::string> args,
+                             const fs::path& program = test::program("vigil-setup"),
+                             std::vector<std::string> env = {}) const {
+    args.insert(args.begin(), {program.string(), "--root", root.string()});
+    return test::run(args, env);
+  }
+
+  test::process_result uninstall(std::vector<std::string> args) const {
+    args.insert(args.begin(), {test::program("vigil-uninstall").string(), "--root", root.string()});
+    return test::run(args);
+  }
+
+  std::string host_id() const {
+    auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
+    if (!h)
+      return {};
+    auto* v = h->get(std::string{agent_key}, "HostID");
+    return v && v->as_string() ? *v->as_string() : std::string{};
+  }
+
+  int agent_pid() const {
+    auto text = test::read_file(root / "var/opt/vigil/state/vigil-agent.pid");
+    int pid = text.empty() ? 0 : std::stoi(text);
+    return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+  }
+
+  bool listed(const std::string& host) const {
+    auto r = test::run({test::program("vigil-platform").string(), "assets", "--data-dir",
+                        platform.data_dir().string(), "--json"});
+    if (r.exit_code != 0)
+      return false;
+    for (auto& h : json::parse(r.out))
+      if (h["host_id"] == host)
+        return true;
+    return false;
+  }
+
+  std::string version() const {
+    return test::read_file(root / "opt/vigil/VERSION");
+  }
+
+  void stop_agent() const {
+    if (auto pid = agent_pid()) {
+      ::kill(pid, SIGTERM);
+      test::wait_until([&] { return ::kill(pid, 0) != 0; }, 10s);
+    }
+  }
+};
+
+/// Every file and directory under `root` with its content and mode, but the
+/// installer's log and the directories holding it (it records the failed run,
+/// as it should) and, when `agent_ran`, what a briefly started agent writes
+/// (its logs and state).
+std::map<std::string, std::string> snapshot(const fs::path& root, bool agent_ran = false) {
+  std::map<std::string, std::string> files;
+  if (!fs::exists(root))
+    return files;
+  for (auto& entry : fs::recursive_directory_iterator(root)) {
+    auto rel = fs::relative(entry.path(), root).string();
+    if (rel == "var" || rel == "var/opt" || rel == "var/opt/vigil"
+        || entry.path().filename() == "CloudAgentInstaller.log")
+      continue;
+    if (agent_ran && (rel.starts_with("var/opt/vigil/Log") || rel.starts_with("var/opt/vigil/state")))
+      continue;
+    auto mode = std::to_string(static_cast<unsigned>(entry.status().permissions()));
+    files[rel] = entry.is_directory() ? "dir " + mode : mode + " " + test::read_file(entry.path());
+  }
+  return files;
+}
+
+/// A vigil-setup carrying the build's payload with another VERSION.
+fs::path setup_of_version(const fs::path& dir, const std::string& version) {
+  auto stage = dir / ("payload-" + version);
+  fs::create_directories(stage);
+  auto tar = std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar";
+  REQUIRE(test::run({"/usr/bin/tar", "-xf", tar, "-C", stage.string()}).exit_code == 0);
+  test::write_file(stage / "VERSION", version + "\n");
+  auto archive = dir / ("payload-" + version + ".tar");
+  REQUIRE(test::run({"/usr/bin/tar", "-C", stage.string(), "-cf", archive.string(), "."}).exit_code
+          == 0);
+  auto out = dir / ("vigil-setup-" + version);
+  REQUIRE(test::run({test::program("vigil-pack").string(), test::program("vigil-setup-stub").string(),
+                     archive.string(), out.string()})
+            .exit_code
+          == 0);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("vigil-setup: a fresh install runs the agent, which provisions within 10 s") {
+  host_fixture f;
+  auto r = f.setup(f.install_args());
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(f.version() == "0.1.0\n");
+  CHECK(fs::exists(f.root / "etc/systemd/system/vigil-agent.service"));
+  CHECK(fs::exists(f.root / "var/opt/vigil/state/ca-bundle.pem"));
+  CHECK(f.agent_pid() > 0);
+  CHECK(test::wait_until([&] { return !f.host_id().empty() && f.listed(f.host_id()); }, 10s));
+  // The same command again: exit 0, nothing duplicated, same identity.
+  auto host = f.host_id();
+  CHECK(f.setup(f.install_args()).exit_code == 0);
+  CHECK(f.host_id() == host);
+  CHECK(test::read_file(f.root / "var/opt/vigil/CloudAgentInstaller.log").find("committed")
+        != std::string::npos);
+}
+
+TEST_CASE("vigil-setup: GoldenImage installs without starting or creating a HostID") {
+  host_fixture f;
+  auto args = f.install_args();
+  args.push_back("GoldenImage=true");
+  REQUIRE(f.setup(args).exit_code == 0);
+  CHECK(fs::exists(f.root / "opt/vigil/bin/vigil-agent"));
+  CHECK(f.agent_pid() == 0);
+  CHECK(f.host_id().empty());
+  // The first start (boot, or by hand) creates the HostID and provisions.
+  auto started = test::run({(f.root / "opt/vigil/bin/vigil-agent").string(), "--root",
+                            f.root.string()});
+  REQUIRE(started.exit_code == 0);
+  CHECK(test::wait_until([&] { return !f.host_id().empty() && f.listed(f.host_id()); }, 10s));
+}
+
+TEST_CASE("vigil-setup: PatchInstall upgrades in place and keeps identity and state") {
+  host_fixture f;
+  auto newer = setup_of_version(f.dir.path(), "0.2.0");
+  auto older = setup_of_version(f.dir.path(), "0.0.9");
+  CHECK(f.setup({"PatchInstall=TRUE"}).exit_code == status_of(installer_exit::fatal)); // nothing installed
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
+  auto host = f.host_id();
+  auto log_before = f.platform.request_log().size();
+  auto r = f.setup({"patchinstall=true"}, newer);
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(f.version() == "0.2.0\n");
+  CHECK(f.host_id() == host);
+  CHECK(test::wait_until([&] { return f.agent_pid() > 0; }, 10s));
+  auto hive = hive_file{f.root / "etc/opt/vigil/registry.reg"}.load();
+  CHECK(hive->get(std::string{agent_key}, "CustomerId")->as_string() == f.ids.first);
+  // The agent kept its token: the upgraded agent does not provision again.
+  CHECK(test::wait_until([&] {
+    return test::read_file(f.root / "var/opt/vigil/Log/Provision.log").find("is provisioned")
+           != std::string::npos;
+  }, 10s));
+  CHECK(f.platform.request_log().substr(log_before).find("v1/provision") == std::string::npos);
+  CHECK(f.setup({"PatchInstall=TRUE", "CustomerId=" + f.ids.first}, newer).exit_code
+        == status_of(installer_exit::invalid_command_line));
+  CHECK(f.setup({"PatchInstall=TRUE"}, older).exit_code
+        == status_of(installer_exit::already_installed));
+  CHECK(f.version() == "0.2.0\n");
+}
+
+TEST_CASE("vigil-uninstall: keeps the identity unless Force=True") {
+  host_fixture f;
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
+  auto host = f.host_id();
+  auto pid = f.agent_pid();
+  auto r = f.uninstall({"Uninstall=True"});
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(fs::exists(f.root / "opt/vigil"));
+  CHECK_FALSE(fs::exists(f.root / "var/opt/vigil/state"));
+  CHECK(fs::exists(f.root / "var/opt/vigil/CloudAgentInstaller.log"));
+  CHECK(test::wait_until([&] {
+    // Gone, or a zombie that this container's init has not reaped yet.
+    return ::kill(pid, 0) != 0
+           || test::read_file("/proc/" + std::to_string(pid) + "/stat").find(") Z") != std::string::npos;
+  }, 5s));
+  CHECK(f.host_id() == host);
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  CHECK(test::wait_until([&] { return f.agent_pid() > 0; }, 10s));
+  CHECK(f.host_id() == host);
+  REQUIRE(f.uninstall({"Uninstall=True", "Force=True"}).exit_code == 0);
+  CHECK_FALSE(fs::exists(f.root / "etc/opt/vigil/registry.reg"));
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  CHECK(test::wait_until([&] { return !f.host_id().empty(); }, 10s));
+  CHECK(f.host_id() != host);
+  // Nothing installed: exit 0.
+  REQUIRE(f.uninstall({"Uninstall=True", "Force=True"}).exit_code == 0);
+  CHECK(f.uninstall({"Uninstall=True"}).exit_code == 0);
+}
+
+TEST_CASE("vigil-setup: bad arguments exit 1639 with one line and change nothing") {
+  host_fixture f;
+  auto before = snapshot(f.root);
+  std::vector<std::vector<std::string>> bad{
+    {"CustomerId={1234}", "ActivationId=" + f.ids.second, "WebServiceUri=https://h/"},
+    {"CustomerId=" + f.ids.first, "ActivationId=" + f.ids.second, "WebServiceUri=https://h/",
+     "Colour=blue"},
+    {"CustomerId=" + f.ids.first, "ActivationId=" + f.ids.second},
+  };
+  for (auto& args : bad) {
+    auto r = f.setup(args);
+    CHECK(r.exit_code == status_of(installer_exit::invalid_command_line));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  auto u = f.uninstall({"Uninstall=True", "CustomerId=" + f.ids.first});
+  CHECK(u.exit_code == status_of(installer_exit::invalid_command_line));
+  CHECK(snapshot(f.root) == before);
+}
+
+TEST_CASE("vigil-setup: another installation in progress gets 1618") {
+  host_fixture f;
+  int fd = ::open(f.root.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(::flock(fd, LOCK_EX) == 0); // what a running vigil-setup holds
+  auto r = f.setup(f.install_args());
+  CHECK(r.exit_code == status_of(installer_exit::busy));
+  CHECK(r.err.find("in progress") != std::string::npos);
+  CHECK(f.uninstall({"Uninstall=True"}).exit_code == status_of(installer_exit::busy));
+  ::close(fd);
+  CHECK(f.setup(f.install_args()).exit_code == 0);
+}
+
+TEST_CASE("vigil-setup: a failure at any step rolls back to a byte-identical root") {
+  const std::vector<std::string> steps{"stop-service",      "stage-files",      "swap-files",
+                                       "write-hive",        "install-ca-bundle", "register-service",
+                                       "start-service"};
+  SUBCASE("fresh install") {
+    for (auto& step : steps) {
+      CAPTURE(step);
+      host_fixture f;
+      auto before = snapshot(f.root);
+      auto args = f.install_args();
+      args.push_back("Proxy=/u http://127.0.0.1:3128 /n bob /p pw123");
+      auto r = f.setup(args, test::program("vigil-setup"), {"VIGIL_SETUP_FAIL_AT=" + step});
+      CHECK(r.exit_code == status_of(installer_exit::fatal));
+      CHECK(f.agent_pid() == 0);
+      CHECK(snapshot(f.root) == before);
+    }
+  }
+  SUBCASE("upgrade") {
+    host_fixture f;
+    auto newer = setup_of_version(f.dir.path(), "0.2.0");
+    REQUIRE(f.setup(f.install_args()).exit_code == 0);
+    REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
+    for (auto& step : steps) {
+      CAPTURE(step);
+      f.stop_agent(); // compare at rest: a running agent keeps writing its logs
+      auto before = snapshot(f.root, step == "start-service");
+      auto r = f.setup({"PatchInstall=TRUE"}, newer, {"VIGIL_SETUP_FAIL_AT=" + step});
+      CHECK(r.exit_code == status_of(installer_exit::fatal));
+      CHECK(f.version() == "0.1.0\n");
+      // Only start-service lets the new agent run (and write its logs).
+      bool ran = step == "start-service";
+      CHECK(snapshot(f.root, ran) == before);
+    }
+  }
+}
