@@ -7,9 +7,12 @@
 #   3. an administrator's view of it: query /s, export to a .reg file, a refused
 #      overwrite without /f, a malformed hive reported with its line number.
 #   4. a local vigil-platform (HTTPS with its own CA, RocksDB): a customer and
-#      activation key, a profile change, an agent's provisioning, check-in and
-#      resumable delta upload spoken over the real protocol (curl stands in for
-#      the agent until vigil-agent lands), and the platform's asset view.
+#      activation key, a profile change;
+#   5. silent install with vigil-setup into a second root: the agent starts
+#      under its supervisor, creates its HostID and provisions itself;
+#   6. check-in and a resumable, exactly-once delta upload spoken over the real
+#      protocol with curl (the agent's scan and upload actors come next), and
+#      the platform's asset view; then vigil-uninstall keeping the identity.
 # Later issues extend it to install -> provision -> scan -> upload -> health report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +67,23 @@ activation=$(sed -n 's/^ActivationId=//p' <<<"$ids")
 ./build/bin/vigil-platform profile set --data-dir "$data" --activation "$activation" \
   CapiIntervalSeconds=300 CpuLimit.Vulnerability=25 >/dev/null && echo "profile: CapiIntervalSeconds=300, CpuLimit.Vulnerability=25"
 
-step "Provision, check in and upload a delta over HTTPS (TLS verified against the platform's CA)"
+step "Silent install: vigil-setup into $root/host (as SCCM/Ansible would run it)"
+agent_root="$root/host"
+mkdir -p "$agent_root/etc"
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$agent_root/etc/machine-id"
+./build/bin/vigil-setup --root "$agent_root" CustomerId="$customer" ActivationId="$activation" \
+  WebServiceUri="$base/" CaBundle="$data/ca.pem"
+echo "(exit $?)"
+stop_agent() { "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True >/dev/null 2>&1 || true; }
+trap 'stop_agent; kill $platform_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "provisioned HostID" "$agent_root/var/opt/vigil/Log/Provision.log" 2>/dev/null && break; sleep 0.1
+done
+./build/bin/vigil-reg --root "$agent_root" query "$key" /v HostID
+echo "agent supervisor pid $(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid"); Provision.log:"
+sed 's/^/  /' "$agent_root/var/opt/vigil/Log/Provision.log"
+
+step "Check in and upload a delta over HTTPS the way the agent will (TLS verified against the platform's CA)"
 api() { curl -sS --cacert "$data/ca.pem" -H 'X-Vigil-Protocol: 1' "$@"; }
 host='{5A5A5A5A-0000-4000-8000-00000000D3E0}'
 provision=$(api -d "{\"customer_id\":\"$customer\",\"activation_id\":\"$activation\",\"host_id\":\"$host\",\"fingerprint\":\"demo\",\"agent_version\":\"0.1.0\",\"inventory\":{\"hostname\":\"$(hostname)\",\"fqdn\":\"\",\"os_name\":\"Debian\",\"os_version\":\"12\",\"kernel\":\"$(uname -r)\",\"arch\":\"$(uname -m)\",\"ipv4\":[],\"ipv6\":[],\"macs\":[]}}" "$base/v1/provision")
@@ -92,5 +111,10 @@ echo "complete again: $(api "${auth[@]}" -d "$complete" "$base/v1/deltas/Vulnera
 step "The platform's view: vigil-platform assets, and the rows it holds"
 ./build/bin/vigil-platform assets --data-dir "$data"
 ./build/bin/vigil-platform rows --data-dir "$data" --host "$host" --module Vulnerability
+
+step "vigil-uninstall Uninstall=True: program files and data go, the identity stays"
+"$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True
+ls "$agent_root/opt" 2>/dev/null || echo "$agent_root/opt/vigil: removed"
+./build/bin/vigil-reg --root "$agent_root" query "$key" /v HostID
 
 step "Done. Demo root kept at $root"
