@@ -82,14 +82,23 @@ int main(int argc, char** argv) {
     return finish(log, installer_exit::fatal, render(version.error()));
   auto payload_version = trimmed(*version);
   if (request->action == setup_action::extract) {
-    if (request->extract == extract_format::deb)
-      return finish(log, installer_exit::fatal,
-                    "this build of vigil-setup carries no .deb; use Extract=tar");
+    // AUTO: the package this host's package manager installs (dpkg here),
+    // else the tarball.
+    bool deb = request->extract == extract_format::deb
+               || (request->extract == extract_format::auto_detect
+                   && fs::exists("/usr/bin/dpkg", ignored));
     fs::path dir = request->extract_dir.value_or(fs::current_path().string());
-    auto out = dir / ("vigil-agent_" + payload_version + "_amd64.tar");
-    if (auto ok = write_file_atomically(out, *payload, 0644); !ok)
+    auto name = "vigil-agent_" + payload_version + "_amd64" + (deb ? ".deb" : ".tar");
+    std::string bytes = *payload;
+    if (deb) {
+      auto package = archive_member(*payload, name);
+      if (!package)
+        return finish(log, installer_exit::fatal, render(package.error()));
+      bytes = std::move(*package);
+    }
+    if (auto ok = write_file_atomically(dir / name, bytes, 0644); !ok)
       return finish(log, installer_exit::fatal, render(ok.error()));
-    return finish(log, installer_exit::success, "wrote " + out.string());
+    return finish(log, installer_exit::success, "wrote " + (dir / name).string());
   }
   auto installed = read_whole_file(p.version_file());
   auto installed_version = installed ? trimmed(*installed) : std::string{};

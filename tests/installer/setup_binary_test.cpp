@@ -307,3 +307,28 @@ TEST_CASE("vigil-setup: a failure at any step rolls back to a byte-identical roo
     }
   }
 }
+
+TEST_CASE("vigil-setup: Extract writes the native package and installs nothing") {
+  test::temp_dir dir;
+  auto root = dir / "root";
+  fs::create_directories(root);
+  auto out = dir / "out";
+  fs::create_directories(out);
+  auto r = test::run({test::program("vigil-setup").string(), "--root", root.string(),
+                      "Extract=deb", "Dir=" + out.string()});
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto deb = out / "vigil-agent_0.1.0_amd64.deb";
+  REQUIRE(fs::exists(deb));
+  auto info = test::run({"/usr/bin/dpkg-deb", "--field", deb.string(), "Package", "Version"});
+  CHECK(info.out.find("Package: vigil-agent") != std::string::npos);
+  CHECK(info.out.find("Version: 0.1.0") != std::string::npos);
+  auto contents = test::run({"/usr/bin/dpkg-deb", "--contents", deb.string()});
+  CHECK(contents.out.find("./opt/vigil/bin/vigil-agent") != std::string::npos);
+  CHECK(contents.out.find("./lib/systemd/system/vigil-agent.service") != std::string::npos);
+  auto tar = test::run({test::program("vigil-setup").string(), "--root", root.string(),
+                        "extract=TAR", "Dir=" + out.string()});
+  REQUIRE(tar.exit_code == 0);
+  CHECK(fs::exists(out / "vigil-agent_0.1.0_amd64.tar"));
+  CHECK_FALSE(fs::exists(root / "opt/vigil"));
+}
