@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "actors/identity.hpp"
+#include "actors/registry_watch.hpp"
 #include "actors/transport.hpp"
 #include "common/error.hpp"
 #include "host/fingerprint.hpp"
@@ -161,6 +162,12 @@ int main(int argc, char** argv) {
                             to_protocol(read_basic_inventory(p, machine)), {}};
   auto identity_handle = system.spawn(vigil::identity, *identity, id_config, hive, store,
                                       transport_handle);
+  auto watch = hive_watch::open(p.hive_file());
+  if (!watch)
+    return fail("cannot watch the hive: " + render(watch.error()));
+  auto watcher = system.spawn<caf::detached>(
+    registry_watch, std::make_shared<hive_watch>(std::move(*watch)),
+    std::vector<hive_subscriber>{trace_level_subscriber()});
   // Under systemd (Type=notify): ready now, and watchdog pings while the
   // actor system runs. Outside systemd these calls do nothing.
   sd_notify(0, "READY=1");
@@ -183,6 +190,7 @@ int main(int argc, char** argv) {
   // to the store, so an actor still busy on the network is not waited for.
   auto stopped = std::async(std::launch::async, [&] {
     caf::anon_send_exit(identity_handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(transport_handle, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   });

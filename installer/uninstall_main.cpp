@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/error.hpp"
+#include "common/redact.hpp"
 #include "host/paths.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
     std::cout << uninstall_usage();
     return installer_exit::success;
   }
+  if (request->spf_key)
+    register_secret(*request->spf_key);
   auto p = paths::from_environment(root);
   installer_log log{p, "vigil-uninstall"};
   log.write("run: " + to_log_string(*request));

@@ -242,3 +242,28 @@ TEST_CASE("vigil-agent: without --foreground it supervises itself and restarts a
   CHECK(test::wait_until([&] { return !alive(supervisor) && !alive(restarted); }, 10s));
   CHECK_FALSE(std::filesystem::exists(root / "var/opt/vigil/state/vigil-agent.pid"));
 }
+
+TEST_CASE("vigil-agent: Logs\\TraceLevel written by vigil-reg applies at once, no restart") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  prepare_root(root, platform, platform.create_customer("Vulnerability"));
+  auto agent = start_agent(root);
+  REQUIRE(test::wait_until([&] { return listed(platform, host_id_of(root)); }, 10s));
+  auto r = test::run({test::program("vigil-reg").string(), "--root", root.string(), "add",
+                      agent_path + "\\Logs", "/v", "TraceLevel", "/t", "REG_DWORD", "/d", "6", "/f"});
+  REQUIRE(r.exit_code == 0);
+  auto written = std::chrono::steady_clock::now();
+  // SPEC §2: the agent reacts within one second.
+  CHECK(test::wait_until([&] {
+    return test::read_file(root / "var/opt/vigil/Log/Agent.log").find("TraceLevel is now 6")
+           != std::string::npos;
+  }, 1s));
+  MESSAGE("applied and visible after "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                   - written)
+               .count()
+          << " ms");
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
