@@ -17,6 +17,7 @@
 
 #include "actors/identity.hpp"
 #include "actors/registry_watch.hpp"
+#include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
 #include "common/error.hpp"
 #include "host/fingerprint.hpp"
@@ -157,17 +158,37 @@ int main(int argc, char** argv) {
   // every worker about 100 times a second), which keeps an idle agent idle.
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system system{cfg};
-  auto transport_handle = system.spawn<caf::detached>(transport, platform_client{*client, *base});
   identity_config id_config{settings->customer_id, settings->activation_id, VIGIL_VERSION,
                             to_protocol(read_basic_inventory(p, machine)), {}};
-  auto identity_handle = system.spawn(vigil::identity, *identity, id_config, hive, store,
-                                      transport_handle);
-  auto watch = hive_watch::open(p.hive_file());
-  if (!watch)
-    return fail("cannot watch the hive: " + render(watch.error()));
-  auto watcher = system.spawn<caf::detached>(
-    registry_watch, std::make_shared<hive_watch>(std::move(*watch)),
-    std::vector<hive_subscriber>{trace_level_subscriber()});
+  if (auto watchable = hive_watch::open(p.hive_file()); !watchable)
+    return fail("cannot watch the hive: " + render(watchable.error()));
+  // The actors, in dependency order, under the supervisor (rest-for-one).
+  platform_client platform{*client, *base};
+  std::vector<child_spec> children{
+    {"transport",
+     [platform](caf::local_actor* self, const std::vector<caf::actor>&) {
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(transport, platform));
+     }},
+    {"registry_watch",
+     [p](caf::local_actor* self, const std::vector<caf::actor>&) {
+       // A restarted watcher reads the hive afresh.
+       auto again = hive_watch::open(p.hive_file());
+       auto w = again ? std::make_shared<hive_watch>(std::move(*again)) : nullptr;
+       if (!w)
+         throw std::runtime_error("cannot watch the hive: " + render(again.error()));
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+         registry_watch, w, std::vector<hive_subscriber>{trace_level_subscriber()}));
+     }},
+    {"identity",
+     [=, identity = *identity](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+       // A restart re-reads the identity: it may have changed (re-provisioned).
+       auto now = establish_identity(*hive, *store, identity.fingerprint);
+       return caf::actor_cast<caf::actor>(
+         self->spawn(vigil::identity, now ? *now : identity, id_config, hive, store,
+                     caf::actor_cast<transport_actor>(earlier.at(0))));
+     }},
+  };
+  auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
   // Under systemd (Type=notify): ready now, and watchdog pings while the
   // actor system runs. Outside systemd these calls do nothing.
   sd_notify(0, "READY=1");
@@ -189,9 +210,7 @@ int main(int argc, char** argv) {
   // Graceful within 5 s (SPEC §6): everything that matters is already synced
   // to the store, so an actor still busy on the network is not waited for.
   auto stopped = std::async(std::launch::async, [&] {
-    caf::anon_send_exit(identity_handle, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(transport_handle, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(root_supervisor, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   });
   if (stopped.wait_for(std::chrono::seconds{4}) != std::future_status::ready) {

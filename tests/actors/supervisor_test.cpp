@@ -1,0 +1,128 @@
+// The supervisor actor under CAF's test scheduler: virtual time, no sleeps.
+
+#include "actors/supervisor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+#include <doctest/doctest.h>
+
+#include "common/error.hpp"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+
+namespace {
+
+using crash_atom = caf::atom_constant<caf::atom("crash")>;
+
+/// Children that die on `crash_atom`, and a record of every incarnation.
+struct fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> system;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  std::shared_ptr<std::map<std::string, std::vector<caf::actor>>> spawned
+    = std::make_shared<std::map<std::string, std::vector<caf::actor>>>();
+  /// For each incarnation of "worker": the "transport" handle it was given.
+  std::shared_ptr<std::vector<caf::actor_addr>> worker_deps
+    = std::make_shared<std::vector<caf::actor_addr>>();
+  caf::actor supervisor_handle;
+
+  fixture() {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    system = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(system->scheduler());
+    auto crashing = [](caf::event_based_actor* self) -> caf::behavior {
+      return {[=](crash_atom) { self->quit(make_error(ec::unspecified, "boom")); }};
+    };
+    std::vector<child_spec> specs{
+      {"transport",
+       [this, crashing](caf::local_actor* self, const std::vector<caf::actor>&) {
+         auto child = self->spawn(crashing);
+         (*spawned)["transport"].push_back(child);
+         return child;
+       }},
+      {"worker",
+       [this, crashing](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+         auto child = self->spawn(crashing);
+         (*spawned)["worker"].push_back(child);
+         worker_deps->push_back(earlier.at(0).address());
+         return child;
+       }},
+    };
+    supervisor_handle = caf::actor_cast<caf::actor>(
+      system->spawn(supervisor, specs, backoff_policy{1000ms, 8000ms, 0.0}));
+    sched->run();
+  }
+
+  size_t starts(const std::string& name) { return (*spawned)[name].size(); }
+  caf::actor current(const std::string& name) { return (*spawned)[name].back(); }
+
+  void crash(const std::string& name) {
+    caf::anon_send(current(name), crash_atom::value);
+    sched->run();
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(supervisor_handle, caf::exit_reason::user_shutdown);
+    sched->run();
+  }
+};
+
+} // namespace
+
+TEST_CASE("supervisor: starts its children in order, dependencies first") {
+  fixture f;
+  CHECK(f.starts("transport") == 1);
+  CHECK(f.starts("worker") == 1);
+  CHECK(f.worker_deps->back() == f.current("transport").address());
+}
+
+TEST_CASE("supervisor: a crashed child is restarted after its backoff, with its dependents") {
+  fixture f;
+  f.crash("transport");
+  // Nothing yet: the restart waits for the backoff timer.
+  CHECK(f.starts("transport") == 1);
+  CHECK(f.sched->advance_time(999ms) == 0);
+  CHECK(f.starts("transport") == 1);
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  CHECK(f.starts("transport") == 2);
+  // The worker held the dead transport's handle: it was restarted with the new one.
+  CHECK(f.starts("worker") == 2);
+  CHECK(f.worker_deps->back() == f.current("transport").address());
+}
+
+TEST_CASE("supervisor: only the crashed child and those after it restart; delays grow") {
+  fixture f;
+  f.crash("worker");
+  f.sched->advance_time(1000ms);
+  f.sched->run();
+  CHECK(f.starts("worker") == 2);
+  CHECK(f.starts("transport") == 1);
+  // The second crash waits twice as long, the third four times (capped at 8 s).
+  f.crash("worker");
+  f.sched->advance_time(1999ms);
+  f.sched->run();
+  CHECK(f.starts("worker") == 2);
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  CHECK(f.starts("worker") == 3);
+  f.crash("worker");
+  f.sched->advance_time(3999ms);
+  f.sched->run();
+  CHECK(f.starts("worker") == 3);
+  f.sched->advance_time(1ms);
+  f.sched->run();
+  CHECK(f.starts("worker") == 4);
+}
+
+TEST_CASE("supervisor: a child that stops cleanly is not restarted") {
+  fixture f;
+  caf::anon_send_exit(f.current("worker"), caf::exit_reason::user_shutdown);
+  f.sched->run();
+  f.sched->advance_time(60s);
+  f.sched->run();
+  CHECK(f.starts("worker") == 1);
+}
