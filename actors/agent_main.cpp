@@ -15,6 +15,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "actors/checkin.hpp"
 #include "actors/identity.hpp"
 #include "actors/registry_watch.hpp"
 #include "actors/supervisor.hpp"
@@ -186,6 +187,12 @@ int main(int argc, char** argv) {
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::identity, now ? *now : identity, id_config, hive, store,
                      caf::actor_cast<transport_actor>(earlier.at(0))));
+     }},
+    {"checkin",
+     [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+       return caf::actor_cast<caf::actor>(
+         self->spawn(vigil::checkin, store, caf::actor_cast<transport_actor>(earlier.at(0)),
+                     caf::actor_cast<identity_actor>(earlier.at(2)), std::string{VIGIL_VERSION}));
      }},
   };
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});

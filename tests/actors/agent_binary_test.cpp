@@ -267,3 +267,46 @@ TEST_CASE("vigil-agent: Logs\\TraceLevel written by vigil-reg applies at once, n
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
 }
+
+TEST_CASE("vigil-agent: checks in, follows profile changes live and caches manifests") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  auto ids = platform.create_customer("Vulnerability");
+  auto set = [&](std::vector<std::string> assignments) {
+    std::vector<std::string> argv{test::program("vigil-platform").string(), "profile", "set",
+                                  "--data-dir", platform.data_dir().string(), "--activation",
+                                  ids.second};
+    argv.insert(argv.end(), assignments.begin(), assignments.end());
+    REQUIRE(test::run(argv).exit_code == 0);
+  };
+  set({"CapiIntervalSeconds=1"});
+  prepare_root(root, platform, ids);
+  auto agent = start_agent(root);
+  auto config_log = [&] { return test::read_file(root / "var/opt/vigil/Log/Config.log"); };
+  auto checked_in = [&] {
+    for (auto& h : assets(platform))
+      if (h["host_id"] == host_id_of(root))
+        return h["last_checkin"].get<int64_t>() > 0;
+    return false;
+  };
+  CHECK(test::wait_until(checked_in, 15s));
+  CHECK(test::wait_until([&] {
+    return config_log().find("manifest Vulnerability version 1 cached") != std::string::npos;
+  }, 10s));
+  // A change at the platform reaches the running agent at its next check-in.
+  set({"LogLevel=debug"});
+  CHECK(test::wait_until([&] {
+    return config_log().find("log level debug") != std::string::npos;
+  }, 10s));
+  agent->signal(SIGTERM);
+  REQUIRE(agent->wait() == 0);
+  // A restart without the platform works from the stored profile.
+  platform.terminate();
+  auto again = start_agent(root);
+  CHECK(test::wait_until([&] {
+    return config_log().find("starting from the stored profile") != std::string::npos;
+  }, 10s));
+  again->signal(SIGTERM);
+  CHECK(again->wait() == 0);
+}

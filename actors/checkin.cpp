@@ -1,0 +1,223 @@
+#include "actors/checkin.hpp"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "host/logging.hpp"
+#include "protocol/error_response.hpp"
+
+namespace vigil {
+
+namespace {
+
+using self_pointer = checkin_actor::stateful_pointer<checkin_state>;
+
+constexpr std::chrono::seconds not_provisioned_retry{5};
+
+std::chrono::seconds interval_of(const checkin_state& st) {
+  return std::chrono::seconds{st.profile ? st.profile->capi_interval_s
+                                         : protocol::default_capi_interval_s};
+}
+
+/// Replaces any pending timer by one that fires after `delay`.
+void schedule_next(self_pointer self, std::chrono::seconds delay) {
+  self->delayed_send(self, delay, tick_atom::value, ++self->state.generation);
+}
+
+/// Applies a profile to what this process controls directly (the log level);
+/// module actors subscribe to it as they come.
+void apply_profile(const protocol::profile& p) {
+  if (auto manager = global_log_manager())
+    if (auto level = parse_log_level(p.log_level))
+      manager->set_profile_level(*level);
+}
+
+void record_failure(self_pointer self, const std::string& why) {
+  module_logger(log_module::config)->warn("check-in failed: {}", why);
+  (void) self->state.store->put("meta", checkin_keys::last_error, why);
+}
+
+caf::error answer_error(const http_response& r) {
+  auto parsed = protocol::parse_body<protocol::error_response>(r.body);
+  return parsed ? protocol::to_error(*parsed, static_cast<int>(r.status))
+                : make_error(ec::protocol_error, "HTTP " + std::to_string(r.status));
+}
+
+void fetch_manifests(self_pointer self) {
+  auto& st = self->state;
+  if (!st.profile)
+    return;
+  for (auto& module : st.profile->modules) {
+    if (!module.activated)
+      continue;
+    std::optional<int64_t> cached;
+    if (auto stored = st.store->get("manifest", module.name); stored && *stored) {
+      auto parsed = protocol::parse_body<protocol::manifest>(**stored);
+      if (parsed)
+        cached = parsed->version;
+    }
+    http_request request;
+    request.target = "v1/manifests/" + module.name;
+    if (cached)
+      request.fields.set("If-None-Match", "\"v" + std::to_string(*cached) + "\"");
+    auto name = module.name;
+    self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
+      .then(
+        [=](const http_response& r) {
+          auto log = module_logger(log_module::config);
+          if (r.status == 304)
+            return;
+          if (r.status != 200) {
+            log->warn("manifest {}: {}", name, render(answer_error(r)));
+            return;
+          }
+          auto m = protocol::parse_body<protocol::manifest>(r.body);
+          if (!m) {
+            log->warn("manifest {}: {}", name, render(m.error()));
+            return;
+          }
+          (void) self->state.store->put("manifest", name, r.body, {true});
+          log->info("manifest {} version {} cached ({} collectors)", name, m->version,
+                    m->collectors.size());
+        },
+        [=](const caf::error& e) {
+          module_logger(log_module::config)->warn("manifest {}: {}", name, render(e));
+        });
+  }
+}
+
+void fetch_profile(self_pointer self) {
+  auto& st = self->state;
+  http_request request;
+  request.target = "v1/profile";
+  if (st.profile)
+    request.fields.set("If-None-Match", st.profile->etag);
+  self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
+    .then(
+      [=](const http_response& r) {
+        auto& st = self->state;
+        auto log = module_logger(log_module::config);
+        if (r.status == 304) {
+          fetch_manifests(self);
+          return;
+        }
+        if (r.status != 200) {
+          record_failure(self, "profile: " + render(answer_error(r)));
+          return;
+        }
+        std::vector<caf::error> dropped;
+        auto p = protocol::parse_profile_body(r.body, dropped);
+        if (!p) {
+          record_failure(self, "profile: " + render(p.error()));
+          return;
+        }
+        for (auto& e : dropped) // SPEC §9b: a malformed window is ignored, logged
+          log->error("blackout window ignored: {}", render(e));
+        if (auto ok = st.store->put("config", checkin_keys::profile, r.body, {true}); !ok)
+          log->error("cannot persist the profile: {}", render(ok.error()));
+        bool new_interval = !st.profile || st.profile->capi_interval_s != p->capi_interval_s;
+        st.profile = std::move(*p);
+        apply_profile(*st.profile);
+        if (new_interval)
+          schedule_next(self, interval_of(st));
+        log->info("profile {} applied: check-in every {} s, log level {}, {} module(s)",
+                  st.profile->etag, st.profile->capi_interval_s, st.profile->log_level,
+                  st.profile->modules.size());
+        fetch_manifests(self);
+      },
+      [=](const caf::error& e) { record_failure(self, "profile: " + render(e)); });
+}
+
+void check_in(self_pointer self, const std::string& host_id) {
+  auto& st = self->state;
+  protocol::checkin_request request;
+  request.host_id = host_id;
+  request.agent_version = st.agent_version;
+  request.profile_etag = st.profile ? st.profile->etag : std::string{};
+  http_request http;
+  http.method = "POST";
+  http.target = "v1/checkin";
+  http.body = protocol::to_body(request);
+  st.in_flight = true;
+  self->request(st.transport, caf::infinite, request_atom::value, std::move(http))
+    .then(
+      [=](const http_response& r) {
+        auto& st = self->state;
+        st.in_flight = false;
+        schedule_next(self, interval_of(st));
+        if (r.status != 200) {
+          record_failure(self, render(answer_error(r)));
+          return;
+        }
+        auto answer = protocol::parse_body<protocol::checkin_response>(r.body);
+        if (!answer) {
+          record_failure(self, render(answer.error()));
+          return;
+        }
+        st.last_checkin = static_cast<int64_t>(std::time(nullptr));
+        (void) st.store->put("meta", checkin_keys::last_checkin, std::to_string(st.last_checkin));
+        (void) st.store->erase("meta", checkin_keys::last_error);
+        for (auto& o : answer->orders) // the actors that carry them out come later
+          module_logger(log_module::config)
+            ->warn("order {} ({}) received; not handled by this version", o.id,
+                   protocol::to_string(o.type));
+        if (!st.profile || answer->profile_etag != st.profile->etag)
+          fetch_profile(self);
+      },
+      [=](const caf::error& e) {
+        self->state.in_flight = false;
+        record_failure(self, render(e));
+        schedule_next(self, interval_of(self->state));
+      });
+}
+
+} // namespace
+
+checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
+                                     std::shared_ptr<kv_store> store, transport_actor transport,
+                                     identity_actor identity, std::string agent_version) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.transport = std::move(transport);
+  st.identity = std::move(identity);
+  st.agent_version = std::move(agent_version);
+  if (auto stored = st.store->get("config", checkin_keys::profile); stored && *stored) {
+    std::vector<caf::error> dropped;
+    if (auto p = protocol::parse_profile_body(**stored, dropped)) {
+      st.profile = std::move(*p);
+      apply_profile(*st.profile);
+      module_logger(log_module::config)->info("starting from the stored profile {}", st.profile->etag);
+    }
+  }
+  if (auto last = st.store->get("meta", checkin_keys::last_checkin); last && *last)
+    st.last_checkin = std::stoll(**last);
+  self->send(self, tick_atom::value);
+  auto tick = [=] {
+      if (self->state.in_flight)
+        return;
+      self->request(self->state.identity, caf::infinite, caf::get_atom::value)
+        .then(
+          [=](const std::string& host_id, bool provisioned) {
+            if (!provisioned) { // check in once the identity actor has provisioned
+              schedule_next(self, not_provisioned_retry);
+              return;
+            }
+            check_in(self, host_id);
+          },
+          [=](const caf::error&) { schedule_next(self, not_provisioned_retry); });
+  };
+  return {
+    [=](tick_atom) { tick(); },
+    [=](tick_atom, uint64_t generation) {
+      if (generation == self->state.generation)
+        tick();
+    },
+    [=](caf::get_atom) -> caf::result<std::string, int64_t> {
+      auto& st = self->state;
+      return {st.profile ? st.profile->etag : std::string{}, st.last_checkin};
+    },
+  };
+}
+
+} // namespace vigil

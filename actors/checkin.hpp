@@ -1,0 +1,62 @@
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/identity.hpp"
+#include "actors/transport.hpp"
+#include "protocol/profile.hpp"
+#include "storage/kv_store.hpp"
+
+namespace vigil {
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// The check-in loop, "CAPI" (SPEC §6 step 4): every `capi_interval_s` it
+/// checks in, fetches the profile when its ETag changed (persisting it so a
+/// restart without network works from the last one), applies it live (log
+/// level, interval), fetches the manifests of activated modules (cached by
+/// version in the store) and receives the platform's orders.
+using checkin_actor = caf::typed_actor<
+  /// Checks in now (an administrator's action, or the start).
+  caf::reacts_to<tick_atom>,
+  /// The timer: checks in if `generation` is still the current schedule (a
+  /// profile with a new interval reschedules, making older timers stale).
+  caf::reacts_to<tick_atom, uint64_t>,
+  /// Answers (profile ETag, unix time of the last successful check-in).
+  caf::replies_to<caf::get_atom>::with<std::string, int64_t>>;
+
+/// Keys of the store's columns the check-in keeps.
+namespace checkin_keys {
+inline constexpr const char* profile = "profile";           ///< config: profile JSON
+inline constexpr const char* last_checkin = "checkin.last"; ///< meta: unix seconds
+inline constexpr const char* last_error = "checkin.error";  ///< meta: why the last one failed
+} // namespace checkin_keys
+
+/// The check-in actor's state.
+struct checkin_state {
+  std::shared_ptr<kv_store> store;
+  transport_actor transport;
+  identity_actor identity;
+  std::optional<protocol::profile> profile;
+  std::string agent_version;
+  int64_t last_checkin = 0;
+  bool in_flight = false;
+  uint64_t generation = 0; ///< of the pending timer
+  static inline const char* name = "checkin";
+};
+
+/// The check-in actor; starts from the profile persisted in `store`, if any.
+checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
+                                     std::shared_ptr<kv_store> store, transport_actor transport,
+                                     identity_actor identity, std::string agent_version);
+
+} // namespace vigil
