@@ -1,6 +1,7 @@
 #include "installer/installer_log.hpp"
 
 #include <ctime>
+#include <iostream>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -44,6 +45,15 @@ void installer_log::write(std::string_view line) {
     return;
   [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
   ::close(fd);
+}
+
+int installer_log::finish(int code, const std::string& message) {
+  write("exit " + std::to_string(code) + ": " + message);
+  if (code != 0)
+    std::cerr << program_ << ": " << redact(message) << " (exit code " << code << ")\n";
+  else
+    std::cout << program_ << ": " << redact(message) << "\n";
+  return code;
 }
 
 } // namespace vigil

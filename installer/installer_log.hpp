@@ -21,6 +21,13 @@ public:
   /// Appends a time-stamped line.
   void write(std::string_view line);
 
+  /// Ends the run: logs the outcome and prints it (stdout on success, stderr
+  /// otherwise), and returns `code` for main to exit with. `code` is the
+  /// Windows Installer code (SPEC §3); a Linux process status keeps only its
+  /// low byte (1603 -> 67, 1618 -> 82, 1638 -> 102, 1639 -> 103), so the full
+  /// code is printed and logged too. Secrets are redacted on both.
+  int finish(int code, const std::string& message);
+
   /// The file written to (empty if neither place was writable).
   const std::filesystem::path& file() const noexcept { return file_; }
 

@@ -26,19 +26,6 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-/// Logs and prints the outcome. `code` is the Windows Installer code (SPEC
-/// §3); a Linux process status keeps only its low byte (1603 -> 67, 1618 -> 82,
-/// 1638 -> 102, 1639 -> 103), so the full code is printed and logged too.
-int finish(installer_log& log, int code, const std::string& message) {
-  log.write("exit " + std::to_string(code) + ": " + message);
-  if (code != 0) {
-    std::cerr << "vigil-setup: " << redact(message) << " (exit code " << code << ")\n";
-    return code;
-  }
-  std::cout << "vigil-setup: " << redact(message) << "\n";
-  return code;
-}
-
 /// The hive value of the installed agent, or empty.
 std::string installed_value(const paths& p, const char* name) {
   auto h = hive_file{p.hive_file()}.load();
@@ -71,15 +58,15 @@ int main(int argc, char** argv) {
   log.write("run: " + to_log_string(*request));
   auto lock = setup_lock::take(p.root());
   if (!lock)
-    return finish(log, code_of(lock.error()) == ec::busy ? installer_exit::busy
+    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
                                                          : installer_exit::fatal,
                   render(lock.error()));
   auto payload = read_embedded_payload("/proc/self/exe");
   if (!payload)
-    return finish(log, installer_exit::fatal, "no agent payload: " + render(payload.error()));
+    return log.finish(installer_exit::fatal, "no agent payload: " + render(payload.error()));
   auto version = archive_member(*payload, "VERSION");
   if (!version)
-    return finish(log, installer_exit::fatal, render(version.error()));
+    return log.finish(installer_exit::fatal, render(version.error()));
   auto payload_version = trimmed(*version);
   if (request->action == setup_action::extract) {
     // AUTO: the package this host's package manager installs (dpkg here),
@@ -93,12 +80,12 @@ int main(int argc, char** argv) {
     if (deb) {
       auto package = archive_member(*payload, name);
       if (!package)
-        return finish(log, installer_exit::fatal, render(package.error()));
+        return log.finish(installer_exit::fatal, render(package.error()));
       bytes = std::move(*package);
     }
     if (auto ok = write_file_atomically(dir / name, bytes, 0644); !ok)
-      return finish(log, installer_exit::fatal, render(ok.error()));
-    return finish(log, installer_exit::success, "wrote " + (dir / name).string());
+      return log.finish(installer_exit::fatal, render(ok.error()));
+    return log.finish(installer_exit::success, "wrote " + (dir / name).string());
   }
   auto installed = read_whole_file(p.version_file());
   auto installed_version = installed ? trimmed(*installed) : std::string{};
@@ -106,11 +93,11 @@ int main(int argc, char** argv) {
   settings.golden_image = request->golden_image;
   if (request->action == setup_action::patch) {
     if (installed_version.empty())
-      return finish(log, installer_exit::fatal, "PatchInstall: nothing is installed");
+      return log.finish(installer_exit::fatal, "PatchInstall: nothing is installed");
   } else {
     if (!installed_version.empty() && compare_versions(payload_version, installed_version) == 0
         && !iequals(installed_value(p, "CustomerId"), request->customer_id))
-      return finish(log, installer_exit::already_installed,
+      return log.finish(installer_exit::already_installed,
                     "version " + installed_version + " is installed for another CustomerId; "
                     "uninstall it first");
     settings.customer_id = request->customer_id;
@@ -121,7 +108,7 @@ int main(int argc, char** argv) {
   }
   if (!installed_version.empty() && compare_versions(payload_version, installed_version) < 0
       && !request->allow_downgrade)
-    return finish(log, installer_exit::already_installed,
+    return log.finish(installer_exit::already_installed,
                   "version " + installed_version + " is installed, newer than this payload ("
                     + payload_version + "); AllowDowngrade=TRUE overrides");
   // The host key is made for the proxy password; a failed run takes it away
@@ -142,7 +129,7 @@ int main(int argc, char** argv) {
   if (request->proxy) {
     auto box = secret_box::open(p);
     if (!box)
-      return finish(log, installer_exit::fatal, "cannot open the key store: " + render(box.error()));
+      return log.finish(installer_exit::fatal, "cannot open the key store: " + render(box.error()));
     auto& proxy = *request->proxy;
     std::string urls;
     for (auto& u : proxy.proxy_urls)
@@ -157,7 +144,7 @@ int main(int argc, char** argv) {
       auto sealed = box->seal(*proxy.password, "proxy-password");
       if (!sealed) {
         forget_new_key();
-        return finish(log, installer_exit::fatal, render(sealed.error()));
+        return log.finish(installer_exit::fatal, render(sealed.error()));
       }
       settings.proxy_values.emplace_back("Password", *sealed);
     }
@@ -170,10 +157,10 @@ int main(int argc, char** argv) {
   setup_transaction transaction{p, log, *service};
   if (auto ok = transaction.run(*payload, settings); !ok) {
     forget_new_key();
-    return finish(log, installer_exit::fatal, "installation failed and was rolled back: "
+    return log.finish(installer_exit::fatal, "installation failed and was rolled back: "
                                                 + render(ok.error()));
   }
-  return finish(log, installer_exit::success,
+  return log.finish(installer_exit::success,
                 "vigil-agent " + payload_version + " installed in " + p.program_files().string()
                   + (request->golden_image ? " (GoldenImage: not started)" : ""));
 }

@@ -17,19 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Logs and prints the outcome. `code` is the Windows Installer code (SPEC
-/// §3); a Linux process status keeps only its low byte (1603 -> 67, 1618 -> 82,
-/// 1638 -> 102, 1639 -> 103), so the full code is printed and logged too.
-int finish(installer_log& log, int code, const std::string& message) {
-  log.write("exit " + std::to_string(code) + ": " + message);
-  if (code != 0) {
-    std::cerr << "vigil-uninstall: " << message << " (exit code " << code << ")\n";
-    return code;
-  }
-  std::cout << "vigil-uninstall: " << message << "\n";
-  return code;
-}
-
 /// Removes everything in `dir` but `keep` (a file name), then `dir` if empty.
 caf::expected<void> remove_all_but(const fs::path& dir, const std::string& keep) {
   std::error_code err;
@@ -67,7 +54,7 @@ int main(int argc, char** argv) {
   log.write("run: " + to_log_string(*request));
   auto lock = setup_lock::take(p.root());
   if (!lock)
-    return finish(log, code_of(lock.error()) == ec::busy ? installer_exit::busy
+    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
                                                          : installer_exit::fatal,
                   render(lock.error()));
   std::error_code ignored;
@@ -77,19 +64,19 @@ int main(int argc, char** argv) {
   auto service = make_service_manager(p);
   if (installed) {
     if (auto ok = service->stop(); !ok)
-      return finish(log, installer_exit::fatal, "cannot stop the agent: " + render(ok.error()));
+      return log.finish(installer_exit::fatal, "cannot stop the agent: " + render(ok.error()));
     if (auto ok = service->remove(); !ok)
-      return finish(log, installer_exit::fatal, render(ok.error()));
+      return log.finish(installer_exit::fatal, render(ok.error()));
     fs::remove_all(p.program_files(), ignored);
     if (ignored)
-      return finish(log, installer_exit::fatal, "cannot remove " + p.program_files().string());
+      return log.finish(installer_exit::fatal, "cannot remove " + p.program_files().string());
   }
   // Program data goes, the installer's own log stays (SPEC §1).
   auto log_name = p.installer_log().filename().string();
   if (auto ok = remove_all_but(p.program_data(), log_name); !ok)
-    return finish(log, installer_exit::fatal, render(ok.error()));
+    return log.finish(installer_exit::fatal, render(ok.error()));
   if (auto ok = remove_all_but(p.fallback_log_dir(), log_name); !ok)
-    return finish(log, installer_exit::fatal, render(ok.error()));
+    return log.finish(installer_exit::fatal, render(ok.error()));
   if (request->force) {
     // A clean uninstall: the identity goes too; a reinstall makes a new HostID.
     for (auto& file : {p.hive_file(), fs::path{p.hive_file().string() + ".lock"},
@@ -99,8 +86,8 @@ int main(int argc, char** argv) {
     log.write("Force=True: hive and host key removed");
   }
   if (!installed)
-    return finish(log, installer_exit::success, "nothing was installed");
-  return finish(log, installer_exit::success,
+    return log.finish(installer_exit::success, "nothing was installed");
+  return log.finish(installer_exit::success,
                 request->force ? "uninstalled (hive removed)"
                                : "uninstalled (hive kept: HostID, CustomerId, ActivationId)");
 }
