@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <future>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -17,6 +19,8 @@
 
 #include "actors/checkin.hpp"
 #include "actors/identity.hpp"
+#include "actors/module.hpp"
+#include "protocol/modules.hpp"
 #include "actors/registry_watch.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
@@ -39,7 +43,9 @@ constexpr const char* usage =
   "  The Vigil agent daemon. Without --foreground it detaches and supervises\n"
   "  itself (restarting the agent after a crash, pidfile\n"
   "  <root>/var/opt/vigil/state/vigil-agent.pid); with --foreground it stays\n"
-  "  attached (systemd, the supervisor and tests use that).\n";
+  "  attached (systemd, the supervisor and tests use that).\n"
+  "vigil-agent [--root DIR] snapshot MODULE\n"
+  "  Prints what MODULE collected last, one key<TAB>value line per row.\n";
 
 protocol::host_inventory to_protocol(const basic_inventory& inv) {
   protocol::host_inventory out;
@@ -76,6 +82,28 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto root = paths::take_root_option(args);
   bool foreground = false;
+  if (!args.empty() && args[0] == "snapshot") {
+    // What a module collected last (SPEC issue 5): one "key<TAB>value" line
+    // per row, read from the file the running agent writes atomically.
+    if (args.size() != 2) {
+      std::cerr << "usage: vigil-agent [--root DIR] snapshot MODULE\n";
+      return 2;
+    }
+    auto p = paths::from_environment(root);
+    auto text = read_whole_file(snapshot_file(p, args[1]));
+    if (!text) {
+      std::cerr << "vigil-agent: no snapshot of " << args[1] << " yet (" << render(text.error())
+                << ")\n";
+      return 1;
+    }
+    std::istringstream lines{*text};
+    for (std::string line; std::getline(lines, line);) {
+      auto row = nlohmann::json::parse(line, nullptr, false);
+      if (!row.is_discarded())
+        std::cout << row.value("key", "") << "\t" << row.value("value", "") << "\n";
+    }
+    return 0;
+  }
   for (auto& a : args) {
     if (a == "--help" || a == "-h") {
       std::cout << usage;
@@ -163,6 +191,8 @@ int main(int argc, char** argv) {
                             to_protocol(read_basic_inventory(p, machine)), {}};
   if (auto watchable = hive_watch::open(p.hive_file()); !watchable)
     return fail("cannot watch the hive: " + render(watchable.error()));
+  // Hive changes reach the module actors through the bus.
+  auto bus = std::make_shared<actor_bus>();
   // The actors, in dependency order, under the supervisor (rest-for-one).
   platform_client platform{*client, *base};
   std::vector<child_spec> children{
@@ -171,14 +201,18 @@ int main(int argc, char** argv) {
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(transport, platform));
      }},
     {"registry_watch",
-     [p](caf::local_actor* self, const std::vector<caf::actor>&) {
+     [p, bus](caf::local_actor* self, const std::vector<caf::actor>&) {
        // A restarted watcher reads the hive afresh.
        auto again = hive_watch::open(p.hive_file());
        auto w = again ? std::make_shared<hive_watch>(std::move(*again)) : nullptr;
        if (!w)
          throw std::runtime_error("cannot watch the hive: " + render(again.error()));
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
-         registry_watch, w, std::vector<hive_subscriber>{trace_level_subscriber()}));
+         registry_watch, w,
+         std::vector<hive_subscriber>{trace_level_subscriber(),
+                                      [bus](const std::vector<hive_change>&, const vigil::hive&) {
+                                        bus->publish();
+                                      }}));
      }},
     {"identity",
      [=, identity = *identity](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
@@ -192,9 +226,16 @@ int main(int argc, char** argv) {
      [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::checkin, store, caf::actor_cast<transport_actor>(earlier.at(0)),
-                     caf::actor_cast<identity_actor>(earlier.at(2)), std::string{VIGIL_VERSION}));
+                     caf::actor_cast<identity_actor>(earlier.at(2)), std::string{VIGIL_VERSION},
+                     bus));
      }},
   };
+  for (auto name : protocol::scan_module_names)
+    children.push_back({std::string{name}, [=, name = std::string{name}](
+                                             caf::local_actor* self, const std::vector<caf::actor>&) {
+                          return caf::actor_cast<caf::actor>(
+                            self->spawn(vigil::module, name, p, store, hive, bus));
+                        }});
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
   // Under systemd (Type=notify): ready now, and watchdog pings while the
   // actor system runs. Outside systemd these calls do nothing.

@@ -13,7 +13,7 @@ namespace {
 
 using self_pointer = checkin_actor::stateful_pointer<checkin_state>;
 
-constexpr std::chrono::seconds not_provisioned_retry{5};
+constexpr std::chrono::seconds not_provisioned_retry{1};
 
 std::chrono::seconds interval_of(const checkin_state& st) {
   return std::chrono::seconds{st.profile ? st.profile->capi_interval_s
@@ -80,6 +80,7 @@ void fetch_manifests(self_pointer self) {
           (void) self->state.store->put("manifest", name, r.body, {true});
           log->info("manifest {} version {} cached ({} collectors)", name, m->version,
                     m->collectors.size());
+          self->state.bus->publish();
         },
         [=](const caf::error& e) {
           module_logger(log_module::config)->warn("manifest {}: {}", name, render(e));
@@ -121,6 +122,7 @@ void fetch_profile(self_pointer self) {
         apply_profile(*st.profile);
         if (new_interval)
           schedule_next(self, interval_of(st));
+        st.bus->publish(); // module actors re-read activation and intervals
         log->info("profile {} applied: check-in every {} s, log level {}, {} module(s)",
                   st.profile->etag, st.profile->capi_interval_s, st.profile->log_level,
                   st.profile->modules.size());
@@ -176,8 +178,10 @@ void check_in(self_pointer self, const std::string& host_id) {
 
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
-                                     identity_actor identity, std::string agent_version) {
+                                     identity_actor identity, std::string agent_version,
+                                     std::shared_ptr<actor_bus> bus) {
   auto& st = self->state;
+  st.bus = std::move(bus);
   st.store = std::move(store);
   st.transport = std::move(transport);
   st.identity = std::move(identity);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/actor_bus.hpp"
 #include "actors/identity.hpp"
 #include "actors/transport.hpp"
 #include "protocol/profile.hpp"
@@ -51,12 +52,14 @@ struct checkin_state {
   int64_t last_checkin = 0;
   bool in_flight = false;
   uint64_t generation = 0; ///< of the pending timer
+  std::shared_ptr<actor_bus> bus; ///< told when the profile or a manifest changes
   static inline const char* name = "checkin";
 };
 
 /// The check-in actor; starts from the profile persisted in `store`, if any.
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
-                                     identity_actor identity, std::string agent_version);
+                                     identity_actor identity, std::string agent_version,
+                                     std::shared_ptr<actor_bus> bus);
 
 } // namespace vigil

@@ -13,6 +13,7 @@
 using namespace vigil;
 using nlohmann::json;
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -309,4 +310,68 @@ TEST_CASE("vigil-agent: checks in, follows profile changes live and caches manif
   }, 10s));
   again->signal(SIGTERM);
   CHECK(again->wait() == 0);
+}
+
+namespace {
+
+std::optional<uint64_t> on_demand_value(const fs::path& root, const std::string& module) {
+  auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
+  if (!h)
+    return std::nullopt;
+  auto* v = h->get(std::string{agent_key} + "\\ScanOnDemand\\" + module, "ScanOnDemand");
+  return v ? v->as_number() : std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("vigil-agent: ScanOnDemand 1 -> 2 -> 0, refused for a module that is not activated") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  auto ids = platform.create_customer("Vulnerability");
+  prepare_root(root, platform, ids);
+  // A large package database, so that a scan at 2 % CPU lasts long enough to
+  // see the value 2.
+  std::string status;
+  for (int i = 0; i < 20000; ++i)
+    status += "Package: pkg" + std::to_string(i) + "\nStatus: install ok installed\nVersion: 1."
+              + std::to_string(i) + "\nArchitecture: amd64\n\n";
+  test::write_file(root / "var/lib/dpkg/status", status);
+  auto agent = start_agent(root);
+  // The first scheduled scan runs once the manifest is cached.
+  if (!test::wait_until([&] {
+        return fs::exists(root / "var/opt/vigil/state/snapshots/Vulnerability.jsonl");
+      }, 30s)) {
+    MESSAGE(test::read_file(root / "var/opt/vigil/Log/Vulnerability.log"));
+    MESSAGE(test::read_file(root / "var/opt/vigil/Log/Config.log"));
+    MESSAGE(test::read_file(root / "var/opt/vigil/Log/Agent.log"));
+    FAIL("no first scan");
+  }
+  REQUIRE(test::wait_until([&] { return on_demand_value(root, "Vulnerability") == 0u; }, 10s));
+  auto reg = [&](const std::string& module, const std::string& name, const std::string& data) {
+    return test::run({test::program("vigil-reg").string(), "--root", root.string(), "add",
+                      agent_path + "\\ScanOnDemand\\" + module, "/v", name, "/t", "REG_DWORD",
+                      "/d", data, "/f"})
+      .exit_code;
+  };
+  REQUIRE(reg("Vulnerability", "CpuLimit", "2") == 0);
+  REQUIRE(reg("Vulnerability", "ScanOnDemand", "1") == 0);
+  auto requested = std::chrono::steady_clock::now();
+  CHECK(test::wait_until([&] { return on_demand_value(root, "Vulnerability") == 2u; }, 2s));
+  MESSAGE("on-demand scan started after "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                   - requested)
+               .count()
+          << " ms");
+  CHECK(test::wait_until([&] { return on_demand_value(root, "Vulnerability") == 0u; }, 60s));
+  auto snapshot = test::run({test::program("vigil-agent").string(), "--root", root.string(),
+                             "snapshot", "Vulnerability"});
+  CHECK(snapshot.exit_code == 0);
+  CHECK(snapshot.out.find("pkg19999") != std::string::npos);
+  // UDC is not activated: never scanned, its value stays 1.
+  REQUIRE(reg("UDC", "ScanOnDemand", "1") == 0);
+  CHECK_FALSE(test::wait_until([&] { return on_demand_value(root, "UDC") != 1u; }, 1500ms));
+  CHECK_FALSE(fs::exists(root / "var/opt/vigil/state/snapshots/UDC.jsonl"));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
 }

@@ -1,0 +1,251 @@
+#include "actors/module.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "actors/checkin.hpp"
+#include "common/error.hpp"
+#include "host/logging.hpp"
+#include "protocol/manifest.hpp"
+#include "protocol/profile.hpp"
+#include "scan/collector.hpp"
+
+namespace vigil {
+
+namespace {
+
+using self_pointer = module_actor::stateful_pointer<module_state>;
+using clock_type = std::chrono::system_clock;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+
+constexpr std::chrono::seconds default_interval{4 * 3600};
+constexpr std::chrono::seconds max_check_delay{60};
+
+/// What the profile says about this module (Inventory is always on, SPEC §6).
+struct module_settings {
+  bool activated = false;
+  std::chrono::seconds interval = default_interval;
+  uint32_t cpu_limit = 100;
+};
+
+module_settings settings_of(kv_store& store, const std::string& module) {
+  module_settings out;
+  out.activated = module == "Inventory";
+  auto stored = store.get("config", checkin_keys::profile);
+  if (!stored || !*stored)
+    return out;
+  std::vector<caf::error> dropped;
+  auto p = protocol::parse_profile_body(**stored, dropped);
+  if (!p)
+    return out;
+  for (auto& m : p->modules)
+    if (m.name == module) {
+      out.activated = out.activated || m.activated;
+      out.interval = std::chrono::seconds{m.scan_interval_s};
+      out.cpu_limit = static_cast<uint32_t>(m.cpu_limit);
+    }
+  return out;
+}
+
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
+}
+
+/// Runs every collector of `manifest` on the calling (detached) thread,
+/// pausing between items so CPU time over wall time stays within `limit`.
+std::string run_scan(const paths& root, const protocol::manifest& manifest, uint32_t limit) {
+  auto cpu_start = thread_cpu_time();
+  auto wall_start = std::chrono::steady_clock::now();
+  scan::collect_context ctx;
+  ctx.root_paths = &root;
+  ctx.pace = [&] {
+    auto pause = cpu_limit_pause(thread_cpu_time() - cpu_start,
+                                 std::chrono::steady_clock::now() - wall_start, limit);
+    if (pause.count() > 0)
+      std::this_thread::sleep_for(pause);
+  };
+  scan::snapshot rows;
+  for (auto& collector : manifest.collectors) {
+    if (auto ok = scan::collect(collector, ctx, rows); !ok)
+      rows.push_back({"error/" + collector.type, render(ok.error())});
+    ctx.pace();
+  }
+  scan::finalize(rows);
+  std::string text;
+  for (auto& row : rows)
+    text += nlohmann::json{{"key", row.key}, {"value", row.value}}.dump(
+              -1, ' ', false, nlohmann::json::error_handler_t::replace)
+            + "\n";
+  return text;
+}
+
+void set_on_demand(self_pointer self, uint32_t value) {
+  auto key = scan_on_demand_key(self->state.module);
+  auto ok = self->state.hive->update([&](vigil::hive& h) -> caf::expected<void> {
+    h.set(key, reg_value::dword("ScanOnDemand", value));
+    return {};
+  });
+  if (!ok)
+    module_logger(log_module::agent)->error("cannot set {}\\ScanOnDemand: {}", key, render(ok.error()));
+}
+
+void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit) {
+  auto& st = self->state;
+  auto stored = st.store->get("manifest", st.module);
+  std::optional<protocol::manifest> manifest;
+  if (stored && *stored)
+    if (auto m = protocol::parse_body<protocol::manifest>(**stored))
+      manifest = std::move(*m);
+  auto log = module_logger(parse_log_module(st.module).value_or(log_module::agent));
+  if (!manifest) {
+    log->warn("{} scan waits: no manifest for {} yet", reason, st.module);
+    return;
+  }
+  st.scanning = true;
+  if (reason == "on-demand")
+    set_on_demand(self, scan_on_demand::in_progress);
+  log->info("{} scan of {} started (manifest v{}, CPU limit {} %)", reason, st.module,
+            manifest->version, cpu_limit);
+  auto root = st.root_paths;
+  auto worker = self->spawn<caf::detached>([root, m = *manifest, cpu_limit](caf::event_based_actor* w)
+                                             -> caf::behavior {
+    return {[=](run_atom) {
+      auto text = run_scan(root, m, cpu_limit);
+      w->quit();
+      return text;
+    }};
+  });
+  auto started = std::chrono::steady_clock::now();
+  self->request(worker, caf::infinite, run_atom::value)
+    .then(
+      [=](const std::string& text) {
+        auto& st = self->state;
+        st.scanning = false;
+        st.last_scan_end = clock_type::now();
+        auto file = snapshot_file(st.root_paths, st.module);
+        if (auto ok = write_file_atomically(file, text, 0600); !ok)
+          log->error("cannot write {}: {}", file.string(), render(ok.error()));
+        (void) st.store->put("meta", "scan." + st.module + ".last_end",
+                             std::to_string(clock_type::to_time_t(*st.last_scan_end)), {true});
+        auto rows = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+        log->info("{} scan of {} done: {} rows in {} ms", reason, st.module, rows,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
+        if (reason == "on-demand")
+          set_on_demand(self, scan_on_demand::completed);
+        // Any completed scan, on-demand and startup included, restarts the
+        // interval from now (SPEC §8): reschedule from the new end time.
+        self->send(self, check_atom::value);
+      },
+      [=](const caf::error& e) {
+        self->state.scanning = false;
+        log->error("{} scan of {} failed: {}", reason, self->state.module, render(e));
+      });
+}
+
+/// Looks at the hive and the profile: starts a requested scan if allowed.
+void react(self_pointer self, bool startup) {
+  auto& st = self->state;
+  auto h = st.hive->load();
+  if (!h)
+    return;
+  auto settings = settings_of(*st.store, st.module);
+  bool requested = startup ? scan_on_startup_requested(*h, st.module)
+                           : scan_on_demand_requested(*h, st.module);
+  if (!requested)
+    return;
+  auto decision = decide_demand({settings.activated, st.scanning, false});
+  if (decision != demand_decision::start) {
+    if (decision == demand_decision::not_activated)
+      module_logger(log_module::agent)
+        ->info("{} request for {} ignored: {}", startup ? "startup" : "on-demand", st.module,
+               to_string(decision));
+    return; // the value stays 1 until the scan can start
+  }
+  start_scan(self, startup ? "startup" : "on-demand", on_demand_cpu_limit(*h, st.module));
+}
+
+void check_schedule(self_pointer self) {
+  auto& st = self->state;
+  auto settings = settings_of(*st.store, st.module);
+  auto now = clock_type::now();
+  if (settings.activated && !st.scanning) {
+    auto due = next_scheduled_scan(st.last_scan_end, settings.interval, now);
+    if (due <= now) {
+      start_scan(self, "scheduled", settings.cpu_limit);
+    } else {
+      auto wait = std::chrono::duration_cast<std::chrono::seconds>(due - now);
+      self->delayed_send(self, std::min(wait + std::chrono::seconds{1}, max_check_delay),
+                         check_atom::value, ++st.generation);
+      return;
+    }
+  }
+  if (!st.scanning)
+    self->delayed_send(self, max_check_delay, check_atom::value, ++st.generation);
+}
+
+/// The agent creates the ScanOnDemand key of an activated module (SPEC §8).
+void ensure_on_demand_key(self_pointer self) {
+  auto& st = self->state;
+  if (!settings_of(*st.store, st.module).activated)
+    return;
+  auto key = scan_on_demand_key(st.module);
+  auto h = st.hive->load();
+  if (!h || h->get(key, "ScanOnDemand") != nullptr)
+    return;
+  (void) st.hive->update([&](vigil::hive& hv) -> caf::expected<void> {
+    if (hv.get(key, "ScanOnDemand") == nullptr)
+      hv.set(key, reg_value::dword("ScanOnDemand", scan_on_demand::completed));
+    return {};
+  });
+}
+
+} // namespace
+
+std::filesystem::path snapshot_file(const paths& p, const std::string& module) {
+  return p.state_dir() / "snapshots" / (module + ".jsonl");
+}
+
+module_actor::behavior_type module(module_actor::stateful_pointer<module_state> self,
+                                   std::string name, paths root_paths,
+                                   std::shared_ptr<kv_store> store,
+                                   std::shared_ptr<hive_file> hive,
+                                   std::shared_ptr<actor_bus> bus) {
+  auto& st = self->state;
+  st.module = std::move(name);
+  st.root_paths = std::move(root_paths);
+  st.store = std::move(store);
+  st.hive = std::move(hive);
+  if (auto last = st.store->get("meta", "scan." + st.module + ".last_end"); last && *last)
+    st.last_scan_end = clock_type::from_time_t(static_cast<time_t>(std::stoll(**last)));
+  bus->subscribe(caf::actor_cast<caf::actor>(self));
+  ensure_on_demand_key(self);
+  react(self, true);
+  if (!st.scanning)
+    react(self, false);
+  self->send(self, check_atom::value);
+  return {
+    [=](changed_atom) {
+      ensure_on_demand_key(self);
+      if (!self->state.scanning)
+        react(self, false);
+      if (!self->state.scanning) // the profile or manifest may make a scan due
+        check_schedule(self);
+    },
+    [=](check_atom) {
+      if (!self->state.scanning)
+        check_schedule(self);
+    },
+    [=](check_atom, uint64_t generation) {
+      if (generation == self->state.generation && !self->state.scanning)
+        check_schedule(self);
+    },
+  };
+}
+
+} // namespace vigil

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+namespace vigil::scan {
+
+/// How a command run by `run_command` ended and what it printed.
+struct command_result {
+  std::optional<int> exit_code; ///< set when the process exited
+  std::optional<int> signal;    ///< set when a signal ended it (SIGKILL on timeout)
+  bool timed_out = false;       ///< the deadline passed; its process group was killed
+  bool truncated = false;       ///< it printed more than the cap; the rest was discarded
+  std::string output;           ///< stdout and stderr interleaved, at most the cap
+};
+
+/// Where a bare program name (no '/') is looked up, instead of the agent's own
+/// PATH: fixed, so the same manifest runs the same binaries everywhere.
+inline constexpr const char* command_search_path =
+  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Runs `argv` without a shell (posix_spawn) in a new process group, with
+/// stdin from /dev/null, stdout and stderr into one pipe, a minimal C-locale
+/// environment and no inherited descriptors. Keeps at most `output_cap` bytes
+/// of output and reads and discards the rest, so a flooding command never
+/// grows memory; when `timeout` passes, SIGKILLs the whole process group and
+/// reports `timed_out`. Errors: an empty argv (`ec::invalid_argument`), a
+/// program that is not found or cannot be started (`ec::not_found`, ...).
+caf::expected<command_result> run_command(const std::vector<std::string>& argv,
+                                          std::chrono::milliseconds timeout,
+                                          size_t output_cap);
+
+} // namespace vigil::scan
