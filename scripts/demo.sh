@@ -10,9 +10,12 @@
 #      activation key, a profile change;
 #   5. silent install with vigil-setup into a second root: the agent starts
 #      under its supervisor, creates its HostID and provisions itself;
-#   6. check-in and a resumable, exactly-once delta upload spoken over the real
-#      protocol with curl (the agent's scan and upload actors come next), and
-#      the platform's asset view; then vigil-uninstall keeping the identity.
+#   6. the agent checks in, receives its profile and manifests, scans (the
+#      first scheduled scan, then an on-demand scan asked for with vigil-reg
+#      under a CPU limit) and shows what it collected;
+#   7. a resumable, exactly-once delta upload spoken over the real protocol
+#      with curl (the agent's delta and upload actors come next), and the
+#      platform's asset view; then vigil-uninstall keeping the identity.
 # Later issues extend it to install -> provision -> scan -> upload -> health report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,8 +72,13 @@ activation=$(sed -n 's/^ActivationId=//p' <<<"$ids")
 
 step "Silent install: vigil-setup into $root/host (as SCCM/Ansible would run it)"
 agent_root="$root/host"
-mkdir -p "$agent_root/etc"
+mkdir -p "$agent_root/etc" "$agent_root/var/lib/dpkg"
 head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$agent_root/etc/machine-id"
+# The demo host's data: copies of this machine's OS files (the agent reads only
+# under its root; /proc is not there, so those collectors report an error row).
+for f in etc/os-release etc/hostname etc/passwd etc/group var/lib/dpkg/status; do
+  [ -e "/$f" ] && cp -L "/$f" "$agent_root/$f"
+done
 ./build/bin/vigil-setup --root "$agent_root" CustomerId="$customer" ActivationId="$activation" \
   WebServiceUri="$base/" CaBundle="$data/ca.pem"
 echo "(exit $?)"
@@ -83,7 +91,26 @@ done
 echo "agent supervisor pid $(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid"); Provision.log:"
 sed 's/^/  /' "$agent_root/var/opt/vigil/Log/Provision.log"
 
-step "Check in and upload a delta over HTTPS the way the agent will (TLS verified against the platform's CA)"
+step "The agent checks in, gets its profile and manifests, and scans"
+for _ in $(seq 150); do
+  [ -f "$agent_root/var/opt/vigil/state/snapshots/Vulnerability.jsonl" ] && break; sleep 0.2
+done
+sed 's/^/  /' "$agent_root/var/opt/vigil/Log/Config.log"
+grep -h "scan of" "$agent_root"/var/opt/vigil/Log/{Inventory,Vulnerability}.log | sed 's/^/  /'
+
+step "On-demand scan (SPEC §8): ScanOnDemand 1 -> 2 -> 0, CpuLimit 25"
+sod="$key\\ScanOnDemand\\Vulnerability"
+./build/bin/vigil-reg --root "$agent_root" add "$sod" /v CpuLimit /t REG_DWORD /d 25 /f >/dev/null
+./build/bin/vigil-reg --root "$agent_root" add "$sod" /v ScanOnDemand /t REG_DWORD /d 1 /f
+for _ in $(seq 100); do
+  grep -q "on-demand scan of Vulnerability done" "$agent_root/var/opt/vigil/Log/Vulnerability.log" && break; sleep 0.1
+done
+grep -h "on-demand" "$agent_root/var/opt/vigil/Log/Vulnerability.log" | sed 's/^/  /'
+./build/bin/vigil-reg --root "$agent_root" query "$sod" /v ScanOnDemand
+echo "vigil-agent snapshot Vulnerability: $(./build/bin/vigil-agent --root "$agent_root" snapshot Vulnerability | wc -l) rows, e.g.:"
+./build/bin/vigil-agent --root "$agent_root" snapshot Vulnerability | grep -E '^(os/|packages/openssl|error/)' | cut -c1-150 | sed 's/^/  /'
+
+step "Upload a delta over HTTPS the way the agent will (TLS verified against the platform's CA)"
 api() { curl -sS --cacert "$data/ca.pem" -H 'X-Vigil-Protocol: 1' "$@"; }
 host='{5A5A5A5A-0000-4000-8000-00000000D3E0}'
 provision=$(api -d "{\"customer_id\":\"$customer\",\"activation_id\":\"$activation\",\"host_id\":\"$host\",\"fingerprint\":\"demo\",\"agent_version\":\"0.1.0\",\"inventory\":{\"hostname\":\"$(hostname)\",\"fqdn\":\"\",\"os_name\":\"Debian\",\"os_version\":\"12\",\"kernel\":\"$(uname -r)\",\"arch\":\"$(uname -m)\",\"ipv4\":[],\"ipv6\":[],\"macs\":[]}}" "$base/v1/provision")
