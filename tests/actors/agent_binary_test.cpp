@@ -375,3 +375,32 @@ TEST_CASE("vigil-agent: ScanOnDemand 1 -> 2 -> 0, refused for a module that is n
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
 }
+
+TEST_CASE("vigil-agent: ScanOnStartup=1 scans when the service starts") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  prepare_root(root, platform, platform.create_customer("Vulnerability"));
+  auto log = [&] { return test::read_file(root / "var/opt/vigil/Log/Vulnerability.log"); };
+  {
+    auto agent = start_agent(root);
+    REQUIRE(test::wait_until([&] {
+      return log().find("scheduled scan of Vulnerability done") != std::string::npos;
+    }, 30s));
+    agent->signal(SIGTERM);
+    REQUIRE(agent->wait() == 0);
+  }
+  REQUIRE(test::run({test::program("vigil-reg").string(), "--root", root.string(), "add",
+                     agent_path + "\\ScanOnDemand\\Vulnerability", "/v", "ScanOnStartup", "/t",
+                     "REG_DWORD", "/d", "1", "/f"})
+            .exit_code
+          == 0);
+  auto agent = start_agent(root);
+  // Within the interval (4 h) no scheduled scan is due: only the startup
+  // request explains a scan now.
+  CHECK(test::wait_until([&] {
+    return log().find("startup scan of Vulnerability done") != std::string::npos;
+  }, 10s));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
