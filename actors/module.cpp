@@ -3,14 +3,13 @@
 #include <caf/event_based_actor.hpp>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "actors/checkin.hpp"
+#include "actors/scan_runner.hpp"
 #include "common/error.hpp"
 #include "host/logging.hpp"
 #include "protocol/manifest.hpp"
 #include "protocol/profile.hpp"
-#include "scan/collector.hpp"
 
 namespace vigil {
 
@@ -49,40 +48,6 @@ module_settings settings_of(kv_store& store, const std::string& module) {
   return out;
 }
 
-std::chrono::nanoseconds thread_cpu_time() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
-}
-
-/// Runs every collector of `manifest` on the calling (detached) thread,
-/// pausing between items so CPU time over wall time stays within `limit`.
-std::string run_scan(const paths& root, const protocol::manifest& manifest, uint32_t limit) {
-  auto cpu_start = thread_cpu_time();
-  auto wall_start = std::chrono::steady_clock::now();
-  scan::collect_context ctx;
-  ctx.root_paths = &root;
-  ctx.pace = [&] {
-    auto pause = cpu_limit_pause(thread_cpu_time() - cpu_start,
-                                 std::chrono::steady_clock::now() - wall_start, limit);
-    if (pause.count() > 0)
-      std::this_thread::sleep_for(pause);
-  };
-  scan::snapshot rows;
-  for (auto& collector : manifest.collectors) {
-    if (auto ok = scan::collect(collector, ctx, rows); !ok)
-      rows.push_back({"error/" + collector.type, render(ok.error())});
-    ctx.pace();
-  }
-  scan::finalize(rows);
-  std::string text;
-  for (auto& row : rows)
-    text += nlohmann::json{{"key", row.key}, {"value", row.value}}.dump(
-              -1, ' ', false, nlohmann::json::error_handler_t::replace)
-            + "\n";
-  return text;
-}
-
 void set_on_demand(self_pointer self, uint32_t value) {
   auto key = scan_on_demand_key(self->state.module);
   auto ok = self->state.hive->update([&](vigil::hive& h) -> caf::expected<void> {
@@ -114,7 +79,7 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
   auto worker = self->spawn<caf::detached>([root, m = *manifest, cpu_limit](caf::event_based_actor* w)
                                              -> caf::behavior {
     return {[=](run_atom) {
-      auto text = run_scan(root, m, cpu_limit);
+      auto text = run_manifest(root, m, cpu_limit);
       w->quit();
       return text;
     }};

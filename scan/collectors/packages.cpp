@@ -40,6 +40,12 @@ std::optional<std::string> rpm_program() {
   return std::nullopt;
 }
 
+/// The error of a status file above the cap.
+caf::error too_large_status() {
+  return make_error(ec::too_large,
+                    "/var/lib/dpkg/status: larger than the cap; the rest was skipped");
+}
+
 void add_problems(const collector_call& call, std::string_view source,
                   const std::vector<package_problem>& problems) {
   for (const auto& p : problems) {
@@ -60,9 +66,7 @@ caf::expected<void> collect_packages(const collector_call& call) {
   if (status) {
     any_database = true;
     if (truncated)
-      call.add_error("error/packages/dpkg-status",
-                     make_error(ec::too_large, std::string{dpkg_status_path}
-                                                 + ": larger than the cap; the rest was skipped"));
+      call.add_error("error/packages/dpkg-status", too_large_status());
     auto list = parse_dpkg_status(*status);
     add_problems(call, "dpkg-status", list.problems);
     found = std::move(list.packages);
@@ -79,12 +83,12 @@ caf::expected<void> collect_packages(const collector_call& call) {
                                 call.ctx.command_timeout, database_cap);
       if (!result)
         call.add_error("error/packages/rpm", result.error());
-      else if (result->timed_out || result->truncated || result->exit_code != 0)
-        call.add_error("error/packages/rpm",
-                       make_error(ec::io_error, "rpm -qa failed"
-                                                  + std::string{result->timed_out ? " (timed out)" : ""}
-                                                  + ": " + result->output.substr(0, 512)));
-      else {
+      else if (result->timed_out || result->truncated || result->exit_code != 0) {
+        std::string message = "rpm -qa failed";
+        message += result->timed_out ? " (timed out): " : ": ";
+        message.append(result->output, 0, 512);
+        call.add_error("error/packages/rpm", make_error(ec::io_error, std::move(message)));
+      } else {
         auto list = parse_rpm_query(result->output);
         add_problems(call, "rpm", list.problems);
         found.insert(found.end(), list.packages.begin(), list.packages.end());
