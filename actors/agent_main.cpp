@@ -234,7 +234,8 @@ int main(int argc, char** argv) {
     children.push_back({std::string{name}, [=, name = std::string{name}](
                                              caf::local_actor* self, const std::vector<caf::actor>&) {
                           return caf::actor_cast<caf::actor>(
-                            self->spawn(vigil::module, name, p, store, hive, bus));
+                            self->spawn(vigil::module, name, p, store, hive, bus,
+                                        detached_scan_launcher(p)));
                         }});
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
   // Under systemd (Type=notify): ready now, and watchdog pings while the

@@ -16,8 +16,7 @@ namespace vigil {
 namespace {
 
 using self_pointer = module_actor::stateful_pointer<module_state>;
-using clock_type = std::chrono::system_clock;
-using run_atom = caf::atom_constant<caf::atom("run")>;
+using actor_time = caf::actor_clock::time_point;
 
 constexpr std::chrono::seconds default_interval{4 * 3600};
 constexpr std::chrono::seconds max_check_delay{60};
@@ -75,27 +74,19 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
     set_on_demand(self, scan_on_demand::in_progress);
   log->info("{} scan of {} started (manifest v{}, CPU limit {} %)", reason, st.module,
             manifest->version, cpu_limit);
-  auto root = st.root_paths;
-  auto worker = self->spawn<caf::detached>([root, m = *manifest, cpu_limit](caf::event_based_actor* w)
-                                             -> caf::behavior {
-    return {[=](run_atom) {
-      auto text = run_manifest(root, m, cpu_limit);
-      w->quit();
-      return text;
-    }};
-  });
+  auto worker = st.launcher(self, *manifest, cpu_limit);
   auto started = std::chrono::steady_clock::now();
   self->request(worker, caf::infinite, run_atom::value)
     .then(
       [=](const std::string& text) {
         auto& st = self->state;
         st.scanning = false;
-        st.last_scan_end = clock_type::now();
+        st.last_scan_end = self->clock().now();
         auto file = snapshot_file(st.root_paths, st.module);
         if (auto ok = write_file_atomically(file, text, 0600); !ok)
           log->error("cannot write {}: {}", file.string(), render(ok.error()));
         (void) st.store->put("meta", "scan." + st.module + ".last_end",
-                             std::to_string(clock_type::to_time_t(*st.last_scan_end)), {true});
+                             std::to_string(std::time(nullptr)), {true});
         auto rows = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
         log->info("{} scan of {} done: {} rows in {} ms", reason, st.module, rows,
                   std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -104,8 +95,9 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
         if (reason == "on-demand")
           set_on_demand(self, scan_on_demand::completed);
         // Any completed scan, on-demand and startup included, restarts the
-        // interval from now (SPEC §8): reschedule from the new end time.
-        self->send(self, check_atom::value);
+        // interval from now (SPEC §8): reschedule from the new end time, and
+        // start an on-demand request that had to wait for this scan.
+        self->send(self, changed_atom::value);
       },
       [=](const caf::error& e) {
         self->state.scanning = false;
@@ -138,7 +130,7 @@ void react(self_pointer self, bool startup) {
 void check_schedule(self_pointer self) {
   auto& st = self->state;
   auto settings = settings_of(*st.store, st.module);
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   if (settings.activated && !st.scanning) {
     auto due = next_scheduled_scan(st.last_scan_end, settings.interval, now);
     if (due <= now) {
@@ -172,6 +164,20 @@ void ensure_on_demand_key(self_pointer self) {
 
 } // namespace
 
+scan_launcher detached_scan_launcher(paths root_paths) {
+  return [root_paths](caf::local_actor* self, const protocol::manifest& manifest,
+                      uint32_t cpu_limit) {
+    return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+      [root_paths, manifest, cpu_limit](caf::event_based_actor* worker) -> caf::behavior {
+        return {[=](run_atom) {
+          auto text = run_manifest(root_paths, manifest, cpu_limit);
+          worker->quit();
+          return text;
+        }};
+      }));
+  };
+}
+
 std::filesystem::path snapshot_file(const paths& p, const std::string& module) {
   return p.state_dir() / "snapshots" / (module + ".jsonl");
 }
@@ -180,14 +186,19 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::string name, paths root_paths,
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
-                                   std::shared_ptr<actor_bus> bus) {
+                                   std::shared_ptr<actor_bus> bus, scan_launcher launcher) {
   auto& st = self->state;
+  st.launcher = std::move(launcher);
   st.module = std::move(name);
   st.root_paths = std::move(root_paths);
   st.store = std::move(store);
   st.hive = std::move(hive);
-  if (auto last = st.store->get("meta", "scan." + st.module + ".last_end"); last && *last)
-    st.last_scan_end = clock_type::from_time_t(static_cast<time_t>(std::stoll(**last)));
+  // The last scan's end survives restarts as Unix time; the schedule counts in
+  // the actor clock, so place it that long before the actor clock's now.
+  if (auto last = st.store->get("meta", "scan." + st.module + ".last_end"); last && *last) {
+    auto ago = std::chrono::seconds{std::max<int64_t>(0, std::time(nullptr) - std::stoll(**last))};
+    st.last_scan_end = self->clock().now() - ago;
+  }
   bus->subscribe(caf::actor_cast<caf::actor>(self));
   ensure_on_demand_key(self);
   react(self, true);

@@ -10,7 +10,11 @@
 #include <optional>
 #include <string>
 
+#include <caf/actor_clock.hpp>
+#include <functional>
+
 #include "actors/actor_bus.hpp"
+#include "protocol/manifest.hpp"
 #include "actors/module_logic.hpp"
 #include "host/hive_file.hpp"
 #include "host/paths.hpp"
@@ -36,7 +40,21 @@ using module_actor = caf::typed_actor<
   /// replaces the pending timer, so timers never pile up).
   caf::reacts_to<check_atom, uint64_t>>;
 
-/// A module actor's state.
+/// Starts the worker that runs one scan and answers `(run_atom)` with the
+/// snapshot as JSON lines. Production spawns a detached actor calling
+/// `run_manifest`; tests pass one they control.
+using scan_launcher = std::function<caf::actor(caf::local_actor* self,
+                                               const protocol::manifest& manifest,
+                                               uint32_t cpu_limit)>;
+
+using run_atom = caf::atom_constant<caf::atom("run")>;
+
+/// The production launcher: a detached worker running `run_manifest` under
+/// `root_paths`.
+scan_launcher detached_scan_launcher(paths root_paths);
+
+/// A module actor's state. Times are the actor clock's (virtual under CAF's
+/// test scheduler), so the schedule is tested without waiting.
 struct module_state {
   std::string module;
   paths root_paths{"/"};
@@ -44,7 +62,8 @@ struct module_state {
   std::shared_ptr<hive_file> hive;
   bool scanning = false;
   uint64_t generation = 0; ///< of the pending schedule timer
-  std::optional<std::chrono::system_clock::time_point> last_scan_end;
+  std::optional<caf::actor_clock::time_point> last_scan_end;
+  scan_launcher launcher;
   static inline const char* name = "module";
 };
 
@@ -56,6 +75,6 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::string module, paths root_paths,
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
-                                   std::shared_ptr<actor_bus> bus);
+                                   std::shared_ptr<actor_bus> bus, scan_launcher launcher);
 
 } // namespace vigil

@@ -52,15 +52,6 @@ const char* to_string(demand_decision decision) noexcept {
   return "unknown";
 }
 
-std::chrono::system_clock::time_point
-next_scheduled_scan(std::optional<std::chrono::system_clock::time_point> last_scan_end,
-                    std::chrono::seconds interval,
-                    std::chrono::system_clock::time_point now) noexcept {
-  if (!last_scan_end)
-    return now;
-  return *last_scan_end + interval;
-}
-
 std::chrono::nanoseconds cpu_limit_pause(std::chrono::nanoseconds cpu_used,
                                          std::chrono::nanoseconds wall_elapsed,
                                          uint32_t limit_percent) noexcept {

@@ -60,10 +60,12 @@ const char* to_string(demand_decision decision) noexcept;
 /// When the next scheduled scan is due: one interval after the last scan of
 /// any kind ended (an on-demand or startup scan resets the interval, SPEC §8),
 /// or at once when the module never scanned.
-std::chrono::system_clock::time_point
-next_scheduled_scan(std::optional<std::chrono::system_clock::time_point> last_scan_end,
-                    std::chrono::seconds interval,
-                    std::chrono::system_clock::time_point now) noexcept;
+/// Any clock: the module actor uses CAF's actor clock (virtual in tests).
+template <class TimePoint>
+TimePoint next_scheduled_scan(std::optional<TimePoint> last_scan_end,
+                              std::chrono::seconds interval, TimePoint now) noexcept {
+  return last_scan_end ? *last_scan_end + interval : now;
+}
 
 /// How long a scan must pause so that its CPU time over its wall time stays
 /// within `limit_percent` of one core (SPEC §8): zero when within the limit.

@@ -48,9 +48,9 @@ TEST_CASE("on-demand requests are refused while not activated, scanning or pendi
 
 TEST_CASE("schedule: at once when never scanned, else one interval after the last end") {
   auto now = std::chrono::system_clock::time_point{} + 1000h;
-  CHECK(next_scheduled_scan(std::nullopt, 4h, now) == now);
+  CHECK(next_scheduled_scan<std::chrono::system_clock::time_point>(std::nullopt, 4h, now) == now);
   auto ended = now - 1h;
-  CHECK(next_scheduled_scan(ended, 4h, now) == ended + 4h);
+  CHECK(next_scheduled_scan(std::optional{ended}, 4h, now) == ended + 4h);
 }
 
 TEST_CASE("CPU limit: the pause keeps CPU over wall time at the limit") {

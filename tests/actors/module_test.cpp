@@ -1,0 +1,127 @@
+// The module actor under CAF's test scheduler: virtual time, scans that finish
+// when the test says so.
+
+#include "actors/module.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/checkin.hpp"
+#include "storage/memory_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace vigil;
+using nlohmann::json;
+
+namespace {
+
+using done_atom = caf::atom_constant<caf::atom("done")>;
+
+struct fixture {
+  test::temp_dir dir;
+  paths root{dir.path()};
+  std::shared_ptr<kv_store> store = std::make_shared<memory_store>(agent_columns());
+  std::shared_ptr<hive_file> hive = std::make_shared<hive_file>(root.hive_file());
+  std::shared_ptr<actor_bus> bus = std::make_shared<actor_bus>();
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> system;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  /// Workers of scans started and not yet finished; finish() ends the oldest.
+  std::shared_ptr<std::vector<caf::actor>> running = std::make_shared<std::vector<caf::actor>>();
+  std::shared_ptr<std::vector<uint32_t>> launched = std::make_shared<std::vector<uint32_t>>();
+  caf::actor actor;
+
+  explicit fixture(bool activated = true) {
+    set_profile(activated, 3600);
+    protocol::manifest m;
+    m.module = "Vulnerability";
+    m.version = 1;
+    REQUIRE(store->put("manifest", "Vulnerability", protocol::to_json(m).dump()));
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    system = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(system->scheduler());
+    auto launcher = [running = running, launched = launched](
+                      caf::local_actor* self, const protocol::manifest&, uint32_t limit) {
+      launched->push_back(limit);
+      auto worker = self->spawn([](caf::event_based_actor* w) -> caf::behavior {
+        auto promise = std::make_shared<caf::typed_response_promise<std::string>>();
+        return {
+          [=](run_atom) {
+            *promise = w->make_response_promise<std::string>();
+            return *promise;
+          },
+          [=](done_atom) { // the scan ends when the test says so
+            promise->deliver(std::string{"{\"key\":\"k\",\"value\":\"v\"}\n"});
+            w->quit();
+          },
+        };
+      });
+      running->push_back(worker);
+      return caf::actor_cast<caf::actor>(worker);
+    };
+    actor = caf::actor_cast<caf::actor>(
+      system->spawn(module, std::string{"Vulnerability"}, root, store, hive, bus, launcher));
+    sched->run();
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    sched->run();
+  }
+
+  void set_profile(bool activated, int interval) {
+    json modules = json::array();
+    if (activated)
+      modules.push_back({{"name", "Vulnerability"}, {"activated", true},
+                         {"scan_interval_s", interval}, {"cpu_limit", 40}});
+    json p{{"config_id", "c"}, {"etag", "\"e\""}, {"log_level", "info"}, {"target_version", ""},
+           {"self_protection", false}, {"modules", modules}, {"blackout_windows", json::array()}};
+    REQUIRE(store->put("config", checkin_keys::profile, p.dump()));
+  }
+
+  void finish() {
+    REQUIRE_FALSE(running->empty());
+    caf::anon_send(running->front(), done_atom::value);
+    running->erase(running->begin());
+    sched->run();
+  }
+
+  void request_on_demand(uint32_t value = 1) {
+    REQUIRE(hive->update([&](vigil::hive& h) -> caf::expected<void> {
+      h.set(scan_on_demand_key("Vulnerability"), reg_value::dword("ScanOnDemand", value));
+      return {};
+    }));
+    caf::anon_send(actor, changed_atom::value);
+    sched->run();
+  }
+
+  std::optional<uint64_t> on_demand_value() {
+    auto h = hive->load();
+    auto* v = h->get(scan_on_demand_key("Vulnerability"), "ScanOnDemand");
+    return v ? v->as_number() : std::nullopt;
+  }
+};
+
+} // namespace
+
+
+
+TEST_CASE("module: a request while scanning waits, stays 1, then starts") {
+  fixture f;
+  REQUIRE(f.launched->size() == 1); // the first scheduled scan runs
+  f.request_on_demand();
+  CHECK(f.launched->size() == 1);
+  CHECK(f.on_demand_value() == 1u);
+  f.finish();
+  CHECK(f.launched->size() == 2);  // the waiting request started right after
+  CHECK(f.on_demand_value() == 2u);
+  f.finish();
+  CHECK(f.on_demand_value() == 0u);
+}
+
