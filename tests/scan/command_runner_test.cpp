@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -72,13 +73,7 @@ TEST_CASE("run_command: a command that outlives its timeout is killed with its g
     auto close = stat.rfind(')');
     return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
   };
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    gone = !running();
-    if (!gone)
-      std::this_thread::sleep_for(10ms);
-  }
-  CHECK(gone);
+  CHECK(vigil::test::wait_until([&] { return !running(); }, 1000ms));
 }
 
 TEST_CASE("run_command: a flooding command keeps at most the cap and memory stays flat") {
