@@ -71,6 +71,9 @@ struct fixture {
   }
 
   ~fixture() {
+    // Scans still running hold workers the system would wait for forever.
+    for (auto& worker : *running)
+      caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     sched->run();
   }
@@ -90,6 +93,14 @@ struct fixture {
     caf::anon_send(running->front(), done_atom::value);
     running->erase(running->begin());
     sched->run();
+  }
+
+  /// Lets `duration` of virtual time pass, firing every timer on the way.
+  void advance(std::chrono::seconds duration) {
+    for (auto step = std::chrono::seconds{0}; step < duration; step += std::chrono::seconds{10}) {
+      sched->advance_time(std::chrono::seconds{10});
+      sched->run();
+    }
   }
 
   void request_on_demand(uint32_t value = 1) {
@@ -125,3 +136,47 @@ TEST_CASE("module: a request while scanning waits, stays 1, then starts") {
   CHECK(f.on_demand_value() == 0u);
 }
 
+
+TEST_CASE("module: scans at once when never scanned, then once per interval") {
+  fixture f;
+  REQUIRE(f.launched->size() == 1);
+  CHECK(f.launched->at(0) == 40); // scheduled scans use the profile's CPU limit
+  CHECK(f.on_demand_value() == 0u); // the key was created for the activated module
+  f.finish();
+  f.advance(std::chrono::seconds{3590});
+  CHECK(f.launched->size() == 1);
+  f.advance(std::chrono::seconds{80});
+  CHECK(f.launched->size() == 2);
+}
+
+TEST_CASE("module: an on-demand scan resets the interval") {
+  fixture f;
+  f.finish();                            // t = 0: scheduled scan done
+  f.advance(std::chrono::seconds{1800});
+  f.request_on_demand();                 // t = 1800
+  REQUIRE(f.launched->size() == 2);
+  CHECK(f.launched->back() == 100);      // no CpuLimit in the hive: 100
+  CHECK(f.on_demand_value() == 2u);
+  f.finish();
+  CHECK(f.on_demand_value() == 0u);
+  f.advance(std::chrono::seconds{2000}); // t = 3800: past the old due time, not the new one
+  CHECK(f.launched->size() == 2);
+  f.advance(std::chrono::seconds{1700}); // t = 5500: past 1800 + 3600
+  CHECK(f.launched->size() == 3);
+}
+
+TEST_CASE("module: profile changes apply live") {
+  fixture f{false};
+  CHECK(f.launched->empty()); // not activated: never scanned
+  f.request_on_demand();
+  CHECK(f.launched->empty());
+  CHECK(f.on_demand_value() == 1u); // refused; the value stays 1
+  f.set_profile(true, 600);
+  caf::anon_send(f.actor, changed_atom::value);
+  f.sched->run();
+  // Activated now: the pending on-demand request starts.
+  REQUIRE(f.launched->size() == 1);
+  f.finish();
+  f.advance(std::chrono::seconds{620});
+  CHECK(f.launched->size() == 2); // the new 600 s interval
+}
