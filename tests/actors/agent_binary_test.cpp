@@ -368,6 +368,29 @@ TEST_CASE("vigil-agent: ScanOnDemand 1 -> 2 -> 0, refused for a module that is n
                              "snapshot", "Vulnerability"});
   CHECK(snapshot.exit_code == 0);
   CHECK(snapshot.out.find("pkg19999") != std::string::npos);
+  // CpuLimit 1, 101 and a string fall back to 100 (SPEC §8).
+  auto vulnerability_log = [&] { return test::read_file(root / "var/opt/vigil/Log/Vulnerability.log"); };
+  int scans = 0;
+  for (auto& limit : std::vector<std::string>{"1", "101", "string"}) {
+    CAPTURE(limit);
+    auto before = vulnerability_log().size();
+    if (limit == "string")
+      REQUIRE(test::run({test::program("vigil-reg").string(), "--root", root.string(), "add",
+                         agent_path + "\\ScanOnDemand\\Vulnerability", "/v", "CpuLimit", "/d",
+                         "50", "/f"})
+                .exit_code
+              == 0);
+    else
+      REQUIRE(reg("Vulnerability", "CpuLimit", limit) == 0);
+    REQUIRE(reg("Vulnerability", "ScanOnDemand", "1") == 0);
+    CHECK(test::wait_until([&] {
+      return vulnerability_log().substr(before).find("on-demand scan of Vulnerability done")
+             != std::string::npos;
+    }, 30s));
+    CHECK(vulnerability_log().substr(before).find("CPU limit 100 %") != std::string::npos);
+    ++scans;
+  }
+  CHECK(scans == 3);
   // UDC is not activated: never scanned, its value stays 1.
   REQUIRE(reg("UDC", "ScanOnDemand", "1") == 0);
   CHECK_FALSE(test::wait_until([&] { return on_demand_value(root, "UDC") != 1u; }, 1500ms));
