@@ -1,8 +1,9 @@
 #include "host/fingerprint.hpp"
 
+#include "common/sha256.hpp"
+
 #include <algorithm>
 #include <fstream>
-#include <openssl/evp.h>
 #include <sys/utsname.h>
 
 namespace fs = std::filesystem;
@@ -18,19 +19,6 @@ std::string first_line(const fs::path& file) {
   while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
     line.pop_back();
   return line;
-}
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 15];
-  }
-  return out;
 }
 
 } // namespace

@@ -1,10 +1,10 @@
-#include "protocol/sha256.hpp"
+#include "common/sha256.hpp"
 
 #include <new>
 
 #include <openssl/evp.h>
 
-namespace vigil::protocol {
+namespace vigil {
 
 namespace {
 
@@ -63,4 +63,4 @@ std::string sha256_hasher::finish_hex() {
   return to_hex(digest, size);
 }
 
-} // namespace vigil::protocol
+} // namespace vigil
