@@ -1,5 +1,6 @@
 // vigil-agent: the daemon (SPEC §6, §17).
 
+#include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
@@ -191,6 +192,7 @@ int main(int argc, char** argv) {
                             to_protocol(read_basic_inventory(p, machine)), {}};
   if (auto watchable = hive_watch::open(p.hive_file()); !watchable)
     return fail("cannot watch the hive: " + render(watchable.error()));
+  auto first_start = std::make_shared<std::atomic<bool>>(true);
   // Hive changes reach the module actors through the bus.
   auto bus = std::make_shared<actor_bus>();
   // The actors, in dependency order, under the supervisor (rest-for-one).
@@ -216,8 +218,11 @@ int main(int argc, char** argv) {
      }},
     {"identity",
      [=, identity = *identity](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
-       // A restart re-reads the identity: it may have changed (re-provisioned).
-       auto now = establish_identity(*hive, *store, identity.fingerprint);
+       // The first start uses the identity established above; a restart
+       // re-reads it, as it may have changed since (re-provisioned).
+       auto now = first_start->exchange(false)
+                    ? caf::expected<agent_identity>{identity}
+                    : establish_identity(*hive, *store, identity.fingerprint);
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::identity, now ? *now : identity, id_config, hive, store,
                      caf::actor_cast<transport_actor>(earlier.at(0))));
