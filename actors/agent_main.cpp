@@ -21,12 +21,18 @@
 #include "actors/checkin.hpp"
 #include "actors/identity.hpp"
 #include "actors/module.hpp"
+#include "actors/proxy_resolver.hpp"
 #include "protocol/modules.hpp"
 #include "actors/registry_watch.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
+#include "actors/uploader.hpp"
+#include "actors/delta.hpp"
+#include "actors/blackout.hpp"
+#include "actors/blackout_gate.hpp"
 #include "common/error.hpp"
 #include "host/fingerprint.hpp"
+#include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
 #include "host/inventory.hpp"
 #include "host/logging.hpp"
@@ -173,6 +179,19 @@ int main(int argc, char** argv) {
   auto identity = establish_identity(*hive, *store, fingerprint_of(machine));
   if (!identity)
     return fail("cannot establish the agent's identity: " + render(identity.error()));
+  // What vigil-healthcheck reads instead of the locked store (issue 8).
+  set_agent_status_root(p);
+  record_agent_status([&](agent_status& s) {
+    s.pid = static_cast<int>(::getpid());
+    s.started_at = unix_now();
+    s.version = VIGIL_VERSION;
+    s.provisioned = !identity->agent_token.empty();
+    for (auto& m : s.modules) { // no scan survives a restart
+      m.activated_since = 0;
+      if (m.state == module_run_state::scanning)
+        m.state = module_run_state::idle;
+    }
+  });
   log->info("vigil-agent {} starting: HostID {}, platform {}", VIGIL_VERSION, identity->host_id,
             base->to_string());
   client_options options;
@@ -195,12 +214,22 @@ int main(int argc, char** argv) {
   auto first_start = std::make_shared<std::atomic<bool>>(true);
   // Hive changes reach the module actors through the bus.
   auto bus = std::make_shared<actor_bus>();
+  // Network blackout windows (SPEC §9b): asked by check-in and uploader.
+  auto gate = std::make_shared<blackout_gate>(store, host_time_zone());
   // The actors, in dependency order, under the supervisor (rest-for-one).
   platform_client platform{*client, *base};
+  // The proxy resolver answers the transport's every request (SPEC §10); it is
+  // spawned and linked with it, so the two restart together.
+  auto proxy_options = agent_proxy_options(p, options.trust, id_config.inventory.fqdn);
+  if (!proxy_options)
+    return fail("cannot set up proxy resolution: " + render(proxy_options.error()));
   std::vector<child_spec> children{
     {"transport",
-     [platform](caf::local_actor* self, const std::vector<caf::actor>&) {
-       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(transport, platform));
+     [platform, bus, target = base->to_string(), proxy_options = *proxy_options](
+       caf::local_actor* self, const std::vector<caf::actor>&) {
+       auto resolver = self->spawn<caf::detached>(proxy_resolver, proxy_options, bus);
+       return caf::actor_cast<caf::actor>(
+         self->spawn<caf::detached>(transport_with_resolver, platform, resolver, target));
      }},
     {"registry_watch",
      [p, bus](caf::local_actor* self, const std::vector<caf::actor>&) {
@@ -232,14 +261,31 @@ int main(int argc, char** argv) {
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::checkin, store, caf::actor_cast<transport_actor>(earlier.at(0)),
                      caf::actor_cast<identity_actor>(earlier.at(2)), std::string{VIGIL_VERSION},
-                     bus));
+                     bus, blackout_gate::network_gate_of(gate)));
+     }},
+    {"uploader",
+     [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+       return caf::actor_cast<caf::actor>(
+         self->spawn(vigil::uploader, store, caf::actor_cast<transport_actor>(earlier.at(0)), bus,
+                     blackout_gate::network_gate_of(gate), backoff_policy{}));
+     }},
+    {"delta",
+     [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+       return caf::actor_cast<caf::actor>(
+         self->spawn<caf::detached>(vigil::delta, store, earlier.at(4)));
+     }},
+    {"blackout",
+     [=](caf::local_actor* self, const std::vector<caf::actor>&) {
+       return caf::actor_cast<caf::actor>(self->spawn(vigil::blackout, store, bus, blackout_options{}));
      }},
   };
   for (auto name : protocol::scan_module_names)
     children.push_back({std::string{name}, [=, name = std::string{name}](
-                                             caf::local_actor* self, const std::vector<caf::actor>&) {
+                                             caf::local_actor* self,
+                                             const std::vector<caf::actor>& earlier) {
                           return caf::actor_cast<caf::actor>(
                             self->spawn(vigil::module, name, p, store, hive, bus,
+                                        caf::actor_cast<delta_actor>(earlier.at(5)),
                                         detached_scan_launcher(p)));
                         }});
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});

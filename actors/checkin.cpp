@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/error_response.hpp"
 
@@ -33,9 +34,26 @@ void apply_profile(const protocol::profile& p) {
       manager->set_profile_level(*level);
 }
 
-void record_failure(self_pointer self, const std::string& why) {
+void record_failure(self_pointer self, const caf::error& error, const std::string& what = {}) {
+  auto why = what + render(error);
   module_logger(log_module::config)->warn("check-in failed: {}", why);
   (void) self->state.store->put("meta", checkin_keys::last_error, why);
+  record_agent_status([&](agent_status& s) {
+    s.last_checkin_error = why;
+    s.last_checkin_error_code = to_string(code_of(error));
+    s.last_checkin_error_at = unix_now();
+  });
+}
+
+/// What vigil-healthcheck shows of the profile (issue 8).
+void record_profile(const checkin_state& st) {
+  record_agent_status([&](agent_status& s) {
+    s.checkin_interval_s = interval_of(st).count();
+    if (st.profile) {
+      s.config_id = st.profile->config_id;
+      s.profile_etag = st.profile->etag;
+    }
+  });
 }
 
 caf::error answer_error(const http_response& r) {
@@ -104,13 +122,13 @@ void fetch_profile(self_pointer self) {
           return;
         }
         if (r.status != 200) {
-          record_failure(self, "profile: " + render(answer_error(r)));
+          record_failure(self, answer_error(r), "profile: ");
           return;
         }
         std::vector<caf::error> dropped;
         auto p = protocol::parse_profile_body(r.body, dropped);
         if (!p) {
-          record_failure(self, "profile: " + render(p.error()));
+          record_failure(self, p.error(), "profile: ");
           return;
         }
         for (auto& e : dropped) // SPEC §9b: a malformed window is ignored, logged
@@ -120,6 +138,7 @@ void fetch_profile(self_pointer self) {
         bool new_interval = !st.profile || st.profile->capi_interval_s != p->capi_interval_s;
         st.profile = std::move(*p);
         apply_profile(*st.profile);
+        record_profile(st);
         if (new_interval)
           schedule_next(self, interval_of(st));
         st.bus->publish(); // module actors re-read activation and intervals
@@ -128,7 +147,7 @@ void fetch_profile(self_pointer self) {
                   st.profile->modules.size());
         fetch_manifests(self);
       },
-      [=](const caf::error& e) { record_failure(self, "profile: " + render(e)); });
+      [=](const caf::error& e) { record_failure(self, e, "profile: "); });
 }
 
 void check_in(self_pointer self, const std::string& host_id) {
@@ -149,17 +168,25 @@ void check_in(self_pointer self, const std::string& host_id) {
         st.in_flight = false;
         schedule_next(self, interval_of(st));
         if (r.status != 200) {
-          record_failure(self, render(answer_error(r)));
+          record_failure(self, answer_error(r));
           return;
         }
         auto answer = protocol::parse_body<protocol::checkin_response>(r.body);
         if (!answer) {
-          record_failure(self, render(answer.error()));
+          record_failure(self, answer.error());
           return;
         }
         st.last_checkin = static_cast<int64_t>(std::time(nullptr));
         (void) st.store->put("meta", checkin_keys::last_checkin, std::to_string(st.last_checkin));
         (void) st.store->erase("meta", checkin_keys::last_error);
+        record_agent_status([&](agent_status& s) {
+          s.provisioned = true; // a check-in needs the agent token
+          s.last_checkin = st.last_checkin;
+          s.last_checkin_error.clear();
+          s.last_checkin_error_code.clear();
+          s.last_checkin_error_at = 0;
+        });
+        record_profile(st);
         for (auto& o : answer->orders) // the actors that carry them out come later
           module_logger(log_module::config)
             ->warn("order {} ({}) received; not handled by this version", o.id,
@@ -169,7 +196,7 @@ void check_in(self_pointer self, const std::string& host_id) {
       },
       [=](const caf::error& e) {
         self->state.in_flight = false;
-        record_failure(self, render(e));
+        record_failure(self, e);
         schedule_next(self, interval_of(self->state));
       });
 }
@@ -179,7 +206,7 @@ void check_in(self_pointer self, const std::string& host_id) {
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
                                      identity_actor identity, std::string agent_version,
-                                     std::shared_ptr<actor_bus> bus) {
+                                     std::shared_ptr<actor_bus> bus, network_gate network_allowed) {
   auto& st = self->state;
   st.bus = std::move(bus);
   st.store = std::move(store);
@@ -197,9 +224,20 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
   if (auto last = st.store->get("meta", checkin_keys::last_checkin); last && *last)
     st.last_checkin = std::stoll(**last);
   self->send(self, tick_atom::value);
+  st.network_allowed = std::move(network_allowed);
+  st.bus->subscribe(caf::actor_cast<caf::actor>(self));
   auto tick = [=] {
-      if (self->state.in_flight)
+      auto& st = self->state;
+      if (st.in_flight)
         return;
+      if (st.network_allowed && !st.network_allowed()) {
+        if (!st.skipped_for_blackout)
+          module_logger(log_module::config)->info("blackout window: check-ins wait for its end");
+        st.skipped_for_blackout = true;
+        schedule_next(self, interval_of(st));
+        return;
+      }
+      st.skipped_for_blackout = false;
       self->request(self->state.identity, caf::infinite, caf::get_atom::value)
         .then(
           [=](const std::string& host_id, bool provisioned) {
@@ -213,6 +251,11 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
   };
   return {
     [=](tick_atom) { tick(); },
+    [=](changed_atom) {
+      auto& st = self->state;
+      if (st.skipped_for_blackout && (!st.network_allowed || st.network_allowed()))
+        tick();
+    },
     [=](tick_atom, uint64_t generation) {
       if (generation == self->state.generation)
         tick();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "actors/actor_bus.hpp"
+#include "actors/blackout_gate.hpp"
 #include "actors/identity.hpp"
 #include "actors/transport.hpp"
 #include "protocol/profile.hpp"
@@ -25,13 +26,17 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// checks in, fetches the profile when its ETag changed (persisting it so a
 /// restart without network works from the last one), applies it live (log
 /// level, interval), fetches the manifests of activated modules (cached by
-/// version in the store) and receives the platform's orders.
+/// version in the store) and receives the platform's orders. Inside a network
+/// blackout window (SPEC §9b) it does not contact the platform; it checks in
+/// when the window's end is announced on the bus.
 using checkin_actor = caf::typed_actor<
   /// Checks in now (an administrator's action, or the start).
   caf::reacts_to<tick_atom>,
   /// The timer: checks in if `generation` is still the current schedule (a
   /// profile with a new interval reschedules, making older timers stale).
   caf::reacts_to<tick_atom, uint64_t>,
+  /// Something changed (a blackout window ended): checks in if one was skipped.
+  caf::reacts_to<changed_atom>,
   /// Answers (profile ETag, unix time of the last successful check-in).
   caf::replies_to<caf::get_atom>::with<std::string, int64_t>>;
 
@@ -53,6 +58,8 @@ struct checkin_state {
   bool in_flight = false;
   uint64_t generation = 0; ///< of the pending timer
   std::shared_ptr<actor_bus> bus; ///< told when the profile or a manifest changes
+  network_gate network_allowed;   ///< the blackout schedule; empty: always
+  bool skipped_for_blackout = false; ///< a check-in waits for a window's end
   static inline const char* name = "checkin";
 };
 
@@ -60,6 +67,6 @@ struct checkin_state {
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
                                      identity_actor identity, std::string agent_version,
-                                     std::shared_ptr<actor_bus> bus);
+                                     std::shared_ptr<actor_bus> bus, network_gate network_allowed = {});
 
 } // namespace vigil

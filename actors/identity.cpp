@@ -1,6 +1,7 @@
 #include "actors/identity.hpp"
 
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/endpoints.hpp"
 #include "protocol/error_response.hpp"
@@ -52,6 +53,10 @@ void handle_answer(self_pointer self, const http_response& response) {
   }
   st.provisioned = true;
   st.failures = 0;
+  record_agent_status([&](agent_status& s) {
+    s.provisioned = true;
+    s.config_id = answer->config_id;
+  });
   self->send(st.transport, credentials_atom::value, st.identity.host_id, st.identity.agent_token);
   log->info("provisioned HostID {} (config {})", st.identity.host_id, answer->config_id);
 }

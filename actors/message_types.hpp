@@ -3,11 +3,14 @@
 // How Vigil's plain value types travel in CAF messages: `inspect` overloads
 // (CAF 0.17 requires message types to be inspectable) and the atoms.
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
+#include <memory>
 
 #include "net/http_message.hpp"
 #include "net/proxy_chain.hpp"
+#include "scan/snapshot.hpp"
 
 namespace vigil {
 
@@ -15,6 +18,12 @@ using request_atom = caf::atom_constant<caf::atom("request")>;
 using upload_atom = caf::atom_constant<caf::atom("upload")>;
 using credentials_atom = caf::atom_constant<caf::atom("creds")>;
 using proxies_atom = caf::atom_constant<caf::atom("proxies")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
+
+/// A finished scan's rows, shared read-only between the module that made them
+/// and the delta actor that diffs them (a snapshot may hold a million rows:
+/// it travels by pointer, never copied).
+using snapshot_ptr = std::shared_ptr<const scan::snapshot>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_fields& x) {
@@ -48,3 +57,6 @@ typename Inspector::result_type inspect(Inspector& f, proxy_settings& x) {
 }
 
 } // namespace vigil
+
+// Local messages only: a snapshot never leaves the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::snapshot_ptr)

@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/checkin.hpp"
+#include "actors/delta_store.hpp"
 #include "actors/scan_runner.hpp"
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/manifest.hpp"
 #include "protocol/profile.hpp"
@@ -70,39 +72,73 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
     return;
   }
   st.scanning = true;
+  record_agent_status([&](agent_status& s) { // for vigil-healthcheck (issue 8)
+    auto& m = s.module(st.module);
+    m.state = module_run_state::scanning;
+    m.last_scan_start = unix_now();
+  });
+  // A crash from here until the delta is recorded leaves this mark: the next
+  // start scans again instead of waiting a whole interval.
+  (void) st.store->put("meta", scan_keys::started(st.module), reason);
   if (reason == "on-demand")
     set_on_demand(self, scan_on_demand::in_progress);
   log->info("{} scan of {} started (manifest v{}, CPU limit {} %)", reason, st.module,
             manifest->version, cpu_limit);
   auto worker = st.launcher(self, *manifest, cpu_limit);
   auto started = std::chrono::steady_clock::now();
+  auto version = manifest->version;
+  auto done = [=](bool recorded) {
+    auto& st = self->state;
+    st.scanning = false;
+    st.last_scan_end = self->clock().now();
+    record_agent_status([&](agent_status& s) { // the delta actor may have set pending_upload
+      auto& m = s.module(st.module);
+      if (m.state == module_run_state::scanning)
+        m.state = module_run_state::idle;
+      if (recorded) {
+        m.last_scan_end = unix_now();
+        m.last_error.clear();
+        m.last_error_code.clear();
+      }
+    });
+    if (reason == "on-demand")
+      set_on_demand(self, scan_on_demand::completed);
+    (void) recorded;
+    // Any completed scan, on-demand and startup included, restarts the
+    // interval from now (SPEC §8): reschedule from the new end time, and
+    // start an on-demand request that had to wait for this scan.
+    self->send(self, changed_atom::value);
+  };
   self->request(worker, caf::infinite, run_atom::value)
     .then(
-      [=](const std::string& text) {
-        auto& st = self->state;
-        st.scanning = false;
-        st.last_scan_end = self->clock().now();
-        auto file = snapshot_file(st.root_paths, st.module);
-        if (auto ok = write_file_atomically(file, text, 0600); !ok)
-          log->error("cannot write {}: {}", file.string(), render(ok.error()));
-        (void) st.store->put("meta", "scan." + st.module + ".last_end",
-                             std::to_string(std::time(nullptr)), {true});
-        auto rows = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
-        log->info("{} scan of {} done: {} rows in {} ms", reason, st.module, rows,
+      [=](const snapshot_ptr& rows) {
+        log->info("{} scan of {} done: {} rows in {} ms", reason, self->state.module, rows->size(),
                   std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count());
-        if (reason == "on-demand")
-          set_on_demand(self, scan_on_demand::completed);
-        // Any completed scan, on-demand and startup included, restarts the
-        // interval from now (SPEC §8): reschedule from the new end time, and
-        // start an on-demand request that had to wait for this scan.
-        self->send(self, changed_atom::value);
+        self->request(self->state.delta, caf::infinite, record_atom::value, self->state.module,
+                      version, rows)
+          .then([=](uint64_t) { done(true); },
+                [=](const caf::error& e) {
+                  // Logged by the delta actor. The scan mark stays, so the
+                  // next start scans again; until then the interval applies.
+                  done(false);
+                });
       },
       [=](const caf::error& e) {
-        self->state.scanning = false;
         log->error("{} scan of {} failed: {}", reason, self->state.module, render(e));
+        record_agent_status([&](agent_status& s) {
+          auto& m = s.module(self->state.module);
+          m.last_error = "scan failed: " + render(e);
+          m.last_error_code = to_string(code_of(e));
+        });
+        done(false);
       });
+}
+
+bool delta_pending(self_pointer self) {
+  auto pending = has_pending_delta(*self->state.store, self->state.module);
+  return pending && *pending;
 }
 
 /// Looks at the hive and the profile: starts a requested scan if allowed.
@@ -116,9 +152,9 @@ void react(self_pointer self, bool startup) {
                            : scan_on_demand_requested(*h, st.module);
   if (!requested)
     return;
-  auto decision = decide_demand({settings.activated, st.scanning, false});
+  auto decision = decide_demand({settings.activated, st.scanning, delta_pending(self)});
   if (decision != demand_decision::start) {
-    if (decision == demand_decision::not_activated)
+    if (decision != demand_decision::busy)
       module_logger(log_module::agent)
         ->info("{} request for {} ignored: {}", startup ? "startup" : "on-demand", st.module,
                to_string(decision));
@@ -131,7 +167,17 @@ void check_schedule(self_pointer self) {
   auto& st = self->state;
   auto settings = settings_of(*st.store, st.module);
   auto now = self->clock().now();
-  if (settings.activated && !st.scanning) {
+  record_agent_status([&](agent_status& s) { // for vigil-healthcheck (issue 8)
+    auto& m = s.module(st.module);
+    m.activated = settings.activated;
+    m.scan_interval_s = settings.interval.count();
+    if (!settings.activated)
+      m.activated_since = 0;
+    else if (m.activated_since == 0)
+      m.activated_since = unix_now();
+  });
+  if (settings.activated && !st.scanning && !delta_pending(self)
+      && st.blackout->collection_allowed()) {
     auto due = next_scheduled_scan(st.last_scan_end, settings.interval, now);
     if (due <= now) {
       start_scan(self, "scheduled", settings.cpu_limit);
@@ -170,9 +216,14 @@ scan_launcher detached_scan_launcher(paths root_paths) {
     return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
       [root_paths, manifest, cpu_limit](caf::event_based_actor* worker) -> caf::behavior {
         return {[=](run_atom) {
-          auto text = run_manifest(root_paths, manifest, cpu_limit);
+          auto rows = std::make_shared<const scan::snapshot>(
+            run_manifest(root_paths, manifest, cpu_limit));
+          auto file = snapshot_file(root_paths, manifest.module);
+          if (auto ok = write_file_atomically(file, snapshot_jsonl(*rows), 0600); !ok)
+            module_logger(log_module::agent)
+              ->error("cannot write {}: {}", file.string(), render(ok.error()));
           worker->quit();
-          return text;
+          return rows;
         }};
       }));
   };
@@ -186,8 +237,11 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::string name, paths root_paths,
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
-                                   std::shared_ptr<actor_bus> bus, scan_launcher launcher) {
+                                   std::shared_ptr<actor_bus> bus, delta_actor delta,
+                                   scan_launcher launcher) {
   auto& st = self->state;
+  st.delta = std::move(delta);
+  st.blackout = std::make_shared<blackout_gate>(store, host_time_zone());
   st.launcher = std::move(launcher);
   st.module = std::move(name);
   st.root_paths = std::move(root_paths);
@@ -195,13 +249,17 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
   st.hive = std::move(hive);
   // The last scan's end survives restarts as Unix time; the schedule counts in
   // the actor clock, so place it that long before the actor clock's now.
-  if (auto last = st.store->get("meta", "scan." + st.module + ".last_end"); last && *last) {
+  if (auto last = st.store->get("meta", scan_keys::last_end(st.module)); last && *last) {
     auto ago = std::chrono::seconds{std::max<int64_t>(0, std::time(nullptr) - std::stoll(**last))};
     st.last_scan_end = self->clock().now() - ago;
   }
   bus->subscribe(caf::actor_cast<caf::actor>(self));
   ensure_on_demand_key(self);
   react(self, true);
+  if (auto interrupted = st.store->get("meta", scan_keys::started(st.module));
+      !st.scanning && interrupted && *interrupted && settings_of(*st.store, st.module).activated
+      && !delta_pending(self))
+    start_scan(self, "interrupted", settings_of(*st.store, st.module).cpu_limit);
   if (!st.scanning)
     react(self, false);
   self->send(self, check_atom::value);

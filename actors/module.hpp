@@ -14,6 +14,8 @@
 #include <functional>
 
 #include "actors/actor_bus.hpp"
+#include "actors/blackout_gate.hpp"
+#include "actors/delta.hpp"
 #include "protocol/manifest.hpp"
 #include "actors/module_logic.hpp"
 #include "host/hive_file.hpp"
@@ -30,7 +32,13 @@ using check_atom = caf::atom_constant<caf::atom("check")>;
 /// (`ScanOnStartup`), each scan in a detached worker that keeps its CPU time
 /// within the limit (the profile's for scheduled scans, `CpuLimit` for the
 /// others). The snapshot is written atomically to
-/// `<state>/snapshots/<Module>.jsonl` (what `vigil-agent snapshot` prints).
+/// `<state>/snapshots/<Module>.jsonl` (what `vigil-agent snapshot` prints)
+/// and handed to the delta actor; the scan completes (ScanOnDemand 0, the
+/// interval restarts) once its delta is recorded. No scan starts while the
+/// module has a delta pending upload (SPEC §8, §9): a request stays 1 until
+/// the uploader's acknowledgement opens the gate (announced on the bus). A
+/// scan interrupted by a crash is run again at the next start. Inside a
+/// blackout window with `collection` on, scheduled scans wait (SPEC §9b).
 using module_actor = caf::typed_actor<
   /// Re-reads hive and profile: an on-demand request, a profile change.
   caf::reacts_to<changed_atom>,
@@ -41,8 +49,9 @@ using module_actor = caf::typed_actor<
   caf::reacts_to<check_atom, uint64_t>>;
 
 /// Starts the worker that runs one scan and answers `(run_atom)` with the
-/// snapshot as JSON lines. Production spawns a detached actor calling
-/// `run_manifest`; tests pass one they control.
+/// snapshot (`snapshot_ptr`). Production spawns a detached actor calling
+/// `run_manifest` that also writes the snapshot file; tests pass one they
+/// control.
 using scan_launcher = std::function<caf::actor(caf::local_actor* self,
                                                const protocol::manifest& manifest,
                                                uint32_t cpu_limit)>;
@@ -60,6 +69,8 @@ struct module_state {
   paths root_paths{"/"};
   std::shared_ptr<kv_store> store;
   std::shared_ptr<hive_file> hive;
+  delta_actor delta;
+  std::shared_ptr<blackout_gate> blackout; ///< collection windows hold scheduled scans
   bool scanning = false;
   uint64_t generation = 0; ///< of the pending schedule timer
   std::optional<caf::actor_clock::time_point> last_scan_end;
@@ -75,6 +86,7 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::string module, paths root_paths,
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
-                                   std::shared_ptr<actor_bus> bus, scan_launcher launcher);
+                                   std::shared_ptr<actor_bus> bus, delta_actor delta,
+                                   scan_launcher launcher);
 
 } // namespace vigil

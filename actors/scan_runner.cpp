@@ -20,7 +20,7 @@ std::chrono::nanoseconds thread_cpu_time() {
 
 } // namespace
 
-std::string run_manifest(const paths& root, const protocol::manifest& manifest,
+scan::snapshot run_manifest(const paths& root, const protocol::manifest& manifest,
                          uint32_t cpu_limit_percent, scan_cost* cost) {
   auto cpu_start = thread_cpu_time();
   auto wall_start = std::chrono::steady_clock::now();
@@ -39,16 +39,20 @@ std::string run_manifest(const paths& root, const protocol::manifest& manifest,
     ctx.pace();
   }
   scan::finalize(rows);
-  std::string text;
-  for (auto& row : rows)
-    text += nlohmann::json{{"key", row.key}, {"value", row.value}}.dump(
-              -1, ' ', false, nlohmann::json::error_handler_t::replace)
-            + "\n";
   if (cost) {
     cost->cpu = thread_cpu_time() - cpu_start;
     cost->wall = std::chrono::steady_clock::now() - wall_start;
     cost->rows = rows.size();
   }
+  return rows;
+}
+
+std::string snapshot_jsonl(const scan::snapshot& rows) {
+  std::string text;
+  for (auto& row : rows)
+    text += nlohmann::json{{"key", row.key}, {"value", row.value}}.dump(
+              -1, ' ', false, nlohmann::json::error_handler_t::replace)
+            + "\n";
   return text;
 }
 

@@ -6,6 +6,7 @@
 
 #include "host/paths.hpp"
 #include "protocol/manifest.hpp"
+#include "scan/snapshot.hpp"
 
 namespace vigil {
 
@@ -17,12 +18,16 @@ struct scan_cost {
 };
 
 /// Runs every collector of `manifest` under `root` on the calling thread and
-/// returns the snapshot as JSON lines (one `{"key","value"}` per row, sorted).
+/// returns the snapshot (finalized: sorted, unique keys).
 /// Between items it pauses so that the thread's CPU time over the wall time
 /// stays within `cpu_limit_percent` of one core (SPEC §8): the agent measures
 /// its own CPU use (CLOCK_THREAD_CPUTIME_ID), no cgroup needed. Blocks: the
 /// module actor runs it in a detached worker.
-std::string run_manifest(const paths& root, const protocol::manifest& manifest,
-                         uint32_t cpu_limit_percent, scan_cost* cost = nullptr);
+scan::snapshot run_manifest(const paths& root, const protocol::manifest& manifest,
+                            uint32_t cpu_limit_percent, scan_cost* cost = nullptr);
+
+/// `rows` as JSON lines, one `{"key","value"}` object per row: the format of
+/// the snapshot files `vigil-agent snapshot` prints.
+std::string snapshot_jsonl(const scan::snapshot& rows);
 
 } // namespace vigil

@@ -7,6 +7,14 @@
 
 namespace vigil {
 
+namespace {
+
+/// How long the transport waits for the resolver: a PAC download and its
+/// evaluation are bounded well below this.
+constexpr auto resolve_timeout = std::chrono::seconds{90};
+
+} // namespace
+
 transport_actor::behavior_type
 transport(transport_actor::stateful_pointer<transport_state> self, platform_client client) {
   self->state.client = std::make_unique<platform_client>(std::move(client));
@@ -34,6 +42,71 @@ transport(transport_actor::stateful_pointer<transport_state> self, platform_clie
     },
     [=](proxies_atom, proxy_settings& settings) {
       self->state.client->set_proxies(std::move(settings));
+    },
+  };
+}
+
+transport_actor::behavior_type
+transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
+                        platform_client client, proxy_resolver_actor resolver, std::string target) {
+  self->state.client = std::make_unique<platform_client>(std::move(client));
+  self->state.resolver = resolver;
+  self->state.target = std::move(target);
+  self->link_to(resolver);
+  // Asks for the routes, applies them, then runs `send`. The transport awaits
+  // the answer, so its requests stay one at a time and in order.
+  auto with_routes = [self](auto promise, auto send) {
+    self->request(self->state.resolver, resolve_timeout, resolve_atom::value, self->state.target)
+      .await(
+        [=](proxy_settings& settings) mutable {
+          self->state.client->set_proxies(std::move(settings));
+          send(promise);
+        },
+        [=](caf::error& err) mutable {
+          if (code_of(err) == ec::all_routes_failed) {
+            module_logger(log_module::network)->warn("request not sent: {}", render(err));
+            promise.deliver(std::move(err));
+            return;
+          }
+          module_logger(log_module::network)
+            ->warn("the proxy resolver did not answer ({}); using the last routes", render(err));
+          send(promise);
+        });
+  };
+  return {
+    [=](request_atom, http_request& request) -> caf::result<http_response> {
+      auto promise = self->make_response_promise<http_response>();
+      with_routes(promise, [=, request = std::move(request)](auto& rp) mutable {
+        auto response = self->state.client->request(std::move(request));
+        if (!response) {
+          module_logger(log_module::network)->warn("request failed: {}", render(response.error()));
+          rp.deliver(response.error());
+          return;
+        }
+        rp.deliver(std::move(*response));
+      });
+      return promise;
+    },
+    [=](upload_atom, const std::string& module, uint64_t seq,
+        const std::string& bytes) -> caf::result<bool, bool, uint64_t, uint64_t> {
+      auto promise = self->make_response_promise<bool, bool, uint64_t, uint64_t>();
+      with_routes(promise, [=](auto& rp) mutable {
+        auto result = self->state.client->upload_delta(module, seq, bytes);
+        if (!result) {
+          module_logger(log_module::upload)->warn("upload of {} seq {} failed: {}", module, seq,
+                                                  render(result.error()));
+          rp.deliver(result.error());
+          return;
+        }
+        rp.deliver(result->applied, result->duplicate, result->expected_seq, result->rows);
+      });
+      return promise;
+    },
+    [=](credentials_atom, std::string& host_id, std::string& token) {
+      self->state.client->set_credentials(std::move(host_id), std::move(token));
+    },
+    [=](proxies_atom, proxy_settings&) {
+      // The resolver decides the routes of every request.
     },
   };
 }

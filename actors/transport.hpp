@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "actors/message_types.hpp"
+#include "actors/proxy_resolver.hpp"
 #include "net/platform_client.hpp"
 
 namespace vigil {
@@ -36,11 +37,25 @@ using transport_actor = caf::typed_actor<
 /// The transport's state: the platform client it owns.
 struct transport_state {
   std::unique_ptr<platform_client> client;
+  /// Asked for the routes before every request, when valid (SPEC §10).
+  proxy_resolver_actor resolver;
+  /// The URL whose routes are asked for: the WebServiceUri.
+  std::string target;
   static inline const char* name = "transport";
 };
 
 /// The transport's behavior over `client`. Spawn it with `caf::detached`.
 transport_actor::behavior_type
 transport(transport_actor::stateful_pointer<transport_state> self, platform_client client);
+
+/// The transport over `client`, asking `resolver` for the routes to `target`
+/// (the WebServiceUri) before every request and upload, so proxy changes apply
+/// to the next request. The two are linked: when either fails, both stop and
+/// the supervisor restarts them. A resolver that names no route fails the
+/// request with its `ec::all_routes_failed`; one that does not answer in time
+/// leaves the last routes in use. Spawn it with `caf::detached`.
+transport_actor::behavior_type
+transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
+                        platform_client client, proxy_resolver_actor resolver, std::string target);
 
 } // namespace vigil

@@ -61,6 +61,7 @@ fs::path paths::fallback_installer_log() const {
 fs::path paths::hive_file() const { return under("etc/opt/vigil/registry.reg"); }
 fs::path paths::machine_id_file() const { return under("etc/machine-id"); }
 fs::path paths::etc_environment() const { return under("etc/environment"); }
+fs::path paths::resolv_conf() const { return under("etc/resolv.conf"); }
 fs::path paths::systemd_unit() const { return under("etc/systemd/system/vigil-agent.service"); }
 
 } // namespace vigil

@@ -57,6 +57,8 @@ public:
   std::filesystem::path machine_id_file() const;
   /// `<root>/etc/environment`, a source of the system proxy settings.
   std::filesystem::path etc_environment() const;
+  /// `<root>/etc/resolv.conf`: the search domains WPAD tries.
+  std::filesystem::path resolv_conf() const;
   /// `<root>/etc/systemd/system/vigil-agent.service`.
   std::filesystem::path systemd_unit() const;
 

@@ -7,7 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "installer/proxy_arg.hpp"
+#include "host/command_line.hpp"
+#include "host/proxy_grammar.hpp"
 
 namespace vigil {
 

@@ -2,7 +2,8 @@
 
 #include "common/error.hpp"
 #include "host/text_encoding.hpp"
-#include "installer/proxy_arg.hpp"
+#include "host/command_line.hpp"
+#include "host/proxy_grammar.hpp"
 #include "installer/setup_args.hpp"
 
 namespace vigil {

@@ -75,9 +75,10 @@ public:
     if (!file_)
       return;
     std::lock_guard guard{mutex_};
-    std::fprintf(file_, "%s %s %s host=%s status=%u in=%zu out=%zu\n", iso_now().c_str(),
+    std::fprintf(file_, "%s %s %s host=%s status=%u in=%zu out=%zu%s%s\n", iso_now().c_str(),
                  r.method.c_str(), r.target.c_str(), r.host_id.empty() ? "-" : r.host_id.c_str(),
-                 r.status, r.request_bytes, r.response_bytes);
+                 r.status, r.request_bytes, r.response_bytes, r.outcome.empty() ? "" : " ",
+                 r.outcome.c_str());
     std::fflush(file_);
   }
 

@@ -123,7 +123,7 @@ http_response platform_service::handle(const http_request& request) {
   }
   if (log_)
     log_({request.method, request.target, request.fields.get(protocol::header_host_id),
-          response.status, request.body.size(), response.body.size()});
+          response.status, request.body.size(), response.body.size(), ctx.outcome});
   return response;
 }
 

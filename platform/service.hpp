@@ -30,6 +30,10 @@ struct request_record {
   unsigned status = 0;
   size_t request_bytes = 0;
   size_t response_bytes = 0;
+  /// What the request did beyond its status, for the audit trail: a delta
+  /// completion says `applied` or `duplicate` (SPEC §9's exactly-once, checked
+  /// by the crash tests); empty otherwise.
+  std::string outcome;
 };
 
 /// Tunables of the service.

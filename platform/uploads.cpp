@@ -135,6 +135,7 @@ http_response platform_service::delta_complete(const http_request& request, requ
   result.rows = applied->rows;
   if (seq < expected) {
     result.duplicate = true; // applied before: a retry after a lost answer
+    ctx.outcome = "duplicate";
     return json_answer(200, protocol::to_body(result));
   }
   if (seq > expected)
@@ -217,6 +218,7 @@ http_response platform_service::delta_complete(const http_request& request, requ
   if (auto ok = store_.write(batch, {true}); !ok)
     return store_failure(ok.error());
   result.applied = true;
+  ctx.outcome = "applied";
   result.expected_seq = seq + 1;
   result.rows = rows;
   return json_answer(200, protocol::to_body(result));

@@ -10,10 +10,13 @@ packages=(
   # libraries (DESIGN.md's stack)
   libcaf-dev libboost-dev libssl-dev librocksdb-dev libspdlog-dev libfmt-dev
   doctest-dev nlohmann-json3-dev libzstd-dev libarchive-dev libsystemd-dev
+  duktape-dev
+  libhowardhinnant-date-dev
   # tools the tests drive for real
   openssl tinyproxy python3 curl zstd procps iproute2 util-linux
+  python3-jsonschema
   # baselines and load generators for bench/
-  sqlite3 hyperfine wrk nginx-light
+  sqlite3 hyperfine wrk nginx-light python3-pacparser
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "host/hive_file.hpp"
+#include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -17,59 +18,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string agent_path = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
-
-std::string random_machine_id() {
-  std::random_device rd;
-  std::string id;
-  for (int i = 0; i < 32; ++i)
-    id += "0123456789abcdef"[rd() % 16];
-  return id + "\n";
-}
-
-/// A root set up as setup will leave it: hive values, machine-id, CA bundle.
-void prepare_root(const std::filesystem::path& root, const test::platform_process& platform,
-                  const std::pair<std::string, std::string>& ids) {
-  auto reg = [&](const std::string& name, const std::string& value) {
-    auto r = test::run({test::program("vigil-reg").string(), "--root", root.string(), "add",
-                        agent_path, "/v", name, "/d", value, "/f"});
-    REQUIRE(r.exit_code == 0);
-  };
-  reg("CustomerId", ids.first);
-  reg("ActivationId", ids.second);
-  reg("WebServiceUri", platform.web_service_uri());
-  test::write_file(root / "etc/machine-id", random_machine_id());
-  std::filesystem::create_directories(root / "var/opt/vigil/state");
-  std::filesystem::copy_file(platform.ca_file(), root / "var/opt/vigil/state/ca-bundle.pem",
-                             std::filesystem::copy_options::overwrite_existing);
-}
-
-std::string host_id_of(const std::filesystem::path& root) {
-  auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
-  if (!h)
-    return {};
-  auto* v = h->get(std::string{agent_key}, "HostID");
-  return v && v->as_string() ? *v->as_string() : std::string{};
-}
-
-json assets(const test::platform_process& platform) {
-  auto r = test::run({test::program("vigil-platform").string(), "assets", "--data-dir",
-                      platform.data_dir().string(), "--json"});
-  return r.exit_code == 0 ? json::parse(r.out) : json::array();
-}
+const std::string& agent_path = test::agent_reg_path;
+using test::assets;
+using test::host_id_of;
+using test::on_demand_value;
+using test::prepare_root;
+using test::random_machine_id;
+using test::start_agent;
 
 bool listed(const test::platform_process& platform, const std::string& host_id) {
   for (auto& h : assets(platform))
     if (h["host_id"] == host_id)
       return true;
   return false;
-}
-
-std::unique_ptr<test::child_process> start_agent(const std::filesystem::path& root) {
-  return std::make_unique<test::child_process>(
-    std::vector<std::string>{test::program("vigil-agent").string(), "--root", root.string(),
-                             "--foreground"},
-    root.string() + ".agent.out");
 }
 
 /// CPU time (user + system) the process used so far, in clock ticks.
@@ -312,17 +273,6 @@ TEST_CASE("vigil-agent: checks in, follows profile changes live and caches manif
   CHECK(again->wait() == 0);
 }
 
-namespace {
-
-std::optional<uint64_t> on_demand_value(const fs::path& root, const std::string& module) {
-  auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
-  if (!h)
-    return std::nullopt;
-  auto* v = h->get(std::string{agent_key} + "\\ScanOnDemand\\" + module, "ScanOnDemand");
-  return v ? v->as_number() : std::nullopt;
-}
-
-} // namespace
 
 TEST_CASE("vigil-agent: ScanOnDemand 1 -> 2 -> 0, refused for a module that is not activated") {
   test::temp_dir dir;

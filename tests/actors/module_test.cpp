@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/checkin.hpp"
+#include "actors/delta_store.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -36,6 +37,11 @@ struct fixture {
   std::shared_ptr<std::vector<caf::actor>> running = std::make_shared<std::vector<caf::actor>>();
   std::shared_ptr<std::vector<uint32_t>> launched = std::make_shared<std::vector<uint32_t>>();
   caf::actor actor;
+  delta_actor deltas;
+  scan_launcher launch; ///< the launcher of the tests' controlled workers
+  /// Whether `finish` also acknowledges the scan's delta, as a platform that
+  /// is up would within moments.
+  bool uploads_succeed = true;
 
   explicit fixture(bool activated = true) {
     set_profile(activated, 3600);
@@ -50,14 +56,14 @@ struct fixture {
                       caf::local_actor* self, const protocol::manifest&, uint32_t limit) {
       launched->push_back(limit);
       auto worker = self->spawn([](caf::event_based_actor* w) -> caf::behavior {
-        auto promise = std::make_shared<caf::typed_response_promise<std::string>>();
+        auto promise = std::make_shared<caf::typed_response_promise<snapshot_ptr>>();
         return {
           [=](run_atom) {
-            *promise = w->make_response_promise<std::string>();
+            *promise = w->make_response_promise<snapshot_ptr>();
             return *promise;
           },
-          [=](done_atom) { // the scan ends when the test says so
-            promise->deliver(std::string{"{\"key\":\"k\",\"value\":\"v\"}\n"});
+          [=](done_atom, const std::string& value) { // the scan ends when the test says so
+            promise->deliver(std::make_shared<const scan::snapshot>(scan::snapshot{{"k", value}}));
             w->quit();
           },
         };
@@ -65,8 +71,10 @@ struct fixture {
       running->push_back(worker);
       return caf::actor_cast<caf::actor>(worker);
     };
-    actor = caf::actor_cast<caf::actor>(
-      system->spawn(module, std::string{"Vulnerability"}, root, store, hive, bus, launcher));
+    launch = launcher;
+    deltas = system->spawn(delta, store, caf::actor{});
+    actor = caf::actor_cast<caf::actor>(system->spawn(module, std::string{"Vulnerability"}, root,
+                                                      store, hive, bus, deltas, launcher));
     sched->run();
   }
 
@@ -75,6 +83,7 @@ struct fixture {
     for (auto& worker : *running)
       caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(deltas, caf::exit_reason::user_shutdown);
     sched->run();
   }
 
@@ -88,11 +97,31 @@ struct fixture {
     REQUIRE(store->put("config", checkin_keys::profile, p.dump()));
   }
 
-  void finish() {
+  /// Ends the oldest running scan with one row `k` = `value`.
+  void finish(const std::string& value = "v") {
     REQUIRE_FALSE(running->empty());
-    caf::anon_send(running->front(), done_atom::value);
+    caf::anon_send(running->front(), done_atom::value, value);
     running->erase(running->begin());
     sched->run();
+    if (uploads_succeed)
+      acknowledge_uploads();
+  }
+
+  /// What the uploader does once the platform acknowledged: every pending
+  /// delta becomes the baseline, and the bus says so.
+  void acknowledge_uploads() {
+    auto pending = pending_deltas(*store);
+    REQUIRE(pending);
+    for (auto& d : *pending)
+      REQUIRE(acknowledge(*store, d));
+    bus->publish();
+    sched->run();
+  }
+
+  bool has_pending() {
+    auto pending = has_pending_delta(*store, "Vulnerability");
+    REQUIRE(pending);
+    return *pending;
   }
 
   /// Lets `duration` of virtual time pass, firing every timer on the way.
@@ -179,4 +208,34 @@ TEST_CASE("module: profile changes apply live") {
   f.finish();
   f.advance(std::chrono::seconds{620});
   CHECK(f.launched->size() == 2); // the new 600 s interval
+}
+
+TEST_CASE("module: no scan starts while its delta is pending; the acknowledgement opens the gate") {
+  fixture f;
+  f.uploads_succeed = false; // the platform is away
+  f.finish("v1");            // first scan: a full snapshot, pending
+  CHECK(f.has_pending());
+  f.request_on_demand();
+  CHECK(f.launched->size() == 1); // refused: delta pending
+  CHECK(f.on_demand_value() == 1u);
+  f.advance(std::chrono::seconds{3700}); // past the interval: the scheduled scan waits too
+  CHECK(f.launched->size() == 1);
+  f.acknowledge_uploads(); // the platform came back
+  REQUIRE(f.launched->size() == 2); // the waiting request starts at once
+  CHECK(f.on_demand_value() == 2u);
+  f.finish("v1"); // nothing changed: no delta, nothing pending
+  CHECK_FALSE(f.has_pending());
+  CHECK(f.on_demand_value() == 0u);
+}
+
+TEST_CASE("module: a scan interrupted by a crash runs again at the next start") {
+  fixture f;
+  f.finish();
+  REQUIRE(f.store->put("meta", scan_keys::started("Vulnerability"), "scheduled"));
+  auto again = caf::actor_cast<caf::actor>(f.system->spawn(
+    module, std::string{"Vulnerability"}, f.root, f.store, f.hive, f.bus, f.deltas, f.launch));
+  f.sched->run();
+  CHECK(f.launched->size() == 2); // at once, not an interval later
+  caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
+  f.sched->run();
 }

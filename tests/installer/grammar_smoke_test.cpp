@@ -6,7 +6,8 @@
 #include <random>
 
 #include "common/error.hpp"
-#include "installer/proxy_arg.hpp"
+#include "host/command_line.hpp"
+#include "host/proxy_grammar.hpp"
 #include "installer/setup_args.hpp"
 #include "installer/uninstall_args.hpp"
 

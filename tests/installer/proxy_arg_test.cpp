@@ -1,7 +1,8 @@
-// The installer's lowest grammar layer: command-line splitting, URL checks and
-// the proxy option grammar (SPEC §10).
+// The proxy grammar as setup's Proxy= uses it (host/command_line, host/proxy_grammar):
+// command-line splitting, URL checks and the proxy option grammar (SPEC §10).
 
-#include "installer/proxy_arg.hpp"
+#include "host/command_line.hpp"
+#include "host/proxy_grammar.hpp"
 
 #include <doctest/doctest.h>
 

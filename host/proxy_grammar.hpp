@@ -7,37 +7,14 @@
 #include <string_view>
 #include <vector>
 
-// The lowest layer of the installer grammar: Windows-style command-line
-// splitting, the small URL check the installer needs (no dependency on net/),
-// and the proxy option grammar shared by setup's `Proxy=` and vigil-proxy.
-// Pure functions: no file system, no network, no CAF actors.
+// The proxy option grammar of SPEC §10 (`/u /n /p /a`), shared by setup's
+// `Proxy=` (installer/) and vigil-proxy (tools/). installer/ and tools/ sit at
+// the same layer and may not use each other, so the grammar lives one layer
+// down, in host/, beside the hive it is stored in (host/proxy_config). Also the
+// small URL check both need without depending on net/. Pure functions: no file
+// system, no network, no CAF actors.
 
 namespace vigil {
-
-/// Splits a whole command line the way Windows programs split theirs
-/// (CommandLineToArgvW), because deployment tools (SCCM, Intune, BigFix) hand
-/// over one string, not an argv: arguments are separated by spaces, tabs and
-/// line breaks; `"` toggles quoting (spaces inside quotes are kept, the quotes
-/// are dropped, `""` is an empty argument); `\"` is a literal quote, and in
-/// general 2n backslashes before a `"` give n backslashes and a quote toggle,
-/// 2n+1 give n backslashes and a literal quote; backslashes anywhere else are
-/// literal. An unterminated quote is an `ec::invalid_argument` error that names
-/// its position, never the text (the line may carry a password).
-caf::expected<std::vector<std::string>> split_command_line(std::string_view line);
-
-/// The inverse of `split_command_line` for one argument: `arg` itself when it
-/// has no space, tab, line break or quote and is not empty; otherwise `arg` in
-/// quotes, with `"` written `\"` and the backslashes before a quote doubled.
-std::string quote_argument(std::string_view arg);
-
-/// `text` made safe to quote in a one-line error message: everything between
-/// the scheme (or the start) and the last `@` masked as `***`, since a stray or
-/// malformed `http://user:password@proxy` argument may be quoted in an error
-/// (more than `mask_userinfo` hides: an unencoded `/` in a password must not
-/// end the masking), control characters written `\n`, `\r`, `\t` or `\xNN`, and
-/// text past 120 characters cut to end with `...`. Never use it on a value
-/// known to be secret: it cannot tell a password from any other text.
-std::string printable(std::string_view text);
 
 /// The parts of an `http(s)://` URL (or bare `host:port`) that the installer
 /// checks, without resolving or normalizing anything.
@@ -61,8 +38,8 @@ caf::expected<url_parts> parse_url_parts(std::string_view text);
 /// URL can be quoted in an error message or a log line.
 std::string mask_userinfo(std::string_view text);
 
-/// The value of setup's `Proxy=` (and later vigil-proxy's arguments), parsed
-/// (SPEC §10). One user name and password apply to every proxy.
+/// The value of setup's `Proxy=` (and the `/u /n /p /a` part of
+/// vigil-proxy's arguments), parsed (SPEC §10). One user name and password apply to every proxy.
 struct proxy_option {
   std::vector<std::string> proxy_urls; ///< `/u url1;url2`, in order (tried in that order)
   std::optional<std::string> pac_url;  ///< `/a URL`: a PAC file instead of a list

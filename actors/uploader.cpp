@@ -1,0 +1,161 @@
+#include "actors/uploader.hpp"
+
+#include "actors/delta_store.hpp"
+#include "actors/upload_logic.hpp"
+#include "common/error.hpp"
+#include "host/logging.hpp"
+#include "protocol/body.hpp"
+#include "protocol/endpoints.hpp"
+#include "protocol/error_response.hpp"
+#include "protocol/upload.hpp"
+
+namespace vigil {
+
+namespace {
+
+using self_pointer = uploader_actor::stateful_pointer<uploader_state>;
+
+void pump(self_pointer self);
+
+void retry_later(self_pointer self, const std::string& why) {
+  auto& st = self->state;
+  st.busy = false;
+  auto delay = backoff_delay(st.backoff, st.failures++, st.random());
+  module_logger(log_module::upload)
+    ->warn("{}; retrying in {} ms (attempt {})", why, delay.count(), st.failures);
+  self->delayed_send(self, delay, upload_atom::value, ++st.generation);
+}
+
+/// The delta's done: whatever happened is durable; look for the next one.
+void next(self_pointer self) {
+  self->state.busy = false;
+  self->state.failures = 0;
+  pump(self);
+}
+
+void acknowledged(self_pointer self, const pending_delta& d, const char* how) {
+  auto& st = self->state;
+  if (auto ok = acknowledge(*st.store, d); !ok) {
+    retry_later(self, "cannot advance the " + d.module + " baseline: " + render(ok.error()));
+    return;
+  }
+  module_logger(log_module::upload)->info("{} seq {} {}; baseline advanced", d.module, d.seq, how);
+  st.bus->publish(); // the module's pending gate opened
+  next(self);
+}
+
+void send(self_pointer self, const pending_delta& d) {
+  auto& st = self->state;
+  self->request(st.transport, caf::infinite, upload_atom::value, d.module, d.seq, d.bytes)
+    .then(
+      [=](bool applied, bool duplicate, uint64_t, uint64_t rows) {
+        if (applied) {
+          acknowledged(self, d,
+                       ("applied (" + std::to_string(d.bytes.size()) + " bytes, platform holds "
+                        + std::to_string(rows) + " rows)")
+                         .c_str());
+          return;
+        }
+        // Applied before this completion: ask again which case it is.
+        (void) duplicate;
+        next(self);
+      },
+      [=](const caf::error& e) {
+        retry_later(self, "upload of " + d.module + " seq " + std::to_string(d.seq)
+                            + " failed: " + render(e));
+      });
+}
+
+void handle_status(self_pointer self, const pending_delta& d, const http_response& r) {
+  auto& st = self->state;
+  std::optional<uint64_t> expected;
+  if (r.status == 200) {
+    if (auto status = protocol::parse_body<protocol::upload_status>(r.body))
+      expected = status->expected_seq;
+  } else if (r.status == 409) {
+    if (auto refusal = protocol::parse_body<protocol::error_response>(r.body))
+      expected = refusal->expected_seq;
+  }
+  if (!expected) {
+    auto answer = protocol::parse_body<protocol::error_response>(r.body);
+    retry_later(self, "status of " + d.module + " seq " + std::to_string(d.seq) + ": HTTP "
+                        + std::to_string(r.status)
+                        + (answer ? " " + answer->code + ": " + answer->message : std::string{}));
+    return;
+  }
+  switch (decide_upload(d.seq, d.full, *expected)) {
+    case upload_step::send:
+      send(self, d);
+      return;
+    case upload_step::acknowledge:
+      acknowledged(self, d, "was applied already (the answer had been lost)");
+      return;
+    case upload_step::renumber: {
+      auto full = renumber_as_full(*st.store, d, *expected);
+      if (!full) {
+        retry_later(self, "cannot renumber " + d.module + ": " + render(full.error()));
+        return;
+      }
+      module_logger(log_module::upload)
+        ->warn("{}: the platform applies seq {} next, not {}: its view is not our baseline; "
+               "sending a full snapshot as seq {}",
+               d.module, *expected, d.seq, *expected);
+      next(self);
+      return;
+    }
+  }
+}
+
+void pump(self_pointer self) {
+  auto& st = self->state;
+  if (st.busy)
+    return;
+  if (st.network_allowed && !st.network_allowed()) {
+    module_logger(log_module::upload)->debug("blackout window: uploads wait");
+    return;
+  }
+  auto pending = pending_deltas(*st.store);
+  if (!pending) {
+    retry_later(self, "cannot read the pending deltas: " + render(pending.error()));
+    return;
+  }
+  if (pending->empty())
+    return;
+  st.busy = true;
+  auto d = std::move(pending->front());
+  http_request status;
+  status.method = "GET";
+  status.target = protocol::endpoint_delta("", d.module, d.seq);
+  self->request(st.transport, caf::infinite, request_atom::value, std::move(status))
+    .then([=](const http_response& r) { handle_status(self, d, r); },
+          [=](const caf::error& e) {
+            retry_later(self, "cannot reach the platform for " + d.module + " seq "
+                                + std::to_string(d.seq) + ": " + render(e));
+          });
+}
+
+} // namespace
+
+uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<uploader_state> self,
+                                       std::shared_ptr<kv_store> store,
+                                       transport_actor transport, std::shared_ptr<actor_bus> bus,
+                                       network_gate network_allowed, backoff_policy backoff) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.transport = std::move(transport);
+  st.bus = std::move(bus);
+  st.network_allowed = std::move(network_allowed);
+  st.backoff = backoff;
+  st.bus->subscribe(caf::actor_cast<caf::actor>(self));
+  self->send(self, upload_atom::value);
+  return {
+    [=](upload_atom) { pump(self); },
+    [=](upload_atom, uint64_t generation) {
+      if (generation == self->state.generation)
+        pump(self);
+    },
+    [=](changed_atom) { pump(self); },
+  };
+}
+
+} // namespace vigil

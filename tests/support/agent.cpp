@@ -1,0 +1,112 @@
+#include "tests/support/agent.hpp"
+
+#include <random>
+#include <sstream>
+
+#include "host/hive.hpp"
+#include "host/hive_file.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace vigil::test {
+
+namespace fs = std::filesystem;
+
+std::string random_machine_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 32; ++i)
+    id += "0123456789abcdef"[rd() % 16];
+  return id + "\n";
+}
+
+int reg_add(const fs::path& root, const std::string& subkey, const std::string& name,
+            const std::string& type, const std::string& data) {
+  auto key = subkey.empty() ? agent_reg_path : agent_reg_path + "\\" + subkey;
+  return run({program("vigil-reg").string(), "--root", root.string(), "add", key, "/v", name, "/t",
+              type, "/d", data, "/f"})
+    .exit_code;
+}
+
+void prepare_root(const fs::path& root, const platform_process& platform,
+                  const std::pair<std::string, std::string>& ids) {
+  for (auto& [name, value] : {std::pair{"CustomerId", ids.first}, {"ActivationId", ids.second},
+                              {"WebServiceUri", platform.web_service_uri()}})
+    if (reg_add(root, "", name, "REG_SZ", value) != 0)
+      throw std::runtime_error("vigil-reg add " + std::string{name} + " failed");
+  write_file(root / "etc/machine-id", random_machine_id());
+  fs::create_directories(root / "var/opt/vigil/state");
+  fs::copy_file(platform.ca_file(), root / "var/opt/vigil/state/ca-bundle.pem",
+                fs::copy_options::overwrite_existing);
+}
+
+std::string host_id_of(const fs::path& root) {
+  auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
+  if (!h)
+    return {};
+  auto* v = h->get(std::string{agent_key}, "HostID");
+  return v && v->as_string() ? *v->as_string() : std::string{};
+}
+
+nlohmann::json assets(const platform_process& platform) {
+  auto r = run({program("vigil-platform").string(), "assets", "--data-dir",
+                platform.data_dir().string(), "--json"});
+  if (r.exit_code != 0)
+    return nlohmann::json::array();
+  auto parsed = nlohmann::json::parse(r.out, nullptr, false);
+  return parsed.is_discarded() ? nlohmann::json::array() : parsed;
+}
+
+std::unique_ptr<child_process> start_agent(const fs::path& root) {
+  return std::make_unique<child_process>(
+    std::vector<std::string>{program("vigil-agent").string(), "--root", root.string(),
+                             "--foreground"},
+    root.string() + ".agent.out");
+}
+
+std::optional<uint64_t> on_demand_value(const fs::path& root, const std::string& module) {
+  auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
+  if (!h)
+    return std::nullopt;
+  auto* v = h->get(std::string{agent_key} + "\\ScanOnDemand\\" + module, "ScanOnDemand");
+  return v ? v->as_number() : std::nullopt;
+}
+
+row_map snapshot_rows(const fs::path& root, const std::string& module) {
+  row_map rows;
+  std::error_code ec;
+  auto file = root / "var/opt/vigil/state/snapshots" / (module + ".jsonl");
+  if (!fs::exists(file, ec))
+    return rows;
+  std::istringstream lines{read_file(file)};
+  for (std::string line; std::getline(lines, line);) {
+    auto row = nlohmann::json::parse(line, nullptr, false);
+    if (!row.is_discarded())
+      rows[row.value("key", "")] = row.value("value", "");
+  }
+  return rows;
+}
+
+row_map platform_rows(const platform_process& platform, const std::string& host_id,
+                      const std::string& module) {
+  auto r = run({program("vigil-platform").string(), "rows", "--data-dir",
+                platform.data_dir().string(), "--host", host_id, "--module", module});
+  row_map rows;
+  if (r.exit_code != 0)
+    return rows;
+  auto parsed = nlohmann::json::parse(r.out, nullptr, false);
+  if (parsed.is_object())
+    for (auto& [key, value] : parsed.items())
+      rows[key] = value.get<std::string>();
+  return rows;
+}
+
+int set_profile(const platform_process& platform, const std::string& activation_id,
+                const std::vector<std::string>& assignments) {
+  std::vector<std::string> argv{program("vigil-platform").string(), "profile", "set",
+                                "--data-dir", platform.data_dir().string(), "--activation",
+                                activation_id};
+  argv.insert(argv.end(), assignments.begin(), assignments.end());
+  return run(argv).exit_code;
+}
+
+} // namespace vigil::test

@@ -1,0 +1,303 @@
+#include "tools/healthcheck/health_gather.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <iterator>
+#include <fstream>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sstream>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "host/hive_file.hpp"
+#include "host/secret_box.hpp"
+#include "host/service_manager.hpp"
+#include "host/supervisor.hpp"
+
+namespace vigil::health {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+named_error named(const caf::error& e) {
+  auto code = code_of(e);
+  return {static_cast<int>(code), to_string(code), render(e)};
+}
+
+std::string hive_string(const hive& h, std::string_view key, std::string_view name) {
+  if (auto* v = h.get(key, name))
+    if (auto s = v->as_string())
+      return *s;
+  return {};
+}
+
+std::optional<uint64_t> hive_number(const hive& h, std::string_view key, std::string_view name) {
+  if (auto* v = h.get(key, name))
+    return v->as_number();
+  return std::nullopt;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.pop_back();
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.erase(s.begin());
+  return s;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in{file};
+  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+bool runs_vigil_agent(int pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0)
+    return false;
+  return read_text("/proc/" + std::to_string(pid) + "/cmdline").find("vigil-agent")
+         != std::string::npos;
+}
+
+/// CPU time and memory of `pid`, or nothing when it is gone.
+std::optional<process_fact> read_process(int pid, std::string role) {
+  auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos)
+    return std::nullopt;
+  std::istringstream fields{stat.substr(close + 2)};
+  std::vector<std::string> f{std::istream_iterator<std::string>{fields},
+                             std::istream_iterator<std::string>{}};
+  if (f.size() < 13)
+    return std::nullopt;
+  process_fact out;
+  out.pid = pid;
+  out.role = std::move(role);
+  auto ticks = std::stoll(f[11]) + std::stoll(f[12]); // utime, stime
+  out.cpu_ms = ticks * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
+  std::istringstream status{read_text("/proc/" + std::to_string(pid) + "/status")};
+  for (std::string line; std::getline(status, line);) {
+    auto kb = [&] { return std::stoll(line.substr(line.find(':') + 1)) / 1024; };
+    if (line.starts_with("VmRSS:"))
+      out.rss_mb = kb();
+    else if (line.starts_with("VmHWM:"))
+      out.peak_rss_mb = kb();
+  }
+  return out;
+}
+
+/// The pids whose parent is `parent` and that run vigil-agent.
+std::vector<int> agent_children(int parent) {
+  std::vector<int> out;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{"/proc", ec}) {
+    auto name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit))
+      continue;
+    auto stat = read_text(entry.path() / "stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos)
+      continue;
+    std::istringstream fields{stat.substr(close + 2)};
+    std::string state;
+    int ppid = 0;
+    fields >> state >> ppid;
+    int pid = std::stoi(name);
+    if (ppid == parent && runs_vigil_agent(pid))
+      out.push_back(pid);
+  }
+  return out;
+}
+
+/// Every certificate in a PEM file: count, first subject, earliest notAfter.
+certificate_fact read_certificates(const fs::path& file, std::string default_name, bool pinned) {
+  certificate_fact c;
+  c.name = std::move(default_name);
+  c.path = file.string();
+  c.pinned = pinned;
+  auto text = read_whole_file(file);
+  if (!text) {
+    if (code_of(text.error()) != ec::not_found)
+      c.error = named(text.error());
+    return c;
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio{BIO_new_mem_buf(text->data(), static_cast<int>(text->size())),
+                                               BIO_free};
+  while (X509* raw = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert{raw, X509_free};
+    if (++c.certificates == 1 && pinned) {
+      std::unique_ptr<BIO, decltype(&BIO_free)> out{BIO_new(BIO_s_mem()), BIO_free};
+      X509_NAME_print_ex(out.get(), X509_get_subject_name(cert.get()), 0, XN_FLAG_RFC2253);
+      char* data = nullptr;
+      auto n = BIO_get_mem_data(out.get(), &data);
+      c.name = std::string{data, static_cast<size_t>(n)};
+    }
+    if (pinned) {
+      std::tm tm{};
+      if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) == 1) {
+        auto t = static_cast<int64_t>(timegm(&tm));
+        c.not_after = c.not_after == 0 ? t : std::min(c.not_after, t);
+      }
+    }
+  }
+  ERR_clear_error(); // the loop ends on "no start line"
+  c.installed = c.certificates > 0;
+  if (!c.installed)
+    c.error = {static_cast<int>(ec::parse_error), "parse_error", file.string() + " holds no PEM certificate"};
+  return c;
+}
+
+int64_t tree_mb(const fs::path& dir) {
+  std::error_code ec;
+  uintmax_t total = 0;
+  for (fs::recursive_directory_iterator it{dir, fs::directory_options::skip_permission_denied, ec}, end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      auto n = it->file_size(size_ec);
+      if (!size_ec)
+        total += n;
+    }
+  }
+  return static_cast<int64_t>(total / (1024 * 1024));
+}
+
+std::string lower_hex(std::string s) {
+  s = trimmed(std::move(s));
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+} // namespace
+
+install_fact gather_install(const paths& p, hive& out_hive) {
+  install_fact f;
+  std::error_code ec;
+  f.agent_binary = fs::exists(p.bin_dir() / "vigil-agent", ec);
+  f.version = trimmed(read_text(p.version_file()));
+  if (!fs::exists(p.hive_file(), ec))
+    return f;
+  auto loaded = hive_file{p.hive_file()}.load();
+  if (!loaded) {
+    f.hive_error = named(loaded.error());
+    return f;
+  }
+  f.hive_present = true;
+  out_hive = std::move(*loaded);
+  auto key = std::string{agent_key};
+  f.customer_id = hive_string(out_hive, key, "CustomerId");
+  f.activation_id = hive_string(out_hive, key, "ActivationId");
+  f.host_id = hive_string(out_hive, key, "HostID");
+  f.web_service_uri = hive_string(out_hive, key, "WebServiceUri");
+  f.hive_complete = !f.customer_id.empty() && !f.activation_id.empty() && !f.web_service_uri.empty();
+  return f;
+}
+
+service_fact gather_service(const paths& p) {
+  service_fact f;
+  auto manager = make_service_manager(p);
+  f.kind = manager->kind();
+  f.running = manager->running();
+  if (f.kind == "supervisor")
+    f.main_pid = running_pid(p.state_dir() / "vigil-agent.pid", "vigil-agent");
+  return f;
+}
+
+std::vector<process_fact> gather_processes(const paths& p, const service_fact& service,
+                                           const std::optional<agent_status>& status) {
+  std::vector<process_fact> out;
+  std::vector<int> agents;
+  if (status && runs_vigil_agent(status->pid))
+    agents.push_back(status->pid);
+  if (service.main_pid > 0 && service.kind == "supervisor") {
+    if (auto sup = read_process(service.main_pid, "supervisor"))
+      out.push_back(*sup);
+    for (auto child : agent_children(service.main_pid))
+      if (std::find(agents.begin(), agents.end(), child) == agents.end())
+        agents.push_back(child);
+  }
+  for (auto pid : agents)
+    if (auto a = read_process(pid, "agent"))
+      out.push_back(*a);
+  return out;
+}
+
+std::vector<certificate_fact> gather_certificates(const paths& p) {
+  std::vector<certificate_fact> out;
+  out.push_back(read_certificates(p.state_dir() / "ca-bundle.pem", "Pinned CA bundle", true));
+  // The system trust store is the real one even under a test root: it is what
+  // the agent's TLS client trusts (SPEC §11).
+  out.push_back(read_certificates("/etc/ssl/certs/ca-certificates.crt", "System trust store", false));
+  return out;
+}
+
+proxy_fact gather_proxy(const paths& p, const hive& h, proxy_settings& out) {
+  proxy_fact f;
+  auto key = std::string{agent_key} + "\\Proxy";
+  auto urls = hive_string(h, key, "ProxyUrls");
+  for (size_t start = 0; start <= urls.size();) {
+    auto end = urls.find(';', start);
+    auto item = trimmed(urls.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (!item.empty()) {
+      f.proxy_urls.push_back(item);
+      if (auto u = parse_url(item))
+        out.proxies.push_back(*u);
+      else if (f.error.empty())
+        f.error = named(u.error());
+    }
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  f.pac_file_path = hive_string(h, key, "PacFilePath");
+  f.direct_attempt_enabled = hive_number(h, key, "DirectAttemptEnabled").value_or(1) != 0;
+  f.system_proxy_enabled = hive_number(h, key, "SystemProxyEnabled").value_or(0) != 0;
+  f.wpad_enabled = hive_number(h, key, "WPADEnabled").value_or(0) != 0;
+  out.direct_fallback = f.direct_attempt_enabled;
+  out.credentials.username = hive_string(h, key, "Username");
+  f.credentials = !out.credentials.username.empty();
+  if (auto sealed = hive_string(h, key, "Password"); !sealed.empty()) {
+    auto box = secret_box::open(p);
+    auto plain = box ? box->open_sealed(sealed, "proxy-password")
+                     : caf::expected<std::string>{box.error()};
+    if (plain)
+      out.credentials.password = std::move(*plain);
+    else
+      f.error = named(plain.error());
+  }
+  return f;
+}
+
+void gather_status(const paths& p, facts& f) {
+  auto loaded = load_agent_status(p);
+  if (loaded) {
+    f.status = std::move(*loaded);
+    return;
+  }
+  f.status_missing = code_of(loaded.error()) == ec::not_found;
+  f.status_error = named(loaded.error());
+}
+
+void gather_disk(const paths& p, facts& f) {
+  std::error_code ec;
+  auto where = fs::exists(p.program_data(), ec) ? p.program_data() : p.root();
+  struct statvfs vfs{};
+  if (::statvfs(where.c_str(), &vfs) == 0)
+    f.free_disk_mb = static_cast<int64_t>(static_cast<uintmax_t>(vfs.f_bavail) * vfs.f_frsize
+                                          / (1024 * 1024));
+  f.program_data_mb = tree_mb(p.program_data());
+  f.program_files_mb = tree_mb(p.program_files());
+}
+
+void gather_patch_config(const hive& h, const std::optional<std::string>& url_option,
+                         const std::optional<std::string>& sha256_option, patch_fact& out) {
+  auto key = std::string{agent_key} + "\\HealthCheck";
+  out.url = url_option ? *url_option : hive_string(h, key, "PatchUrl");
+  out.expected_sha256 = lower_hex(sha256_option ? *sha256_option : hive_string(h, key, "PatchSha256"));
+  out.configured = !out.url.empty();
+}
+
+} // namespace vigil::health
