@@ -22,6 +22,14 @@ using actor_time = caf::actor_clock::time_point;
 
 constexpr std::chrono::seconds default_interval{4 * 3600};
 constexpr std::chrono::seconds max_check_delay{60};
+/// How long after a scan that could not be recorded the next attempt waits.
+constexpr std::chrono::seconds failed_scan_retry{30};
+
+/// Whether a failed scan's retry delay has not passed yet.
+bool retry_pending(self_pointer self) {
+  auto& st = self->state;
+  return st.retry_after && self->clock().now() < *st.retry_after;
+}
 
 /// What the profile says about this module (Inventory is always on, SPEC §6).
 struct module_settings {
@@ -90,7 +98,15 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
   auto done = [=](bool recorded) {
     auto& st = self->state;
     st.scanning = false;
-    st.last_scan_end = self->clock().now();
+    if (recorded) {
+      st.last_scan_end = self->clock().now();
+      st.retry_after.reset();
+    } else {
+      // Nothing of this scan reached the store (a full disk, a failed
+      // collector run): try again soon, not an interval later.
+      st.retry_after = self->clock().now() + failed_scan_retry;
+      self->delayed_send(self, failed_scan_retry, changed_atom::value);
+    }
     record_agent_status([&](agent_status& s) { // the delta actor may have set pending_upload
       auto& m = s.module(st.module);
       if (m.state == module_run_state::scanning)
@@ -101,9 +117,8 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
         m.last_error_code.clear();
       }
     });
-    if (reason == "on-demand")
-      set_on_demand(self, scan_on_demand::completed);
-    (void) recorded;
+    if (reason == "on-demand") // a failed request stays requested
+      set_on_demand(self, recorded ? scan_on_demand::completed : scan_on_demand::requested);
     // Any completed scan, on-demand and startup included, restarts the
     // interval from now (SPEC §8): reschedule from the new end time, and
     // start an on-demand request that had to wait for this scan.
@@ -120,8 +135,8 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
                       version, rows)
           .then([=](uint64_t) { done(true); },
                 [=](const caf::error& e) {
-                  // Logged by the delta actor. The scan mark stays, so the
-                  // next start scans again; until then the interval applies.
+                  // Logged by the delta actor. The scan mark stays, so a
+                  // restart scans again too.
                   done(false);
                 });
       },
@@ -152,6 +167,8 @@ void react(self_pointer self, bool startup) {
                            : scan_on_demand_requested(*h, st.module);
   if (!requested)
     return;
+  if (retry_pending(self))
+    return; // the value stays 1; the retry timer looks again
   auto decision = decide_demand({settings.activated, st.scanning, delta_pending(self)});
   if (decision != demand_decision::start) {
     if (decision != demand_decision::busy)
@@ -176,7 +193,7 @@ void check_schedule(self_pointer self) {
     else if (m.activated_since == 0)
       m.activated_since = unix_now();
   });
-  if (settings.activated && !st.scanning && !delta_pending(self)
+  if (settings.activated && !st.scanning && !delta_pending(self) && !retry_pending(self)
       && st.blackout->collection_allowed()) {
     auto due = next_scheduled_scan(st.last_scan_end, settings.interval, now);
     if (due <= now) {

@@ -74,6 +74,8 @@ struct module_state {
   bool scanning = false;
   uint64_t generation = 0; ///< of the pending schedule timer
   std::optional<caf::actor_clock::time_point> last_scan_end;
+  /// After a scan that could not be recorded: no new scan before this.
+  std::optional<caf::actor_clock::time_point> retry_after;
   scan_launcher launcher;
   static inline const char* name = "module";
 };

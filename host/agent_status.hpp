@@ -29,7 +29,8 @@ namespace vigil {
 //                last_error{,_code}
 //   delta        modules[]: state pending_upload, pending_delta_seq
 //   uploader     modules[]: last_upload_ack, pending_delta_seq (0 once acked),
-//                state idle; last_route, last_transport_error{,_code,_at}
+//                state idle
+//   transport    last_route, last_transport_error{,_code,_at}
 //   blackout     in_blackout, blackout_until; modules[]: state
 //                waiting_for_blackout
 // Times are Unix seconds; 0 means "never" / "unknown".

@@ -62,6 +62,21 @@ struct rocksdb_store::state {
     return it->second;
   }
 
+  /// Runs the write `attempt`. A disk that filled up leaves RocksDB refusing
+  /// every write (a background error) even after space returns; so when a
+  /// write fails with an I/O error, the database is asked to resume and, if
+  /// it can (the space is back), the write is tried once more. Without this
+  /// a full disk would need an agent restart to recover.
+  template <class Attempt>
+  rocksdb::Status with_recovery(Attempt attempt) {
+    auto status = attempt();
+    if (status.ok() || !(status.IsIOError() || status.IsNoSpace()))
+      return status;
+    if (!db->Resume().ok())
+      return status;
+    return attempt();
+  }
+
   caf::error fail(const rocksdb::Status& status, std::string_view operation,
                   std::string_view column) const {
     return from_rocksdb(status, std::string{operation} + " in column " + quoted(column), dir);
@@ -127,7 +142,8 @@ caf::expected<void> rocksdb_store::do_put(std::string_view column, std::string_v
   auto cf = state_->find(column);
   if (!cf)
     return std::move(cf.error());
-  auto status = state_->db->Put(to_rocksdb(options), *cf, slice(key), slice(value));
+  auto status = state_->with_recovery(
+    [&] { return state_->db->Put(to_rocksdb(options), *cf, slice(key), slice(value)); });
   if (!status.ok())
     return state_->fail(status, "put", column);
   return caf::unit;
@@ -138,7 +154,8 @@ caf::expected<void> rocksdb_store::do_erase(std::string_view column, std::string
   auto cf = state_->find(column);
   if (!cf)
     return std::move(cf.error());
-  auto status = state_->db->Delete(to_rocksdb(options), *cf, slice(key));
+  auto status = state_->with_recovery(
+    [&] { return state_->db->Delete(to_rocksdb(options), *cf, slice(key)); });
   if (!status.ok())
     return state_->fail(status, "erase", column);
   return caf::unit;
@@ -159,7 +176,8 @@ caf::expected<void> rocksdb_store::do_write(const write_batch& batch, write_opti
     if (!status.ok())
       return state_->fail(status, "build batch", op.column);
   }
-  auto status = state_->db->Write(to_rocksdb(options), &rocks_batch);
+  auto status = state_->with_recovery(
+    [&] { return state_->db->Write(to_rocksdb(options), &rocks_batch); });
   if (!status.ok())
     return from_rocksdb(status, "write batch of " + std::to_string(batch.size()) + " operations",
                         state_->dir);

@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "host/hive_file.hpp"
+#include "host/proxy_config.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
 #include "host/supervisor.hpp"
@@ -34,12 +35,6 @@ std::string hive_string(const hive& h, std::string_view key, std::string_view na
     if (auto s = v->as_string())
       return *s;
   return {};
-}
-
-std::optional<uint64_t> hive_number(const hive& h, std::string_view key, std::string_view name) {
-  if (auto* v = h.get(key, name))
-    return v->as_number();
-  return std::nullopt;
 }
 
 std::string trimmed(std::string s) {
@@ -76,15 +71,19 @@ std::optional<process_fact> read_process(int pid, std::string role) {
   process_fact out;
   out.pid = pid;
   out.role = std::move(role);
-  auto ticks = std::stoll(f[11]) + std::stoll(f[12]); // utime, stime
-  out.cpu_ms = ticks * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
-  std::istringstream status{read_text("/proc/" + std::to_string(pid) + "/status")};
-  for (std::string line; std::getline(status, line);) {
-    auto kb = [&] { return std::stoll(line.substr(line.find(':') + 1)) / 1024; };
-    if (line.starts_with("VmRSS:"))
-      out.rss_mb = kb();
-    else if (line.starts_with("VmHWM:"))
-      out.peak_rss_mb = kb();
+  try {
+    auto ticks = std::stoll(f[11]) + std::stoll(f[12]); // utime, stime
+    out.cpu_ms = ticks * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
+    std::istringstream status{read_text("/proc/" + std::to_string(pid) + "/status")};
+    for (std::string line; std::getline(status, line);) {
+      auto kb = [&] { return std::stoll(line.substr(line.find(':') + 1)) / 1024; };
+      if (line.starts_with("VmRSS:"))
+        out.rss_mb = kb();
+      else if (line.starts_with("VmHWM:"))
+        out.peak_rss_mb = kb();
+    }
+  } catch (const std::exception&) { // the process ended while being read
+    return std::nullopt;
   }
   return out;
 }
@@ -236,32 +235,24 @@ std::vector<certificate_fact> gather_certificates(const paths& p) {
 
 proxy_fact gather_proxy(const paths& p, const hive& h, proxy_settings& out) {
   proxy_fact f;
-  auto key = std::string{agent_key} + "\\Proxy";
-  auto urls = hive_string(h, key, "ProxyUrls");
-  for (size_t start = 0; start <= urls.size();) {
-    auto end = urls.find(';', start);
-    auto item = trimmed(urls.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (!item.empty()) {
-      f.proxy_urls.push_back(item);
-      if (auto u = parse_url(item))
-        out.proxies.push_back(*u);
-      else if (f.error.empty())
-        f.error = named(u.error());
-    }
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
+  auto config = read_proxy_config(h);
+  f.proxy_urls = config.proxy_urls;
+  for (auto& item : config.proxy_urls) {
+    if (auto u = parse_url(item))
+      out.proxies.push_back(*u);
+    else if (f.error.empty())
+      f.error = named(u.error());
   }
-  f.pac_file_path = hive_string(h, key, "PacFilePath");
-  f.direct_attempt_enabled = hive_number(h, key, "DirectAttemptEnabled").value_or(1) != 0;
-  f.system_proxy_enabled = hive_number(h, key, "SystemProxyEnabled").value_or(0) != 0;
-  f.wpad_enabled = hive_number(h, key, "WPADEnabled").value_or(0) != 0;
-  out.direct_fallback = f.direct_attempt_enabled;
-  out.credentials.username = hive_string(h, key, "Username");
+  f.pac_file_path = config.pac_url.value_or("");
+  f.direct_attempt_enabled = config.direct_fallback;
+  f.system_proxy_enabled = config.system_proxy;
+  f.wpad_enabled = config.wpad;
+  out.direct_fallback = config.direct_fallback;
+  out.credentials.username = config.username.value_or("");
   f.credentials = !out.credentials.username.empty();
-  if (auto sealed = hive_string(h, key, "Password"); !sealed.empty()) {
+  if (config.sealed_password && !config.sealed_password->empty()) {
     auto box = secret_box::open(p);
-    auto plain = box ? box->open_sealed(sealed, "proxy-password")
+    auto plain = box ? box->open_sealed(*config.sealed_password, proxy_password_purpose)
                      : caf::expected<std::string>{box.error()};
     if (plain)
       out.credentials.password = std::move(*plain);
@@ -294,7 +285,8 @@ void gather_disk(const paths& p, facts& f) {
 
 void gather_patch_config(const hive& h, const std::optional<std::string>& url_option,
                          const std::optional<std::string>& sha256_option, patch_fact& out) {
-  auto key = std::string{agent_key} + "\\HealthCheck";
+  std::string key{agent_key};
+  key += "\\HealthCheck";
   out.url = url_option ? *url_option : hive_string(h, key, "PatchUrl");
   out.expected_sha256 = lower_hex(sha256_option ? *sha256_option : hive_string(h, key, "PatchSha256"));
   out.configured = !out.url.empty();

@@ -32,9 +32,10 @@ std::vector<process_fact> gather_processes(const paths& p, const service_fact& s
 /// system trust store, parsed with OpenSSL (subject, count, earliest expiry).
 std::vector<certificate_fact> gather_certificates(const paths& p);
 
-/// Check 5: the hive key `Proxy` (ProxyUrls, PacFilePath, DirectAttemptEnabled,
-/// SystemProxyEnabled, WPADEnabled, Username, sealed Password). `out` receives
-/// what the probes use: the proxies in order and the decrypted credentials.
+/// Check 5: the hive key `Proxy` as host/proxy_config reads it (ProxyUrls,
+/// PacFilePath, DirectAttemptEnabled, SystemProxyEnabled, WPADEnabled,
+/// Username, sealed Password). `out` receives what the probes use: the
+/// proxies in order and the decrypted credentials.
 proxy_fact gather_proxy(const paths& p, const hive& h, proxy_settings& out);
 
 /// Check 7/8's source: `agent-status.json` into `f.status`, or why not.

@@ -87,7 +87,7 @@ std::string probe_line(const probe_fact& p) {
 
 } // namespace
 
-int main(int argc, char** argv) {
+static int run_health_check(int argc, char** argv) {
   auto started = std::chrono::steady_clock::now();
   std::vector<std::string> args(argv + 1, argv + argc);
   options opt;
@@ -194,7 +194,9 @@ int main(int argc, char** argv) {
     step(out, 8, "Gathering details about Vigil modules installed on the system.");
     if (f.status)
       for (auto& m : f.status->modules)
-        result(out, m.name + ": " + (m.activated ? std::string{to_string(m.state)} : "not activated"));
+        result(out, m.name + ": " + (m.activated ? std::string{to_string(m.state)} + ", last scan "
+                                                       + format_time(m.last_scan_end)
+                                                 : std::string{"not activated"}));
     step(out, 9, "Assessing patch connectivity.");
     f.patch = probes->patch();
     if (!f.patch.configured)
@@ -239,4 +241,13 @@ int main(int argc, char** argv) {
     std::_Exit(code);
   }
   return code;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_health_check(argc, argv);
+  } catch (const std::exception& e) { // the tool itself failed: say so, never crash
+    std::cerr << "vigil-healthcheck: internal error: " << e.what() << "\n";
+    return exit_code_of(overall::tool_error);
+  }
 }

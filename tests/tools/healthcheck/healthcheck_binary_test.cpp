@@ -14,6 +14,8 @@
 #include "common/sha256.hpp"
 #include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
+#include "host/proxy_config.hpp"
+#include "host/secret_box.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -336,6 +338,46 @@ TEST_CASE("vigil-healthcheck: a working agent is Good; patch connectivity; then 
     CHECK(detail["Timetocompleteinseconds"].is_number());
     CHECK((*module_entry(down.report, "Patch Management"))["ModuleHealth"]
           == "Patch Management Health Bad");
+  }
+
+  SUBCASE("through a proxy that wants credentials") {
+    test::tinyproxy proxy{dir / "proxy", "bob", "s3cret"};
+    auto set_proxy = [&](bool with_credentials) {
+      hive_file file{host.root / "etc/opt/vigil/registry.reg"};
+      auto box = secret_box::open(paths{host.root});
+      REQUIRE(box);
+      auto sealed = box->seal("s3cret", proxy_password_purpose);
+      REQUIRE(sealed);
+      REQUIRE(file.update([&](hive& h) -> caf::expected<void> {
+        auto key = proxy_key();
+        h.set(key, reg_value::sz("ProxyUrls", proxy.url()));
+        if (with_credentials) {
+          h.set(key, reg_value::sz("Username", "bob"));
+          h.set(key, reg_value::sz("Password", *sealed));
+        }
+        return {};
+      }));
+    };
+    set_proxy(false);
+    auto refused = run_health(host.root);
+    check_reports(refused, "Good", 0); // direct still works
+    auto& routes = refused.report["BackendConnectivity"];
+    REQUIRE(routes.size() == 2);
+    CHECK(routes[0]["ConnectionSucceeded"] == true);
+    CHECK(routes[1]["Route"] == proxy.url());
+    CHECK(routes[1]["ConnectionSucceeded"] == false);
+    CHECK(routes[1]["ErrorName"] == "proxy_auth_required");
+    auto* auth = error_named(refused.report, "proxy_auth_required");
+    REQUIRE(auth != nullptr);
+    CHECK((*auth)["DiagnosticChecks"].dump().find("vigil-proxy /u") != std::string::npos);
+    CHECK(refused.report["ProxyDetails"]["ProxyUrls"][0] == proxy.url());
+
+    set_proxy(true);
+    auto through = run_health(host.root);
+    check_reports(through, "Good", 0);
+    CHECK(through.report["BackendConnectivity"][1]["ConnectionSucceeded"] == true);
+    CHECK(through.report["BackendConnectivity"][1]["ProxyUsed"] == true);
+    CHECK(error_named(through.report, "no_proxy_configured") == nullptr);
   }
 
   SUBCASE("the platform becomes unreachable") {

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Agent footprint (DESIGN.md budgets: idle RSS <= 20 MB, peak RSS <= 60 MB during
+# a full inventory scan, idle CPU <= 0.1 % of a core over 60 s). Installs a root
+# as setup leaves it (vigil-reg values, machine-id, CA bundle) against a real
+# vigil-platform on 127.0.0.1, with this machine's dpkg status and /etc files,
+# runs the real `vigil-agent --root ROOT --foreground` with the platform's
+# default profile (check-in every 900 s), and reads /proc:
+#   idle RSS   VmRSS once every module's first snapshot is on the platform
+#   idle CPU   utime+stime (and schedstat run time) over the idle window
+#   peak RSS   VmHWM, reset (clear_refs 5) before ScanOnDemand=1 for Inventory
+#              and read once that scan's delta is on the platform; the lifetime
+#              VmHWM (first scans and full uploads of every module) beside it.
+# Beside it in the same run and window: bench_caf_idle, a CAF actor system
+# configured as the agent's (2 threads, work sharing) doing nothing — the floor
+# of the stack — and vigil-platform, idle but serving this agent.
+# Usage: bench/footprint.sh [idle seconds]   (BUILD=dir, default build; after
+#        building vigil-agent vigil-platform vigil-reg bench_caf_idle)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+idle=${1:-60}
+build=${BUILD:-build}
+bin=$build/bin
+work=$(mktemp -d /tmp/vigil-bench-footprint-XXXXXX)
+cleanup() {
+  kill "${agent_pid:-}" "${caf_pid:-}" "${platform_pid:-}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+reg() { "$bin/vigil-reg" --root "$root" "$@" >/dev/null; }
+agent_key='HKLM\SOFTWARE\Vigil\VigilAgent'
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+mb() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }
+# utime+stime in clock ticks (fields 14 and 15, counted after the command name).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+run_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+
+port=$(free_port)
+"$bin/vigil-platform" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/platform.out" 2>&1 &
+platform_pid=$!
+for _ in $(seq 200); do grep -q listening "$work/platform.out" 2>/dev/null && break; sleep 0.05; done
+ids=$("$bin/vigil-platform" customer create --data-dir "$work/data" --modules Vulnerability,PolicyCompliance)
+
+# The root, as setup leaves it, with this host's packages and /etc.
+root=$work/root
+reg add "$agent_key" /v CustomerId /t REG_SZ /d "$(sed -n 's/^CustomerId=//p' <<<"$ids")" /f
+reg add "$agent_key" /v ActivationId /t REG_SZ /d "$(sed -n 's/^ActivationId=//p' <<<"$ids")" /f
+reg add "$agent_key" /v WebServiceUri /t REG_SZ /d "https://127.0.0.1:$port/CloudAgent/" /f
+mkdir -p "$root/var/lib/dpkg" "$root/var/opt/vigil/state"
+cp /var/lib/dpkg/status "$root/var/lib/dpkg/status"
+# The files the default manifests read; resolv.conf and environment stay out
+# (proxy and WPAD sources: this bench measures the agent, not the network).
+(cd / && cp -a --parents etc/*.conf etc/passwd etc/group etc/login.defs etc/crontab \
+  etc/os-release etc/ssh etc/pam.d etc/security etc/cron.d etc/cron.daily etc/sudoers etc/sudoers.d \
+  "$root/" 2>/dev/null) || true
+rm -f "$root/etc/resolv.conf"
+python3 -c 'import uuid; print(uuid.uuid4().hex)' >"$root/etc/machine-id"
+cp "$work/data/ca.pem" "$root/var/opt/vigil/state/ca-bundle.pem"
+packages=$(grep -c '^Package:' "$root/var/lib/dpkg/status")
+
+"$bin/vigil-agent" --root "$root" --foreground >"$work/agent.out" 2>&1 &
+agent_pid=$!
+"$build/bench/bench_caf_idle" >"$work/caf.out" 2>&1 &
+caf_pid=$!
+
+# Every synced module's latest snapshot equals what the platform holds.
+in_sync() {
+  python3 - "$bin/vigil-platform" "$work/data" "$root" <<'PY'
+import json, re, subprocess, sys
+platform, data, root = sys.argv[1:]
+hive = open(f"{root}/etc/opt/vigil/registry.reg", errors="replace").read()
+host = re.search(r'"HostID"="([^"]*)"', hive)
+if not host:
+    sys.exit(1)
+for module in ("Inventory", "Vulnerability", "PolicyCompliance"):
+    try:
+        mine = {}
+        for line in open(f"{root}/var/opt/vigil/state/snapshots/{module}.jsonl"):
+            row = json.loads(line)
+            mine[row["key"]] = row["value"]
+    except OSError:
+        sys.exit(1)
+    out = subprocess.run([platform, "rows", "--data-dir", data, "--host", host.group(1),
+                          "--module", module], capture_output=True, text=True)
+    if out.returncode != 0 or not mine or json.loads(out.stdout) != mine:
+        sys.exit(1)
+PY
+}
+wait_in_sync() {
+  for _ in $(seq "$1"); do in_sync && return 0; sleep 1; done
+  echo "agent never in sync with the platform; agent output:" >&2
+  tail -20 "$work/agent.out" >&2
+  exit 1
+}
+
+start=$(date +%s.%N)
+wait_in_sync 180
+settle=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+sleep 5 # let the last upload's buffers go back to the allocator
+inventory_rows=$(wc -l <"$root/var/opt/vigil/state/snapshots/Inventory.jsonl")
+lifetime_hwm=$(status_kb "$agent_pid" VmHWM)
+
+# Idle window: the three processes over the same seconds.
+hz=$(getconf CLK_TCK)
+declare -A t0 n0 t1 n1
+for p in "$agent_pid" "$caf_pid" "$platform_pid"; do t0[$p]=$(cpu_ticks "$p"); n0[$p]=$(run_ns "$p"); done
+w0=$(date +%s.%N)
+sleep "$idle"
+w1=$(date +%s.%N)
+for p in "$agent_pid" "$caf_pid" "$platform_pid"; do t1[$p]=$(cpu_ticks "$p"); n1[$p]=$(run_ns "$p"); done
+window=$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')
+cpu_pct() { awk -v d="$(( t1[$1] - t0[$1] ))" -v hz="$hz" -v w="$window" 'BEGIN {printf "%.3f", 100 * d / hz / w}'; }
+run_pct() { awk -v d="$(( n1[$1] - n0[$1] ))" -v w="$window" 'BEGIN {printf "%.3f", 100 * d / 1e9 / w}'; }
+declare -A rss anon file threads
+for p in "$agent_pid" "$caf_pid" "$platform_pid"; do
+  rss[$p]=$(status_kb "$p" VmRSS); anon[$p]=$(status_kb "$p" RssAnon)
+  file[$p]=$(status_kb "$p" RssFile); threads[$p]=$(status_kb "$p" Threads)
+done
+
+# Peak: a full inventory scan on demand, until its delta is on the platform.
+echo 5 >"/proc/$agent_pid/clear_refs"
+reg add "$agent_key\\ScanOnDemand\\Inventory" /v ScanOnDemand /t REG_DWORD /d 1 /f
+scan_start=$(date +%s.%N)
+for _ in $(seq 600); do
+  "$bin/vigil-reg" --root "$root" query "$agent_key\\ScanOnDemand\\Inventory" /v ScanOnDemand \
+    | grep -qi '0x0\b' && break
+  sleep 0.1
+done
+wait_in_sync 60
+scan_wall=$(awk -v s="$scan_start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+scan_hwm=$(status_kb "$agent_pid" VmHWM)
+caf_hwm=$(status_kb "$caf_pid" VmHWM)
+platform_hwm=$(status_kb "$platform_pid" VmHWM)
+
+echo
+echo "host: $packages dpkg packages ($inventory_rows Inventory rows), /etc files of this machine; first scans of Inventory, Vulnerability, PolicyCompliance on the platform after ${settle} s"
+echo
+echo "| process | idle RSS MB (anon + file) | peak RSS MB (VmHWM) | idle CPU, % of a core over ${idle} s: utime+stime (schedstat) | threads |"
+echo "|---|---|---|---|---|"
+row() { echo "| $1 | $(mb "${rss[$2]}") ($(mb "${anon[$2]}") + $(mb "${file[$2]}")) | $3 | $(cpu_pct "$2") ($(run_pct "$2")) | ${threads[$2]} |"; }
+row "vigil-agent" "$agent_pid" "$(mb "$scan_hwm") during the on-demand Inventory scan (${scan_wall} s to the platform); $(mb "$lifetime_hwm") lifetime (first scans + full uploads)"
+row "bench_caf_idle (CAF 2 threads, sharing, one actor: the stack's floor)" "$caf_pid" "$(mb "$caf_hwm")"
+row "vigil-platform (serving this agent)" "$platform_pid" "$(mb "$platform_hwm")"
+python3 - "${rss[$agent_pid]}" "$scan_hwm" "$lifetime_hwm" "$(cpu_pct "$agent_pid")" "$(run_pct "$agent_pid")" <<'PY'
+import sys
+rss, scan, life = (int(x) / 1024 for x in sys.argv[1:4])
+cpu = max(float(sys.argv[4]), float(sys.argv[5]))
+verdict = lambda ok: "MET" if ok else "NOT MET"
+print(f"\nbudgets: idle RSS <= 20 MB: {verdict(rss <= 20)} ({rss:.1f}); "
+      f"peak <= 60 MB: {verdict(max(scan, life) <= 60)} ({max(scan, life):.1f}); "
+      f"idle CPU <= 0.1 %: {verdict(cpu <= 0.1)} ({cpu:.3f})")
+PY
