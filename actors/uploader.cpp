@@ -20,6 +20,7 @@ void pump(self_pointer self);
 void retry_later(self_pointer self, const std::string& why) {
   auto& st = self->state;
   st.busy = false;
+  st.backing_off = true;
   auto delay = backoff_delay(st.backoff, st.failures++, st.random());
   module_logger(log_module::upload)
     ->warn("{}; retrying in {} ms (attempt {})", why, delay.count(), st.failures);
@@ -148,13 +149,24 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<uploader
   st.backoff = backoff;
   st.bus->subscribe(caf::actor_cast<caf::actor>(self));
   self->send(self, upload_atom::value);
+  // While backing off, a new delta or a bus event does not bring the next
+  // attempt forward: only the timer does, so a platform that is down sees the
+  // capped exponential schedule and nothing more.
   return {
-    [=](upload_atom) { pump(self); },
-    [=](upload_atom, uint64_t generation) {
-      if (generation == self->state.generation)
+    [=](upload_atom) {
+      if (!self->state.backing_off)
         pump(self);
     },
-    [=](changed_atom) { pump(self); },
+    [=](upload_atom, uint64_t generation) {
+      if (generation != self->state.generation)
+        return;
+      self->state.backing_off = false;
+      pump(self);
+    },
+    [=](changed_atom) {
+      if (!self->state.backing_off)
+        pump(self);
+    },
   };
 }
 

@@ -43,6 +43,7 @@ struct uploader_state {
   network_gate network_allowed;
   backoff_policy backoff;
   bool busy = false;       ///< a delta is on its way
+  bool backing_off = false; ///< a retry timer is pending: nothing else starts an attempt
   unsigned failures = 0;   ///< consecutive failures, for the backoff
   uint64_t generation = 0; ///< of the pending retry timer
   std::mt19937_64 random{std::random_device{}()};

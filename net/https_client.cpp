@@ -100,6 +100,11 @@ asio::awaitable<result_type> exchange(Stream& stream, beast::tcp_stream& lowest,
   co_await http::async_read(stream, buffer, parser, awaitable_into(error));
   if (error)
     co_return io_failure(error, peer, "reading the response from");
+  // Boost 1.74's parser does not always apply body_limit to a body whose
+  // Content-Length arrived with the header in one read; the cap is a promise
+  // to callers, so it is checked again here.
+  if (parser.get().body().size() > options.max_response_bytes)
+    co_return io_failure(http::error::body_limit, peer, "reading the response from");
   co_return from_beast(parser.release());
 }
 

@@ -13,10 +13,10 @@
 #   6. the agent checks in, receives its profile and manifests, scans (the
 #      first scheduled scan, then an on-demand scan asked for with vigil-reg
 #      under a CPU limit) and shows what it collected;
-#   7. a resumable, exactly-once delta upload spoken over the real protocol
-#      with curl (the agent's delta and upload actors come next), and the
-#      platform's asset view; then vigil-uninstall keeping the identity.
-# Later issues extend it to install -> provision -> scan -> upload -> health report.
+#   7. each module's first snapshot uploaded (resumable, exactly once) and
+#      held row for row by the platform; a file changes, an on-demand scan
+#      runs and only the changed row travels (the platform's request log);
+#   8. the platform's asset view; then vigil-uninstall keeping the identity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -110,34 +110,31 @@ grep -h "on-demand" "$agent_root/var/opt/vigil/Log/Vulnerability.log" | sed 's/^
 echo "vigil-agent snapshot Vulnerability: $(./build/bin/vigil-agent --root "$agent_root" snapshot Vulnerability | wc -l) rows, e.g.:"
 ./build/bin/vigil-agent --root "$agent_root" snapshot Vulnerability | grep -E '^(os/|packages/openssl|error/)' | cut -c1-150 | sed 's/^/  /'
 
-step "Upload a delta over HTTPS the way the agent will (TLS verified against the platform's CA)"
-api() { curl -sS --cacert "$data/ca.pem" -H 'X-Vigil-Protocol: 1' "$@"; }
-host='{5A5A5A5A-0000-4000-8000-00000000D3E0}'
-provision=$(api -d "{\"customer_id\":\"$customer\",\"activation_id\":\"$activation\",\"host_id\":\"$host\",\"fingerprint\":\"demo\",\"agent_version\":\"0.1.0\",\"inventory\":{\"hostname\":\"$(hostname)\",\"fqdn\":\"\",\"os_name\":\"Debian\",\"os_version\":\"12\",\"kernel\":\"$(uname -r)\",\"arch\":\"$(uname -m)\",\"ipv4\":[],\"ipv6\":[],\"macs\":[]}}" "$base/v1/provision")
-token=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["agent_token"])' "$provision")
-echo "provisioned $host (agent token received, $(( ${#token} / 2 )) bytes)"
-auth=(-H "X-Vigil-Host-Id: $host" -H "Authorization: Bearer $token")
-echo "check-in: $(api "${auth[@]}" -d "{\"host_id\":\"$host\",\"agent_version\":\"0.1.0\",\"profile_etag\":\"\",\"modules\":[]}" "$base/v1/checkin")"
-echo "profile:  $(api "${auth[@]}" "$base/v1/profile" | cut -c1-160)..."
-# A delta (zstd-compressed JSON, as the agent will send it), in two chunks.
-python3 - "$root/delta.json" <<'PY'
-import json, sys
-rows = [{"key": f"packages/{p}", "value": v} for p, v in [("openssl", "3.0.19"), ("bash", "5.2.15"), ("zlib", "1.2.13")]]
-json.dump({"module": "Vulnerability", "seq": 1, "full": True, "upserts": rows, "removals": []}, open(sys.argv[1], "w"))
-PY
-zstd -q -f "$root/delta.json" -o "$root/delta.zst"
-size=$(stat -c %s "$root/delta.zst"); half=$(( size / 2 ))
-head -c "$half" "$root/delta.zst" >"$root/part1"; tail -c +"$(( half + 1 ))" "$root/delta.zst" >"$root/part2"
-api "${auth[@]}" -X PUT -H "X-Vigil-Offset: 0" -H "X-Vigil-Total-Size: $size" --data-binary @"$root/part1" "$base/v1/deltas/Vulnerability/1" >/dev/null
-echo "after chunk 1 the platform holds: $(api "${auth[@]}" "$base/v1/deltas/Vulnerability/1")"
-api "${auth[@]}" -X PUT -H "X-Vigil-Offset: $half" -H "X-Vigil-Total-Size: $size" --data-binary @"$root/part2" "$base/v1/deltas/Vulnerability/1" >/dev/null
-complete="{\"size\":$size,\"sha256\":\"$(sha256sum "$root/delta.zst" | cut -d' ' -f1)\"}"
-echo "complete:       $(api "${auth[@]}" -d "$complete" "$base/v1/deltas/Vulnerability/1/complete")"
-echo "complete again: $(api "${auth[@]}" -d "$complete" "$base/v1/deltas/Vulnerability/1/complete")   (exactly once)"
+step "Deltas (SPEC §9): the agent uploaded each module's first snapshot; the platform holds the same rows"
+host=$(./build/bin/vigil-reg --root "$agent_root" query "$key" /v HostID | sed -n 's/.*REG_SZ *//p' | tr -d '\r')
+rows_at_platform() { ./build/bin/vigil-platform rows --data-dir "$data" --host "$host" --module "$1" | grep -c '^  "' || true; }
+for module in Inventory Vulnerability PolicyCompliance; do
+  for _ in $(seq 100); do
+    [ "$(rows_at_platform $module)" = "$(./build/bin/vigil-agent --root "$agent_root" snapshot $module 2>/dev/null | wc -l)" ] && break; sleep 0.2
+  done
+  echo "  $module: agent snapshot $(./build/bin/vigil-agent --root "$agent_root" snapshot $module | wc -l) rows, platform $(rows_at_platform $module) rows"
+done
+grep -h "pending\|applied" "$agent_root"/var/opt/vigil/Log/{Delta,Upload}.log | sed 's/^/  /'
 
-step "The platform's view: vigil-platform assets, and the rows it holds"
+step "A file changes on the host; an on-demand scan sends only the change"
+mkdir -p "$agent_root/etc/ssh"
+printf 'PermitRootLogin no\n' >>"$agent_root/etc/ssh/sshd_config"
+log_lines=$(wc -l <"$data/requests.log")
+./build/bin/vigil-reg --root "$agent_root" add "$key\\ScanOnDemand\\PolicyCompliance" /v ScanOnDemand /t REG_DWORD /d 1 /f
+for _ in $(seq 100); do
+  tail -n +"$log_lines" "$data/requests.log" | grep -q 'deltas/PolicyCompliance/.*complete.*applied' && break; sleep 0.2
+done
+echo "the platform's request log since then (PUT in= is the delta's size on the wire):"
+tail -n +"$(( log_lines + 1 ))" "$data/requests.log" | grep 'deltas/' | sed 's/^/  /'
+./build/bin/vigil-platform rows --data-dir "$data" --host "$host" --module PolicyCompliance | grep sshd_config | cut -c1-160
+
+step "The platform's view: vigil-platform assets"
 ./build/bin/vigil-platform assets --data-dir "$data"
-./build/bin/vigil-platform rows --data-dir "$data" --host "$host" --module Vulnerability
 
 step "vigil-uninstall Uninstall=True: program files and data go, the identity stays"
 "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True
