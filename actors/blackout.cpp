@@ -7,6 +7,7 @@
 
 #include "actors/checkin.hpp"
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/profile.hpp"
 
@@ -77,6 +78,14 @@ void note_transition(self_pointer self, const char* kind, bool was, const blacko
     return;
   auto& st = self->state;
   auto log = module_logger(log_module::network);
+  if (std::string_view{kind} == "network")
+    record_agent_status([&](agent_status& s) { // for vigil-healthcheck
+      s.in_blackout = now.blocked;
+      s.blackout_until = now.blocked && now.until
+                           ? std::chrono::duration_cast<std::chrono::seconds>(
+                               now.until->time_since_epoch()).count()
+                           : 0;
+    });
   if (now.blocked) {
     log->info("{} blackout window entered, {}", kind, until_text(now));
     st.bus->publish(); // a transfer in progress stops between chunks

@@ -5,6 +5,7 @@
 
 #include "actors/delta_store.hpp"
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 
 namespace vigil {
@@ -36,6 +37,11 @@ delta_actor::behavior_type delta(delta_actor::stateful_pointer<delta_state> self
       auto recorded = record_delta(*self->state.store, module, *rows, manifest_version, also);
       if (!recorded) {
         log->error("{}: cannot record the delta: {}", module, render(recorded.error()));
+        record_agent_status([&](agent_status& s) {
+          auto& m = s.module(module);
+          m.last_error = "cannot record the delta: " + render(recorded.error());
+          m.last_error_code = to_string(code_of(recorded.error()));
+        });
         return recorded.error();
       }
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -49,6 +55,11 @@ delta_actor::behavior_type delta(delta_actor::stateful_pointer<delta_state> self
       log->info("{}: delta seq {} pending: {}{} upserts, {} removals, {} bytes ({} rows, {} ms)",
                 module, d.seq, d.full ? "full snapshot, " : "", d.upserts, d.removals, d.bytes,
                 rows->size(), ms);
+      record_agent_status([&](agent_status& s) { // for vigil-healthcheck
+        auto& m = s.module(module);
+        m.state = module_run_state::pending_upload;
+        m.pending_delta_seq = d.seq;
+      });
       if (self->state.uploader)
         caf::anon_send(self->state.uploader, upload_atom::value);
       return d.seq;

@@ -3,6 +3,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 
 namespace vigil {
@@ -13,37 +14,25 @@ namespace {
 /// evaluation are bounded well below this.
 constexpr auto resolve_timeout = std::chrono::seconds{90};
 
+/// What vigil-healthcheck shows of the transport: the route of the latest
+/// response, or the latest failure. Written only when it changes.
+void note_outcome(const platform_client& client, const caf::error& failure) {
+  record_agent_status([&](agent_status& s) {
+    if (failure) {
+      s.last_transport_error = render(failure);
+      s.last_transport_error_code = to_string(code_of(failure));
+      s.last_transport_error_at = unix_now();
+    } else if (!client.last_route().empty()) {
+      s.last_route = client.last_route();
+    }
+  });
+}
+
 } // namespace
 
 transport_actor::behavior_type
 transport(transport_actor::stateful_pointer<transport_state> self, platform_client client) {
-  self->state.client = std::make_unique<platform_client>(std::move(client));
-  return {
-    [=](request_atom, http_request& request) -> caf::result<http_response> {
-      auto response = self->state.client->request(std::move(request));
-      if (!response) {
-        module_logger(log_module::network)->warn("request failed: {}", render(response.error()));
-        return response.error();
-      }
-      return std::move(*response);
-    },
-    [=](upload_atom, const std::string& module, uint64_t seq,
-        const std::string& bytes) -> caf::result<bool, bool, uint64_t, uint64_t> {
-      auto result = self->state.client->upload_delta(module, seq, bytes);
-      if (!result) {
-        module_logger(log_module::upload)->warn("upload of {} seq {} failed: {}", module, seq,
-                                                render(result.error()));
-        return result.error();
-      }
-      return {result->applied, result->duplicate, result->expected_seq, result->rows};
-    },
-    [=](credentials_atom, std::string& host_id, std::string& token) {
-      self->state.client->set_credentials(std::move(host_id), std::move(token));
-    },
-    [=](proxies_atom, proxy_settings& settings) {
-      self->state.client->set_proxies(std::move(settings));
-    },
-  };
+  return transport_with_resolver(self, std::move(client), proxy_resolver_actor{}, std::string{});
 }
 
 transport_actor::behavior_type
@@ -52,10 +41,15 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
   self->state.client = std::make_unique<platform_client>(std::move(client));
   self->state.resolver = resolver;
   self->state.target = std::move(target);
-  self->link_to(resolver);
+  if (resolver)
+    self->link_to(resolver);
   // Asks for the routes, applies them, then runs `send`. The transport awaits
   // the answer, so its requests stay one at a time and in order.
   auto with_routes = [self](auto promise, auto send) {
+    if (!self->state.resolver) { // fixed routes (set with proxies_atom)
+      send(promise);
+      return;
+    }
     self->request(self->state.resolver, resolve_timeout, resolve_atom::value, self->state.target)
       .await(
         [=](proxy_settings& settings) mutable {
@@ -80,9 +74,11 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
         auto response = self->state.client->request(std::move(request));
         if (!response) {
           module_logger(log_module::network)->warn("request failed: {}", render(response.error()));
+          note_outcome(*self->state.client, response.error());
           rp.deliver(response.error());
           return;
         }
+        note_outcome(*self->state.client, {});
         rp.deliver(std::move(*response));
       });
       return promise;

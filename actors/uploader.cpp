@@ -3,7 +3,9 @@
 #include "actors/delta_store.hpp"
 #include "actors/upload_logic.hpp"
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
+#include "host/memory.hpp"
 #include "protocol/body.hpp"
 #include "protocol/endpoints.hpp"
 #include "protocol/error_response.hpp"
@@ -17,8 +19,15 @@ using self_pointer = uploader_actor::stateful_pointer<uploader_state>;
 
 void pump(self_pointer self);
 
-void retry_later(self_pointer self, const std::string& why) {
+void retry_later(self_pointer self, const std::string& why, const std::string& module = {},
+                 const caf::error& cause = {}) {
   auto& st = self->state;
+  if (!module.empty())
+    record_agent_status([&](agent_status& s) { // for vigil-healthcheck
+      auto& m = s.module(module);
+      m.last_error = why;
+      m.last_error_code = cause ? to_string(code_of(cause)) : "protocol_error";
+    });
   st.busy = false;
   st.backing_off = true;
   auto delay = backoff_delay(st.backoff, st.failures++, st.random());
@@ -32,14 +41,27 @@ void next(self_pointer self) {
   self->state.busy = false;
   self->state.failures = 0;
   pump(self);
+  if (!self->state.busy) // the burst is over: its buffers go back to the OS
+    release_free_memory();
 }
 
 void acknowledged(self_pointer self, const pending_delta& d, const char* how) {
   auto& st = self->state;
   if (auto ok = acknowledge(*st.store, d); !ok) {
-    retry_later(self, "cannot advance the " + d.module + " baseline: " + render(ok.error()));
+    retry_later(self, "cannot advance the " + d.module + " baseline: " + render(ok.error()),
+                d.module, ok.error());
     return;
   }
+  record_agent_status([&](agent_status& s) { // for vigil-healthcheck
+    auto& m = s.module(d.module);
+    m.last_upload_ack = unix_now();
+    if (m.pending_delta_seq == d.seq)
+      m.pending_delta_seq = 0;
+    if (m.state == module_run_state::pending_upload)
+      m.state = module_run_state::idle;
+    m.last_error.clear();
+    m.last_error_code.clear();
+  });
   module_logger(log_module::upload)->info("{} seq {} {}; baseline advanced", d.module, d.seq, how);
   st.bus->publish(); // the module's pending gate opened
   next(self);
@@ -63,7 +85,7 @@ void send(self_pointer self, const pending_delta& d) {
       },
       [=](const caf::error& e) {
         retry_later(self, "upload of " + d.module + " seq " + std::to_string(d.seq)
-                            + " failed: " + render(e));
+                            + " failed: " + render(e), d.module, e);
       });
 }
 
@@ -131,7 +153,7 @@ void pump(self_pointer self) {
     .then([=](const http_response& r) { handle_status(self, d, r); },
           [=](const caf::error& e) {
             retry_later(self, "cannot reach the platform for " + d.module + " seq "
-                                + std::to_string(d.seq) + ": " + render(e));
+                                + std::to_string(d.seq) + ": " + render(e), d.module, e);
           });
 }
 

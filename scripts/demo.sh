@@ -16,7 +16,9 @@
 #   7. each module's first snapshot uploaded (resumable, exactly once) and
 #      held row for row by the platform; a file changes, an on-demand scan
 #      runs and only the changed row travels (the platform's request log);
-#   8. the platform's asset view; then vigil-uninstall keeping the identity.
+#   8. the platform's asset view; the agent moved behind a proxy (tinyproxy on
+#      loopback) with vigil-proxy while it runs; vigil-healthcheck's report;
+#      then vigil-uninstall keeping the identity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -68,7 +70,7 @@ echo "$ids"
 customer=$(sed -n 's/^CustomerId=//p' <<<"$ids")
 activation=$(sed -n 's/^ActivationId=//p' <<<"$ids")
 ./build/bin/vigil-platform profile set --data-dir "$data" --activation "$activation" \
-  CapiIntervalSeconds=300 CpuLimit.Vulnerability=25 >/dev/null && echo "profile: CapiIntervalSeconds=300, CpuLimit.Vulnerability=25"
+  CapiIntervalSeconds=5 CpuLimit.Vulnerability=25 >/dev/null && echo "profile: CapiIntervalSeconds=5, CpuLimit.Vulnerability=25"
 
 step "Silent install: vigil-setup into $root/host (as SCCM/Ansible would run it)"
 agent_root="$root/host"
@@ -135,6 +137,27 @@ tail -n +"$(( log_lines + 1 ))" "$data/requests.log" | grep 'deltas/' | sed 's/^
 
 step "The platform's view: vigil-platform assets"
 ./build/bin/vigil-platform assets --data-dir "$data"
+
+step "Behind a proxy (SPEC §10): a tinyproxy on loopback, set with vigil-proxy while the agent runs"
+proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'Port %s\nListen 127.0.0.1\nTimeout 30\nLogLevel Connect\n' "$proxy_port" >"$root/tinyproxy.conf"
+/usr/bin/tinyproxy -d -c "$root/tinyproxy.conf" >"$root/tinyproxy.log" 2>&1 &
+proxy_pid=$!
+trap 'stop_agent; kill $platform_pid $proxy_pid 2>/dev/null || true' EXIT
+"$agent_root/opt/vigil/bin/vigil-proxy" --root "$agent_root" /u "http://127.0.0.1:$proxy_port" /t off
+"$agent_root/opt/vigil/bin/vigil-proxy" --root "$agent_root" /c
+for _ in $(seq 100); do grep -q "CONNECT" "$root/tinyproxy.log" && break; sleep 0.2; done
+echo "tinyproxy saw the agent's next check-in:"
+grep -m 2 "CONNECT\|Established" "$root/tinyproxy.log" | sed 's/^/  /'
+"$agent_root/opt/vigil/bin/vigil-proxy" --root "$agent_root" /d && echo "vigil-proxy /d: back to direct"
+
+step "Health check (SPEC §14): vigil-healthcheck, as SCCM or BigFix would run it"
+set +e
+"$agent_root/opt/vigil/bin/vigil-healthcheck" --root "$agent_root"
+echo "(exit $?: 0 Good, 1 Poor, 2 Bad, 3 Not Installed, 4 Not Provisioned, 5 Tool Error)"
+set -e
+report=$(ls -t "$agent_root"/opt/vigil/HealthCheck/*.json 2>/dev/null | head -1 || true)
+[ -n "$report" ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({k: r[k] for k in ("OverallHealth","AgentID","Provisioned","AgentPerformanceCounters","ProxyDetails") if k in r}, indent=2))' "$report"
 
 step "vigil-uninstall Uninstall=True: program files and data go, the identity stays"
 "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True

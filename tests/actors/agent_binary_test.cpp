@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
@@ -68,6 +69,13 @@ TEST_CASE("vigil-agent: creates its HostID, provisions, and stops on SIGTERM") {
   CHECK(test::wait_until([&] {
     host_id = host_id_of(root);
     return !host_id.empty() && listed(platform, host_id);
+  }, 10s));
+  // The platform lists the host as soon as it answered; the agent has kept
+  // its token once it says it is provisioned (a SIGTERM before that would
+  // rightly provision again at the next start).
+  CHECK(test::wait_until([&] {
+    auto status = load_agent_status(paths{root});
+    return status && status->provisioned;
   }, 10s));
   agent->signal(SIGTERM);
   auto started = std::chrono::steady_clock::now();

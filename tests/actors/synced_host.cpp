@@ -108,9 +108,8 @@ synced_host::synced_host(int packages, std::vector<std::string> profile)
 }
 
 void synced_host::dump_logs() {
-  for (auto* name : {"Agent", "Upload", "Delta", "Vulnerability", "Config", "Network"})
-    MESSAGE(name << ".log:\n"
-                 << read_file(root / "var/opt/vigil/Log" / (std::string{name} + ".log")));
+  for (std::string name : {"Agent", "Upload", "Delta", "Vulnerability", "Config", "Network"})
+    MESSAGE(name << ".log:\n" << read_file(root / "var/opt/vigil/Log" / (name + ".log")));
 }
 
 bool synced_host::wait_in_sync(std::chrono::seconds deadline) {
