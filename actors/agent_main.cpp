@@ -36,6 +36,7 @@
 #include "host/hive_file.hpp"
 #include "host/inventory.hpp"
 #include "host/logging.hpp"
+#include "host/memory.hpp"
 #include "host/paths.hpp"
 #include "host/supervisor.hpp"
 #include "storage/rocksdb_store.hpp"
@@ -79,6 +80,7 @@ int fail(const std::string& message) {
 } // namespace
 
 int main(int argc, char** argv) {
+  limit_allocator_arenas(); // before any thread allocates (idle RSS budget)
   // Signals are taken by the main thread's sigwait only, and from the very
   // start: a SIGTERM during start-up waits for it and then stops gracefully.
   sigset_t signals;
