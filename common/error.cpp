@@ -48,6 +48,10 @@ caf::error make_error(ec code, std::string context) {
                     caf::make_message(std::move(context))};
 }
 
+caf::error invalid_argument_error(std::string reason) {
+  return make_error(ec::invalid_argument, std::move(reason));
+}
+
 caf::error make_system_error(int errnum, std::string_view what) {
   auto code = ec::io_error;
   switch (errnum) {

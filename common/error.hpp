@@ -54,6 +54,10 @@ caf::error make_error(ec code);
 /// (the file, the line, the key, the underlying library's message).
 caf::error make_error(ec code, std::string context);
 
+/// `make_error(ec::invalid_argument, reason)`: what a grammar (a command line,
+/// setup's arguments, vigil-proxy's options) returns for input it rejects.
+caf::error invalid_argument_error(std::string reason);
+
 /// Converts an errno value from a failed system call into an error that names
 /// the call or object (`what`) and the system's description.
 caf::error make_system_error(int errnum, std::string_view what);

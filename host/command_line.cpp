@@ -1,25 +1,9 @@
 #include "host/command_line.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace vigil {
-
-namespace {
-
-caf::error invalid(std::string reason) {
-  return make_error(ec::invalid_argument, std::move(reason));
-}
-
-bool is_blank(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-bool is_control(char c) noexcept {
-  auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
-
-} // namespace
 
 caf::expected<std::vector<std::string>> split_command_line(std::string_view line) {
   std::vector<std::string> args;
@@ -55,7 +39,7 @@ caf::expected<std::vector<std::string>> split_command_line(std::string_view line
       ++i;
       continue;
     }
-    if (!quoted && is_blank(c)) {
+    if (!quoted && is_blank_or_line_break(c)) {
       if (in_argument)
         args.push_back(std::move(current));
       current.clear();
@@ -68,8 +52,8 @@ caf::expected<std::vector<std::string>> split_command_line(std::string_view line
     ++i;
   }
   if (quoted)
-    return invalid("unterminated quote: the '\"' at character " + std::to_string(quote_opened + 1)
-                   + " is never closed");
+    return invalid_argument_error("unterminated quote: the '\"' at character "
+                                  + std::to_string(quote_opened + 1) + " is never closed");
   if (in_argument)
     args.push_back(std::move(current));
   return args;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/text_encoding.hpp"
 
 namespace vigil {
@@ -20,18 +21,10 @@ constexpr root_alias roots[] = {
   {"HKCC", "HKEY_CURRENT_CONFIG"},
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 } // namespace
 
 caf::expected<std::string> normalize_key_path(std::string_view path) {
-  auto p = trim(path);
+  auto p = trim_blanks(path);
   while (!p.empty() && p.back() == '\\')
     p.remove_suffix(1);
   auto sep = p.find('\\');

@@ -1,5 +1,7 @@
 #include "host/proxy_config.hpp"
 
+#include "common/text.hpp"
+
 namespace vigil {
 
 namespace {
@@ -30,14 +32,6 @@ bool flag_of(const reg_key& key, std::string_view name, bool fallback) {
   return n ? *n != 0 : fallback;
 }
 
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 } // namespace
 
 std::string proxy_key() {
@@ -49,7 +43,8 @@ std::vector<std::string> split_proxy_list(std::string_view list) {
   size_t start = 0;
   while (start <= list.size()) {
     auto end = list.find(';', start);
-    auto item = trim(list.substr(start, end == std::string_view::npos ? list.npos : end - start));
+    auto item =
+      trim_blanks(list.substr(start, end == std::string_view::npos ? list.npos : end - start));
     if (!item.empty())
       out.emplace_back(item);
     if (end == std::string_view::npos)

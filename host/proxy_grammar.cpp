@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/command_line.hpp"
 #include "host/text_encoding.hpp"
 
@@ -11,32 +12,11 @@ namespace vigil {
 
 namespace {
 
-caf::error invalid(std::string reason) {
-  return make_error(ec::invalid_argument, std::move(reason));
-}
-
-bool is_blank(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-bool is_control(char c) noexcept {
-  auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
-
 bool has_control(std::string_view text) noexcept {
   for (char c : text)
     if (is_control(c))
       return true;
   return false;
-}
-
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && is_blank(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back()))
-    text.remove_suffix(1);
-  return text;
 }
 
 bool valid_host_name(std::string_view host) noexcept {
@@ -71,15 +51,17 @@ std::string quoted_url(std::string_view text) {
 caf::expected<void> check_proxy_url(std::string_view item) {
   auto parts = parse_url_parts(item);
   if (!parts)
-    return invalid("/u: " + quoted_url(item) + " is not a proxy URL: " + context_of(parts.error()));
+    return invalid_argument_error("/u: " + quoted_url(item)
+                                  + " is not a proxy URL: " + context_of(parts.error()));
   if (parts->has_userinfo)
-    return invalid("/u: " + quoted_url(item)
-                   + " carries credentials; give them with /n and /p instead");
+    return invalid_argument_error("/u: " + quoted_url(item)
+                                  + " carries credentials; give them with /n and /p instead");
   if (parts->scheme.empty() && !parts->port)
-    return invalid("/u: " + quoted_url(item)
-                   + " needs a port (host:port) or a scheme (http://host)");
+    return invalid_argument_error("/u: " + quoted_url(item)
+                                  + " needs a port (host:port) or a scheme (http://host)");
   if (!parts->path.empty() && parts->path != "/")
-    return invalid("/u: " + quoted_url(item) + " has a path; a proxy URL is scheme://host:port");
+    return invalid_argument_error("/u: " + quoted_url(item)
+                                  + " has a path; a proxy URL is scheme://host:port");
   return {};
 }
 
@@ -88,7 +70,8 @@ caf::expected<std::vector<std::string>> parse_proxy_list(std::string_view list) 
   size_t start = 0;
   while (start <= list.size()) {
     auto end = list.find(';', start);
-    auto item = trim(list.substr(start, end == std::string_view::npos ? list.npos : end - start));
+    auto item = trim_blanks_and_line_breaks(
+      list.substr(start, end == std::string_view::npos ? list.npos : end - start));
     if (!item.empty()) {
       if (auto ok = check_proxy_url(item); !ok)
         return ok.error();
@@ -99,28 +82,31 @@ caf::expected<std::vector<std::string>> parse_proxy_list(std::string_view list) 
     start = end + 1;
   }
   if (urls.empty())
-    return invalid("/u: no proxy URL given (a list is url1;url2;...)");
+    return invalid_argument_error("/u: no proxy URL given (a list is url1;url2;...)");
   return urls;
 }
 
 caf::expected<void> check_pac_url(std::string_view text) {
   auto parts = parse_url_parts(text);
   if (!parts)
-    return invalid("/a: " + quoted_url(text) + " is not a PAC file URL: " + context_of(parts.error()));
+    return invalid_argument_error("/a: " + quoted_url(text)
+                                  + " is not a PAC file URL: " + context_of(parts.error()));
   if (parts->scheme.empty())
-    return invalid("/a: " + quoted_url(text) + " needs a scheme (http:// or https://)");
+    return invalid_argument_error("/a: " + quoted_url(text)
+                                  + " needs a scheme (http:// or https://)");
   if (parts->has_userinfo)
-    return invalid("/a: " + quoted_url(text) + " carries credentials, which are not supported");
+    return invalid_argument_error("/a: " + quoted_url(text)
+                                  + " carries credentials, which are not supported");
   return {};
 }
 
 caf::expected<void> check_username(std::string_view name) {
   if (name.empty())
-    return invalid("/n: the user name is empty");
+    return invalid_argument_error("/n: the user name is empty");
   if (name.find(':') != std::string_view::npos)
-    return invalid("/n: a user name cannot contain ':' (HTTP Basic authentication)");
+    return invalid_argument_error("/n: a user name cannot contain ':' (HTTP Basic authentication)");
   if (has_control(name))
-    return invalid("/n: the user name contains a control character");
+    return invalid_argument_error("/n: the user name contains a control character");
   return {};
 }
 
@@ -129,15 +115,15 @@ caf::expected<void> check_username(std::string_view name) {
 caf::expected<url_parts> parse_url_parts(std::string_view text) {
   url_parts parts;
   if (text.empty())
-    return invalid("empty URL");
+    return invalid_argument_error("empty URL");
   for (char c : text)
     if (is_control(c) || c == ' ')
-      return invalid("contains whitespace or a control character");
+      return invalid_argument_error("contains whitespace or a control character");
   std::string_view rest = text;
   if (auto sep = rest.find("://"); sep != std::string_view::npos) {
     parts.scheme = fold_case(rest.substr(0, sep));
     if (parts.scheme != "http" && parts.scheme != "https")
-      return invalid("the scheme must be http or https");
+      return invalid_argument_error("the scheme must be http or https");
     rest.remove_prefix(sep + 3);
   }
   auto path_start = rest.find_first_of("/?#");
@@ -153,37 +139,37 @@ caf::expected<url_parts> parse_url_parts(std::string_view text) {
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
     if (close == std::string_view::npos)
-      return invalid("unterminated '[' in the host");
+      return invalid_argument_error("unterminated '[' in the host");
     parts.host = std::string{authority.substr(1, close - 1)};
     if (!valid_ipv6_literal(parts.host))
-      return invalid("invalid IPv6 address in brackets");
+      return invalid_argument_error("invalid IPv6 address in brackets");
     auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':')
-        return invalid("unexpected text after ']'");
+        return invalid_argument_error("unexpected text after ']'");
       port_text = after.substr(1);
       port_written = true;
     }
   } else {
     auto colon = authority.find(':');
     if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
-      return invalid("an IPv6 address must be written in brackets: [::1]:8080");
+      return invalid_argument_error("an IPv6 address must be written in brackets: [::1]:8080");
     parts.host = std::string{authority.substr(0, colon)};
     if (colon != std::string_view::npos) {
       port_text = authority.substr(colon + 1);
       port_written = true;
     }
     if (!parts.host.empty() && !valid_host_name(parts.host))
-      return invalid("invalid character in the host name");
+      return invalid_argument_error("invalid character in the host name");
   }
   if (parts.host.empty())
-    return invalid("no host");
+    return invalid_argument_error("no host");
   if (port_written) {
     unsigned port = 0;
     auto [ptr, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (port_text.empty() || err != std::errc{} || ptr != port_text.data() + port_text.size()
         || port == 0 || port > 65535)
-      return invalid("the port must be a number from 1 to 65535");
+      return invalid_argument_error("the port must be a number from 1 to 65535");
     parts.port = static_cast<uint16_t>(port);
   }
   return parts;
@@ -210,18 +196,21 @@ caf::expected<proxy_option> parse_proxy_option(std::string_view text) {
 caf::expected<proxy_option> parse_proxy_option(const std::vector<std::string>& args) {
   proxy_option result;
   if (args.empty())
-    return invalid("no proxy options given (/u URL;URL or /a PAC-URL, with /n USER /p PASSWORD)");
+    return invalid_argument_error(
+      "no proxy options given (/u URL;URL or /a PAC-URL, with /n USER /p PASSWORD)");
   bool after_password = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
     char letter = option_letter(arg);
     if (letter == 0) {
       if (after_password)
-        return invalid("unexpected argument after the /p password (not shown; quote a "
-                       "password that contains spaces)");
+        return invalid_argument_error("unexpected argument after the /p password (not shown; "
+                                      "quote a password that contains spaces)");
       if (!arg.empty() && (arg.front() == '/' || arg.front() == '-'))
-        return invalid("unknown option '" + printable(arg) + "' (the options are /u, /n, /p and /a)");
-      return invalid("unexpected argument '" + printable(arg) + "' (the options are /u, /n, /p and /a)");
+        return invalid_argument_error("unknown option '" + printable(arg)
+                                      + "' (the options are /u, /n, /p and /a)");
+      return invalid_argument_error("unexpected argument '" + printable(arg)
+                                    + "' (the options are /u, /n, /p and /a)");
     }
     after_password = false;
     std::string name{"/"};
@@ -229,9 +218,9 @@ caf::expected<proxy_option> parse_proxy_option(const std::vector<std::string>& a
     bool given = (letter == 'u' && !result.proxy_urls.empty()) || (letter == 'a' && result.pac_url)
                  || (letter == 'n' && result.username) || (letter == 'p' && result.password);
     if (given)
-      return invalid(name + " given twice");
+      return invalid_argument_error(name + " given twice");
     if (i + 1 >= args.size() || option_letter(args[i + 1]) != 0)
-      return invalid(name + " needs a value");
+      return invalid_argument_error(name + " needs a value");
     const auto& value = args[++i];
     switch (letter) {
       case 'u': {
@@ -253,7 +242,7 @@ caf::expected<proxy_option> parse_proxy_option(const std::vector<std::string>& a
         break;
       default: // 'p'
         if (has_control(value))
-          return invalid("/p: the password contains a control character");
+          return invalid_argument_error("/p: the password contains a control character");
         result.password = value;
         after_password = true;
         break;
@@ -261,13 +250,14 @@ caf::expected<proxy_option> parse_proxy_option(const std::vector<std::string>& a
   }
   bool list = !result.proxy_urls.empty();
   if (list && result.pac_url)
-    return invalid("/u and /a exclude each other (a PAC file chooses the proxies itself)");
+    return invalid_argument_error(
+      "/u and /a exclude each other (a PAC file chooses the proxies itself)");
   if (!list && !result.pac_url)
-    return invalid(result.username || result.password
-                     ? "/n and /p need /u (proxy URLs) or /a (a PAC file URL)"
-                     : "no proxy given: /u URL;URL or /a PAC-URL");
+    return invalid_argument_error(result.username || result.password
+                                    ? "/n and /p need /u (proxy URLs) or /a (a PAC file URL)"
+                                    : "no proxy given: /u URL;URL or /a PAC-URL");
   if (result.password && !result.username)
-    return invalid("/p needs /n: a password without a user name");
+    return invalid_argument_error("/p needs /n: a password without a user name");
   return result;
 }
 
@@ -294,7 +284,7 @@ std::string to_display_string(const proxy_option& option) {
 }
 
 bool follows_secret(std::string_view previous) {
-  auto text = trim(previous);
+  auto text = trim_blanks_and_line_breaks(previous);
   if (iequals(text, "/p") || iequals(text, "-p"))
     return true;
   if (text.size() >= 3) {
@@ -305,7 +295,7 @@ bool follows_secret(std::string_view previous) {
   auto eq = text.find('=');
   if (eq == std::string_view::npos)
     return false;
-  auto key = trim(text.substr(0, eq));
+  auto key = trim_blanks_and_line_breaks(text.substr(0, eq));
   return iequals(key, "Proxy") || iequals(key, "SPFKEY");
 }
 

@@ -6,23 +6,12 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/text.hpp"
 #include "host/text_encoding.hpp"
 
 namespace vigil {
 
 namespace {
-
-bool is_blank(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && is_blank(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
 
 /// Sets the variable `name` of `env` when it is one of the proxy variables.
 /// Lower case wins over upper case, whatever the order they come in.
@@ -133,7 +122,7 @@ std::string with_scheme(std::string_view proxy) {
 
 /// The domain and its parents down to (not including) the top-level domain.
 void add_devolved(std::vector<std::string>& out, std::string_view domain) {
-  auto name = fold_case(trim(domain));
+  auto name = fold_case(trim_blanks_and_line_breaks(domain));
   while (!name.empty() && name.back() == '.')
     name.pop_back();
   while (name.find('.') != std::string::npos) {
@@ -163,17 +152,17 @@ proxy_environment parse_etc_environment(std::string_view text) {
   std::array<bool, 3> lower_seen{};
   while (!text.empty()) {
     auto end = text.find('\n');
-    auto line = trim(text.substr(0, end));
+    auto line = trim_blanks_and_line_breaks(text.substr(0, end));
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     if (line.empty() || line.front() == '#')
       continue;
     if (line.starts_with("export ") || line.starts_with("export\t"))
-      line = trim(line.substr(7));
+      line = trim_blanks_and_line_breaks(line.substr(7));
     auto eq = line.find('=');
     if (eq == std::string_view::npos)
       continue;
-    auto name = trim(line.substr(0, eq));
-    auto value = trim(line.substr(eq + 1));
+    auto name = trim_blanks_and_line_breaks(line.substr(0, eq));
+    auto value = trim_blanks_and_line_breaks(line.substr(eq + 1));
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')
         && value.back() == value.front())
       value = value.substr(1, value.size() - 2);
@@ -196,16 +185,16 @@ std::optional<std::string> system_proxy_for(const proxy_environment& env,
     return std::nullopt;
   const auto& chosen = iequals(scheme, "https") && env.https_proxy ? env.https_proxy
                                                                      : env.http_proxy;
-  if (!chosen || trim(*chosen).empty())
+  if (!chosen || trim_blanks_and_line_breaks(*chosen).empty())
     return std::nullopt;
-  return with_scheme(trim(*chosen));
+  return with_scheme(trim_blanks_and_line_breaks(*chosen));
 }
 
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host, uint16_t port) {
   auto host_address = parse_address(host);
   while (!no_proxy.empty()) {
     auto end = no_proxy.find_first_of(", \t");
-    auto entry = trim(no_proxy.substr(0, end));
+    auto entry = trim_blanks_and_line_breaks(no_proxy.substr(0, end));
     no_proxy = end == std::string_view::npos ? std::string_view{} : no_proxy.substr(end + 1);
     if (!entry.empty() && entry_matches(entry, host, host_address, port))
       return true;
@@ -217,17 +206,18 @@ std::vector<std::string> resolv_conf_domains(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
     auto end = text.find('\n');
-    auto line = trim(text.substr(0, end));
+    auto line = trim_blanks_and_line_breaks(text.substr(0, end));
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    bool search = line.starts_with("search") && line.size() > 6 && is_blank(line[6]);
-    bool domain = line.starts_with("domain") && line.size() > 6 && is_blank(line[6]);
+    bool search = line.starts_with("search") && line.size() > 6 && is_blank_or_line_break(line[6]);
+    bool domain = line.starts_with("domain") && line.size() > 6 && is_blank_or_line_break(line[6]);
     if (!search && !domain)
       continue;
-    auto rest = trim(line.substr(6));
+    auto rest = trim_blanks_and_line_breaks(line.substr(6));
     while (!rest.empty()) {
       auto stop = rest.find_first_of(" \t");
       auto name = fold_case(rest.substr(0, stop));
-      rest = stop == std::string_view::npos ? std::string_view{} : trim(rest.substr(stop));
+      rest = stop == std::string_view::npos ? std::string_view{}
+                                            : trim_blanks_and_line_breaks(rest.substr(stop));
       while (!name.empty() && name.back() == '.')
         name.pop_back();
       if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end())
@@ -240,7 +230,7 @@ std::vector<std::string> resolv_conf_domains(std::string_view text) {
 std::vector<std::string> wpad_candidates(std::string_view fqdn,
                                          const std::vector<std::string>& search_domains) {
   std::vector<std::string> out;
-  auto name = trim(fqdn);
+  auto name = trim_blanks_and_line_breaks(fqdn);
   if (auto dot = name.find('.'); dot != std::string_view::npos)
     add_devolved(out, name.substr(dot + 1));
   for (auto& domain : search_domains)

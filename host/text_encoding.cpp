@@ -102,14 +102,6 @@ std::optional<std::string> utf8_to_utf16le(std::string_view text) {
   return out;
 }
 
-std::string fold_case(std::string_view text) {
-  std::string out{text};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size())
     return false;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace vigil {
 
 namespace {
@@ -36,26 +38,18 @@ std::string to_text(const raw_address& address) {
   return buffer;
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 } // namespace
 
 bool address_in_prefix(std::string_view address, std::string_view prefix) {
   auto slash = prefix.find('/');
-  auto network = parse_address(trim(prefix.substr(0, slash)));
-  auto host = parse_address(trim(address));
+  auto network = parse_address(trim_blanks(prefix.substr(0, slash)));
+  auto host = parse_address(trim_blanks(address));
   if (!network || !host || network->v6 != host->v6)
     return false;
   unsigned width = network->v6 ? 128 : 32;
   unsigned bits = width;
   if (slash != std::string_view::npos) {
-    auto text = trim(prefix.substr(slash + 1));
+    auto text = trim_blanks(prefix.substr(slash + 1));
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bits);
     if (text.empty() || error != std::errc{} || end != text.data() + text.size() || bits > width)
       return false;
@@ -76,7 +70,7 @@ std::optional<std::string> sort_address_list(std::string_view list) {
   size_t start = 0;
   while (start <= list.size()) {
     auto end = std::min(list.find(';', start), list.size());
-    auto entry = trim(list.substr(start, end - start));
+    auto entry = trim_blanks(list.substr(start, end - start));
     start = end + 1;
     if (entry.empty())
       continue;

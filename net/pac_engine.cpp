@@ -139,13 +139,14 @@ void push_strings(duk_context* ctx, const std::vector<std::string>& values) {
   }
 }
 
-duk_ret_t native_resolve(duk_context* ctx) {
-  auto& self = engine_of(ctx);
-  std::string host = duk_require_string(ctx, 0);
+/// Pushes the addresses `list()` returns as a JavaScript array; a `list` that
+/// throws becomes a JavaScript error (DUK_RET_ERROR).
+template <class List>
+duk_ret_t push_address_list(duk_context* ctx, List&& list) {
   std::vector<std::string> addresses;
   bool failed = false;
   try {
-    addresses = self.environment.resolve(host);
+    addresses = list();
   } catch (...) {
     failed = true;
   }
@@ -155,19 +156,15 @@ duk_ret_t native_resolve(duk_context* ctx) {
   return 1;
 }
 
+duk_ret_t native_resolve(duk_context* ctx) {
+  auto& self = engine_of(ctx);
+  std::string host = duk_require_string(ctx, 0);
+  return push_address_list(ctx, [&] { return self.environment.resolve(host); });
+}
+
 duk_ret_t native_my_addresses(duk_context* ctx) {
   auto& self = engine_of(ctx);
-  std::vector<std::string> addresses;
-  bool failed = false;
-  try {
-    addresses = self.environment.my_addresses();
-  } catch (...) {
-    failed = true;
-  }
-  if (failed)
-    return DUK_RET_ERROR;
-  push_strings(ctx, addresses);
-  return 1;
+  return push_address_list(ctx, [&] { return self.environment.my_addresses(); });
 }
 
 duk_ret_t native_now(duk_context* ctx) {
@@ -341,6 +338,22 @@ duk_ret_t evaluate_to_string(duk_context* ctx, void* udata) {
   return 1;
 }
 
+/// Runs `function` (with `udata`) as a protected call that leaves one string on
+/// the stack, and returns that string; a failed call is the error `take_error`
+/// names, while `doing` `subject` ("finding the proxy for " and the URL).
+caf::expected<std::string> call_for_string(pac_engine::impl& self, duk_safe_call_function function,
+                                           void* udata, std::string_view doing,
+                                           const std::string& subject) {
+  self.budget.refusals = 0;
+  if (duk_safe_call(self.ctx, function, udata, 0, 1) != DUK_EXEC_SUCCESS)
+    return take_error(self, std::string{doing} + subject);
+  duk_size_t size = 0;
+  const char* text = duk_get_lstring(self.ctx, -1, &size);
+  std::string answer{text, size};
+  duk_pop(self.ctx);
+  return answer;
+}
+
 } // namespace
 
 caf::expected<std::unique_ptr<pac_engine>> pac_engine::load(std::string_view script,
@@ -381,26 +394,12 @@ caf::expected<std::string> pac_engine::find_proxy(std::string_view url, std::str
   std::string url_text{url};
   std::string host_text{host};
   call args{&url_text, &host_text};
-  impl_->budget.refusals = 0;
-  if (duk_safe_call(impl_->ctx, call_find_proxy, &args, 0, 1) != DUK_EXEC_SUCCESS)
-    return take_error(*impl_, "finding the proxy for " + url_text);
-  duk_size_t size = 0;
-  const char* text = duk_get_lstring(impl_->ctx, -1, &size);
-  std::string answer{text, size};
-  duk_pop(impl_->ctx);
-  return answer;
+  return call_for_string(*impl_, call_find_proxy, &args, "finding the proxy for ", url_text);
 }
 
 caf::expected<std::string> pac_engine::evaluate(std::string_view expression) {
   std::string text{expression};
-  impl_->budget.refusals = 0;
-  if (duk_safe_call(impl_->ctx, evaluate_to_string, &text, 0, 1) != DUK_EXEC_SUCCESS)
-    return take_error(*impl_, "evaluating " + text);
-  duk_size_t size = 0;
-  const char* result = duk_get_lstring(impl_->ctx, -1, &size);
-  std::string value{result, size};
-  duk_pop(impl_->ctx);
-  return value;
+  return call_for_string(*impl_, evaluate_to_string, &text, "evaluating ", text);
 }
 
 } // namespace vigil

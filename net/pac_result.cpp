@@ -6,29 +6,11 @@
 #include <charconv>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace vigil {
 
 namespace {
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out{text};
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool valid_host_name(std::string_view host) {
   if (host.empty() || host.size() > 253)
@@ -109,7 +91,7 @@ std::string normalize_authority(std::string_view authority, uint16_t default_por
 caf::expected<pac_result> parse_pac_result(std::string_view text) {
   pac_result result;
   result.text = std::string{text};
-  if (trim(text).empty()) {
+  if (trim_blanks_and_line_breaks(text).empty()) {
     result.routes.push_back({pac_route::direct, {}});
     return result;
   }
@@ -118,13 +100,13 @@ caf::expected<pac_result> parse_pac_result(std::string_view text) {
     auto end = text.find(';', start);
     if (end == std::string_view::npos)
       end = text.size();
-    auto entry = trim(text.substr(start, end - start));
+    auto entry = trim_blanks_and_line_breaks(text.substr(start, end - start));
     start = end + 1;
     if (entry.empty())
       continue; // "PROXY a:1;" and "a;;b" are common and harmless
-    auto gap = std::find_if(entry.begin(), entry.end(), is_space) - entry.begin();
-    auto keyword = lower(entry.substr(0, static_cast<size_t>(gap)));
-    auto argument = trim(entry.substr(static_cast<size_t>(gap)));
+    auto gap = std::find_if(entry.begin(), entry.end(), is_blank_or_line_break) - entry.begin();
+    auto keyword = fold_case(entry.substr(0, static_cast<size_t>(gap)));
+    auto argument = trim_blanks_and_line_breaks(entry.substr(static_cast<size_t>(gap)));
     auto malformed = [&](const std::string& why) {
       return make_error(ec::parse_error, "PAC answer entry '" + std::string{entry} + "': " + why);
     };
@@ -142,7 +124,7 @@ caf::expected<pac_result> parse_pac_result(std::string_view text) {
                        + "' (expected DIRECT, PROXY, HTTP, HTTPS, SOCKS, SOCKS4 or SOCKS5)");
     if (argument.empty())
       return malformed("missing host:port");
-    if (std::any_of(argument.begin(), argument.end(), is_space))
+    if (std::any_of(argument.begin(), argument.end(), is_blank_or_line_break))
       return malformed("more than one host:port (entries are separated by ';')");
     std::string why;
     auto authority = normalize_authority(argument, http ? 80 : https ? 443 : 1080, why);
@@ -163,7 +145,8 @@ caf::expected<pac_result> parse_pac_result(std::string_view text) {
     std::string why;
     for (auto& skipped : result.skipped)
       why += (why.empty() ? "" : "; ") + skipped.entry + " (" + skipped.reason + ")";
-    return make_error(ec::parse_error, "PAC answer '" + std::string{trim(text)}
+    return make_error(ec::parse_error, "PAC answer '"
+                                         + std::string{trim_blanks_and_line_breaks(text)}
                                          + "' leaves no usable route: " + why);
   }
   return result;
@@ -189,7 +172,7 @@ caf::expected<std::string> pac_host_of(std::string_view url) {
   }
   if (host.empty())
     return make_error(ec::invalid_argument, "URL '" + std::string{url} + "' has no host");
-  return lower(host);
+  return fold_case(host);
 }
 
 } // namespace vigil

@@ -3,19 +3,9 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/text.hpp"
+
 namespace vigil::protocol {
-
-namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-} // namespace
 
 std::string bearer(std::string_view token) {
   std::string out{"Bearer "};
@@ -25,7 +15,7 @@ std::string bearer(std::string_view token) {
 
 std::optional<std::string_view> parse_bearer(std::string_view header_value) noexcept {
   constexpr std::string_view scheme = "bearer";
-  auto value = trim(header_value);
+  auto value = trim_blanks(header_value);
   if (value.size() <= scheme.size())
     return std::nullopt;
   for (size_t i = 0; i < scheme.size(); ++i)
@@ -33,14 +23,14 @@ std::optional<std::string_view> parse_bearer(std::string_view header_value) noex
       return std::nullopt;
   if (value[scheme.size()] != ' ' && value[scheme.size()] != '\t')
     return std::nullopt;
-  auto token = trim(value.substr(scheme.size()));
+  auto token = trim_blanks(value.substr(scheme.size()));
   if (token.empty())
     return std::nullopt;
   return token;
 }
 
 std::optional<uint64_t> parse_byte_count(std::string_view header_value) noexcept {
-  auto value = trim(header_value);
+  auto value = trim_blanks(header_value);
   if (value.empty())
     return std::nullopt;
   for (char c : value)

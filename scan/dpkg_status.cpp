@@ -1,19 +1,13 @@
 #include "scan/dpkg_status.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <map>
+
+#include "common/text.hpp"
 
 namespace vigil::scan {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out{text};
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
@@ -86,7 +80,7 @@ package_list parse_dpkg_status(std::string_view text) {
         current.defect = "line " + std::to_string(number) + ": not a 'Field: value' line";
       continue;
     }
-    current.fields[lower(name)] = std::string{trim(line.substr(colon + 1))};
+    current.fields[fold_case(name)] = std::string{trim(line.substr(colon + 1))};
     has_field = true;
   }
   finish(current, out);

@@ -5,19 +5,17 @@
 #include <csignal>
 #include <fcntl.h>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <random>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "host/hive_file.hpp"
 #include "installer/setup_args.hpp"
+#include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "vigil_test_config.hpp"
 
 using namespace vigil;
-using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -28,14 +26,6 @@ int status_of(int installer_code) {
   return installer_code & 0xFF;
 }
 
-std::string random_machine_id() {
-  std::random_device rd;
-  std::string id;
-  for (int i = 0; i < 32; ++i)
-    id += "0123456789abcdef"[rd() % 16];
-  return id + "\n";
-}
-
 /// A host root and the platform it reports to.
 struct host_fixture {
   test::temp_dir dir;
@@ -44,7 +34,7 @@ struct host_fixture {
   fs::path root = dir / "host";
 
   host_fixture() {
-    test::write_file(root / "etc/machine-id", random_machine_id());
+    test::write_file(root / "etc/machine-id", test::random_machine_id());
   }
 
   ~host_fixture() {
@@ -70,11 +60,7 @@ struct host_fixture {
   }
 
   std::string host_id() const {
-    auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
-    if (!h)
-      return {};
-    auto* v = h->get(std::string{agent_key}, "HostID");
-    return v && v->as_string() ? *v->as_string() : std::string{};
+    return test::host_id_of(root);
   }
 
   int agent_pid() const {
@@ -84,11 +70,7 @@ struct host_fixture {
   }
 
   bool listed(const std::string& host) const {
-    auto r = test::run({test::program("vigil-platform").string(), "assets", "--data-dir",
-                        platform.data_dir().string(), "--json"});
-    if (r.exit_code != 0)
-      return false;
-    for (auto& h : json::parse(r.out))
+    for (auto& h : test::assets(platform))
       if (h["host_id"] == host)
         return true;
     return false;

@@ -7,7 +7,6 @@
 #include <csignal>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "host/hive_file.hpp"
 #include "host/proxy_config.hpp"
 #include "host/secret_box.hpp"
+#include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -26,16 +26,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::string agent_key_path = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
-
-std::string random_machine_id() {
-  std::random_device rd;
-  std::string id;
-  for (int i = 0; i < 32; ++i)
-    id += "0123456789abcdef"[rd() % 16];
-  return id + "\n";
-}
 
 /// One run of the tool: exit code, console, both reports, time taken.
 struct health_run {
@@ -125,7 +115,7 @@ struct installed_host {
   installed_host(const fs::path& dir, const test::platform_process& platform,
                  const std::pair<std::string, std::string>& ids)
     : root{dir / "host"} {
-    test::write_file(root / "etc/machine-id", random_machine_id());
+    test::write_file(root / "etc/machine-id", test::random_machine_id());
     auto r = test::run({test::program("vigil-setup").string(), "--root", root.string(),
                         "CustomerId=" + ids.first, "ActivationId=" + ids.second,
                         "WebServiceUri=" + platform.web_service_uri(),
@@ -155,9 +145,7 @@ struct installed_host {
   }
 
   std::string host_id() const {
-    auto h = hive_file{root / "etc/opt/vigil/registry.reg"}.load();
-    auto* v = h ? h->get(std::string{agent_key}, "HostID") : nullptr;
-    return v && v->as_string() ? *v->as_string() : std::string{};
+    return test::host_id_of(root);
   }
 
   /// Provisioned, checked in, and every named module scanned at least once.
@@ -311,9 +299,7 @@ TEST_CASE("vigil-healthcheck: a working agent is Good; patch connectivity; then 
 
     // The hive values are the other source of the URL and hash.
     auto reg = [&](const std::string& name, const std::string& value) {
-      REQUIRE(test::run({test::program("vigil-reg").string(), "--root", host.root.string(), "add",
-                         agent_key_path + "\\HealthCheck", "/v", name, "/d", value, "/f"})
-                .exit_code == 0);
+      REQUIRE(test::reg_add(host.root, "HealthCheck", name, "REG_SZ", value) == 0);
     };
     reg("PatchUrl", server.url("patch.bin"));
     reg("PatchSha256", std::string(64, '0'));
@@ -468,15 +454,13 @@ TEST_CASE("vigil-healthcheck: probes into a black hole end the run within 60 s")
   black_hole hole;
   auto root = dir / "host";
   auto at = "127.0.0.1:" + std::to_string(hole.port);
-  auto reg = [&](const std::string& key, const std::string& name, const std::string& value) {
-    REQUIRE(test::run({test::program("vigil-reg").string(), "--root", root.string(), "add", key,
-                       "/v", name, "/d", value, "/f"})
-              .exit_code == 0);
+  auto reg = [&](const std::string& subkey, const std::string& name, const std::string& value) {
+    REQUIRE(test::reg_add(root, subkey, name, "REG_SZ", value) == 0);
   };
-  reg(agent_key_path, "CustomerId", "{3C59A6A1-51E6-75B4-81FD-BFFD25CDCCFA}");
-  reg(agent_key_path, "ActivationId", "{F635D621-1FC4-4C70-B964-ACA13AAE642C}");
-  reg(agent_key_path, "WebServiceUri", "https://" + at + "/CloudAgent/");
-  reg(agent_key_path + "\\Proxy", "ProxyUrls", "http://" + at);
+  reg("", "CustomerId", "{3C59A6A1-51E6-75B4-81FD-BFFD25CDCCFA}");
+  reg("", "ActivationId", "{F635D621-1FC4-4C70-B964-ACA13AAE642C}");
+  reg("", "WebServiceUri", "https://" + at + "/CloudAgent/");
+  reg("Proxy", "ProxyUrls", "http://" + at);
   test::write_file(root / "opt/vigil/bin/vigil-agent", "#!/bin/sh\n");
   auto h = run_health(root, {"--patch-url", "https://" + at + "/patch.bin"});
   MESSAGE("black-holed run took " << h.seconds << " s");

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// Plain ASCII text helpers shared across layers. They live in common/ because
+// protocol/ (HTTP headers), scan/ and vigil-pac's result parser (which links
+// only vigil_common) use them besides host/ (DESIGN layering).
+
+namespace vigil {
+
+/// A space, tab, carriage return or line feed: what separates arguments on a
+/// command line and what `trim_blanks_and_line_breaks` strips.
+bool is_blank_or_line_break(char c) noexcept;
+
+/// An ASCII control character (below 0x20, or DEL).
+bool is_control(char c) noexcept;
+
+/// `text` without its leading and trailing spaces and tabs (line breaks are
+/// kept).
+std::string_view trim_blanks(std::string_view text) noexcept;
+
+/// `text` without its leading and trailing spaces, tabs, carriage returns and
+/// line feeds.
+std::string_view trim_blanks_and_line_breaks(std::string_view text) noexcept;
+
+/// Folds ASCII letters to lower case; other bytes are kept as they are. The
+/// registry's case-insensitive compare (the hive only needs ASCII folding),
+/// PAC keywords and host names, dpkg field names.
+std::string fold_case(std::string_view text);
+
+} // namespace vigil
