@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/text_encoding.hpp"
 
 namespace vigil {
@@ -30,14 +31,6 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 /// Parses a `"..."` string with `\\` and `\"` escapes starting at `text[0]`;
 /// returns the unescaped text and advances `text` past the closing quote.
 std::optional<std::string> take_quoted(std::string_view& text) {
@@ -60,13 +53,13 @@ std::optional<std::string> take_quoted(std::string_view& text) {
 
 std::optional<std::vector<uint8_t>> parse_hex_list(std::string_view text) {
   std::vector<uint8_t> bytes;
-  text = trim(text);
+  text = trim_blanks(text);
   if (text.empty())
     return bytes;
   size_t start = 0;
   while (start <= text.size()) {
     auto end = text.find(',', start);
-    auto item = trim(text.substr(start, end == text.npos ? text.npos : end - start));
+    auto item = trim_blanks(text.substr(start, end == text.npos ? text.npos : end - start));
     if (item.empty() && end == text.npos)
       break; // a trailing comma
     unsigned value = 0;
@@ -92,6 +85,10 @@ std::optional<std::string> decode_text(const std::vector<uint8_t>& bytes, bool u
       return std::nullopt;
     text = std::move(*decoded);
   } else {
+    // Rendering writes these values back as UTF-16: bytes that are not UTF-8
+    // would be lost then, so they are refused here.
+    if (!utf8_to_utf16le(raw))
+      return std::nullopt;
     text = raw;
   }
   return text;
@@ -125,14 +122,14 @@ std::string parse_data(std::string_view data, bool utf16, reg_value& value) {
     auto text = take_quoted(data);
     if (!text)
       return "unterminated string";
-    if (!trim(data).empty())
+    if (!trim_blanks(data).empty())
       return "unexpected text after the closing quote";
     value.type = reg_type::sz;
     value.data = std::move(*text);
     return {};
   }
   if (data.starts_with("dword:")) {
-    auto digits = trim(data.substr(6));
+    auto digits = trim_blanks(data.substr(6));
     uint32_t number = 0;
     auto [ptr, err] = std::from_chars(digits.data(), digits.data() + digits.size(), number, 16);
     if (digits.empty() || digits.size() > 8 || err != std::errc{}
@@ -162,7 +159,7 @@ std::string parse_data(std::string_view data, bool utf16, reg_value& value) {
   if (code == "1" || code == "2") {
     auto text = decode_text(*bytes, utf16);
     if (!text)
-      return "invalid UTF-16 string data";
+      return utf16 ? "invalid UTF-16 string data" : "invalid UTF-8 string data";
     value.type = code == "1" ? reg_type::sz : reg_type::expand_sz;
     value.data = strip_terminator(std::move(*text));
     return {};
@@ -170,7 +167,7 @@ std::string parse_data(std::string_view data, bool utf16, reg_value& value) {
   if (code == "7") {
     auto text = decode_text(*bytes, utf16);
     if (!text)
-      return "invalid UTF-16 multi-string data";
+      return utf16 ? "invalid UTF-16 multi-string data" : "invalid UTF-8 multi-string data";
     value.type = reg_type::multi_sz;
     value.data = split_multi(*text);
     return {};
@@ -243,9 +240,17 @@ void append_value(std::string& out, const reg_value& value) {
     out += "\"" + escape_string(value.name) + "\"=";
   auto line_len = out.size() - start;
   switch (value.type) {
-    case reg_type::sz:
-      out += "\"" + escape_string(std::get<std::string>(value.data)) + "\"";
+    case reg_type::sz: {
+      // A quoted string ends at the line break: text holding one (read from
+      // hex(1) data, or set through the API) is written as hex(1) instead, so
+      // the file parses back to the same value.
+      auto& text = std::get<std::string>(value.data);
+      if (text.find('\n') == std::string::npos)
+        out += "\"" + escape_string(text) + "\"";
+      else
+        append_hex(out, line_len, "hex(1):", utf16z(text));
       break;
+    }
     case reg_type::dword: {
       char buf[16];
       std::snprintf(buf, sizeof(buf), "dword:%08x", std::get<uint32_t>(value.data));
@@ -299,11 +304,11 @@ caf::expected<std::vector<reg_statement>> parse_reg(std::string_view bytes,
   auto lines = split_lines(text);
   std::vector<reg_statement> statements;
   size_t i = 0;
-  while (i < lines.size() && trim(lines[i]).empty())
+  while (i < lines.size() && trim_blanks(lines[i]).empty())
     ++i;
   if (i == lines.size())
     return statements; // an empty file is an empty hive
-  auto header = trim(lines[i]);
+  auto header = trim_blanks(lines[i]);
   bool utf16_payloads = header == header_v5;
   if (!utf16_payloads && header != header_v4)
     return line_error(source, i + 1,
@@ -312,7 +317,7 @@ caf::expected<std::vector<reg_statement>> parse_reg(std::string_view bytes,
   std::string current_key;
   for (++i; i < lines.size(); ++i) {
     auto line_no = i + 1;
-    auto line = trim(lines[i]);
+    auto line = trim_blanks(lines[i]);
     if (line.empty() || line.front() == ';')
       continue;
     if (line.front() == '[') {
@@ -347,10 +352,10 @@ caf::expected<std::vector<reg_statement>> parse_reg(std::string_view bytes,
         return line_error(source, line_no, "expected a quoted value name or '@'");
       st.value.name = std::move(*name);
     }
-    rest = trim(rest);
+    rest = trim_blanks(rest);
     if (rest.empty() || rest.front() != '=')
       return line_error(source, line_no, "expected '=' after the value name");
-    rest = trim(rest.substr(1));
+    rest = trim_blanks(rest.substr(1));
     if (rest == "-") {
       st.what = reg_statement::kind::delete_value;
       statements.push_back(std::move(st));
@@ -364,7 +369,7 @@ caf::expected<std::vector<reg_statement>> parse_reg(std::string_view bytes,
         joined.pop_back();
         if (++i >= lines.size())
           return line_error(source, line_no, "hex data continues past the end of the file");
-        joined += trim(lines[i]);
+        joined += trim_blanks(lines[i]);
       }
       rest = joined;
     }

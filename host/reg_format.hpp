@@ -41,7 +41,8 @@ caf::expected<hive> parse_hive(std::string_view bytes, std::string_view source);
 
 /// Renders keys in regedit's export format (UTF-8, LF line ends): the header,
 /// then each key as `[PATH]` followed by its values and a blank line. Long hex
-/// data wraps with `\` continuations as regedit does.
+/// data wraps with `\` continuations as regedit does. A REG_SZ holding a line
+/// break is written as `hex(1):` (a quoted string cannot carry one).
 std::string render_reg(const std::vector<const reg_key*>& keys);
 
 /// Renders the whole hive.

@@ -86,8 +86,9 @@ struct setup_request {
 ///
 /// Every error is `ec::invalid_argument` with a one-line reason naming the key
 /// (the binary prints it and exits `installer_exit::invalid_command_line`).
-/// Errors never quote a proxy password, an SPFKEY, or an argument that may be
-/// the cut-off rest of one (see `follows_secret`).
+/// Errors never quote a proxy password or an SPFKEY, nor an argument right
+/// after one that is not a known `Key=` (it may be the cut-off rest of an
+/// unquoted password, see `follows_secret`); a known key's bad value is quoted.
 caf::expected<setup_request> parse_setup_args(const std::vector<std::string>& args);
 
 /// `parse_setup_args` on one command-line string, as SCCM and other deployment

@@ -65,6 +65,11 @@ caf::expected<proxy_command> parse_proxy_command(const std::vector<std::string>&
       } else if (after_password) {
         return invalid("unexpected argument after the /p password (not shown; quote a password "
                        "that contains spaces)");
+      } else if (i > 0 && follows_secret(args[i - 1])) {
+        // The previous argument ends with " /p" (options quoted as one): this
+        // one may be the password.
+        return invalid("unexpected argument after one that ends with /p (not shown: it may be "
+                       "a password; give each option and value as its own argument)");
       } else if (arg == "--help" || arg == "/?" || arg == "-?") {
         return invalid("--help stands alone");
       } else if (!arg.empty() && (arg[0] == '/' || arg[0] == '-')) {
