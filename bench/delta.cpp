@@ -293,7 +293,7 @@ int main(int argc, char** argv) {
   for (auto x : comm_runs)
     std::printf(" %.3f", x);
   std::printf("\nresults: vigil %zu upserts + %zu removals (in memory: %zu + %zu); sqlite %zu + %zu; "
-              "comm %zu lines (old and new line of each changed row)\n",
+              "comm %llu lines (old and new line of each changed row)\n",
               summary.upserts, summary.removals, in_memory.upserts.size(),
               in_memory.removals.size(), sqlite_upserts, sqlite_removals,
               std::strtoull(comm_lines.c_str(), nullptr, 10));

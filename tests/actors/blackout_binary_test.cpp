@@ -64,6 +64,9 @@ TEST_CASE("blackout: inside a network window nothing is sent, scans run, deltas 
   REQUIRE(wait_until([&] {
     return config_log().find("blackout window: check-ins wait") != std::string::npos;
   }, 30s));
+  CHECK(wait_until([&] {
+    return network_log().find("network blackout window entered") != std::string::npos;
+  }, 10s));
   auto quiet_from = request_log(h.platform).size();
   // Files change; an on-demand scan runs and completes inside the window.
   write_file(h.root / "etc/ssh/sshd_config", "PermitRootLogin no\nX11Forwarding yes\n");
@@ -82,6 +85,9 @@ TEST_CASE("blackout: inside a network window nothing is sent, scans run, deltas 
           << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - ended).count()
           << " s after the window's end");
   CHECK(std::chrono::steady_clock::now() - ended < 70s);
+  CHECK(wait_until([&] {
+    return network_log().find("network blackout window ended") != std::string::npos;
+  }, 10s));
   CHECK(applied_at_most_once(request_log(h.platform)));
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
