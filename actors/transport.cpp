@@ -83,11 +83,13 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
       });
       return promise;
     },
-    [=](upload_atom, const std::string& module, uint64_t seq,
-        const std::string& bytes) -> caf::result<bool, bool, uint64_t, uint64_t> {
+    [=](upload_atom, const std::string& module, uint64_t seq, const std::string& bytes,
+        uint64_t received) -> caf::result<bool, bool, uint64_t, uint64_t> {
       auto promise = self->make_response_promise<bool, bool, uint64_t, uint64_t>();
       with_routes(promise, [=](auto& rp) mutable {
-        auto result = self->state.client->upload_delta(module, seq, bytes);
+        upload_options options;
+        options.received = received;
+        auto result = self->state.client->upload_delta(module, seq, bytes, options);
         if (!result) {
           module_logger(log_module::upload)->warn("upload of {} seq {} failed: {}", module, seq,
                                                   render(result.error()));

@@ -25,10 +25,11 @@ using transport_actor = caf::typed_actor<
   /// protocol and credential headers; answers any HTTP response, or the named
   /// transport error (proxy, TLS, timeout, refused).
   caf::replies_to<request_atom, http_request>::with<http_response>,
-  /// Uploads an encoded delta `(module, seq, bytes)` resumably and exactly
-  /// once; answers (applied, duplicate, expected_seq, rows).
-  caf::replies_to<upload_atom, std::string, uint64_t, std::string>::with<bool, bool, uint64_t,
-                                                                       uint64_t>,
+  /// Uploads an encoded delta `(module, seq, bytes, received)` resumably and
+  /// exactly once, from `received`, the bytes the platform said it holds;
+  /// answers (applied, duplicate, expected_seq, rows).
+  caf::replies_to<upload_atom, std::string, uint64_t, std::string, uint64_t>::with<
+    bool, bool, uint64_t, uint64_t>,
   /// Sets the HostID and agent token for the following requests.
   caf::reacts_to<credentials_atom, std::string, std::string>,
   /// Replaces the proxy settings; the next request uses them.

@@ -67,9 +67,11 @@ void acknowledged(self_pointer self, const pending_delta& d, const char* how) {
   next(self);
 }
 
-void send(self_pointer self, const pending_delta& d) {
+/// Uploads `d` from `received`, the bytes the platform just said it holds.
+void send(self_pointer self, const pending_delta& d, uint64_t received) {
   auto& st = self->state;
-  self->request(st.transport, caf::infinite, upload_atom::value, d.module, d.seq, d.bytes)
+  self->request(st.transport, caf::infinite, upload_atom::value, d.module, d.seq, d.bytes,
+                received)
     .then(
       [=](bool applied, bool duplicate, uint64_t, uint64_t rows) {
         if (applied) {
@@ -92,9 +94,12 @@ void send(self_pointer self, const pending_delta& d) {
 void handle_status(self_pointer self, const pending_delta& d, const http_response& r) {
   auto& st = self->state;
   std::optional<uint64_t> expected;
+  uint64_t received = 0;
   if (r.status == 200) {
-    if (auto status = protocol::parse_body<protocol::upload_status>(r.body))
+    if (auto status = protocol::parse_body<protocol::upload_status>(r.body)) {
       expected = status->expected_seq;
+      received = status->received_bytes;
+    }
   } else if (r.status == 409) {
     if (auto refusal = protocol::parse_body<protocol::error_response>(r.body))
       expected = refusal->expected_seq;
@@ -108,7 +113,7 @@ void handle_status(self_pointer self, const pending_delta& d, const http_respons
   }
   switch (decide_upload(d.seq, d.full, *expected)) {
     case upload_step::send:
-      send(self, d);
+      send(self, d, received);
       return;
     case upload_step::acknowledge:
       acknowledged(self, d, "was applied already (the answer had been lost)");

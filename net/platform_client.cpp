@@ -151,7 +151,11 @@ caf::expected<protocol::upload_result>
 platform_client::upload_delta(const std::string& module, uint64_t seq, const std::string& bytes,
                               const upload_options& options) {
   auto chunk_bytes = std::clamp<std::size_t>(options.chunk_bytes, 1, protocol::max_chunk_bytes);
-  auto status = upload_status(module, seq);
+  caf::expected<protocol::upload_status> status = protocol::upload_status{};
+  if (options.received)
+    status->received_bytes = *options.received;
+  else
+    status = upload_status(module, seq);
   if (!status)
     return status.error();
   if (!status->applied) {

@@ -24,6 +24,9 @@ struct upload_options {
   /// Called after each chunk the platform acknowledged, with the bytes it now
   /// holds. Tests use it to interrupt an upload at a known point.
   std::function<void(uint64_t received)> on_chunk;
+  /// The bytes of this delta the platform holds, when the caller has just
+  /// asked (`upload_status`): the upload starts there instead of asking again.
+  std::optional<uint64_t> received;
 };
 
 /// The agent's side of protocol v1 (SPEC §9, §16): typed calls to the platform
