@@ -119,25 +119,24 @@ caf::expected<std::string> root_fs::resolve(std::string_view path, bool follow_l
   return join(done);
 }
 
-caf::expected<struct stat> root_fs::lstat(std::string_view path) const {
-  auto resolved = resolve(path, false);
+caf::expected<struct stat> root_fs::stat_of(std::string_view path, bool follow_last) const {
+  auto resolved = resolve(path, follow_last);
   if (!resolved)
     return resolved.error();
   struct stat st{};
+  // Resolved paths name no link but (unfollowed) the last, so lstat sees the
+  // object asked for.
   if (::lstat(host_path(*resolved).c_str(), &st) != 0)
     return make_system_error(errno, normalize(path));
   return st;
 }
 
+caf::expected<struct stat> root_fs::lstat(std::string_view path) const {
+  return stat_of(path, false);
+}
+
 caf::expected<struct stat> root_fs::stat(std::string_view path) const {
-  auto resolved = resolve(path, true);
-  if (!resolved)
-    return resolved.error();
-  struct stat st{};
-  // Resolved paths name no link, so lstat sees the object itself.
-  if (::lstat(host_path(*resolved).c_str(), &st) != 0)
-    return make_system_error(errno, normalize(path));
-  return st;
+  return stat_of(path, true);
 }
 
 caf::expected<std::string> root_fs::read_link(std::string_view path) const {

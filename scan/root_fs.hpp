@@ -73,6 +73,8 @@ public:
   caf::expected<std::vector<std::string>> list_dir(std::string_view path) const;
 
 private:
+  /// `stat` (following a final link) or `lstat` (not) under the root.
+  caf::expected<struct stat> stat_of(std::string_view path, bool follow_last) const;
   std::filesystem::path root_;
   bool host_root_;
 };
