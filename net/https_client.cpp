@@ -210,9 +210,8 @@ caf::expected<https_client> https_client::make(client_options options) {
   state->tls.set_verify_mode(asio::ssl::verify_peer);
   error_code error;
   if (state->options.trust.use_system_store) {
-    state->tls.set_default_verify_paths(error);
-    if (error)
-      return make_error(ec::tls_error, "cannot load the system trust store: " + error.message());
+    if (auto failed = detail::trust_system_store(state->tls))
+      return failed;
   }
   if (auto& bundle = state->options.trust.ca_bundle) {
     state->tls.load_verify_file(bundle->string(), error);

@@ -6,6 +6,11 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+
 #include "common/error.hpp"
 
 namespace vigil::detail {
@@ -52,6 +57,52 @@ caf::error classify_handshake_failure(const boost::system::error_code& error, SS
     return make_error(ec::tls_error, prefix + "the peer closed the connection (" + error.message()
                                        + ")");
   return make_error(ec::tls_error, prefix + error.message());
+}
+
+namespace {
+
+/// Whether `dir` holds OpenSSL's hashed names (`1a2b3c4d.0`), the form
+/// `SSL_CTX_load_verify_dir` looks certificates up by.
+bool has_hashed_certificates(const std::filesystem::path& dir) {
+  std::error_code error;
+  for (std::filesystem::directory_iterator it{dir, error}, end; !error && it != end;
+       it.increment(error)) {
+    auto name = it->path().filename().string();
+    auto dot = name.find('.');
+    if (dot == 8 && name.size() > 9
+        && std::all_of(name.begin(), name.begin() + 8, [](char c) { return std::isxdigit(c); })
+        && std::all_of(name.begin() + 9, name.end(), [](char c) { return std::isdigit(c); }))
+      return true;
+  }
+  return false;
+}
+
+const char* from_environment_or(const char* variable, const char* fallback) {
+  const char* value = std::getenv(variable);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+} // namespace
+
+caf::error trust_system_store(boost::asio::ssl::context& ctx) {
+  const char* file_override = std::getenv(X509_get_default_cert_file_env());
+  auto dir = from_environment_or(X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
+  auto file = from_environment_or(X509_get_default_cert_file_env(), X509_get_default_cert_file());
+  bool lazy = (file_override == nullptr || *file_override == '\0')
+              && has_hashed_certificates(dir);
+  if (lazy) {
+    if (SSL_CTX_load_verify_dir(ctx.native_handle(), dir) != 1)
+      return make_error(ec::tls_error, std::string{"cannot use the system trust directory "}
+                                         + dir + ": " + drain_openssl_errors());
+    return {};
+  }
+  std::error_code error;
+  if (!std::filesystem::exists(file, error))
+    return {};
+  if (SSL_CTX_load_verify_file(ctx.native_handle(), file) != 1)
+    return make_error(ec::tls_error, std::string{"cannot load the system trust store "} + file
+                                       + ": " + drain_openssl_errors());
+  return {};
 }
 
 void require_tls12(boost::asio::ssl::context& ctx) {

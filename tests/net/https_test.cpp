@@ -9,11 +9,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "common/error.hpp"
 #include "net/certificates.hpp"
 #include "net/https_client.hpp"
 #include "net/https_server.hpp"
 #include "net/proxy_chain.hpp"
+#include "tests/support/environment.hpp"
 #include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -164,6 +173,74 @@ TEST_CASE("https: every certificate problem is refused with its named cause") {
     CAPTURE(render(r.error()));
     CHECK(code_of(r.error()) == ec::tls_protocol_version);
   }
+}
+
+namespace {
+
+/// OpenSSL's lookup name of a CA in a hashed directory: subject hash, ".0".
+std::string hashed_name(const std::string& cert_pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio{
+    BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), BIO_free};
+  std::unique_ptr<X509, decltype(&X509_free)> cert{
+    PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free};
+  REQUIRE(cert);
+  char name[16];
+  std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(cert.get()));
+  return name;
+}
+
+} // namespace
+
+TEST_CASE("https: the system trust store, from a hashed directory or a bundle file") {
+  pki p;
+  auto [cert, key] = p.leaf("server", pki::for_loopback());
+  server_options options;
+  options.certificate_chain = cert;
+  options.private_key = key;
+  auto server = https_server::start(options, echo);
+  REQUIRE(server);
+  auto certs = p.dir / "certs";
+  std::filesystem::create_directories(certs);
+  client_options system_only; // the system store only, no CaBundle
+  system_only.connect_timeout = 5000ms;
+  system_only.io_timeout = 5000ms;
+  auto send = [&] {
+    auto client = https_client::make(system_only);
+    REQUIRE(client);
+    return client->send(loopback((*server)->port()), get("/"));
+  };
+  SUBCASE("a CA found by its hashed name in SSL_CERT_DIR is trusted") {
+    test::write_file(certs / hashed_name(p.ca.cert_pem), p.ca.cert_pem);
+    test::scoped_environment dir{"SSL_CERT_DIR", certs.string()};
+    test::scoped_environment file{"SSL_CERT_FILE", std::nullopt};
+    auto r = send();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  SUBCASE("a directory without hashed names is not used: the bundle file is") {
+    test::write_file(certs / "vigil-test-ca.pem", p.ca.cert_pem);
+    test::scoped_environment dir{"SSL_CERT_DIR", certs.string()};
+    SUBCASE("the default bundle does not hold the test CA") {
+      test::scoped_environment file{"SSL_CERT_FILE", std::nullopt};
+      auto r = send();
+      REQUIRE_FALSE(r);
+      CHECK(code_of(r.error()) == ec::certificate_untrusted);
+    }
+    SUBCASE("SSL_CERT_FILE naming a bundle with it") {
+      test::scoped_environment file{"SSL_CERT_FILE", p.ca_file.string()};
+      auto r = send();
+      REQUIRE(r);
+      CHECK(r->status == 200);
+    }
+  }
+  SUBCASE("SSL_CERT_FILE is loaded even where the directory is hashed") {
+    test::scoped_environment dir{"SSL_CERT_DIR", "/etc/ssl/certs"};
+    test::scoped_environment file{"SSL_CERT_FILE", p.ca_file.string()};
+    auto r = send();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  (*server)->stop();
 }
 
 TEST_CASE("https: our server refuses TLS 1.1 clients and accepts TLS 1.2") {
