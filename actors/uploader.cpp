@@ -41,8 +41,14 @@ void next(self_pointer self) {
   self->state.busy = false;
   self->state.failures = 0;
   pump(self);
-  if (!self->state.busy) // the burst is over: its buffers go back to the OS
-    release_free_memory();
+  if (self->state.busy)
+    return;
+  // The burst is over: the store's memtables go to disk and the burst's
+  // buffers back to the OS (the agent's idle RSS budget, bench/footprint.sh).
+  if (auto released = self->state.store->release_memory(); !released)
+    module_logger(log_module::upload)
+      ->warn("cannot flush the store's memtables: {}", render(released.error()));
+  release_free_memory();
 }
 
 void acknowledged(self_pointer self, const pending_delta& d, const char* how) {

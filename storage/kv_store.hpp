@@ -83,6 +83,14 @@ public:
     return do_scan(column, scan_range::from_key, start_key, f);
   }
 
+  /// Moves what the store keeps only in memory (RocksDB's memtables) to its
+  /// files, so that memory can go back to the OS while the agent is idle.
+  /// Changes no content and no durability; takes a few file writes. Call when a
+  /// burst of writes is over, never on a hot path.
+  caf::expected<void> release_memory() {
+    return do_release_memory();
+  }
+
 protected:
   kv_store() = default;
 
@@ -102,6 +110,10 @@ private:
   virtual caf::expected<void> do_write(const write_batch& batch, write_options options) = 0;
   virtual caf::expected<void> do_scan(std::string_view column, scan_range range,
                                       std::string_view bound, const scan_callback& f) = 0;
+  /// Nothing to release by default: the content is the memory.
+  virtual caf::expected<void> do_release_memory() {
+    return {};
+  }
 };
 
 } // namespace vigil

@@ -60,6 +60,11 @@ rocksdb::Options small_footprint_options() {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
+  // The WAL's and each table file's write buffer grows up to this (RocksDB's
+  // default is 1 MB, and a full snapshot's batch takes the WAL's there and keeps
+  // it there); larger writes go to the file in pieces of this size.
+  options.writable_file_max_buffer_size = 64 * 1024;
+
   options.max_open_files = max_open_files;
   options.max_file_opening_threads = 1;
   // One flush and one compaction thread: the machines have two cores, and the

@@ -203,4 +203,18 @@ caf::expected<void> rocksdb_store::do_scan(std::string_view column, scan_range r
   return caf::unit;
 }
 
+caf::expected<void> rocksdb_store::do_release_memory() {
+  // The memtables hold every write since the last flush (a full baseline, the
+  // tombstones of acknowledged deltas) for as long as they are not full, which
+  // for an idle agent is for ever: written to L0 files, their arenas are freed.
+  // Families with empty memtables are skipped by RocksDB.
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  options.allow_write_stall = true;
+  auto status = state_->with_recovery([&] { return state_->db->Flush(options, state_->handles); });
+  if (!status.ok())
+    return from_rocksdb(status, "flush memtables", state_->dir);
+  return caf::unit;
+}
+
 } // namespace vigil

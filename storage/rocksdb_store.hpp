@@ -41,6 +41,7 @@ private:
   caf::expected<void> do_write(const write_batch& batch, write_options options) override;
   caf::expected<void> do_scan(std::string_view column, scan_range range,
                               std::string_view bound, const scan_callback& f) override;
+  caf::expected<void> do_release_memory() override;
 
   std::unique_ptr<state> state_;
 };

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "common/error.hpp"
 #include "tests/storage/backends.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -119,4 +121,36 @@ TEST_CASE("rocksdb_store: a directory that cannot be created is an error, not a 
   REQUIRE_FALSE(store);
   CHECK_MESSAGE(code_of(store.error()) == ec::io_error, render(store.error()));
   CHECK(context_of(store.error()).find((tmp / "file" / "store").string()) != std::string::npos);
+}
+
+TEST_CASE("rocksdb_store: release_memory writes the memtables to table files, content intact") {
+  temp_dir tmp;
+  auto dir = tmp / "store";
+  auto table_files = [&] {
+    size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator{dir})
+      n += entry.path().extension() == ".sst";
+    return n;
+  };
+  {
+    auto store = rocksdb_backend::open(dir, agent_columns());
+    REQUIRE(store->put("baseline", "kept", "1", {.sync = true}));
+    REQUIRE(store->put("baseline", "erased", "2"));
+    REQUIRE(store->erase("baseline", "erased"));
+    REQUIRE(store->put("cursor", "next_seq", "7"));
+    CHECK(table_files() == 0); // small writes stay in the memtables
+    auto released = store->release_memory();
+    REQUIRE_MESSAGE(released, render(released.error()));
+    CHECK(table_files() == 2); // one per family that had writes
+    CHECK(value_of(*store, "baseline", "kept") == "1");
+    CHECK_FALSE(value_of(*store, "baseline", "erased").has_value());
+    REQUIRE(store->put("baseline", "after", "3"));
+    REQUIRE(store->release_memory()); // again, and with nothing new: no error
+    REQUIRE(store->release_memory());
+  }
+  auto store = rocksdb_backend::open(dir, agent_columns());
+  CHECK(value_of(*store, "baseline", "kept") == "1");
+  CHECK(value_of(*store, "baseline", "after") == "3");
+  CHECK(value_of(*store, "cursor", "next_seq") == "7");
+  CHECK_FALSE(value_of(*store, "baseline", "erased").has_value());
 }
