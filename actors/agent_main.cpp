@@ -12,7 +12,6 @@
 #include <sstream>
 #include <pthread.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -38,6 +37,7 @@
 #include "host/logging.hpp"
 #include "host/memory.hpp"
 #include "host/paths.hpp"
+#include "host/service_notify.hpp"
 #include "host/supervisor.hpp"
 #include "storage/rocksdb_store.hpp"
 #include "vigil_version.hpp"
@@ -293,21 +293,21 @@ int main(int argc, char** argv) {
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
   // Under systemd (Type=notify): ready now, and watchdog pings while the
   // actor system runs. Outside systemd these calls do nothing.
-  sd_notify(0, "READY=1");
+  notify_service_manager("READY=1");
   std::jthread watchdog;
-  if (uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0)
-    watchdog = std::jthread{[usec](std::stop_token stop) {
+  if (auto interval = service_watchdog_interval(::getpid()))
+    watchdog = std::jthread{[interval = *interval](std::stop_token stop) {
       std::mutex m;
       std::condition_variable_any wake;
       std::unique_lock lock{m};
       while (!stop.stop_requested()) {
-        sd_notify(0, "WATCHDOG=1");
-        wake.wait_for(lock, stop, std::chrono::microseconds{usec / 2}, [] { return false; });
+        notify_service_manager("WATCHDOG=1");
+        wake.wait_for(lock, stop, interval / 2, [] { return false; });
       }
     }};
   int received = 0;
   sigwait(&signals, &received);
-  sd_notify(0, "STOPPING=1");
+  notify_service_manager("STOPPING=1");
   log->info("{} received: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
   // Graceful within 5 s (SPEC §6): everything that matters is already synced
   // to the store, so an actor still busy on the network is not waited for.

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries (DESIGN.md's stack)
   libcaf-dev libboost-dev libssl-dev librocksdb-dev libspdlog-dev libfmt-dev
-  doctest-dev nlohmann-json3-dev libzstd-dev libarchive-dev libsystemd-dev
+  doctest-dev nlohmann-json3-dev libzstd-dev libarchive-dev
   duktape-dev
   libhowardhinnant-date-dev
   # tools the tests drive for real
