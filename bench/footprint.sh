@@ -62,7 +62,10 @@ python3 -c 'import uuid; print(uuid.uuid4().hex)' >"$root/etc/machine-id"
 cp "$work/data/ca.pem" "$root/var/opt/vigil/state/ca-bundle.pem"
 packages=$(grep -c '^Package:' "$root/var/lib/dpkg/status")
 
-"$bin/vigil-agent" --root "$root" --foreground >"$work/agent.out" 2>&1 &
+# With the environment systemd gives the service (vigil-agent.service sets
+# none): a shell's SSL_CERT_FILE, proxy variables and locale are not the host's.
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  "$bin/vigil-agent" --root "$root" --foreground >"$work/agent.out" 2>&1 &
 agent_pid=$!
 "$build/bench/bench_caf_idle" >"$work/caf.out" 2>&1 &
 caf_pid=$!
@@ -123,6 +126,17 @@ for p in "$agent_pid" "$caf_pid" "$platform_pid"; do
   private[$p]=$(( $(rollup_kb "$p" Private_Clean) + $(rollup_kb "$p" Private_Dirty) ))
 done
 
+# Where the agent's idle RSS lives: kB per mapped file ([anon] = heap, stacks,
+# anonymous maps), resident and of it private, largest first.
+smaps_by_file() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {name = (NF >= 6 ? $6 : "[anon]")}
+       $1 == "Rss:" {rss[name] += $2}
+       $1 == "Private_Clean:" || $1 == "Private_Dirty:" {priv[name] += $2}
+       END {for (n in rss) if (rss[n] >= 256) printf "%d %d %s\n", rss[n], priv[n], n}' \
+    "/proc/$1/smaps" | sort -rn
+}
+idle_maps=$(smaps_by_file "$agent_pid")
+
 # Peak: full inventory scans on demand, each until its delta is on the
 # platform, VmHWM reset (clear_refs 5) before each: first with this host's
 # dpkg status, then with it repeated 6 times under new names (a large host).
@@ -178,3 +192,8 @@ print(f"\nbudgets: idle RSS <= 20 MB: {verdict(rss <= 20)} ({rss:.1f}); "
       f"peak <= 60 MB: {verdict(peak <= 60)} ({peak:.1f}); "
       f"idle CPU <= 0.1 %: {verdict(cpu <= 0.1)} ({cpu:.3f})")
 PY
+echo
+echo "vigil-agent idle RSS by mapping (MB resident / private, mappings >= 0.25 MB):"
+while read -r kb priv name; do
+  printf '  %6s / %-6s %s\n' "$(mb "$kb")" "$(mb "$priv")" "${name##*/}"
+done <<<"$idle_maps"

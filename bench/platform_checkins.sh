@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-bin=./build/bin
+bin=${BUILD:-build}/bin
 work=$(mktemp -d /tmp/vigil-bench-XXXXXX)
 cleanup() { kill "${platform_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
