@@ -3,10 +3,12 @@
 
 #include <doctest/doctest.h>
 #include <csignal>
+#include <cstdio>
 #include <random>
 #include <thread>
 
 #include "tests/actors/synced_host.hpp"
+#include "tests/support/servers.hpp"
 
 using namespace vigil;
 using namespace vigil::test;
@@ -101,6 +103,70 @@ TEST_CASE("upload: 50 SIGKILLs of the agent during scans and uploads lose and du
   CHECK(applied_at_most_once(request_log(h.platform), &applied));
   MESSAGE(applied << " deltas applied, each once");
   CHECK(applied > 50);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("upload: a SIGKILL in the middle of an upload resends at most the chunk in flight") {
+  // Full snapshots of several 1 MiB chunks over a 1 MiB/s uplink, so that the
+  // kill lands between two chunks of one upload (DESIGN.md: upload resume
+  // after SIGKILL resends at most one chunk).
+  synced_host h{10};
+  std::mt19937_64 random{std::random_device{}()};
+  auto random_version = [&](int) { // 32 random bytes: rows zstd cannot shrink much
+    char text[65];
+    for (int i = 0; i < 4; ++i)
+      std::snprintf(text + 16 * i, 17, "%016llx", static_cast<unsigned long long>(random()));
+    return std::string{"1:"} + text;
+  };
+  test::write_file(h.root / "var/lib/dpkg/status", dpkg_status(60000, random_version));
+  throttled_relay uplink{h.dir / "relay", h.platform.port(), 1024 * 1024};
+  REQUIRE(test::reg_add(h.root, "", "WebServiceUri", "REG_SZ",
+                        "https://127.0.0.1:" + std::to_string(uplink.port()) + "/CloudAgent/")
+          == 0);
+  auto agent = test::start_agent(h.root);
+  std::string target; // a package snapshot whose first chunk the platform holds
+  REQUIRE(test::wait_until(
+    [&] {
+      for (auto& r : request_log(h.platform))
+        if (r.method == "PUT" && r.status == 200
+            && (r.target.find("/Inventory/") != std::string::npos
+                || r.target.find("/Vulnerability/") != std::string::npos)) {
+          target = r.target;
+          return true;
+        }
+      return false;
+    },
+    120s));
+  agent->signal(SIGKILL);
+  agent->wait();
+  auto puts_of = [&](const std::vector<logged_request>& log, size_t* bytes, size_t* refused) {
+    size_t n = 0;
+    for (auto& r : log)
+      if (r.method == "PUT" && r.target == target) {
+        ++n;
+        *bytes += r.in;
+        *refused += r.status == 409; // a chunk at an offset the platform already holds
+      }
+    return n;
+  };
+  size_t bytes_before = 0, refused_before = 0;
+  auto log = request_log(h.platform);
+  auto puts_before = puts_of(log, &bytes_before, &refused_before);
+  for (auto& r : log)
+    REQUIRE_MESSAGE(r.target != target + "/complete", "the upload ended before the kill");
+  agent = test::start_agent(h.root);
+  REQUIRE(h.wait_in_sync(180s));
+  log = request_log(h.platform);
+  size_t bytes = 0, refused = 0;
+  auto puts = puts_of(log, &bytes, &refused);
+  MESSAGE(target << ": " << bytes << " bytes in " << puts << " chunks, " << puts_before
+                 << " (" << bytes_before << " bytes) before the SIGKILL");
+  CHECK(bytes > 2 * 1024 * 1024); // at least three chunks: the kill fell inside the upload
+  CHECK(puts > puts_before);      // the upload went on after the restart ...
+  CHECK(refused == 0);            // ... from the platform's offset: no held chunk was sent again
+  size_t applied = 0;
+  CHECK(applied_at_most_once(log, &applied));
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
 }

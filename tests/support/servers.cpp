@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/support/temp_dir.hpp"
+#include "vigil_test_config.hpp"
 
 namespace vigil::test {
 
@@ -66,6 +67,28 @@ void tinyproxy::kill() {
 
 std::string tinyproxy::log() const {
   return read_file(log_);
+}
+
+throttled_relay::throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
+                                 size_t bytes_per_second) {
+  std::filesystem::create_directories(dir);
+  auto out = dir / ("relay-to-" + std::to_string(target_port) + ".out");
+  process_ = std::make_unique<child_process>(
+    std::vector<std::string>{"/usr/bin/python3",
+                             VIGIL_TEST_SOURCE_DIR "/tests/support/throttled_relay.py",
+                             std::to_string(target_port), std::to_string(bytes_per_second)},
+    out);
+  // It prints its port once listening.
+  if (!wait_until(
+        [&] {
+          auto text = read_file(out);
+          if (text.find('\n') == std::string::npos)
+            return false;
+          port_ = static_cast<uint16_t>(std::stoi(text));
+          return port_accepts(port_);
+        },
+        std::chrono::seconds{10}))
+    throw std::runtime_error("the throttled relay did not start; see " + out.string());
 }
 
 openssl_server::openssl_server(const std::filesystem::path& cert, const std::filesystem::path& key,

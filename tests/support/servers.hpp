@@ -39,6 +39,22 @@ private:
   std::unique_ptr<child_process> process_;
 };
 
+/// A slow uplink: a TCP relay on 127.0.0.1 to 127.0.0.1:`target_port` that
+/// passes the client's bytes on at most `bytes_per_second`
+/// (tests/support/throttled_relay.py); stopped on destruction.
+class throttled_relay {
+public:
+  /// Starts it and waits (with a deadline) until it accepts connections.
+  throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
+                  size_t bytes_per_second);
+
+  uint16_t port() const noexcept { return port_; }
+
+private:
+  uint16_t port_ = 0;
+  std::unique_ptr<child_process> process_;
+};
+
 /// A real `openssl s_server -www` on 127.0.0.1 serving `cert`/`key` with extra
 /// arguments (e.g. {"-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"}).
 class openssl_server {
