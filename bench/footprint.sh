@@ -170,6 +170,9 @@ PY
 large_packages=$(grep -c '^Package:' "$root/var/lib/dpkg/status")
 scan_peak
 large_rows=$scan_rows large_wall=$scan_wall large_hwm=$scan_hwm
+# Idle again after the large host's scan and upload: what a large host keeps.
+sleep 10
+large_idle=$(status_kb "$agent_pid" VmRSS)
 caf_hwm=$(status_kb "$caf_pid" VmHWM)
 platform_hwm=$(status_kb "$platform_pid" VmHWM)
 
@@ -179,7 +182,7 @@ echo
 echo "| process | idle RSS MB (anon + file) | idle PSS / private MB | peak RSS MB (VmHWM) | idle CPU, % of a core over ${idle} s: utime+stime (schedstat) | threads |"
 echo "|---|---|---|---|---|---|"
 row() { echo "| $1 | $(mb "${rss[$2]}") ($(mb "${anon[$2]}") + $(mb "${file[$2]}")) | $(mb "${pss[$2]}") / $(mb "${private[$2]}") | $3 | $(cpu_pct "$2") ($(run_pct "$2")) | ${threads[$2]} |"; }
-row "vigil-agent" "$agent_pid" "$(mb "$small_hwm") on-demand Inventory scan, $small_rows rows (${small_wall} s to the platform); $(mb "$large_hwm") with $large_packages packages, $large_rows rows (${large_wall} s); $(mb "$lifetime_hwm") from start to idle (first scans + full uploads)"
+row "vigil-agent" "$agent_pid" "$(mb "$small_hwm") on-demand Inventory scan, $small_rows rows (${small_wall} s to the platform); $(mb "$large_hwm") with $large_packages packages, $large_rows rows (${large_wall} s; idle RSS 10 s later $(mb "$large_idle")); $(mb "$lifetime_hwm") from start to idle (first scans + full uploads)"
 row "bench_caf_idle (CAF 2 threads, sharing, one actor: the stack's floor)" "$caf_pid" "$(mb "$caf_hwm")"
 row "vigil-platform (serving this agent)" "$platform_pid" "$(mb "$platform_hwm")"
 python3 - "${rss[$agent_pid]}" "$small_hwm" "$large_hwm" "$lifetime_hwm" "$(cpu_pct "$agent_pid")" "$(run_pct "$agent_pid")" <<'PY'

@@ -189,8 +189,13 @@ caf::expected<void> rocksdb_store::do_scan(std::string_view column, scan_range r
   auto cf = state_->find(column);
   if (!cf)
     return std::move(cf.error());
-  // An iterator reads an implicit snapshot taken at its creation.
-  std::unique_ptr<rocksdb::Iterator> it{state_->db->NewIterator(rocksdb::ReadOptions{}, *cf)};
+  // An iterator reads an implicit snapshot taken at its creation. Scans are
+  // bulk reads (a whole baseline per diff): their blocks are not put in the
+  // block cache, where they would only push out the index and filter blocks
+  // that point reads need, and stay in the agent's RSS.
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it{state_->db->NewIterator(read, *cf)};
   for (it->Seek(slice(bound)); it->Valid(); it->Next()) {
     auto key = view(it->key());
     if (range == scan_range::with_prefix && !key.starts_with(bound))
