@@ -31,6 +31,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+http_response echo(const http_request& request) {
+  http_response response;
+  response.fields.set("Content-Type", "text/plain");
+  response.body = request.method + " " + request.target + " " + request.body;
+  return response;
+}
+
 /// A CA, its server certificate for 127.0.0.1/localhost, and files for both.
 struct pki {
   test::temp_dir dir;
@@ -65,6 +72,19 @@ struct pki {
     return r;
   }
 
+  /// An `echo` server on 127.0.0.1 with a "server" leaf of this CA; bodies
+  /// larger than `max_body_bytes` get 413.
+  std::unique_ptr<https_server> echo_server(size_t max_body_bytes = server_options{}.max_body_bytes) {
+    auto [cert, key] = leaf("server", for_loopback());
+    server_options options;
+    options.certificate_chain = cert;
+    options.private_key = key;
+    options.max_body_bytes = max_body_bytes;
+    auto server = https_server::start(options, echo);
+    REQUIRE(server);
+    return std::move(*server);
+  }
+
   https_client client(std::chrono::milliseconds timeout = 5000ms) const {
     client_options options;
     options.trust.ca_bundle = ca_file;
@@ -73,13 +93,6 @@ struct pki {
     return *https_client::make(options);
   }
 };
-
-http_response echo(const http_request& request) {
-  http_response response;
-  response.fields.set("Content-Type", "text/plain");
-  response.body = request.method + " " + request.target + " " + request.body;
-  return response;
-}
 
 url loopback(uint16_t port, const std::string& host = "127.0.0.1") {
   return *parse_url("https://" + host + ":" + std::to_string(port) + "/CloudAgent/");
@@ -95,38 +108,32 @@ http_request get(std::string target) {
 
 TEST_CASE("https: client and server talk over verified TLS, with keep-alive limits") {
   pki p;
-  auto [cert, key] = p.leaf("server", pki::for_loopback());
-  server_options options;
-  options.certificate_chain = cert;
-  options.private_key = key;
-  options.max_body_bytes = 1024;
-  auto server = https_server::start(options, echo);
-  REQUIRE(server);
+  auto server = p.echo_server(1024);
   auto client = p.client();
   http_request post;
   post.method = "POST";
   post.target = "/CloudAgent/v1/checkin";
   post.body = "hello";
-  auto response = client.send(loopback((*server)->port()), post);
+  auto response = client.send(loopback(server->port()), post);
   REQUIRE(response);
   CHECK(response->status == 200);
   CHECK(response->body == "POST /CloudAgent/v1/checkin hello");
   SUBCASE("by host name too") {
-    auto named = client.send(loopback((*server)->port(), "localhost"), get("/x"));
+    auto named = client.send(loopback(server->port(), "localhost"), get("/x"));
     REQUIRE(named);
     CHECK(named->body == "GET /x ");
   }
   SUBCASE("an oversized body gets 413 and the server keeps serving") {
     post.body.assign(4096, 'x');
-    auto big = client.send(loopback((*server)->port()), post);
+    auto big = client.send(loopback(server->port()), post);
     REQUIRE(big);
     CHECK(big->status == 413);
-    auto after = client.send(loopback((*server)->port()), get("/after"));
+    auto after = client.send(loopback(server->port()), get("/after"));
     REQUIRE(after);
     CHECK(after->status == 200);
   }
-  (*server)->stop();
-  auto gone = client.send(loopback((*server)->port()), get("/"));
+  server->stop();
+  auto gone = client.send(loopback(server->port()), get("/"));
   REQUIRE_FALSE(gone);
   CHECK(code_of(gone.error()) == ec::connection_refused);
 }
@@ -193,12 +200,7 @@ std::string hashed_name(const std::string& cert_pem) {
 
 TEST_CASE("https: the system trust store, from a hashed directory or a bundle file") {
   pki p;
-  auto [cert, key] = p.leaf("server", pki::for_loopback());
-  server_options options;
-  options.certificate_chain = cert;
-  options.private_key = key;
-  auto server = https_server::start(options, echo);
-  REQUIRE(server);
+  auto server = p.echo_server();
   auto certs = p.dir / "certs";
   std::filesystem::create_directories(certs);
   client_options system_only; // the system store only, no CaBundle
@@ -207,7 +209,7 @@ TEST_CASE("https: the system trust store, from a hashed directory or a bundle fi
   auto send = [&] {
     auto client = https_client::make(system_only);
     REQUIRE(client);
-    return client->send(loopback((*server)->port()), get("/"));
+    return client->send(loopback(server->port()), get("/"));
   };
   SUBCASE("a CA found by its hashed name in SSL_CERT_DIR is trusted") {
     test::write_file(certs / hashed_name(p.ca.cert_pem), p.ca.cert_pem);
@@ -240,18 +242,13 @@ TEST_CASE("https: the system trust store, from a hashed directory or a bundle fi
     REQUIRE(r);
     CHECK(r->status == 200);
   }
-  (*server)->stop();
+  server->stop();
 }
 
 TEST_CASE("https: our server refuses TLS 1.1 clients and accepts TLS 1.2") {
   pki p;
-  auto [cert, key] = p.leaf("server", pki::for_loopback());
-  server_options options;
-  options.certificate_chain = cert;
-  options.private_key = key;
-  auto server = https_server::start(options, echo);
-  REQUIRE(server);
-  auto connect = "127.0.0.1:" + std::to_string((*server)->port());
+  auto server = p.echo_server();
+  auto connect = "127.0.0.1:" + std::to_string(server->port());
   auto old = test::run({"/usr/bin/openssl", "s_client", "-connect", connect, "-tls1_1", "-cipher",
                         "DEFAULT@SECLEVEL=0", "-CAfile", p.ca_file.string()});
   CAPTURE(old.out);
@@ -289,13 +286,8 @@ TEST_CASE("https: connection refused and timeouts are named") {
 
 TEST_CASE("https through real tinyproxy instances with Basic auth") {
   pki p;
-  auto [cert, key] = p.leaf("server", pki::for_loopback());
-  server_options options;
-  options.certificate_chain = cert;
-  options.private_key = key;
-  auto server = https_server::start(options, echo);
-  REQUIRE(server);
-  auto target = loopback((*server)->port());
+  auto server = p.echo_server();
+  auto target = loopback(server->port());
   auto client = p.client();
   test::temp_dir proxies;
   test::tinyproxy live{proxies.path(), "alice", "s3cr3tPass9"};
