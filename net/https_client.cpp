@@ -209,10 +209,8 @@ caf::expected<https_client> https_client::make(client_options options) {
   detail::require_tls12(state->tls);
   state->tls.set_verify_mode(asio::ssl::verify_peer);
   error_code error;
-  if (state->options.trust.use_system_store) {
-    if (auto failed = detail::trust_system_store(state->tls))
-      return failed;
-  }
+  if (state->options.trust.use_system_store)
+    detail::trust_system_store(state->tls);
   if (auto& bundle = state->options.trust.ca_bundle) {
     state->tls.load_verify_file(bundle->string(), error);
     if (error)

@@ -4,12 +4,16 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <algorithm>
-#include <cctype>
+#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -61,48 +65,71 @@ caf::error classify_handshake_failure(const boost::system::error_code& error, SS
 
 namespace {
 
-/// Whether `dir` holds OpenSSL's hashed names (`1a2b3c4d.0`), the form
-/// `SSL_CTX_load_verify_dir` looks certificates up by.
-bool has_hashed_certificates(const std::filesystem::path& dir) {
-  std::error_code error;
-  for (std::filesystem::directory_iterator it{dir, error}, end; !error && it != end;
-       it.increment(error)) {
-    auto name = it->path().filename().string();
-    auto dot = name.find('.');
-    if (dot == 8 && name.size() > 9
-        && std::all_of(name.begin(), name.begin() + 8, [](char c) { return std::isxdigit(c); })
-        && std::all_of(name.begin() + 9, name.end(), [](char c) { return std::isdigit(c); }))
-      return true;
+/// The directories of an OpenSSL path list ("a:b", as SSL_CERT_DIR may be).
+std::vector<std::string> directories_of(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    auto colon = list.find(':');
+    if (auto dir = list.substr(0, colon); !dir.empty())
+      out.emplace_back(dir);
+    if (colon == std::string_view::npos)
+      break;
+    list.remove_prefix(colon + 1);
   }
+  return out;
+}
+
+/// Whether `cert` is in one of `dirs` under its subject hash (`1a2b3c4d.N`),
+/// where OpenSSL's directory lookup finds it.
+bool reachable_by_hash(X509* cert, const std::vector<std::string>& dirs) {
+  char hash[9];
+  std::snprintf(hash, sizeof hash, "%08lx", X509_subject_name_hash(cert));
+  for (const auto& dir : dirs)
+    for (int n = 0;; ++n) {
+      auto path = dir + "/" + hash + "." + std::to_string(n);
+      std::unique_ptr<BIO, decltype(&BIO_free)> file{BIO_new_file(path.c_str(), "r"), BIO_free};
+      if (!file)
+        break;
+      std::unique_ptr<X509, decltype(&X509_free)> candidate{
+        PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free};
+      if (candidate && X509_cmp(candidate.get(), cert) == 0)
+        return true;
+    }
   return false;
 }
 
-const char* from_environment_or(const char* variable, const char* fallback) {
-  const char* value = std::getenv(variable);
-  return value != nullptr && *value != '\0' ? value : fallback;
+/// Whether loading the PEM bundle `file` would add nothing to what `dirs`
+/// offer by hash: every certificate in it is there too. The bundle is parsed
+/// and freed; a bundle that cannot be read adds nothing either.
+bool bundle_covered_by(const std::string& file, const std::vector<std::string>& dirs) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bundle{BIO_new_file(file.c_str(), "r"), BIO_free};
+  if (!bundle)
+    return true;
+  while (true) {
+    std::unique_ptr<X509, decltype(&X509_free)> cert{
+      PEM_read_bio_X509(bundle.get(), nullptr, nullptr, nullptr), X509_free};
+    if (!cert)
+      return true;
+    if (!reachable_by_hash(cert.get(), dirs))
+      return false;
+  }
 }
 
 } // namespace
 
-caf::error trust_system_store(boost::asio::ssl::context& ctx) {
-  const char* file_override = std::getenv(X509_get_default_cert_file_env());
-  auto dir = from_environment_or(X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
-  auto file = from_environment_or(X509_get_default_cert_file_env(), X509_get_default_cert_file());
-  bool lazy = (file_override == nullptr || *file_override == '\0')
-              && has_hashed_certificates(dir);
-  if (lazy) {
-    if (SSL_CTX_load_verify_dir(ctx.native_handle(), dir) != 1)
-      return make_error(ec::tls_error, std::string{"cannot use the system trust directory "}
-                                         + dir + ": " + drain_openssl_errors());
-    return {};
-  }
-  std::error_code error;
-  if (!std::filesystem::exists(file, error))
-    return {};
-  if (SSL_CTX_load_verify_file(ctx.native_handle(), file) != 1)
-    return make_error(ec::tls_error, std::string{"cannot load the system trust store "} + file
-                                       + ": " + drain_openssl_errors());
-  return {};
+void trust_system_store(boost::asio::ssl::context& ctx) {
+  // The sources of SSL_CTX_set_default_verify_paths: SSL_CERT_DIR and
+  // SSL_CERT_FILE replace the built-in paths; set but empty, they name nothing.
+  const char* dir_variable = std::getenv(X509_get_default_cert_dir_env());
+  const char* file_variable = std::getenv(X509_get_default_cert_file_env());
+  std::string dir_list = dir_variable != nullptr ? dir_variable : X509_get_default_cert_dir();
+  std::string file = file_variable != nullptr ? file_variable : X509_get_default_cert_file();
+  if (!dir_list.empty())
+    SSL_CTX_load_verify_dir(ctx.native_handle(), dir_list.c_str());
+  if (!file.empty() && !bundle_covered_by(file, directories_of(dir_list)))
+    SSL_CTX_load_verify_file(ctx.native_handle(), file.c_str());
+  // Like OpenSSL: a missing or unreadable source trusts nothing, and is no error.
+  ERR_clear_error();
 }
 
 void require_tls12(boost::asio::ssl::context& ctx) {

@@ -16,15 +16,16 @@ namespace vigil::detail {
 caf::error classify_handshake_failure(const boost::system::error_code& error, SSL* ssl,
                                       const std::string& peer);
 
-/// Makes `ctx` trust the system's CA certificates. Where the system keeps them
-/// as a hashed directory (Debian's /etc/ssl/certs, kept by
-/// update-ca-certificates), OpenSSL reads a CA from it only when a chain needs
-/// it, instead of parsing the whole bundle up front (~140 certificates, about
-/// 1 MB of heap for the client's whole life); otherwise the bundle file is
-/// loaded. SSL_CERT_FILE and SSL_CERT_DIR override the two as they do for
-/// OpenSSL (a file named by SSL_CERT_FILE is always loaded). A system without
-/// either trusts nothing from it, which is not an error.
-caf::error trust_system_store(boost::asio::ssl::context& ctx);
+/// Makes `ctx` trust the system's CA certificates from the same sources as
+/// SSL_CTX_set_default_verify_paths (SSL_CERT_DIR, a ':'-separated list, and
+/// SSL_CERT_FILE, or OpenSSL's built-in paths), with one difference: the bundle
+/// file is loaded only when it holds a certificate the hashed directories do
+/// not. On Debian, /etc/ssl/certs holds every certificate of the bundle under
+/// its hash, so OpenSSL reads a CA only when a chain needs it instead of keeping
+/// ~140 parsed certificates (about 1 MB of heap) for the client's whole life; a
+/// CA appended to the bundle by hand still gets the bundle loaded. Like OpenSSL,
+/// a missing or unreadable source trusts nothing and is not an error.
+void trust_system_store(boost::asio::ssl::context& ctx);
 
 /// Restricts `ctx` to TLS 1.2 and newer.
 void require_tls12(boost::asio::ssl::context& ctx);

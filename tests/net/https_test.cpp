@@ -15,10 +15,13 @@
 #include <string>
 
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "common/error.hpp"
 #include "net/certificates.hpp"
+#include "net/detail/tls.hpp"
 #include "net/https_client.hpp"
 #include "net/https_server.hpp"
 #include "net/proxy_chain.hpp"
@@ -198,11 +201,21 @@ std::string hashed_name(const std::string& cert_pem) {
 
 } // namespace
 
-TEST_CASE("https: the system trust store, from a hashed directory or a bundle file") {
+TEST_CASE("https: the system trust store, from hashed directories and a bundle file") {
   pki p;
   auto server = p.echo_server();
-  auto certs = p.dir / "certs";
-  std::filesystem::create_directories(certs);
+  auto hashed = p.dir / "hashed", other = p.dir / "other", empty = p.dir / "empty";
+  for (const auto& dir : {hashed, other, empty})
+    std::filesystem::create_directories(dir);
+  test::write_file(hashed / hashed_name(p.ca.cert_pem), p.ca.cert_pem);
+  // Somebody else's CA, hashed: a directory that is in use but lacks ours.
+  cert_request stranger_request;
+  stranger_request.common_name = "Somebody Else's CA";
+  stranger_request.is_ca = true;
+  auto stranger = *make_self_signed_ca(stranger_request);
+  test::write_file(other / hashed_name(stranger.cert_pem), stranger.cert_pem);
+  auto empty_bundle = p.dir / "empty-bundle.pem";
+  test::write_file(empty_bundle, "");
   client_options system_only; // the system store only, no CaBundle
   system_only.connect_timeout = 5000ms;
   system_only.io_timeout = 5000ms;
@@ -212,37 +225,57 @@ TEST_CASE("https: the system trust store, from a hashed directory or a bundle fi
     return client->send(loopback(server->port()), get("/"));
   };
   SUBCASE("a CA found by its hashed name in SSL_CERT_DIR is trusted") {
-    test::write_file(certs / hashed_name(p.ca.cert_pem), p.ca.cert_pem);
-    test::scoped_environment dir{"SSL_CERT_DIR", certs.string()};
-    test::scoped_environment file{"SSL_CERT_FILE", std::nullopt};
+    test::scoped_environment dir{"SSL_CERT_DIR", hashed.string()};
+    test::scoped_environment file{"SSL_CERT_FILE", empty_bundle.string()};
     auto r = send();
     REQUIRE(r);
     CHECK(r->status == 200);
   }
-  SUBCASE("a directory without hashed names is not used: the bundle file is") {
-    test::write_file(certs / "vigil-test-ca.pem", p.ca.cert_pem);
-    test::scoped_environment dir{"SSL_CERT_DIR", certs.string()};
-    SUBCASE("the default bundle does not hold the test CA") {
-      test::scoped_environment file{"SSL_CERT_FILE", std::nullopt};
-      auto r = send();
-      REQUIRE_FALSE(r);
-      CHECK(code_of(r.error()) == ec::certificate_untrusted);
-    }
-    SUBCASE("SSL_CERT_FILE naming a bundle with it") {
-      test::scoped_environment file{"SSL_CERT_FILE", p.ca_file.string()};
-      auto r = send();
-      REQUIRE(r);
-      CHECK(r->status == 200);
-    }
+  SUBCASE("in any directory of a ':'-separated SSL_CERT_DIR") {
+    test::scoped_environment dir{"SSL_CERT_DIR", other.string() + ":" + hashed.string()};
+    test::scoped_environment file{"SSL_CERT_FILE", empty_bundle.string()};
+    auto r = send();
+    REQUIRE(r);
+    CHECK(r->status == 200);
   }
-  SUBCASE("SSL_CERT_FILE is loaded even where the directory is hashed") {
-    test::scoped_environment dir{"SSL_CERT_DIR", "/etc/ssl/certs"};
+  SUBCASE("a CA only in the bundle (appended without a rehash) is trusted") {
+    test::scoped_environment dir{"SSL_CERT_DIR", other.string()};
     test::scoped_environment file{"SSL_CERT_FILE", p.ca_file.string()};
     auto r = send();
     REQUIRE(r);
     CHECK(r->status == 200);
   }
+  SUBCASE("neither holds it: untrusted; set but empty variables name nothing") {
+    test::scoped_environment dir{"SSL_CERT_DIR", ""};
+    test::scoped_environment file{"SSL_CERT_FILE", ""};
+    auto r = send();
+    REQUIRE_FALSE(r);
+    CHECK(code_of(r.error()) == ec::certificate_untrusted);
+  }
   server->stop();
+}
+
+TEST_CASE("tls: a bundle whose certificates the hashed directory holds is not loaded") {
+  pki p;
+  auto hashed = p.dir / "hashed";
+  std::filesystem::create_directories(hashed);
+  test::write_file(hashed / hashed_name(p.ca.cert_pem), p.ca.cert_pem);
+  test::scoped_environment dir{"SSL_CERT_DIR", hashed.string()};
+  test::scoped_environment file{"SSL_CERT_FILE", p.ca_file.string()};
+  // The certificates the context holds in memory (a directory lookup holds
+  // none until a chain asks for one).
+  auto loaded = [] {
+    boost::asio::ssl::context ctx{boost::asio::ssl::context::tls_client};
+    detail::trust_system_store(ctx);
+    return sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx.native_handle())));
+  };
+  CHECK(loaded() == 0); // covered: the bundle stays on disk
+  cert_request extra_request;
+  extra_request.common_name = "Appended By Hand CA";
+  extra_request.is_ca = true;
+  auto extra = *make_self_signed_ca(extra_request);
+  test::write_file(p.ca_file, p.ca.cert_pem + extra.cert_pem);
+  CHECK(loaded() == 2); // one certificate the directory lacks: the whole bundle
 }
 
 TEST_CASE("https: our server refuses TLS 1.1 clients and accepts TLS 1.2") {
