@@ -32,7 +32,8 @@ struct request_record {
   size_t response_bytes = 0;
   /// What the request did beyond its status, for the audit trail: a delta
   /// completion says `applied` or `duplicate` (SPEC §9's exactly-once, checked
-  /// by the crash tests); empty otherwise.
+  /// by the crash tests), a stored chunk `stored=FROM-TO` (the delta's bytes
+  /// [FROM, TO)); empty otherwise.
   std::string outcome;
 };
 

@@ -116,6 +116,7 @@ http_response platform_service::delta_chunk(const http_request& request, request
   if (auto ok = store_.write(batch, {true}); !ok)
     return store_failure(ok.error());
   status.received_bytes = *received + request.body.size();
+  ctx.outcome = "stored=" + std::to_string(*offset) + "-" + std::to_string(status.received_bytes);
   return json_answer(200, protocol::to_body(status));
 }
 

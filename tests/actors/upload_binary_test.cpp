@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "tests/actors/synced_host.hpp"
@@ -119,11 +120,14 @@ TEST_CASE("upload: a SIGKILL in the middle of an upload resends at most the chun
       std::snprintf(text + 16 * i, 17, "%016llx", static_cast<unsigned long long>(random()));
     return std::string{"1:"} + text;
   };
-  test::write_file(h.root / "var/lib/dpkg/status", dpkg_status(60000, random_version));
-  throttled_relay uplink{h.dir / "relay", h.platform.port(), 1024 * 1024};
-  REQUIRE(test::reg_add(h.root, "", "WebServiceUri", "REG_SZ",
-                        "https://127.0.0.1:" + std::to_string(uplink.port()) + "/CloudAgent/")
-          == 0);
+  test::write_file(h.root / "var/lib/dpkg/status", dpkg_status(70000, random_version));
+  auto uplink = std::make_unique<throttled_relay>(h.dir / "relay", h.platform.port(), 1024 * 1024);
+  auto use_uplink = [&] {
+    REQUIRE(test::reg_add(h.root, "", "WebServiceUri", "REG_SZ",
+                          "https://127.0.0.1:" + std::to_string(uplink->port()) + "/CloudAgent/")
+            == 0);
+  };
+  use_uplink();
   auto agent = test::start_agent(h.root);
   std::string target; // a package snapshot whose first chunk the platform holds
   REQUIRE(test::wait_until(
@@ -140,33 +144,58 @@ TEST_CASE("upload: a SIGKILL in the middle of an upload resends at most the chun
     120s));
   agent->signal(SIGKILL);
   agent->wait();
-  auto puts_of = [&](const std::vector<logged_request>& log, size_t* bytes, size_t* refused) {
-    size_t n = 0;
-    for (auto& r : log)
-      if (r.method == "PUT" && r.target == target) {
-        ++n;
-        *bytes += r.in;
-        *refused += r.status == 409; // a chunk at an offset the platform already holds
-      }
-    return n;
+  // The link goes down with the agent: what it was still carrying of the
+  // chunk in flight never reaches the platform.
+  uplink.reset();
+  uplink = std::make_unique<throttled_relay>(h.dir / "relay", h.platform.port(), 1024 * 1024);
+  use_uplink();
+  // The byte ranges the platform stored of `target` (PUT ... stored=FROM-TO),
+  // and the PUTs it refused, from request `from` on.
+  using range = std::pair<uint64_t, uint64_t>;
+  auto puts_of = [&](const std::vector<logged_request>& log, size_t from, size_t* refused) {
+    std::vector<range> stored;
+    for (size_t i = from; i < log.size(); ++i) {
+      auto& r = log[i];
+      if (r.method != "PUT" || r.target != target)
+        continue;
+      *refused += r.status != 200;
+      if (auto dash = r.outcome.find('-'); r.outcome.starts_with("stored=") && dash != std::string::npos)
+        stored.emplace_back(std::stoull(r.outcome.substr(7, dash - 7)),
+                            std::stoull(r.outcome.substr(dash + 1)));
+    }
+    return stored;
   };
-  size_t bytes_before = 0, refused_before = 0;
   auto log = request_log(h.platform);
-  auto puts_before = puts_of(log, &bytes_before, &refused_before);
+  size_t restart_at = log.size(), refused_before = 0;
+  auto before = puts_of(log, 0, &refused_before);
   for (auto& r : log)
     REQUIRE_MESSAGE(r.target != target + "/complete", "the upload ended before the kill");
+  REQUIRE(before.size() == 1);
   agent = test::start_agent(h.root);
   REQUIRE(h.wait_in_sync(180s));
   log = request_log(h.platform);
-  size_t bytes = 0, refused = 0;
-  auto puts = puts_of(log, &bytes, &refused);
-  MESSAGE(target << ": " << bytes << " bytes in " << puts << " chunks, " << puts_before
-                 << " (" << bytes_before << " bytes) before the SIGKILL");
-  CHECK(bytes > 2 * 1024 * 1024); // at least three chunks: the kill fell inside the upload
-  CHECK(puts > puts_before);      // the upload went on after the restart ...
-  CHECK(refused == 0);            // ... from the platform's offset: no held chunk was sent again
-  size_t applied = 0;
-  CHECK(applied_at_most_once(log, &applied));
+  size_t refused = 0, refused_after = 0;
+  auto stored = puts_of(log, 0, &refused);
+  auto after = puts_of(log, restart_at, &refused_after);
+  size_t completions = 0;
+  for (auto& r : log)
+    completions += r.target == target + "/complete";
+  std::ostringstream ranges;
+  for (auto& [from, to] : stored)
+    ranges << " [" << from << ", " << to << ")";
+  MESSAGE(target << " stored as" << ranges.str() << "; " << before.size()
+                 << " before the SIGKILL, " << after.size() << " after");
+  CHECK(stored.size() >= 3); // several chunks: the kill fell inside the upload
+  // Every byte stored once, in order, with no gap: the restarted agent went on
+  // from the platform's offset, and sent only what the platform lacked.
+  REQUIRE_FALSE(stored.empty());
+  CHECK(stored.front().first == 0);
+  for (size_t i = 1; i < stored.size(); ++i)
+    CHECK(stored[i].first == stored[i - 1].second);
+  CHECK(after.size() + before.size() == stored.size());
+  CHECK(refused == 0);     // no chunk at an offset the platform already held
+  CHECK(completions == 1); // one completion, applied: no re-encoded resend
+  CHECK(applied_at_most_once(log));
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
 }

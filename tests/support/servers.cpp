@@ -1,8 +1,10 @@
 #include "tests/support/servers.hpp"
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <csignal>
 #include <netinet/in.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,20 +74,25 @@ std::string tinyproxy::log() const {
 throttled_relay::throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
                                  size_t bytes_per_second) {
   std::filesystem::create_directories(dir);
-  auto out = dir / ("relay-to-" + std::to_string(target_port) + ".out");
+  static std::atomic<int> started{0};
+  auto out = dir / ("relay-" + std::to_string(++started) + "-to-" + std::to_string(target_port)
+                    + ".out");
   process_ = std::make_unique<child_process>(
     std::vector<std::string>{"/usr/bin/python3",
                              VIGIL_TEST_SOURCE_DIR "/tests/support/throttled_relay.py",
                              std::to_string(target_port), std::to_string(bytes_per_second)},
     out);
-  // It prints its port once listening.
+  // It prints its port, alone on a line, once listening.
   if (!wait_until(
         [&] {
-          auto text = read_file(out);
-          if (text.find('\n') == std::string::npos)
-            return false;
-          port_ = static_cast<uint16_t>(std::stoi(text));
-          return port_accepts(port_);
+          std::istringstream lines{read_file(out)};
+          for (std::string line; std::getline(lines, line) && !lines.eof();)
+            if (!line.empty() && line.size() <= 5
+                && line.find_first_not_of("0123456789") == std::string::npos) {
+              port_ = static_cast<uint16_t>(std::stoul(line));
+              return port_accepts(port_);
+            }
+          return false;
         },
         std::chrono::seconds{10}))
     throw std::runtime_error("the throttled relay did not start; see " + out.string());
