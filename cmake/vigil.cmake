@@ -20,9 +20,10 @@ target_compile_definitions(vigil_options INTERFACE
 # prebuilt code dominates it) and the reference platform answers ~10 % fewer
 # check-ins per second (bench/platform_checkins.sh: 47k/s, budget 2k/s).
 option(VIGIL_OPTIMIZE_FOR_SIZE "Compile with -Os and drop unused functions at link time" ON)
-if(VIGIL_OPTIMIZE_FOR_SIZE AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
-  target_compile_options(vigil_options INTERFACE -Os -ffunction-sections -fdata-sections)
-  target_link_options(vigil_options INTERFACE "-Wl,--gc-sections")
+if(VIGIL_OPTIMIZE_FOR_SIZE)
+  target_compile_options(vigil_options INTERFACE
+    "$<$<NOT:$<CONFIG:Debug>>:-Os;-ffunction-sections;-fdata-sections>")
+  target_link_options(vigil_options INTERFACE "$<$<NOT:$<CONFIG:Debug>>:-Wl,--gc-sections>")
 endif()
 
 # Relative relocations packed (DT_RELR, glibc 2.36): the loader reads a few KB of
