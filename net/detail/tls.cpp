@@ -4,13 +4,16 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <cstdio>
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
-#include <memory>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,40 +82,68 @@ std::vector<std::string> directories_of(std::string_view list) {
   return out;
 }
 
-/// Whether `cert` is in one of `dirs` under its subject hash (`1a2b3c4d.N`),
-/// where OpenSSL's directory lookup finds it.
-bool reachable_by_hash(X509* cert, const std::vector<std::string>& dirs) {
-  char hash[9];
-  std::snprintf(hash, sizeof hash, "%08lx", X509_subject_name_hash(cert));
-  for (const auto& dir : dirs)
-    for (int n = 0;; ++n) {
-      auto path = dir + "/" + hash + "." + std::to_string(n);
-      std::unique_ptr<BIO, decltype(&BIO_free)> file{BIO_new_file(path.c_str(), "r"), BIO_free};
-      if (!file)
-        break;
-      std::unique_ptr<X509, decltype(&X509_free)> candidate{
-        PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free};
-      if (candidate && X509_cmp(candidate.get(), cert) == 0)
-        return true;
-    }
-  return false;
+/// The whole file at `path`, or nullopt when it cannot be read.
+std::optional<std::string> contents_of(const std::filesystem::path& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
 }
 
-/// Whether loading the PEM bundle `file` would add nothing to what `dirs`
-/// offer by hash: every certificate in it is there too. The bundle is parsed
-/// and freed; a bundle that cannot be read adds nothing either.
+/// The PEM blocks of `text` ("-----BEGIN ...-----" to the end of its
+/// "-----END ...-----" line), as they are written.
+std::vector<std::string_view> pem_blocks(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (size_t begin = text.find("-----BEGIN "); begin != std::string_view::npos;
+       begin = text.find("-----BEGIN ", begin)) {
+    auto end = text.find("-----END ", begin);
+    if (end == std::string_view::npos)
+      break;
+    end = text.find("-----", end + 9);
+    if (end == std::string_view::npos)
+      break;
+    out.push_back(text.substr(begin, end + 5 - begin));
+    begin = end + 5;
+  }
+  return out;
+}
+
+/// Whether `name` is one of OpenSSL's hashed names of a certificate
+/// (`1a2b3c4d.N`), the names its directory lookup opens.
+bool is_hashed_name(std::string_view name) {
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  return name.size() > 9 && name[8] == '.' && std::all_of(name.begin(), name.begin() + 8, hex)
+         && std::all_of(name.begin() + 9, name.end(), digit);
+}
+
+/// Whether loading the bundle `file` would add nothing to what `dirs` offer
+/// by hash: each of its PEM blocks is, byte for byte, in a hashed file there
+/// (Debian's ca-certificates writes the bundle from those very files). Text is
+/// compared, no certificate is parsed, and nothing is kept. A bundle that
+/// cannot be read adds nothing either.
 bool bundle_covered_by(const std::string& file, const std::vector<std::string>& dirs) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bundle{BIO_new_file(file.c_str(), "r"), BIO_free};
+  auto bundle = contents_of(file);
   if (!bundle)
     return true;
-  while (true) {
-    std::unique_ptr<X509, decltype(&X509_free)> cert{
-      PEM_read_bio_X509(bundle.get(), nullptr, nullptr, nullptr), X509_free};
-    if (!cert)
-      return true;
-    if (!reachable_by_hash(cert.get(), dirs))
-      return false;
+  auto wanted = pem_blocks(*bundle);
+  if (wanted.empty())
+    return true;
+  std::vector<std::string> hashed_files;
+  std::set<std::string_view> offered;
+  for (const auto& dir : dirs) {
+    std::error_code error;
+    for (std::filesystem::directory_iterator it{dir, error}, end; !error && it != end;
+         it.increment(error))
+      if (is_hashed_name(it->path().filename().string()))
+        if (auto text = contents_of(it->path()))
+          hashed_files.push_back(std::move(*text));
   }
+  for (const auto& text : hashed_files)
+    for (auto block : pem_blocks(text))
+      offered.insert(block);
+  return std::all_of(wanted.begin(), wanted.end(),
+                     [&](std::string_view block) { return offered.contains(block); });
 }
 
 } // namespace
