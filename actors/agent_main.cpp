@@ -3,6 +3,7 @@
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <csignal>
 #include <fcntl.h>
@@ -23,12 +24,12 @@
 #include "actors/proxy_resolver.hpp"
 #include "protocol/modules.hpp"
 #include "actors/registry_watch.hpp"
+#include "actors/status.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
 #include "actors/uploader.hpp"
 #include "actors/delta.hpp"
 #include "actors/blackout.hpp"
-#include "actors/blackout_gate.hpp"
 #include "common/error.hpp"
 #include "host/fingerprint.hpp"
 #include "host/agent_status.hpp"
@@ -37,6 +38,8 @@
 #include "host/logging.hpp"
 #include "host/memory.hpp"
 #include "host/paths.hpp"
+#include "host/secret_box.hpp"
+#include "host/pinned_keys.hpp"
 #include "host/service_notify.hpp"
 #include "host/supervisor.hpp"
 #include "storage/rocksdb_store.hpp"
@@ -145,6 +148,13 @@ int main(int argc, char** argv) {
   auto settings = read_agent_settings(*loaded);
   if (!settings)
     return fail(render(settings.error()));
+  // The platform's root key, pinned at install (DESIGN "One trust root").
+  // Without it the agent runs on, but accepts no manifest: say so loudly.
+  std::shared_ptr<const trusted_keys> pinned;
+  if (auto keys = read_pinned_keys(*loaded))
+    pinned = std::make_shared<const trusted_keys>(std::move(*keys));
+  else
+    log->error("{}: manifests will be refused", render(keys.error()));
   auto base = parse_url(settings->web_service_uri);
   if (!base || base->scheme != "https")
     return fail("WebServiceUri '" + settings->web_service_uri + "' is not an https URL");
@@ -178,12 +188,20 @@ int main(int argc, char** argv) {
     return fail("cannot open the store: " + render(opened.error()));
   std::shared_ptr<kv_store> store = std::move(*opened);
   auto machine = read_machine_identity(p);
-  auto identity = establish_identity(*hive, *store, fingerprint_of(machine));
+  // The agent token is sealed at rest with the host key (issue 15).
+  auto box = secret_box::open(p);
+  if (!box)
+    return fail("cannot open the host key that seals the agent token: " + render(box.error()));
+  auto token_box = std::make_shared<const secret_box>(std::move(*box));
+  auto identity = establish_identity(*hive, *store, fingerprint_of(machine), token_box.get());
   if (!identity)
     return fail("cannot establish the agent's identity: " + render(identity.error()));
-  // What vigil-healthcheck reads instead of the locked store (issue 8).
-  set_agent_status_root(p);
-  record_agent_status([&](agent_status& s) {
+  // What vigil-healthcheck reads instead of the locked store (issue 8): kept
+  // in memory, written by the status actor off the scheduler threads. It
+  // starts from what the last run left (last scans, uploads, errors).
+  auto status = load_agent_status(p);
+  auto board = std::make_shared<status_board>(status ? std::move(*status) : agent_status{});
+  board->apply([&](agent_status& s) {
     s.pid = static_cast<int>(::getpid());
     s.started_at = unix_now();
     s.version = VIGIL_VERSION;
@@ -209,16 +227,20 @@ int main(int argc, char** argv) {
   // every worker about 100 times a second), which keeps an idle agent idle.
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system system{cfg};
+  auto status_writer_actor = system.spawn<caf::detached>(status_writer, p, board,
+                                                          std::chrono::milliseconds{250});
+  set_agent_status_sink(board, [status_writer_actor] {
+    caf::anon_send(status_writer_actor, changed_atom::value);
+  });
   identity_config id_config{settings->customer_id, settings->activation_id, VIGIL_VERSION,
-                            to_protocol(read_basic_inventory(p, machine)), {}};
+                            to_protocol(read_basic_inventory(p, machine)), {}, token_box};
   if (auto watchable = hive_watch::open(p.hive_file()); !watchable)
     return fail("cannot watch the hive: " + render(watchable.error()));
   auto first_start = std::make_shared<std::atomic<bool>>(true);
   // Hive changes reach the module actors through the bus.
   auto bus = std::make_shared<actor_bus>();
-  // Network blackout windows (SPEC §9b): asked by check-in and uploader.
-  auto gate = std::make_shared<blackout_gate>(store, host_time_zone());
-  // The actors, in dependency order, under the supervisor (rest-for-one).
+  // The actors under the supervisor, each naming the actors whose handles it
+  // takes: a crash restarts the crashed actor and those that depend on it.
   platform_client platform{*client, *base};
   // The proxy resolver answers the transport's every request (SPEC §10); it is
   // spawned and linked with it, so the two restart together.
@@ -227,14 +249,17 @@ int main(int argc, char** argv) {
     return fail("cannot set up proxy resolution: " + render(proxy_options.error()));
   std::vector<child_spec> children{
     {"transport",
+     {"blackout"},
      [platform, bus, target = base->to_string(), proxy_options = *proxy_options](
-       caf::local_actor* self, const std::vector<caf::actor>&) {
+       caf::local_actor* self, const actor_registry& running) {
        auto resolver = self->spawn<caf::detached>(proxy_resolver, proxy_options, bus);
-       return caf::actor_cast<caf::actor>(
-         self->spawn<caf::detached>(transport_with_resolver, platform, resolver, target));
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+         transport_with_resolver, platform, resolver, target,
+         running.get<blackout_actor>("blackout")));
      }},
     {"registry_watch",
-     [p, bus](caf::local_actor* self, const std::vector<caf::actor>&) {
+     {},
+     [p, bus](caf::local_actor* self, const actor_registry&) {
        // A restarted watcher reads the hive afresh.
        auto again = hive_watch::open(p.hive_file());
        auto w = again ? std::make_shared<hive_watch>(std::move(*again)) : nullptr;
@@ -248,47 +273,55 @@ int main(int argc, char** argv) {
                                       }}));
      }},
     {"identity",
-     [=, identity = *identity](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+     {"transport"},
+     [=, identity = *identity](caf::local_actor* self, const actor_registry& running) {
        // The first start uses the identity established above; a restart
        // re-reads it, as it may have changed since (re-provisioned).
        auto now = first_start->exchange(false)
                     ? caf::expected<agent_identity>{identity}
-                    : establish_identity(*hive, *store, identity.fingerprint);
+                    : establish_identity(*hive, *store, identity.fingerprint,
+                                         token_box.get());
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::identity, now ? *now : identity, id_config, hive, store,
-                     caf::actor_cast<transport_actor>(earlier.at(0))));
+                     running.get<transport_actor>("transport")));
      }},
     {"checkin",
-     [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+     {"transport", "identity", "blackout"},
+     [=](caf::local_actor* self, const actor_registry& running) {
        return caf::actor_cast<caf::actor>(
-         self->spawn(vigil::checkin, store, caf::actor_cast<transport_actor>(earlier.at(0)),
-                     caf::actor_cast<identity_actor>(earlier.at(2)), std::string{VIGIL_VERSION},
-                     bus, blackout_gate::network_gate_of(gate)));
+         self->spawn(vigil::checkin, store, running.get<transport_actor>("transport"),
+                     running.get<identity_actor>("identity"), std::string{VIGIL_VERSION},
+                     bus, running.get<blackout_actor>("blackout"), pinned));
      }},
     {"uploader",
-     [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+     {"transport", "blackout"},
+     [=](caf::local_actor* self, const actor_registry& running) {
        return caf::actor_cast<caf::actor>(
-         self->spawn(vigil::uploader, store, caf::actor_cast<transport_actor>(earlier.at(0)), bus,
-                     blackout_gate::network_gate_of(gate), backoff_policy{}));
+         self->spawn(vigil::uploader, store, running.get<transport_actor>("transport"), bus,
+                     running.get<blackout_actor>("blackout"), backoff_policy{}));
      }},
     {"delta",
-     [=](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
+     {"uploader"},
+     [=](caf::local_actor* self, const actor_registry& running) {
        return caf::actor_cast<caf::actor>(
-         self->spawn<caf::detached>(vigil::delta, store, earlier.at(4)));
+         self->spawn<caf::detached>(vigil::delta, store, running.find("uploader")));
      }},
     {"blackout",
-     [=](caf::local_actor* self, const std::vector<caf::actor>&) {
+     {},
+     [=](caf::local_actor* self, const actor_registry&) {
        return caf::actor_cast<caf::actor>(self->spawn(vigil::blackout, store, bus, blackout_options{}));
      }},
   };
   for (auto name : protocol::scan_module_names)
-    children.push_back({std::string{name}, [=, name = std::string{name}](
-                                             caf::local_actor* self,
-                                             const std::vector<caf::actor>& earlier) {
+    children.push_back({std::string{name},
+                        {"delta", "blackout"},
+                        [=, name = std::string{name}](caf::local_actor* self,
+                                                      const actor_registry& running) {
                           return caf::actor_cast<caf::actor>(
                             self->spawn(vigil::module, name, p, store, hive, bus,
-                                        caf::actor_cast<delta_actor>(earlier.at(5)),
-                                        detached_scan_launcher(p)));
+                                        running.get<delta_actor>("delta"),
+                                        detached_scan_launcher(p),
+                                        running.get<blackout_actor>("blackout")));
                         }});
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
   // Under systemd (Type=notify): ready now, and watchdog pings while the
@@ -312,7 +345,15 @@ int main(int argc, char** argv) {
   // Graceful within 5 s (SPEC §6): everything that matters is already synced
   // to the store, so an actor still busy on the network is not waited for.
   auto stopped = std::async(std::launch::async, [&] {
-    caf::anon_send_exit(root_supervisor, caf::exit_reason::user_shutdown);
+    {
+      caf::scoped_actor waiter{system};
+      waiter->monitor(root_supervisor);
+      caf::anon_send_exit(root_supervisor, caf::exit_reason::user_shutdown);
+      waiter->receive([](const caf::down_msg&) {});
+    }
+    // Last: the status actor writes what the others recorded on their way out.
+    set_agent_status_sink(nullptr, {});
+    caf::anon_send_exit(status_writer_actor, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   });
   if (stopped.wait_for(std::chrono::seconds{4}) != std::future_status::ready) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/system_messages.hpp>
 #include <ctime>
 
 #include "actors/checkin.hpp"
@@ -72,6 +74,20 @@ void load_profile(self_pointer self) {
             st.schedule.host_zone());
 }
 
+/// What the subscribers may do now: the schedule at `status`, the network as
+/// announced (its end waits for the resume jitter).
+blackout_answer announced(const blackout_state& st, const blackout_status& status) {
+  auto out = to_answer(status);
+  out.network_allowed = !st.network_announced_blocked;
+  return out;
+}
+
+/// Tells every subscriber `answer`.
+void push(self_pointer self, const blackout_answer& answer) {
+  for (auto& subscriber : self->state.subscribers)
+    caf::anon_send(subscriber, blackout_atom::value, answer);
+}
+
 /// Logs and announces a change of one kind of blackout.
 void note_transition(self_pointer self, const char* kind, bool was, const blackout_period& now) {
   if (was == now.blocked)
@@ -86,13 +102,15 @@ void note_transition(self_pointer self, const char* kind, bool was, const blacko
                                now.until->time_since_epoch()).count()
                            : 0;
     });
+  bool network = std::string_view{kind} == "network";
   if (now.blocked) {
     log->info("{} blackout window entered, {}", kind, until_text(now));
-    st.bus->publish(); // a transfer in progress stops between chunks
+    if (network)
+      st.network_announced_blocked = true; // a transfer in progress stops between chunks
     return;
   }
   log->info("{} blackout window ended", kind);
-  if (!st.resume_pending) {
+  if (network && !st.resume_pending) {
     st.resume_pending = true;
     auto delay = resume_jitter(st.random);
     log->info("resuming in {} ms (jitter)", delay.count());
@@ -106,10 +124,16 @@ blackout_status evaluate(self_pointer self) {
   auto& st = self->state;
   auto now = st.options.now();
   auto status = st.schedule.at(now);
+  auto before = announced(st, status);
+  before.collection_allowed = !st.collection_blocked;
   note_transition(self, "network", st.network_blocked, status.network);
   note_transition(self, "collection", st.collection_blocked, status.collection);
   st.network_blocked = status.network.blocked;
   st.collection_blocked = status.collection.blocked;
+  auto after = announced(st, status);
+  if (after.network_allowed != before.network_allowed
+      || after.collection_allowed != before.collection_allowed)
+    push(self, after);
   // The next boundary: the end of a blocking period or the start of the next.
   auto next = now + st.options.max_timer;
   for (auto& p : {status.network, status.collection})
@@ -161,6 +185,7 @@ blackout_actor::behavior_type blackout(blackout_actor::stateful_pointer<blackout
   // too and asks before transmitting.
   auto status = st.schedule.at(st.options.now());
   st.network_blocked = status.network.blocked;
+  st.network_announced_blocked = status.network.blocked;
   st.collection_blocked = status.collection.blocked;
   auto log = module_logger(log_module::network);
   if (status.network.blocked)
@@ -168,8 +193,19 @@ blackout_actor::behavior_type blackout(blackout_actor::stateful_pointer<blackout
   if (status.collection.blocked)
     log->info("starting inside a collection blackout window, {}", until_text(status.collection));
   evaluate(self);
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& subs = self->state.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const caf::actor& a) { return a.address() == msg.source; }),
+               subs.end());
+  });
   return {
-    [=](blackout_query_atom) { return to_answer(evaluate(self)); },
+    [=](blackout_query_atom) { return announced(self->state, evaluate(self)); },
+    [=](blackout_subscribe_atom, const caf::actor& subscriber) {
+      self->monitor(subscriber);
+      self->state.subscribers.push_back(subscriber);
+      caf::anon_send(subscriber, blackout_atom::value, announced(self->state, evaluate(self)));
+    },
     [=](changed_atom) {
       load_profile(self);
       evaluate(self);
@@ -181,9 +217,13 @@ blackout_actor::behavior_type blackout(blackout_actor::stateful_pointer<blackout
       evaluate(self);
     },
     [=](blackout_resume_atom) {
-      self->state.resume_pending = false;
+      auto& st = self->state;
+      st.resume_pending = false;
+      if (st.network_blocked || !st.network_announced_blocked)
+        return; // blocked again meanwhile, or nothing to resume
+      st.network_announced_blocked = false;
       module_logger(log_module::network)->info("blackout over: resuming contact with the platform");
-      self->state.bus->publish();
+      push(self, announced(st, st.schedule.at(st.options.now())));
     },
   };
 }

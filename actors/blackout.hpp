@@ -14,6 +14,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "actors/actor_bus.hpp"
 #include "actors/blackout_logic.hpp"
@@ -24,6 +25,10 @@ namespace vigil {
 using blackout_query_atom = caf::atom_constant<caf::atom("bo_query")>;
 using blackout_tick_atom = caf::atom_constant<caf::atom("bo_tick")>;
 using blackout_resume_atom = caf::atom_constant<caf::atom("bo_resume")>;
+using blackout_subscribe_atom = caf::atom_constant<caf::atom("bo_sub")>;
+/// What the blackout actor pushes to its subscribers: `(blackout_atom,
+/// blackout_answer)`.
+using blackout_atom = caf::atom_constant<caf::atom("blackout")>;
 
 /// `blackout_answer::*_until` while the windows cover the whole week: no end.
 inline constexpr int64_t blackout_no_end = std::numeric_limits<int64_t>::max();
@@ -59,25 +64,44 @@ typename Inspector::result_type inspect(Inspector& f, blackout_answer& x) {
 /// `status` as the actor answers it.
 blackout_answer to_answer(const blackout_status& status);
 
-/// The blackout schedule (SPEC §9b). Reads the windows from the stored
-/// profile at start and on every `changed_atom` from the actor_bus (it
-/// subscribes itself), answers whether network and collection are allowed
-/// now, and announces transitions on the bus: at once when a blocking period
-/// starts (so a transfer in progress can stop between chunks), and after a
-/// random jitter below one minute when one ends (so a fleet's first contacts
-/// spread out); the uploader and the check-in then query again.
+/// The blackout schedule (SPEC §9b), the agent's one source of it. Reads the
+/// windows from the stored profile at start and on every `changed_atom` from
+/// the actor_bus (it subscribes itself), and pushes `(blackout_atom,
+/// blackout_answer)` to its subscribers (check-in, uploader, modules) when
+/// they subscribe and whenever what they may do changes: at once when a
+/// blocking period starts (so a transfer in progress can stop between
+/// chunks), and, for the network, after a random jitter below one minute when
+/// one ends (so a fleet's first contacts spread out). Subscribers act on the
+/// latest push; nobody re-reads the profile or asks on every step. Timers use
+/// the actor clock, so virtual-time tests cover every window.
 using blackout_actor = caf::typed_actor<
-  /// Answers the schedule now.
+  /// Answers what the subscribers were last told, with the times of now.
   caf::replies_to<blackout_query_atom>::with<blackout_answer>,
+  /// Adds a subscriber (monitored, dropped when it dies) and tells it the
+  /// state now.
+  caf::reacts_to<blackout_subscribe_atom, caf::actor>,
   /// Re-reads the profile's windows (a no-op when the stored profile is
   /// unchanged), then re-evaluates the schedule.
   caf::reacts_to<changed_atom>,
   /// The timer at the next window boundary; only the latest `generation`
   /// counts (each evaluation replaces the pending timer).
   caf::reacts_to<blackout_tick_atom, uint64_t>,
-  /// The jittered announcement that a blocking period ended: publishes on
-  /// the bus.
+  /// The jittered end of a network blocking period: tells the subscribers.
   caf::reacts_to<blackout_resume_atom>>;
+
+/// Whether `handle`, the blackout actor an actor was given, lets it transmit
+/// now, `latest` being the last push it received: with no blackout actor
+/// (tests of other concerns) always; before the first push, not yet.
+inline bool network_allowed_by(const blackout_actor& handle,
+                               const std::optional<blackout_answer>& latest) {
+  return !handle || (latest && latest->network_allowed);
+}
+
+/// The same for scheduled scans.
+inline bool collection_allowed_by(const blackout_actor& handle,
+                                  const std::optional<blackout_answer>& latest) {
+  return !handle || (latest && latest->collection_allowed);
+}
 
 /// How the blackout actor tells time; the defaults are production's.
 struct blackout_options {
@@ -102,6 +126,10 @@ struct blackout_state {
   blackout_schedule schedule;
   std::optional<std::string> profile_body; ///< what `schedule` was built from
   bool network_blocked = false;            ///< at the last evaluation
+  /// What the subscribers were told of the network: blocked from a window's
+  /// start until the jittered resume after its end.
+  bool network_announced_blocked = false;
+  std::vector<caf::actor> subscribers;
   bool collection_blocked = false;         ///< at the last evaluation
   bool resume_pending = false;             ///< a jittered announcement is on its way
   uint64_t generation = 0;                 ///< of the pending timer

@@ -7,6 +7,7 @@
 #include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/error_response.hpp"
+#include "protocol/signed_manifest.hpp"
 
 namespace vigil {
 
@@ -62,7 +63,10 @@ caf::error answer_error(const http_response& r) {
                 : make_error(ec::protocol_error, "HTTP " + std::to_string(r.status));
 }
 
-void fetch_manifests(self_pointer self) {
+/// Fetches the manifests of the activated modules, conditionally on the cached
+/// version; with `only_missing`, just those not cached yet (a fetch that
+/// failed or was refused is tried again at the next check-in).
+void fetch_manifests(self_pointer self, bool only_missing = false) {
   auto& st = self->state;
   if (!st.profile)
     return;
@@ -75,6 +79,8 @@ void fetch_manifests(self_pointer self) {
       if (parsed)
         cached = parsed->version;
     }
+    if (only_missing && cached)
+      continue;
     http_request request;
     request.target = "v1/manifests/" + module.name;
     if (cached)
@@ -90,14 +96,22 @@ void fetch_manifests(self_pointer self) {
             log->warn("manifest {}: {}", name, render(answer_error(r)));
             return;
           }
-          auto m = protocol::parse_body<protocol::manifest>(r.body);
+          auto m = protocol::open_signed_manifest(r.body, name, self->state.keys.get(), cached);
           if (!m) {
-            log->warn("manifest {}: {}", name, render(m.error()));
+            // Whoever serves it, an unverified manifest never runs: the last
+            // good one stays, and the refusal is reported.
+            log->error("manifest {} refused: {}; keeping the last verified one", name,
+                       render(m.error()));
+            record_agent_status([&](agent_status& s) {
+              auto& status = s.module(name);
+              status.last_error = "manifest refused: " + render(m.error());
+              status.last_error_code = to_string(code_of(m.error()));
+            });
             return;
           }
-          (void) self->state.store->put("manifest", name, r.body, {true});
-          log->info("manifest {} version {} cached ({} collectors)", name, m->version,
-                    m->collectors.size());
+          (void) self->state.store->put("manifest", name, m->text, {true});
+          log->info("manifest {} version {} verified and cached ({} collectors)", name,
+                    m->content.version, m->content.collectors.size());
           self->state.bus->publish();
         },
         [=](const caf::error& e) {
@@ -193,6 +207,8 @@ void check_in(self_pointer self, const std::string& host_id) {
                    protocol::to_string(o.type));
         if (!st.profile || answer->profile_etag != st.profile->etag)
           fetch_profile(self);
+        else
+          fetch_manifests(self, true);
       },
       [=](const caf::error& e) {
         self->state.in_flight = false;
@@ -206,7 +222,8 @@ void check_in(self_pointer self, const std::string& host_id) {
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
                                      identity_actor identity, std::string agent_version,
-                                     std::shared_ptr<actor_bus> bus, network_gate network_allowed) {
+                                     std::shared_ptr<actor_bus> bus, blackout_actor blackout,
+                                     std::shared_ptr<const trusted_keys> keys) {
   auto& st = self->state;
   st.bus = std::move(bus);
   st.store = std::move(store);
@@ -224,14 +241,17 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
   if (auto last = st.store->get("meta", checkin_keys::last_checkin); last && *last)
     st.last_checkin = std::stoll(**last);
   self->send(self, tick_atom::value);
-  st.network_allowed = std::move(network_allowed);
+  st.keys = std::move(keys);
+  st.blackout = std::move(blackout);
+  if (st.blackout)
+    self->send(st.blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(self));
   st.bus->subscribe(caf::actor_cast<caf::actor>(self));
   auto tick = [=] {
       auto& st = self->state;
       if (st.in_flight)
         return;
-      if (st.network_allowed && !st.network_allowed()) {
-        if (!st.skipped_for_blackout)
+      if (!network_allowed_by(st.blackout, st.windows)) {
+        if (!st.skipped_for_blackout && st.windows)
           module_logger(log_module::config)->info("blackout window: check-ins wait for its end");
         st.skipped_for_blackout = true;
         schedule_next(self, interval_of(st));
@@ -253,7 +273,13 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
     [=](tick_atom) { tick(); },
     [=](changed_atom) {
       auto& st = self->state;
-      if (st.skipped_for_blackout && (!st.network_allowed || st.network_allowed()))
+      if (st.skipped_for_blackout && network_allowed_by(st.blackout, st.windows))
+        tick();
+    },
+    [=](blackout_atom, const blackout_answer& windows) {
+      auto& st = self->state;
+      st.windows = windows;
+      if (st.skipped_for_blackout && windows.network_allowed)
         tick();
     },
     [=](tick_atom, uint64_t generation) {

@@ -12,9 +12,10 @@
 #include <string>
 
 #include "actors/actor_bus.hpp"
-#include "actors/blackout_gate.hpp"
+#include "actors/blackout.hpp"
 #include "actors/identity.hpp"
 #include "actors/transport.hpp"
+#include "common/signed_document.hpp"
 #include "protocol/profile.hpp"
 #include "storage/kv_store.hpp"
 
@@ -25,18 +26,22 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// The check-in loop, "CAPI" (SPEC §6 step 4): every `capi_interval_s` it
 /// checks in, fetches the profile when its ETag changed (persisting it so a
 /// restart without network works from the last one), applies it live (log
-/// level, interval), fetches the manifests of activated modules (cached by
-/// version in the store) and receives the platform's orders. Inside a network
+/// level, interval), fetches the manifests of activated modules (verified
+/// against the pinned root key, cached by version in the store) and receives
+/// the platform's orders. Inside a network
 /// blackout window (SPEC §9b) it does not contact the platform; it checks in
-/// when the window's end is announced on the bus.
+/// when the blackout actor announces the window's end.
 using checkin_actor = caf::typed_actor<
   /// Checks in now (an administrator's action, or the start).
   caf::reacts_to<tick_atom>,
   /// The timer: checks in if `generation` is still the current schedule (a
   /// profile with a new interval reschedules, making older timers stale).
   caf::reacts_to<tick_atom, uint64_t>,
-  /// Something changed (a blackout window ended): checks in if one was skipped.
+  /// Something changed on the bus: checks in if one was skipped and may go.
   caf::reacts_to<changed_atom>,
+  /// The blackout actor's latest state: a check-in skipped for a window goes
+  /// once the network is allowed again.
+  caf::reacts_to<blackout_atom, blackout_answer>,
   /// Answers (profile ETag, unix time of the last successful check-in).
   caf::replies_to<caf::get_atom>::with<std::string, int64_t>>;
 
@@ -58,15 +63,23 @@ struct checkin_state {
   bool in_flight = false;
   uint64_t generation = 0; ///< of the pending timer
   std::shared_ptr<actor_bus> bus; ///< told when the profile or a manifest changes
-  network_gate network_allowed;   ///< the blackout schedule; empty: always
+  blackout_actor blackout;        ///< pushes the windows; invalid: no windows
+  std::optional<blackout_answer> windows; ///< its latest push
+  /// The pinned root (DESIGN "One trust root"); null: none pinned, so no
+  /// manifest is accepted.
+  std::shared_ptr<const trusted_keys> keys;
   bool skipped_for_blackout = false; ///< a check-in waits for a window's end
   static inline const char* name = "checkin";
 };
 
 /// The check-in actor; starts from the profile persisted in `store`, if any.
+/// Manifests are accepted only signed by one of `keys` (null: none pinned):
+/// anything else is refused, logged and reported, and the last good manifest
+/// stays in use.
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
                                      identity_actor identity, std::string agent_version,
-                                     std::shared_ptr<actor_bus> bus, network_gate network_allowed = {});
+                                     std::shared_ptr<actor_bus> bus, blackout_actor blackout,
+                                     std::shared_ptr<const trusted_keys> keys);
 
 } // namespace vigil

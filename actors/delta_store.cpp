@@ -130,23 +130,54 @@ record_delta(kv_store& store, const std::string& module, const scan::snapshot& c
   return std::optional<delta_summary>{summary};
 }
 
+namespace {
+
+/// The pending delta stored under `key`, or nothing for a key this code never
+/// writes.
+std::optional<pending_delta> pending_entry(std::string_view key, std::string_view value) {
+  auto slash = key.rfind('/');
+  if (slash == std::string_view::npos)
+    return std::nullopt;
+  pending_delta d;
+  d.module = std::string{key.substr(0, slash)};
+  d.seq = std::strtoull(std::string{key.substr(slash + 1)}.c_str(), nullptr, 10);
+  d.full = value.starts_with("F");
+  d.bytes = std::string{value.substr(value.empty() ? 0 : 1)};
+  return d;
+}
+
+} // namespace
+
 caf::expected<std::vector<pending_delta>> pending_deltas(kv_store& store) {
   std::vector<pending_delta> out;
   auto scanned = store.scan(pending_column, "", [&](std::string_view key, std::string_view value) {
-    auto slash = key.rfind('/');
-    if (slash == std::string_view::npos)
-      return true; // not ours; never written by this code
-    pending_delta d;
-    d.module = std::string{key.substr(0, slash)};
-    d.seq = std::strtoull(std::string{key.substr(slash + 1)}.c_str(), nullptr, 10);
-    d.full = value.starts_with("F");
-    d.bytes = std::string{value.substr(value.empty() ? 0 : 1)};
-    out.push_back(std::move(d));
+    if (auto d = pending_entry(key, value))
+      out.push_back(std::move(*d));
     return true;
   });
   if (!scanned)
     return scanned.error();
   return out;
+}
+
+caf::expected<std::vector<pending_delta>> pending_heads(kv_store& store) {
+  std::vector<pending_delta> out;
+  std::string start;
+  for (;;) {
+    std::optional<pending_delta> head;
+    auto scanned = store.scan_from(pending_column, start,
+                                   [&](std::string_view key, std::string_view value) {
+                                     head = pending_entry(key, value);
+                                     return !head; // the first of its module: stop there
+                                   });
+    if (!scanned)
+      return scanned.error();
+    if (!head)
+      return out;
+    // '0' sorts right after '/': "M0" is past every "M/<seq>" key of M.
+    start = head->module + "0";
+    out.push_back(std::move(*head));
+  }
 }
 
 caf::expected<void> acknowledge(kv_store& store, const pending_delta& delta) {

@@ -62,6 +62,10 @@ caf::expected<bool> has_pending_delta(kv_store& store, const std::string& module
 /// Every pending delta, modules in name order, each module's in seq order.
 caf::expected<std::vector<pending_delta>> pending_deltas(kv_store& store);
 
+/// The first pending delta of each module that has one, in module name order:
+/// what the uploader sends next, reading one blob per module instead of all.
+caf::expected<std::vector<pending_delta>> pending_heads(kv_store& store);
+
 /// The platform applied `delta` (or had applied it: a retry after a lost
 /// answer): its changes become the baseline, it leaves the pending set, and the
 /// acknowledged seq advances — one synced batch.

@@ -47,7 +47,7 @@ void handle_answer(self_pointer self, const http_response& response) {
     return;
   }
   st.identity.agent_token = answer->agent_token;
-  if (auto stored = store_token(*st.store, st.identity); !stored) {
+  if (auto stored = store_token(*st.store, st.identity, st.config.token_box.get()); !stored) {
     retry_later(self, "cannot store the agent token: " + render(stored.error()));
     return;
   }

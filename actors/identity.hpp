@@ -39,6 +39,8 @@ struct identity_config {
   std::string agent_version;
   protocol::host_inventory inventory;
   backoff_policy backoff;
+  /// Seals the token at rest (`store_token`); null: stored in clear (tests).
+  std::shared_ptr<const secret_box> token_box;
 };
 
 /// The identity actor's state.

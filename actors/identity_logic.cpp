@@ -11,6 +11,10 @@ namespace {
 
 const std::string meta = "meta";
 
+/// How `secret_box::seal` output starts: a token stored by an older version,
+/// in clear, does not.
+constexpr std::string_view sealed_prefix = "v1:";
+
 caf::expected<std::string> meta_value(kv_store& store, const char* key) {
   auto value = store.get(meta, key);
   if (!value)
@@ -31,7 +35,8 @@ caf::expected<void> write_host_id(hive_file& hive, const std::string& host_id) {
 } // namespace
 
 caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& store,
-                                                 const std::string& fingerprint) {
+                                                 const std::string& fingerprint,
+                                                 const secret_box* token_box) {
   auto h = hive.load();
   if (!h)
     return h.error();
@@ -61,8 +66,18 @@ caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& stor
   auto token_host = meta_value(store, identity_keys::token_host);
   if (!token || !token_host)
     return !token ? token.error() : token_host.error();
+  bool stored_in_clear = false;
   if (!token->empty() && *token_host == identity.host_id) {
-    identity.agent_token = *token;
+    if (token_box && token->starts_with(sealed_prefix)) {
+      if (auto opened = token_box->open_sealed(*token, token_purpose))
+        identity.agent_token = std::move(*opened);
+      else
+        log->warn("the stored agent token does not open ({}): provisioning again",
+                  render(opened.error()));
+    } else {
+      identity.agent_token = *token;
+      stored_in_clear = true;
+    }
     register_secret(identity.agent_token);
   }
   write_batch batch;
@@ -70,6 +85,12 @@ caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& stor
   if (identity.agent_token.empty()) {
     batch.erase(meta, identity_keys::token);
     batch.erase(meta, identity_keys::token_host);
+  } else if (stored_in_clear && token_box) {
+    // Stored in clear by an older version: sealed from now on.
+    auto sealed = token_box->seal(identity.agent_token, token_purpose);
+    if (!sealed)
+      return sealed.error();
+    batch.put(meta, identity_keys::token, *sealed);
   }
   if (auto ok = store.write(batch, {true}); !ok)
     return ok.error();
@@ -94,10 +115,18 @@ caf::expected<agent_identity> renew_host_id(hive_file& hive, kv_store& store,
   return current;
 }
 
-caf::expected<void> store_token(kv_store& store, const agent_identity& identity) {
+caf::expected<void> store_token(kv_store& store, const agent_identity& identity,
+                                const secret_box* token_box) {
   register_secret(identity.agent_token);
+  auto stored = identity.agent_token;
+  if (token_box) {
+    auto sealed = token_box->seal(identity.agent_token, token_purpose);
+    if (!sealed)
+      return sealed.error();
+    stored = std::move(*sealed);
+  }
   write_batch batch;
-  batch.put(meta, identity_keys::token, identity.agent_token);
+  batch.put(meta, identity_keys::token, stored);
   batch.put(meta, identity_keys::token_host, identity.host_id);
   return store.write(batch, {true});
 }

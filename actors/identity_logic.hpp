@@ -8,6 +8,7 @@
 #include <string>
 
 #include "host/hive_file.hpp"
+#include "host/secret_box.hpp"
 #include "protocol/provision.hpp"
 #include "storage/kv_store.hpp"
 
@@ -34,9 +35,14 @@ inline constexpr const char* token_host = "identity.token_host_id";
 /// root was copied to another machine) -> a new HostID and no token, so
 /// clones never share an identity. A store without a fingerprint (reinstalled
 /// after `Uninstall=True` kept the hive) keeps the HostID. The token is kept
-/// only if it was issued to the current HostID.
+/// only if it was issued to the current HostID. With `token_box`, the token
+/// is stored sealed (AES-GCM with the host key, bound to the machine-id): a
+/// token stored in clear by an older version is sealed now, and one that no
+/// longer opens (the disk was copied to another machine) is forgotten, so
+/// the agent provisions again instead of using it.
 caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& store,
-                                                 const std::string& fingerprint);
+                                                 const std::string& fingerprint,
+                                                 const secret_box* token_box = nullptr);
 
 /// Replaces the HostID by a new one and forgets the token: the platform said
 /// this HostID belongs to another machine (SPEC §16 duplicate detection).
@@ -44,8 +50,14 @@ caf::expected<agent_identity> renew_host_id(hive_file& hive, kv_store& store,
                                             agent_identity current);
 
 /// Stores the token the platform issued to `identity.host_id`, synced: a crash
-/// right after provisioning must not provision again with a new token.
-caf::expected<void> store_token(kv_store& store, const agent_identity& identity);
+/// right after provisioning must not provision again with a new token. With
+/// `token_box` it is sealed first: a copied disk or a cloned image carries no
+/// usable token.
+caf::expected<void> store_token(kv_store& store, const agent_identity& identity,
+                                const secret_box* token_box = nullptr);
+
+/// The purpose the token is sealed for (`secret_box`'s additional data).
+inline constexpr std::string_view token_purpose = "agent-token";
 
 /// The agent's settings the hive must hold before anything starts (SPEC §6
 /// step 1). Missing or malformed values are an error naming each of them.

@@ -194,7 +194,7 @@ void check_schedule(self_pointer self) {
       m.activated_since = unix_now();
   });
   if (settings.activated && !st.scanning && !delta_pending(self) && !retry_pending(self)
-      && st.blackout->collection_allowed()) {
+      && collection_allowed_by(st.blackout, st.windows)) {
     auto due = next_scheduled_scan(st.last_scan_end, settings.interval, now);
     if (due <= now) {
       start_scan(self, "scheduled", settings.cpu_limit);
@@ -255,10 +255,12 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
-                                   scan_launcher launcher) {
+                                   scan_launcher launcher, blackout_actor blackout) {
   auto& st = self->state;
   st.delta = std::move(delta);
-  st.blackout = std::make_shared<blackout_gate>(store, host_time_zone());
+  st.blackout = std::move(blackout);
+  if (st.blackout)
+    self->send(st.blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(self));
   st.launcher = std::move(launcher);
   st.module = std::move(name);
   st.root_paths = std::move(root_paths);
@@ -294,6 +296,14 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
     },
     [=](check_atom, uint64_t generation) {
       if (generation == self->state.generation && !self->state.scanning)
+        check_schedule(self);
+    },
+    [=](blackout_atom, const blackout_answer& windows) {
+      auto& st = self->state;
+      bool opened = windows.collection_allowed
+                    && !collection_allowed_by(st.blackout, st.windows);
+      st.windows = windows;
+      if (opened && !st.scanning)
         check_schedule(self);
     },
   };

@@ -14,7 +14,7 @@
 #include <functional>
 
 #include "actors/actor_bus.hpp"
-#include "actors/blackout_gate.hpp"
+#include "actors/blackout.hpp"
 #include "actors/delta.hpp"
 #include "protocol/manifest.hpp"
 #include "actors/module_logic.hpp"
@@ -46,7 +46,10 @@ using module_actor = caf::typed_actor<
   caf::reacts_to<check_atom>,
   /// The schedule's timer; only the latest `generation` counts (each check
   /// replaces the pending timer, so timers never pile up).
-  caf::reacts_to<check_atom, uint64_t>>;
+  caf::reacts_to<check_atom, uint64_t>,
+  /// The blackout actor's latest state: scheduled scans wait inside
+  /// collection windows.
+  caf::reacts_to<blackout_atom, blackout_answer>>;
 
 /// Starts the worker that runs one scan and answers `(run_atom)` with the
 /// snapshot (`snapshot_ptr`). Production spawns a detached actor calling
@@ -70,7 +73,8 @@ struct module_state {
   std::shared_ptr<kv_store> store;
   std::shared_ptr<hive_file> hive;
   delta_actor delta;
-  std::shared_ptr<blackout_gate> blackout; ///< collection windows hold scheduled scans
+  blackout_actor blackout;                ///< pushes the windows; invalid: no windows
+  std::optional<blackout_answer> windows; ///< its latest push
   bool scanning = false;
   uint64_t generation = 0; ///< of the pending schedule timer
   std::optional<caf::actor_clock::time_point> last_scan_end;
@@ -83,12 +87,13 @@ struct module_state {
 /// The path of a module's latest snapshot.
 std::filesystem::path snapshot_file(const paths& p, const std::string& module);
 
-/// The actor for `module`; subscribes itself to `bus`.
+/// The actor for `module`; subscribes itself to `bus` and to `blackout`
+/// (invalid: no collection windows).
 module_actor::behavior_type module(module_actor::stateful_pointer<module_state> self,
                                    std::string module, paths root_paths,
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
-                                   scan_launcher launcher);
+                                   scan_launcher launcher, blackout_actor blackout);
 
 } // namespace vigil

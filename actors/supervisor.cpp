@@ -9,18 +9,87 @@
 
 namespace vigil {
 
+caf::actor actor_registry::find(std::string_view name) const {
+  auto it = running_.find(name);
+  return it == running_.end() ? caf::actor{} : it->second;
+}
+
+void actor_registry::set(const std::string& name, caf::actor handle) {
+  if (handle)
+    running_[name] = std::move(handle);
+  else
+    running_.erase(name);
+}
+
+caf::expected<std::vector<size_t>> start_order(const std::vector<child_spec>& specs) {
+  std::map<std::string_view, size_t> index_of;
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (!index_of.emplace(specs[i].name, i).second)
+      return invalid_argument_error("two children are named '" + specs[i].name + "'");
+  for (auto& spec : specs)
+    for (auto& dep : spec.depends_on)
+      if (!index_of.count(dep))
+        return invalid_argument_error("child '" + spec.name + "' depends on '" + dep
+                                      + "', which no child is");
+  // Kahn's algorithm, taking the earliest listed child that is ready each time.
+  std::vector<size_t> order;
+  std::vector<bool> started(specs.size(), false);
+  while (order.size() < specs.size()) {
+    bool progressed = false;
+    for (size_t i = 0; i < specs.size() && !progressed; ++i) {
+      if (started[i])
+        continue;
+      bool ready = true;
+      for (auto& dep : specs[i].depends_on)
+        ready = ready && started[index_of[dep]];
+      if (ready) {
+        started[i] = true;
+        order.push_back(i);
+        progressed = true;
+      }
+    }
+    if (!progressed) {
+      std::string stuck;
+      for (size_t i = 0; i < specs.size(); ++i)
+        if (!started[i])
+          stuck += (stuck.empty() ? "" : ", ") + specs[i].name;
+      return invalid_argument_error("the children " + stuck + " depend on each other in a cycle");
+    }
+  }
+  return order;
+}
+
+std::vector<size_t> restart_scope(const std::vector<child_spec>& specs,
+                                  const std::vector<size_t>& order, size_t index) {
+  std::vector<bool> in_scope(specs.size(), false);
+  in_scope[index] = true;
+  // In start order a dependent comes after everything it depends on, so one
+  // pass sees every transitive dependent.
+  for (auto i : order)
+    for (auto& dep : specs[i].depends_on)
+      for (size_t j = 0; j < specs.size(); ++j)
+        if (in_scope[j] && specs[j].name == dep)
+          in_scope[i] = true;
+  std::vector<size_t> scope;
+  for (auto i : order)
+    if (in_scope[i])
+      scope.push_back(i);
+  return scope;
+}
+
 namespace {
 
 using self_pointer = supervisor_actor::stateful_pointer<supervisor_state>;
 
-/// Starts children `from`..end with the current handles of the earlier ones.
-void start_from(self_pointer self, size_t from) {
+/// Starts the children of `scope` (in start order) with the current handles
+/// of the ones they depend on.
+void start(self_pointer self, const std::vector<size_t>& scope) {
   auto& st = self->state;
-  for (size_t i = from; i < st.specs.size(); ++i) {
-    std::vector<caf::actor> earlier{st.children.begin(), st.children.begin() + static_cast<long>(i)};
-    auto child = st.specs[i].spawn(self, earlier);
+  for (auto i : scope) {
+    auto child = st.specs[i].spawn(self, st.running);
     self->monitor(child);
     st.children[i] = child;
+    st.running.set(st.specs[i].name, child);
     ++st.starts[i];
   }
 }
@@ -41,7 +110,14 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, std::vecto
   st.children.resize(st.specs.size());
   st.starts.assign(st.specs.size(), 0);
   st.crashes.assign(st.specs.size(), 0);
-  start_from(self, 0);
+  auto order = start_order(st.specs);
+  if (!order) {
+    module_logger(log_module::agent)->critical("cannot start the actors: {}", render(order.error()));
+    self->quit(order.error());
+    return supervisor_actor::behavior_type::make_empty_behavior();
+  }
+  st.order = std::move(*order);
+  start(self, st.order);
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& st = self->state;
     size_t index = st.children.size();
@@ -51,16 +127,22 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, std::vecto
     if (index == st.children.size() || is_shutdown(msg.reason))
       return; // an old incarnation we stopped ourselves, or a clean stop
     auto delay = backoff_delay(st.backoff, st.crashes[index]++, st.random());
+    auto scope = restart_scope(st.specs, st.order, index);
+    std::string names;
+    for (auto i : scope)
+      names += (names.empty() ? "" : ", ") + st.specs[i].name;
     module_logger(log_module::agent)
-      ->error("actor {} crashed ({}); restarting it and those after it in {} ms",
-              st.specs[index].name, caf::to_string(msg.reason), delay.count());
+      ->error("actor {} crashed ({}); restarting {} in {} ms", st.specs[index].name,
+              caf::to_string(msg.reason), names, delay.count());
     // Stop the dependents now: they hold the dead child's handle.
-    for (size_t i = index + 1; i < st.children.size(); ++i) {
-      self->demonitor(st.children[i]);
-      self->send_exit(st.children[i], caf::exit_reason::user_shutdown);
+    for (auto i : scope) {
+      if (i != index && st.children[i]) {
+        self->demonitor(st.children[i]);
+        self->send_exit(st.children[i], caf::exit_reason::user_shutdown);
+      }
       st.children[i] = caf::actor{};
+      st.running.set(st.specs[i].name, caf::actor{});
     }
-    st.children[index] = caf::actor{};
     self->delayed_send(self, delay, restart_atom::value, st.specs[index].name);
   });
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -75,7 +157,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, std::vecto
       auto& st = self->state;
       for (size_t i = 0; i < st.specs.size(); ++i)
         if (st.specs[i].name == name && !st.children[i]) {
-          start_from(self, i);
+          std::vector<size_t> stopped;
+          for (auto j : restart_scope(st.specs, st.order, i))
+            if (!st.children[j])
+              stopped.push_back(j);
+          start(self, stopped);
           return;
         }
     },

@@ -8,7 +8,11 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/expected.hpp>
 #include <functional>
+#include <map>
+#include <stdexcept>
+#include <string_view>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,30 +23,71 @@ namespace vigil {
 
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
-/// One child of the supervisor: its name and how to spawn it. `earlier` holds
-/// the handles of the children listed before it (its dependencies: the
-/// identity actor gets the transport), so a child can be started again with
-/// the current handles of the ones it uses.
-struct child_spec {
-  std::string name;
-  std::function<caf::actor(caf::local_actor* self, const std::vector<caf::actor>& earlier)> spawn;
+/// The handles of the supervisor's running children, by name (Tenzir's
+/// `registry.find_by_label` is the model): a child finds the actors it talks
+/// to by what they are, never by where they were listed.
+class actor_registry {
+public:
+  /// The running child named `name`; an invalid handle when none runs.
+  caf::actor find(std::string_view name) const;
+
+  /// `find(name)` as the typed handle `Handle`. A child asks only for the
+  /// children it declared in `depends_on`, which the supervisor starts first:
+  /// a missing one is a wiring mistake, a broken invariant, and throws
+  /// `std::logic_error` naming it (the supervisor dies of it, loudly).
+  template <class Handle>
+  Handle get(std::string_view name) const {
+    auto handle = find(name);
+    if (!handle)
+      throw std::logic_error("no running actor named '" + std::string{name} + "'");
+    return caf::actor_cast<Handle>(handle);
+  }
+
+  /// Records `handle` under `name` (invalid: forgets it).
+  void set(const std::string& name, caf::actor handle);
+
+private:
+  std::map<std::string, caf::actor, std::less<>> running_;
 };
 
-/// The agent's supervisor (DESIGN.md): spawns its children in order and
-/// monitors them. When a child dies of anything but a shutdown, it and every
-/// child after it (they may hold its handle) are restarted — Erlang's
-/// rest-for-one — after a capped, jittered backoff, so a child that keeps
-/// crashing cannot spin the CPU.
+/// One child of the supervisor: its name, the names of the children whose
+/// handles it takes (its dependencies: the identity actor uses the
+/// transport), and how to spawn it with the current handles of those.
+struct child_spec {
+  std::string name;
+  std::vector<std::string> depends_on;
+  std::function<caf::actor(caf::local_actor* self, const actor_registry& running)> spawn;
+};
+
+/// The order to start `specs` in: every child after all it depends on, and
+/// otherwise in listing order. A dependency on a name no spec has, or a
+/// cycle, is `ec::invalid_argument` naming it.
+caf::expected<std::vector<size_t>> start_order(const std::vector<child_spec>& specs);
+
+/// The children that must restart with `specs[index]`: itself and, in start
+/// order, every child that depends on it directly or through another.
+std::vector<size_t> restart_scope(const std::vector<child_spec>& specs,
+                                  const std::vector<size_t>& order, size_t index);
+
+/// The agent's supervisor (DESIGN.md): spawns its children, dependencies
+/// first, and monitors them. When a child dies of anything but a shutdown, it
+/// and every child that depends on it (they hold its handle) are restarted
+/// after a capped, jittered backoff, so a child that keeps crashing cannot
+/// spin the CPU; children that do not depend on it keep running. Wiring
+/// mistakes (an unknown dependency, a cycle) stop the supervisor at once with
+/// the error naming them.
 using supervisor_actor = caf::typed_actor<
-  /// Restarts the children from the named one on (used by the backoff timer).
+  /// Restarts the named child and its dependents (used by the backoff timer).
   caf::reacts_to<restart_atom, std::string>,
-  /// Answers how many times each child was started, in order.
+  /// Answers how many times each child was started, in listing order.
   caf::replies_to<caf::get_atom>::with<std::vector<std::string>, std::vector<uint64_t>>>;
 
 /// The supervisor's state.
 struct supervisor_state {
   std::vector<child_spec> specs;
+  std::vector<size_t> order;     ///< start order (indexes into specs)
   std::vector<caf::actor> children;
+  actor_registry running;
   std::vector<uint64_t> starts;
   std::vector<unsigned> crashes;
   backoff_policy backoff;

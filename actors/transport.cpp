@@ -1,5 +1,6 @@
 #include "actors/transport.hpp"
 
+#include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "common/error.hpp"
@@ -32,17 +33,31 @@ void note_outcome(const platform_client& client, const caf::error& failure) {
 
 transport_actor::behavior_type
 transport(transport_actor::stateful_pointer<transport_state> self, platform_client client) {
-  return transport_with_resolver(self, std::move(client), proxy_resolver_actor{}, std::string{});
+  return transport_with_resolver(self, std::move(client), proxy_resolver_actor{}, std::string{},
+                                 blackout_actor{});
 }
 
 transport_actor::behavior_type
 transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
-                        platform_client client, proxy_resolver_actor resolver, std::string target) {
+                        platform_client client, proxy_resolver_actor resolver, std::string target,
+                        blackout_actor blackout) {
   self->state.client = std::make_unique<platform_client>(std::move(client));
   self->state.resolver = resolver;
   self->state.target = std::move(target);
   if (resolver)
     self->link_to(resolver);
+  if (blackout) {
+    // The transport's thread is inside the upload when a window starts, so a
+    // listener on the scheduler takes the blackout actor's pushes for it.
+    auto blocked = self->state.network_blocked;
+    auto listener = self->spawn([blocked, blackout](caf::event_based_actor* l) -> caf::behavior {
+      l->send(blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(l));
+      return {[=](blackout_atom, const blackout_answer& windows) {
+        blocked->store(!windows.network_allowed);
+      }};
+    });
+    self->link_to(listener);
+  }
   // Asks for the routes, applies them, then runs `send`. The transport awaits
   // the answer, so its requests stay one at a time and in order.
   auto with_routes = [self](auto promise, auto send) {
@@ -89,10 +104,15 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
       with_routes(promise, [=](auto& rp) mutable {
         upload_options options;
         options.received = received;
+        options.keep_going = [blocked = self->state.network_blocked] { return !blocked->load(); };
         auto result = self->state.client->upload_delta(module, seq, bytes, options);
         if (!result) {
-          module_logger(log_module::upload)->warn("upload of {} seq {} failed: {}", module, seq,
-                                                  render(result.error()));
+          if (code_of(result.error()) == ec::cancelled)
+            module_logger(log_module::upload)
+              ->info("network blackout window: {}", context_of(result.error()));
+          else
+            module_logger(log_module::upload)->warn("upload of {} seq {} failed: {}", module, seq,
+                                                    render(result.error()));
           rp.deliver(result.error());
           return;
         }

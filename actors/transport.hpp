@@ -5,11 +5,13 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <tuple>
 
+#include "actors/blackout.hpp"
 #include "actors/message_types.hpp"
 #include "actors/proxy_resolver.hpp"
 #include "net/platform_client.hpp"
@@ -42,6 +44,11 @@ struct transport_state {
   proxy_resolver_actor resolver;
   /// The URL whose routes are asked for: the WebServiceUri.
   std::string target;
+  /// Set while a network blackout window is announced; an upload in progress
+  /// stops before its next chunk (SPEC §9b). Written by the transport's
+  /// blackout listener, read on the transport's thread between chunks: the
+  /// transport is busy in the upload and cannot take a message then.
+  std::shared_ptr<std::atomic<bool>> network_blocked = std::make_shared<std::atomic<bool>>(false);
   static inline const char* name = "transport";
 };
 
@@ -54,9 +61,12 @@ transport(transport_actor::stateful_pointer<transport_state> self, platform_clie
 /// to the next request. The two are linked: when either fails, both stop and
 /// the supervisor restarts them. A resolver that names no route fails the
 /// request with its `ec::all_routes_failed`; one that does not answer in time
-/// leaves the last routes in use. Spawn it with `caf::detached`.
+/// leaves the last routes in use. With a valid `blackout`, an upload stops
+/// between chunks when a network window starts (`ec::cancelled`). Spawn it
+/// with `caf::detached`.
 transport_actor::behavior_type
 transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
-                        platform_client client, proxy_resolver_actor resolver, std::string target);
+                        platform_client client, proxy_resolver_actor resolver, std::string target,
+                        blackout_actor blackout);
 
 } // namespace vigil

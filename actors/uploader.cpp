@@ -19,7 +19,15 @@ using self_pointer = uploader_actor::stateful_pointer<uploader_state>;
 
 void pump(self_pointer self);
 
-void retry_later(self_pointer self, const std::string& why, const std::string& module = {},
+bool any_busy(const uploader_state& st) {
+  for (auto& [name, m] : st.modules)
+    if (m.busy)
+      return true;
+  return false;
+}
+
+/// `module`'s attempt failed: it alone waits for its next one.
+void retry_later(self_pointer self, const std::string& module, const std::string& why,
                  const caf::error& cause = {}) {
   auto& st = self->state;
   if (!module.empty())
@@ -28,20 +36,22 @@ void retry_later(self_pointer self, const std::string& why, const std::string& m
       m.last_error = why;
       m.last_error_code = cause ? to_string(code_of(cause)) : "protocol_error";
     });
-  st.busy = false;
-  st.backing_off = true;
-  auto delay = backoff_delay(st.backoff, st.failures++, st.random());
+  auto& m = st.modules[module];
+  m.busy = false;
+  m.backing_off = true;
+  auto delay = backoff_delay(st.backoff, m.failures++, st.random());
   module_logger(log_module::upload)
-    ->warn("{}; retrying in {} ms (attempt {})", why, delay.count(), st.failures);
-  self->delayed_send(self, delay, upload_atom::value, ++st.generation);
+    ->warn("{}; retrying in {} ms (attempt {})", why, delay.count(), m.failures);
+  self->delayed_send(self, delay, upload_atom::value, module, ++m.generation);
 }
 
-/// The delta's done: whatever happened is durable; look for the next one.
-void next(self_pointer self) {
-  self->state.busy = false;
-  self->state.failures = 0;
+/// `module`'s delta is done: whatever happened is durable; look for the next.
+void next(self_pointer self, const std::string& module) {
+  auto& m = self->state.modules[module];
+  m.busy = false;
+  m.failures = 0;
   pump(self);
-  if (self->state.busy)
+  if (any_busy(self->state))
     return;
   // The burst is over: the store's memtables go to disk and the burst's
   // buffers back to the OS (the agent's idle RSS budget, bench/footprint.sh).
@@ -54,8 +64,8 @@ void next(self_pointer self) {
 void acknowledged(self_pointer self, const pending_delta& d, const char* how) {
   auto& st = self->state;
   if (auto ok = acknowledge(*st.store, d); !ok) {
-    retry_later(self, "cannot advance the " + d.module + " baseline: " + render(ok.error()),
-                d.module, ok.error());
+    retry_later(self, d.module, "cannot advance the " + d.module + " baseline: " + render(ok.error()),
+                ok.error());
     return;
   }
   record_agent_status([&](agent_status& s) { // for vigil-healthcheck
@@ -70,7 +80,7 @@ void acknowledged(self_pointer self, const pending_delta& d, const char* how) {
   });
   module_logger(log_module::upload)->info("{} seq {} {}; baseline advanced", d.module, d.seq, how);
   st.bus->publish(); // the module's pending gate opened
-  next(self);
+  next(self, d.module);
 }
 
 /// Uploads `d` from `received`, the bytes the platform just said it holds.
@@ -89,11 +99,26 @@ void send(self_pointer self, const pending_delta& d, uint64_t received) {
         }
         // Applied before this completion: ask again which case it is.
         (void) duplicate;
-        next(self);
+        next(self, d.module);
       },
       [=](const caf::error& e) {
-        retry_later(self, "upload of " + d.module + " seq " + std::to_string(d.seq)
-                            + " failed: " + render(e), d.module, e);
+        auto& st = self->state;
+        if (code_of(e) == ec::cancelled) {
+          // A network window started between two chunks: no failure, no
+          // backoff; the blackout actor's push at its end resumes the upload
+          // from the bytes the platform holds. Should that push have reached
+          // us before the transport's listener, look again in a second.
+          auto& m = st.modules[d.module];
+          m.busy = false;
+          if (network_allowed_by(st.blackout, st.windows))
+            self->delayed_send(self, std::chrono::seconds{1}, upload_atom::value, d.module,
+                               ++m.generation);
+          return;
+        }
+        retry_later(self, d.module,
+                    "upload of " + d.module + " seq " + std::to_string(d.seq) + " failed: "
+                      + render(e),
+                    e);
       });
 }
 
@@ -112,9 +137,10 @@ void handle_status(self_pointer self, const pending_delta& d, const http_respons
   }
   if (!expected) {
     auto answer = protocol::parse_body<protocol::error_response>(r.body);
-    retry_later(self, "status of " + d.module + " seq " + std::to_string(d.seq) + ": HTTP "
-                        + std::to_string(r.status)
-                        + (answer ? " " + answer->code + ": " + answer->message : std::string{}));
+    retry_later(self, d.module,
+                "status of " + d.module + " seq " + std::to_string(d.seq) + ": HTTP "
+                  + std::to_string(r.status)
+                  + (answer ? " " + answer->code + ": " + answer->message : std::string{}));
     return;
   }
   switch (decide_upload(d.seq, d.full, *expected)) {
@@ -127,45 +153,57 @@ void handle_status(self_pointer self, const pending_delta& d, const http_respons
     case upload_step::renumber: {
       auto full = renumber_as_full(*st.store, d, *expected);
       if (!full) {
-        retry_later(self, "cannot renumber " + d.module + ": " + render(full.error()));
+        retry_later(self, d.module, "cannot renumber " + d.module + ": " + render(full.error()),
+                    full.error());
         return;
       }
       module_logger(log_module::upload)
         ->warn("{}: the platform applies seq {} next, not {}: its view is not our baseline; "
                "sending a full snapshot as seq {}",
                d.module, *expected, d.seq, *expected);
-      next(self);
+      next(self, d.module);
       return;
     }
   }
 }
 
-void pump(self_pointer self) {
+/// Starts `d`, its module's head: asks the platform which seq it applies next.
+void start(self_pointer self, pending_delta d) {
   auto& st = self->state;
-  if (st.busy)
-    return;
-  if (st.network_allowed && !st.network_allowed()) {
-    module_logger(log_module::upload)->debug("blackout window: uploads wait");
-    return;
-  }
-  auto pending = pending_deltas(*st.store);
-  if (!pending) {
-    retry_later(self, "cannot read the pending deltas: " + render(pending.error()));
-    return;
-  }
-  if (pending->empty())
-    return;
-  st.busy = true;
-  auto d = std::move(pending->front());
+  st.modules[d.module].busy = true;
   http_request status;
   status.method = "GET";
   status.target = protocol::endpoint_delta("", d.module, d.seq);
   self->request(st.transport, caf::infinite, request_atom::value, std::move(status))
     .then([=](const http_response& r) { handle_status(self, d, r); },
           [=](const caf::error& e) {
-            retry_later(self, "cannot reach the platform for " + d.module + " seq "
-                                + std::to_string(d.seq) + ": " + render(e), d.module, e);
+            retry_later(self, d.module,
+                        "cannot reach the platform for " + d.module + " seq "
+                          + std::to_string(d.seq) + ": " + render(e),
+                        e);
           });
+}
+
+void pump(self_pointer self) {
+  auto& st = self->state;
+  if (!network_allowed_by(st.blackout, st.windows)) {
+    module_logger(log_module::upload)->debug("blackout window: uploads wait");
+    return;
+  }
+  if (st.modules[""].backing_off)
+    return; // the pending set could not be read: its timer looks again
+  auto heads = pending_heads(*st.store);
+  if (!heads) {
+    retry_later(self, "", "cannot read the pending deltas: " + render(heads.error()),
+                heads.error());
+    return;
+  }
+  st.modules[""].failures = 0;
+  for (auto& d : *heads) {
+    auto& m = st.modules[d.module];
+    if (!m.busy && !m.backing_off)
+      start(self, std::move(d));
+  }
 }
 
 } // namespace
@@ -173,32 +211,33 @@ void pump(self_pointer self) {
 uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<uploader_state> self,
                                        std::shared_ptr<kv_store> store,
                                        transport_actor transport, std::shared_ptr<actor_bus> bus,
-                                       network_gate network_allowed, backoff_policy backoff) {
+                                       blackout_actor blackout, backoff_policy backoff) {
   auto& st = self->state;
   st.store = std::move(store);
   st.transport = std::move(transport);
   st.bus = std::move(bus);
-  st.network_allowed = std::move(network_allowed);
+  st.blackout = std::move(blackout);
+  if (st.blackout)
+    self->send(st.blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(self));
   st.backoff = backoff;
   st.bus->subscribe(caf::actor_cast<caf::actor>(self));
   self->send(self, upload_atom::value);
-  // While backing off, a new delta or a bus event does not bring the next
-  // attempt forward: only the timer does, so a platform that is down sees the
-  // capped exponential schedule and nothing more.
+  // While a module backs off, a new delta or a bus event does not bring its
+  // next attempt forward: only its timer does, so a platform that is down
+  // sees the capped exponential schedule and nothing more.
   return {
-    [=](upload_atom) {
-      if (!self->state.backing_off)
-        pump(self);
-    },
-    [=](upload_atom, uint64_t generation) {
-      if (generation != self->state.generation)
+    [=](upload_atom) { pump(self); },
+    [=](upload_atom, const std::string& module, uint64_t generation) {
+      auto& m = self->state.modules[module];
+      if (generation != m.generation)
         return;
-      self->state.backing_off = false;
+      m.backing_off = false;
       pump(self);
     },
-    [=](changed_atom) {
-      if (!self->state.backing_off)
-        pump(self);
+    [=](changed_atom) { pump(self); },
+    [=](blackout_atom, const blackout_answer& windows) {
+      self->state.windows = windows;
+      pump(self);
     },
   };
 }

@@ -50,6 +50,7 @@ root=$work/root
 reg add "$agent_key" /v CustomerId /t REG_SZ /d "$(sed -n 's/^CustomerId=//p' <<<"$ids")" /f
 reg add "$agent_key" /v ActivationId /t REG_SZ /d "$(sed -n 's/^ActivationId=//p' <<<"$ids")" /f
 reg add "$agent_key" /v WebServiceUri /t REG_SZ /d "https://127.0.0.1:$port/CloudAgent/" /f
+reg add "$agent_key\Trust" /v RootKey /t REG_SZ /d "$(cat "$work/data/signing-key.pub")" /f
 mkdir -p "$root/var/lib/dpkg" "$root/var/opt/vigil/state"
 cp /var/lib/dpkg/status "$root/var/lib/dpkg/status"
 # The files the default manifests read; resolv.conf and environment stay out

@@ -35,6 +35,14 @@ const char* to_string(ec code) noexcept {
     case ec::proxy_refused: return "proxy_refused";
     case ec::all_routes_failed: return "all_routes_failed";
     case ec::too_large: return "too_large";
+    case ec::signature_invalid: return "signature_invalid";
+    case ec::metadata_expired: return "metadata_expired";
+    case ec::replayed_metadata: return "replayed_metadata";
+    case ec::downgrade_refused: return "downgrade_refused";
+    case ec::hash_mismatch: return "hash_mismatch";
+    case ec::size_exceeded: return "size_exceeded";
+    case ec::wrong_host: return "wrong_host";
+    case ec::insufficient_disk_space: return "insufficient_disk_space";
   }
   return "unknown";
 }

@@ -39,6 +39,15 @@ enum class ec : uint8_t {
   proxy_refused,         ///< the proxy refused CONNECT with another status
   all_routes_failed,     ///< every proxy (and direct, when allowed) failed
   too_large,             ///< a message exceeded its configured size cap
+  // The trust root (DESIGN "One trust root"): why signed content was refused.
+  signature_invalid,     ///< unsigned, malformed, or not signed by a trusted key
+  metadata_expired,      ///< signed metadata past its expiry time
+  replayed_metadata,     ///< signed metadata older (by serial) than one already seen
+  downgrade_refused,     ///< a version lower than the highest ever installed
+  hash_mismatch,         ///< content whose SHA-256 is not the signed one
+  size_exceeded,         ///< content longer than its signed size
+  wrong_host,            ///< signed for another HostID
+  insufficient_disk_space, ///< not enough free space for the work asked
 };
 
 /// The category atom of every Vigil error.

@@ -113,8 +113,9 @@ caf::expected<void> lock_exclusive(const std::filesystem::path& file, fd_guard& 
   return {};
 }
 
-std::mutex recorder_mutex;
-std::optional<paths> recorder_root;
+std::mutex sink_mutex;
+std::shared_ptr<status_board> sink_board;
+std::function<void()> sink_changed;
 
 } // namespace
 
@@ -254,21 +255,40 @@ caf::expected<agent_status> update_agent_status(const paths& p,
   return after;
 }
 
-void set_agent_status_root(std::optional<paths> p) {
-  std::lock_guard guard{recorder_mutex};
-  recorder_root = std::move(p);
+status_board::status_board(agent_status initial) : status_(std::move(initial)) {
+}
+
+bool status_board::apply(const std::function<void(agent_status&)>& change) {
+  std::lock_guard guard{mutex_};
+  auto before = status_;
+  change(status_);
+  if (status_ == before)
+    return false;
+  ++version_;
+  return true;
+}
+
+std::pair<agent_status, uint64_t> status_board::snapshot() const {
+  std::lock_guard guard{mutex_};
+  return {status_, version_};
+}
+
+void set_agent_status_sink(std::shared_ptr<status_board> board, std::function<void()> changed) {
+  std::lock_guard guard{sink_mutex};
+  sink_board = std::move(board);
+  sink_changed = std::move(changed);
 }
 
 void record_agent_status(const std::function<void(agent_status&)>& change) {
-  std::optional<paths> root;
+  std::shared_ptr<status_board> board;
+  std::function<void()> changed;
   {
-    std::lock_guard guard{recorder_mutex};
-    root = recorder_root;
+    std::lock_guard guard{sink_mutex};
+    board = sink_board;
+    changed = sink_changed;
   }
-  if (!root)
-    return;
-  if (auto ok = update_agent_status(*root, change); !ok)
-    module_logger(log_module::agent)->warn("cannot record the agent status: {}", render(ok.error()));
+  if (board && board->apply(change) && changed)
+    changed();
 }
 
 int64_t unix_now() noexcept {

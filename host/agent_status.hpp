@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,14 +124,35 @@ caf::expected<agent_status> load_agent_status(const paths& p);
 caf::expected<agent_status> update_agent_status(const paths& p,
                                                 const std::function<void(agent_status&)>& change);
 
-/// Makes `record_agent_status` write under `p` (the agent calls this once at
-/// start); `std::nullopt` turns recording off again. Until then recording does
-/// nothing, so actors under test write no status file.
-void set_agent_status_root(std::optional<paths> p);
+/// The agent's status in memory: what every actor records, applied at once
+/// under a mutex held only while `change` runs (no I/O), and versioned so the
+/// status actor (actors/status) knows when the file is behind. Thread-safe.
+class status_board {
+public:
+  /// A board starting from `initial` (normally the file the last run left).
+  explicit status_board(agent_status initial = {});
 
-/// `update_agent_status` under the root given to `set_agent_status_root`, or
-/// nothing when none was given. A failure is logged (Agent log), never
-/// thrown: the status is advisory, the agent's work goes on.
+  /// Applies `change`; whether it altered the status.
+  bool apply(const std::function<void(agent_status&)>& change);
+
+  /// The status now and its version (bumped by every altering `apply`).
+  std::pair<agent_status, uint64_t> snapshot() const;
+
+private:
+  mutable std::mutex mutex_;
+  agent_status status_;
+  uint64_t version_ = 0;
+};
+
+/// Where `record_agent_status` goes: `board`, and after each change that
+/// altered it, `changed()` — which must not block (the agent sends a message
+/// to its status actor, which writes the file off the scheduler). A null
+/// board turns recording off again. Until set, recording does nothing, so
+/// actors under test write no status file.
+void set_agent_status_sink(std::shared_ptr<status_board> board, std::function<void()> changed);
+
+/// Applies `change` to the board given to `set_agent_status_sink`, in memory;
+/// never blocks on a file or a lock, never throws. Nothing without a sink.
 void record_agent_status(const std::function<void(agent_status&)>& change);
 
 /// The current Unix time in seconds, as the status records it.

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "common/error.hpp"
+#include "common/signing.hpp"
 #include "host/text_encoding.hpp"
 #include "protocol/guid.hpp"
 
@@ -20,6 +21,7 @@ enum class setup_key : size_t {
   web_service_uri,
   proxy,
   ca_bundle,
+  trust_key,
   golden_image,
   patch_install,
   allow_downgrade,
@@ -27,11 +29,11 @@ enum class setup_key : size_t {
   dir,
 };
 
-constexpr size_t setup_key_count = 10;
+constexpr size_t setup_key_count = 11;
 
 /// The guide's spellings, indexed by `setup_key`.
 constexpr std::array<std::string_view, setup_key_count> key_names{
-  "CustomerId", "ActivationId",   "WebServiceUri", "Proxy",   "CaBundle",
+  "CustomerId",  "ActivationId", "WebServiceUri",  "Proxy",   "CaBundle", "TrustKey",
   "GoldenImage", "PatchInstall", "AllowDowngrade", "Extract", "Dir",
 };
 
@@ -125,6 +127,14 @@ caf::expected<void> apply(setup_key key, const std::string& value, setup_request
     case setup_key::ca_bundle:
       request.ca_bundle = value;
       return check_path(key, value);
+    case setup_key::trust_key:
+      request.trust_key = value;
+      if (value.starts_with(public_key_prefix)) {
+        if (!is_public_key_text(value))
+          return invalid("TrustKey: '" + printable(value) + "' is not an Ed25519 public key");
+        return {};
+      }
+      return check_path(key, value);
     case setup_key::golden_image: return set_bool(request.golden_image);
     case setup_key::patch_install: return set_bool(patch_install);
     case setup_key::allow_downgrade: return set_bool(request.allow_downgrade);
@@ -184,6 +194,9 @@ caf::expected<void> decide_action(const given_keys& keys, bool patch_install,
       if (given(keys, key))
         return invalid("PatchInstall=TRUE keeps the installed CustomerId and ActivationId: do not give "
                        + name_of(key));
+    if (given(keys, setup_key::trust_key))
+      return invalid("PatchInstall=TRUE keeps the pinned TrustKey: a new key is accepted only "
+                     "when signed by the pinned one");
     for (auto key : {setup_key::web_service_uri, setup_key::proxy, setup_key::ca_bundle})
       if (given(keys, key))
         return invalid("PatchInstall=TRUE keeps the installed configuration: " + name_of(key)
@@ -338,6 +351,8 @@ std::string to_log_string(const setup_request& request) {
         add("Proxy", to_display_string(*request.proxy));
       if (request.ca_bundle)
         add("CaBundle", *request.ca_bundle);
+      if (request.trust_key)
+        add("TrustKey", *request.trust_key);
       if (request.golden_image)
         add("GoldenImage", "TRUE");
       break;
@@ -353,8 +368,11 @@ std::string setup_usage() {
          "Fresh install (files, hive values, service registered and started):\n"
          "  vigil-setup CustomerId={GUID} ActivationId={GUID} WebServiceUri=https://HOST[:PORT]/CloudAgent/\n"
          "              [Proxy=\"/u URL[;URL...] [/n USER /p PASSWORD]\" | Proxy=\"/a PAC-URL [/n USER /p PASSWORD]\"]\n"
-         "              [CaBundle=FILE] [GoldenImage=TRUE] [AllowDowngrade=TRUE]\n"
+         "              [CaBundle=FILE] [TrustKey=FILE|vigil-ed25519:KEY] [GoldenImage=TRUE]\n"
+         "              [AllowDowngrade=TRUE]\n"
          "  GoldenImage=TRUE installs without starting; the first start creates the HostID.\n"
+         "  TrustKey pins the platform's public signing key (its signing-key.pub): the agent\n"
+         "  runs only manifests signed by it. Without it no manifest is accepted.\n"
          "\n"
          "In-place upgrade (keeps HostID, CustomerId, ActivationId and all state):\n"
          "  vigil-setup PatchInstall=TRUE [AllowDowngrade=TRUE]\n"

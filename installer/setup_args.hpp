@@ -58,6 +58,9 @@ struct setup_request {
   std::string web_service_uri;       ///< install: an https URL, as given
   std::optional<proxy_option> proxy; ///< install: `Proxy="..."`
   std::optional<std::string> ca_bundle; ///< install: `CaBundle=FILE`, the CA the agent trusts
+  /// install: `TrustKey=FILE` or the key text: the platform's public root key
+  /// to pin (DESIGN "One trust root").
+  std::optional<std::string> trust_key;
   bool golden_image = false;         ///< install: `GoldenImage=TRUE`, do not start, no HostID
   bool allow_downgrade = false;      ///< install/patch: `AllowDowngrade=TRUE` overrides 1638
   extract_format extract = extract_format::auto_detect; ///< extract: the package kind
@@ -72,7 +75,7 @@ struct setup_request {
 /// - Arguments are `Key=Value`; keys and boolean values are case-insensitive.
 ///   Keys: CustomerId, ActivationId (`{8-4-4-4-12}` hex GUIDs), WebServiceUri
 ///   (`https://host[:port][/path]`), Proxy (see `parse_proxy_option`), CaBundle
-///   (a path), GoldenImage, PatchInstall, AllowDowngrade (TRUE/FALSE, also 1/0),
+///   (a path), TrustKey (a path, or the key text "vigil-ed25519:..."), GoldenImage, PatchInstall, AllowDowngrade (TRUE/FALSE, also 1/0),
 ///   Extract (deb, tar or AUTO), Dir (a path). A value wholly enclosed in `"`
 ///   is unquoted with `split_command_line`'s rules (`\"` is a literal quote).
 /// - `/?`, `-?`, `--help` or `-h` anywhere: the help action; nothing else is checked.
@@ -80,8 +83,8 @@ struct setup_request {
 ///   not `Key=Value` are errors.
 /// - Install (no PatchInstall, no Extract) needs CustomerId, ActivationId and
 ///   WebServiceUri. `PatchInstall=TRUE` keeps the installed configuration, so
-///   it refuses CustomerId, ActivationId, WebServiceUri, Proxy, CaBundle and
-///   GoldenImage (only AllowDowngrade goes with it). `Extract=` refuses every
+///   it refuses CustomerId, ActivationId, WebServiceUri, Proxy, CaBundle,
+///   TrustKey and GoldenImage (only AllowDowngrade goes with it). `Extract=` refuses every
 ///   key but Dir; Dir needs Extract. `PatchInstall=FALSE` means an install.
 ///
 /// Every error is `ec::invalid_argument` with a one-line reason naming the key

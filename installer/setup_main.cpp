@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/redact.hpp"
+#include "common/signing.hpp"
 #include "host/hive_file.hpp"
 #include "host/paths.hpp"
 #include "host/secret_box.hpp"
@@ -35,6 +36,26 @@ std::string installed_value(const paths& p, const char* name) {
   return v && v->as_string() ? *v->as_string() : std::string{};
 }
 
+/// The public key `TrustKey=` names: the key text itself, or the file holding
+/// it (the platform's signing-key.pub). Anything else is refused with a
+/// reason: a fleet must never pin a key by accident.
+caf::expected<std::string> read_trust_key(const std::string& value) {
+  if (value.starts_with(public_key_prefix))
+    return value;
+  auto text = read_whole_file(value);
+  if (!text)
+    return make_error(ec::invalid_argument, "TrustKey: cannot read " + value + ": "
+                                              + render(text.error()));
+  auto key = trimmed(*text);
+  while (!key.empty() && (key.front() == ' ' || key.front() == '\n'))
+    key.erase(key.begin());
+  if (!is_public_key_text(key))
+    return make_error(ec::invalid_argument,
+                      "TrustKey: " + value + " does not hold an Ed25519 public key "
+                        + "(vigil-ed25519:...; the platform writes it to signing-key.pub)");
+  return key;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -48,6 +69,17 @@ int main(int argc, char** argv) {
   if (request->action == setup_action::help) {
     std::cout << setup_usage();
     return installer_exit::success;
+  }
+  // A TrustKey that is no key is a bad command line: refused before anything
+  // is written, like the other arguments.
+  std::optional<std::string> trust_root;
+  if (request->trust_key) {
+    auto key = read_trust_key(*request->trust_key);
+    if (!key) {
+      std::cerr << "vigil-setup: " << context_of(key.error()) << "\n";
+      return installer_exit::invalid_command_line;
+    }
+    trust_root = std::move(*key);
   }
   if (request->proxy && request->proxy->password)
     register_secret(*request->proxy->password);
@@ -105,6 +137,12 @@ int main(int argc, char** argv) {
     settings.web_service_uri = request->web_service_uri;
     if (request->ca_bundle)
       settings.ca_bundle = *request->ca_bundle;
+    if (trust_root) {
+      settings.trust_root = std::move(*trust_root);
+    } else {
+      log.write("no TrustKey given: the agent accepts no manifest until the platform's public "
+                "key is pinned (reinstall with TrustKey=FILE)");
+    }
   }
   if (!installed_version.empty() && compare_versions(payload_version, installed_version) < 0
       && !request->allow_downgrade)

@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "host/hive.hpp"
 #include "host/hive_file.hpp"
+#include "host/pinned_keys.hpp"
 #include "installer/payload.hpp"
 
 namespace fs = std::filesystem;
@@ -156,6 +157,8 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
             h.set(key, reg_value::sz("ActivationId", *settings.activation_id));
           if (settings.web_service_uri)
             h.set(key, reg_value::sz("WebServiceUri", *settings.web_service_uri));
+          if (settings.trust_root)
+            h.set(trust_key(), reg_value::sz(root_key_value, *settings.trust_root));
           if (!settings.proxy_values.empty()) {
             h.remove_key(key + "\\Proxy");
             for (auto& [name, data] : settings.proxy_values)

@@ -18,6 +18,8 @@ struct install_settings {
   std::optional<std::string> activation_id;   ///< absent for PatchInstall
   std::optional<std::string> web_service_uri; ///< absent for PatchInstall
   std::optional<std::filesystem::path> ca_bundle;
+  /// The platform's public root key to pin in the hive (`Trust\RootKey`).
+  std::optional<std::string> trust_root;
   /// Hive values under `Proxy` (already encrypted where secret), name -> data.
   std::vector<std::pair<std::string, std::string>> proxy_values;
   bool golden_image = false; ///< install but do not start

@@ -147,6 +147,18 @@ caf::expected<protocol::upload_status> platform_client::upload_status(const std:
   return parse_answer<protocol::upload_status>(*r);
 }
 
+namespace {
+
+caf::error stopped_between_chunks(const std::string& module, uint64_t seq, uint64_t offset,
+                                  uint64_t total) {
+  return make_error(ec::cancelled, module + " seq " + std::to_string(seq)
+                                     + " stopped between chunks, the platform holding "
+                                     + std::to_string(offset) + " of " + std::to_string(total)
+                                     + " bytes");
+}
+
+} // namespace
+
 caf::expected<protocol::upload_result>
 platform_client::upload_delta(const std::string& module, uint64_t seq, const std::string& bytes,
                               const upload_options& options) {
@@ -162,6 +174,8 @@ platform_client::upload_delta(const std::string& module, uint64_t seq, const std
     uint64_t offset = status->received_bytes;
     int conflicts = 0;
     while (offset < bytes.size()) {
+      if (options.keep_going && !options.keep_going())
+        return stopped_between_chunks(module, seq, offset, bytes.size());
       auto length = std::min<uint64_t>(chunk_bytes, bytes.size() - offset);
       http_fields fields;
       fields.set(std::string{protocol::header_offset}, std::to_string(offset));
@@ -191,6 +205,8 @@ platform_client::upload_delta(const std::string& module, uint64_t seq, const std
         options.on_chunk(offset);
     }
   }
+  if (options.keep_going && !options.keep_going())
+    return stopped_between_chunks(module, seq, bytes.size(), bytes.size());
   protocol::upload_complete done{bytes.size(), protocol::sha256_hex(bytes)};
   auto r = send("POST", protocol::endpoint_delta_complete(base_.target, module, seq),
                 protocol::to_body(done));

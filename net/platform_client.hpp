@@ -27,6 +27,11 @@ struct upload_options {
   /// The bytes of this delta the platform holds, when the caller has just
   /// asked (`upload_status`): the upload starts there instead of asking again.
   std::optional<uint64_t> received;
+  /// Asked before each chunk and before the completion; false stops the
+  /// upload there with `ec::cancelled` (a network blackout window started:
+  /// SPEC §9b). What the platform holds stays, and the next upload resumes
+  /// from it. Empty: never stop.
+  std::function<bool()> keep_going;
 };
 
 /// The agent's side of protocol v1 (SPEC §9, §16): typed calls to the platform

@@ -18,6 +18,7 @@
 #include "platform/admin_commands.hpp"
 #include "platform/platform_store.hpp"
 #include "platform/service.hpp"
+#include "platform/signing_key_file.hpp"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -118,8 +119,13 @@ int serve(const options& opts) {
   if (!store)
     return fail("cannot open the store (is another vigil-platform serving " + dir.string()
                 + "?): " + render(store.error()));
+  auto signer = platform::ensure_signing_key(dir);
+  if (!signer)
+    return fail("signing key: " + render(signer.error()));
   request_log log{dir / "requests.log"};
-  platform::platform_service service{**store, {}, unix_now,
+  platform::service_options service_opts;
+  service_opts.signer = std::make_shared<const signing_key>(std::move(*signer));
+  platform::platform_service service{**store, service_opts, unix_now,
                                      [&](const platform::request_record& r) { log.write(r); }};
   if (auto ok = service.initialize(); !ok)
     return fail(render(ok.error()));

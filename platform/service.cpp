@@ -1,5 +1,7 @@
 #include "platform/service.hpp"
 
+#include "common/signed_document.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
@@ -331,7 +333,11 @@ http_response platform_service::manifest(const http_request& request, request_co
     r.fields.set(std::string{protocol::header_etag}, etag);
     return r;
   }
-  auto r = json_answer(200, stored->dump());
+  // Signed with the root key agents pinned at install (DESIGN "One trust
+  // root"): a manifest names what every host runs, so no TLS path or front
+  // end may change it.
+  auto body = stored->dump();
+  auto r = json_answer(200, options_.signer ? sign_document(*options_.signer, body) : body);
   r.fields.set(std::string{protocol::header_etag}, etag);
   return r;
 }

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/signing.hpp"
 #include "net/http_message.hpp"
 #include "protocol/endpoints.hpp"
 #include "protocol/profile.hpp"
@@ -41,6 +42,10 @@ struct request_record {
 struct service_options {
   std::string base_path = "/CloudAgent/"; ///< the path part of agents' WebServiceUri
   std::string version = "0.1.0";          ///< reported by `status`
+  /// The platform's root key (DESIGN "One trust root"): manifests are served
+  /// signed by it, as agents accept nothing else. Null: served unsigned
+  /// (tests of other concerns only; agents refuse those).
+  std::shared_ptr<const signing_key> signer;
 };
 
 /// The reference platform's logic (SPEC §16), independent of the network:

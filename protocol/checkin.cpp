@@ -84,10 +84,16 @@ nlohmann::json to_json(const checkin_request& msg) {
   auto modules = nlohmann::json::array();
   for (const auto& m : msg.modules)
     modules.push_back(to_json(m));
-  return {{"host_id", msg.host_id},
-          {"agent_version", msg.agent_version},
-          {"profile_etag", msg.profile_etag},
-          {"modules", std::move(modules)}};
+  nlohmann::json out{{"host_id", msg.host_id},
+                     {"agent_version", msg.agent_version},
+                     {"profile_etag", msg.profile_etag},
+                     {"modules", std::move(modules)}};
+  if (msg.upgrade)
+    out["upgrade"] = {{"state", msg.upgrade->state},
+                      {"target", msg.upgrade->target},
+                      {"reason", msg.upgrade->reason},
+                      {"at", msg.upgrade->at}};
+  return out;
 }
 
 nlohmann::json to_json(const order& msg) {
@@ -111,7 +117,10 @@ nlohmann::json to_json(const checkin_response& msg) {
   auto orders = nlohmann::json::array();
   for (const auto& o : msg.orders)
     orders.push_back(to_json(o));
-  return {{"profile_etag", msg.profile_etag}, {"orders", std::move(orders)}};
+  nlohmann::json out{{"profile_etag", msg.profile_etag}, {"orders", std::move(orders)}};
+  if (msg.upgrade)
+    out["upgrade"] = {{"version", msg.upgrade->version}, {"metadata", msg.upgrade->metadata}};
+  return out;
 }
 
 caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json) {
@@ -121,6 +130,15 @@ caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json)
   r.non_empty("agent_version", out.agent_version);
   r.required("profile_etag", out.profile_etag);
   r.objects("modules", out.modules, read_module_status);
+  if (r.has("upgrade"))
+    r.object("upgrade", [&](json_reader& u) {
+      upgrade_report report;
+      u.non_empty("state", report.state);
+      u.optional("target", report.target);
+      u.optional("reason", report.reason);
+      u.optional("at", report.at);
+      out.upgrade = std::move(report);
+    });
   return r.result(std::move(out));
 }
 
@@ -129,6 +147,13 @@ caf::expected<checkin_response> parse_checkin_response(const nlohmann::json& jso
   checkin_response out;
   r.required("profile_etag", out.profile_etag);
   r.objects("orders", out.orders, read_order);
+  if (r.has("upgrade"))
+    r.object("upgrade", [&](json_reader& u) {
+      upgrade_offer offer;
+      u.non_empty("version", offer.version);
+      u.non_empty("metadata", offer.metadata);
+      out.upgrade = std::move(offer);
+    });
   return r.result(std::move(out));
 }
 

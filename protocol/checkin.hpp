@@ -28,12 +28,26 @@ struct module_status {
   friend bool operator==(const module_status&, const module_status&) = default;
 };
 
+/// The agent's latest upgrade as it reports it at check-in (SPEC §12), so the
+/// platform's asset view shows it and the platform can halt a rollout.
+struct upgrade_report {
+  /// "none", "pending", "downloading", "staged", "installing", "succeeded",
+  /// "rolled_back" or "refused" (unknown states are kept as text).
+  std::string state;
+  std::string target; ///< the version it concerns; empty for "none"
+  std::string reason; ///< why it was refused or rolled back: the named cause first
+  int64_t at = 0;     ///< when the state was reached, Unix seconds
+
+  friend bool operator==(const upgrade_report&, const upgrade_report&) = default;
+};
+
 /// `POST v1/checkin`: the periodic configuration check-in ("CAPI", SPEC §6.4).
 struct checkin_request {
   std::string host_id;               ///< the agent's HostID GUID
   std::string agent_version;         ///< the running agent's version (non-empty)
   std::string profile_etag;          ///< the etag of the profile it holds; empty when none
   std::vector<module_status> modules; ///< one entry per activated module
+  std::optional<upgrade_report> upgrade; ///< absent from agents that never upgraded
 
   friend bool operator==(const checkin_request&, const checkin_request&) = default;
 };
@@ -68,6 +82,18 @@ struct order {
   friend bool operator==(const order&, const order&) = default;
 };
 
+/// A release the platform offers this host (SPEC §12): the host is in the
+/// release's rollout, and the rollout is not halted. `metadata` is the signed
+/// release metadata (`common/release_metadata`: a signed document the agent
+/// verifies against its pinned key); the package is at
+/// `endpoint_release_package(version)`.
+struct upgrade_offer {
+  std::string version;  ///< "X.Y.Z", as the metadata says (checked again after verifying)
+  std::string metadata; ///< the signed envelope, as the platform signed it
+
+  friend bool operator==(const upgrade_offer&, const upgrade_offer&) = default;
+};
+
 /// The answer to `POST v1/checkin`.
 struct checkin_response {
   /// The etag of the host's current profile; when it differs from the one the
@@ -75,6 +101,8 @@ struct checkin_response {
   std::string profile_etag;
   /// Orders to carry out, in order.
   std::vector<order> orders;
+  /// The release this host should run, when the platform targets one.
+  std::optional<upgrade_offer> upgrade;
 
   friend bool operator==(const checkin_response&, const checkin_response&) = default;
 };

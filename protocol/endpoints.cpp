@@ -105,6 +105,13 @@ std::string endpoint_delta_complete(std::string_view base, std::string_view modu
   return out;
 }
 
+std::string endpoint_release_package(std::string_view base, std::string_view version) {
+  auto out = join(base, "v1/releases/");
+  append_segment(out, version);
+  out += "/package";
+  return out;
+}
+
 std::optional<route> match_route(std::string_view base, std::string_view target) {
   target = target.substr(0, target.find_first_of("?#"));
   auto prefix = normalized_base(base);
@@ -112,25 +119,33 @@ std::optional<route> match_route(std::string_view base, std::string_view target)
     return std::nullopt;
   auto rest = target.substr(prefix.size());
   if (rest == "status")
-    return route{endpoint::status, {}, 0};
+    return route{endpoint::status, {}, 0, {}};
   if (next_segment(rest) != "v1")
     return std::nullopt;
   auto name = next_segment(rest);
   if (rest.empty() && target.back() != '/') {
     if (name == "provision")
-      return route{endpoint::provision, {}, 0};
+      return route{endpoint::provision, {}, 0, {}};
     if (name == "checkin")
-      return route{endpoint::checkin, {}, 0};
+      return route{endpoint::checkin, {}, 0, {}};
     if (name == "profile")
-      return route{endpoint::profile, {}, 0};
+      return route{endpoint::profile, {}, 0, {}};
     return std::nullopt;
+  }
+  if (name == "releases") {
+    auto version = next_segment(rest);
+    bool plain = !version.empty() && version.size() <= 32
+                 && version.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (!plain || rest != "package")
+      return std::nullopt;
+    return route{endpoint::release_package, {}, 0, std::string{version}};
   }
   auto module = next_segment(rest);
   if (!is_module_name(module))
     return std::nullopt;
   if (name == "manifests")
     return rest.empty() && target.back() != '/'
-             ? std::optional<route>{route{endpoint::manifest, std::string{module}, 0}}
+             ? std::optional<route>{route{endpoint::manifest, std::string{module}, 0, {}}}
              : std::nullopt;
   if (name != "deltas" || rest.empty())
     return std::nullopt;
@@ -138,9 +153,9 @@ std::optional<route> match_route(std::string_view base, std::string_view target)
   if (!seq)
     return std::nullopt;
   if (rest.empty() && target.back() != '/')
-    return route{endpoint::delta, std::string{module}, *seq};
+    return route{endpoint::delta, std::string{module}, *seq, {}};
   if (rest == "complete")
-    return route{endpoint::delta_complete, std::string{module}, *seq};
+    return route{endpoint::delta_complete, std::string{module}, *seq, {}};
   return std::nullopt;
 }
 

@@ -36,6 +36,10 @@ std::string endpoint_delta(std::string_view base, std::string_view module, uint6
 std::string endpoint_delta_complete(std::string_view base, std::string_view module,
                                     uint64_t seq);
 
+/// `GET v1/releases/{version}/package` (with `Range: bytes=N-`): the release's
+/// vigil-setup file, 200 whole or 206 from byte N (SPEC §12, resumable).
+std::string endpoint_release_package(std::string_view base, std::string_view version);
+
 /// The endpoints, as the platform routes them.
 enum class endpoint {
   status,         ///< `status`
@@ -45,6 +49,7 @@ enum class endpoint {
   manifest,       ///< `v1/manifests/{module}`
   delta,          ///< `v1/deltas/{module}/{seq}`
   delta_complete, ///< `v1/deltas/{module}/{seq}/complete`
+  release_package, ///< `v1/releases/{version}/package`
 };
 
 /// A request target resolved to its endpoint and path parameters.
@@ -56,6 +61,9 @@ struct route {
   /// The delta sequence number (at least 1) of `delta` and `delta_complete`; 0
   /// otherwise.
   uint64_t seq = 0;
+  /// The release version of `release_package` ("X.Y.Z": digits and dots);
+  /// empty otherwise.
+  std::string version;
 
   friend bool operator==(const route&, const route&) = default;
 };

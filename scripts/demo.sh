@@ -82,8 +82,9 @@ for f in etc/os-release etc/hostname etc/passwd etc/group var/lib/dpkg/status; d
   [ -e "/$f" ] && cp -L "/$f" "$agent_root/$f"
 done
 ./build/bin/vigil-setup --root "$agent_root" CustomerId="$customer" ActivationId="$activation" \
-  WebServiceUri="$base/" CaBundle="$data/ca.pem"
-echo "(exit $?)"
+  WebServiceUri="$base/" CaBundle="$data/ca.pem" TrustKey="$data/signing-key.pub"
+echo "(exit $?); pinned trust root (the platform's signing-key.pub):"
+./build/bin/vigil-reg --root "$agent_root" query "$key\Trust" /v RootKey
 stop_agent() { "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True >/dev/null 2>&1 || true; }
 trap 'stop_agent; kill $platform_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

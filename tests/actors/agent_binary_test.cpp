@@ -7,6 +7,7 @@
 #include <random>
 
 #include "host/agent_status.hpp"
+#include "common/signing.hpp"
 #include "host/hive_file.hpp"
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
@@ -262,7 +263,8 @@ TEST_CASE("vigil-agent: checks in, follows profile changes live and caches manif
   };
   CHECK(test::wait_until(checked_in, 15s));
   CHECK(test::wait_until([&] {
-    return config_log().find("manifest Vulnerability version 1 cached") != std::string::npos;
+    return config_log().find("manifest Vulnerability version 1 verified and cached")
+           != std::string::npos;
   }, 10s));
   // A change at the platform reaches the running agent at its next check-in.
   set({"LogLevel=debug"});
@@ -387,4 +389,40 @@ TEST_CASE("vigil-agent: ScanOnStartup=1 scans when the service starts") {
   }, 10s));
   agent->signal(SIGTERM);
   CHECK(agent->wait() == 0);
+}
+
+TEST_CASE("vigil-agent: a manifest not signed by the pinned key is refused, never run, and "
+          "reported") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  prepare_root(root, platform, platform.create_customer("Vulnerability"));
+  // Pin a key the platform does not hold: as if the manifests came from an
+  // impostor (a compromised front end, a TLS path someone controls).
+  auto other = signing_key::generate();
+  REQUIRE(other);
+  REQUIRE(test::reg_add(root, "Trust", "RootKey", "REG_SZ", other->public_key_text()) == 0);
+  auto agent = start_agent(root);
+  CHECK(test::wait_until([&] {
+    auto log = test::read_file(root / "var/opt/vigil/Log/Config.log");
+    return log.find("manifest Inventory refused: signature_invalid") != std::string::npos;
+  }, 20s));
+  CHECK(test::wait_until([&] {
+    auto status = load_agent_status(paths{root});
+    auto* m = status ? status->find_module("Inventory") : nullptr;
+    return m != nullptr && m->last_error_code == "signature_invalid";
+  }, 10s));
+  // Nothing ran: no manifest cached, no snapshot written.
+  CHECK_FALSE(fs::exists(root / "var/opt/vigil/state/snapshots/Inventory.jsonl"));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait() == 0);
+  // The platform's own key pinned: the same manifests verify and run.
+  auto key = test::read_file(platform.trust_key_file());
+  key.pop_back();
+  REQUIRE(test::reg_add(root, "Trust", "RootKey", "REG_SZ", key) == 0);
+  auto again = start_agent(root);
+  CHECK(test::wait_until(
+    [&] { return fs::exists(root / "var/opt/vigil/state/snapshots/Inventory.jsonl"); }, 30s));
+  again->signal(SIGTERM);
+  CHECK(again->wait() == 0);
 }

@@ -46,8 +46,12 @@ struct fixture {
   caf::scheduler::test_coordinator* sched = nullptr;
   /// The wall clock: `start` plus the virtual time elapsed.
   std::function<time_point()> now;
-  /// Wall-clock times at which the bus announced something.
+  /// Wall-clock times at which the actor told its subscriber of a change
+  /// (not counting the answer to the subscription itself).
   std::shared_ptr<std::vector<time_point>> published = std::make_shared<std::vector<time_point>>();
+  /// Every push the subscriber received, the subscription's answer first.
+  std::shared_ptr<std::vector<blackout_answer>> pushes
+    = std::make_shared<std::vector<blackout_answer>>();
   caf::actor listener;
   blackout_actor actor;
 
@@ -61,16 +65,22 @@ struct fixture {
     now = [s, origin, start] {
       return start + std::chrono::duration_cast<blackout_clock::duration>(s->clock().now() - origin);
     };
-    listener = system->spawn([published = published, now = now](caf::event_based_actor*) {
-      return caf::behavior{[=](changed_atom) { published->push_back(now()); }};
+    listener = system->spawn([published = published, pushes = pushes,
+                              now = now](caf::event_based_actor*) {
+      return caf::behavior{[=](blackout_atom, const blackout_answer& answer) {
+        if (!pushes->empty())
+          published->push_back(now());
+        pushes->push_back(answer);
+      }};
     });
-    bus->subscribe(listener);
     blackout_options options;
     options.now = now;
     options.host_zone = "UTC";
     options.seed = seed;
     actor = system->spawn(blackout, store, bus, options);
+    caf::anon_send(actor, blackout_subscribe_atom::value, listener);
     sched->run();
+    REQUIRE(pushes->size() == 1);
   }
 
   ~fixture() {
@@ -191,18 +201,34 @@ TEST_CASE("blackout actor: a profile change applies live") {
   auto blocked = f.query();
   CHECK_FALSE(blocked.network_allowed);
   CHECK(blocked.network_until == unix_of(monday(10)));
-  auto announced = f.published->size(); // the check-in's publish and the entry
+  REQUIRE(f.published->size() == 1); // the entry, at once
+  CHECK_FALSE(f.pushes->back().network_allowed);
 
   // A malformed window (a zone the tz database lacks) is ignored: the profile
   // still parses, the window does not apply.
   f.change_windows(json::array({window("09:00", "10:00", true, false, "Mars/Olympus")}));
-  CHECK(f.query().network_allowed);
-  // Leaving the window by a profile change resumes after the jitter too.
+  // Leaving the window by a profile change resumes after the jitter too: the
+  // query says what the subscribers were told, one source of truth.
+  CHECK_FALSE(f.query().network_allowed);
   auto changed_at = f.now();
   f.run_until(changed_at + 61s);
-  REQUIRE(f.published->size() == announced + 2); // the check-in's publish, then the resume
+  REQUIRE(f.published->size() == 2); // then the resume
+  CHECK(f.pushes->back().network_allowed);
   CHECK(f.published->back() >= changed_at);
   CHECK(f.published->back() < changed_at + 60s);
+  CHECK(f.query().network_allowed);
+}
+
+TEST_CASE("blackout actor: subscribers hear a collection window's start and end at once") {
+  fixture f{monday(8), json::array({window("09:00", "10:00", false, true)})};
+  CHECK(f.pushes->front().collection_allowed);
+  f.run_until(monday(10, 5));
+  REQUIRE(f.published->size() == 2);
+  CHECK(f.published->at(0) == monday(9));
+  CHECK(f.published->at(1) == monday(10)); // no jitter: nothing contacts the platform
+  CHECK_FALSE(f.pushes->at(1).collection_allowed);
+  CHECK(f.pushes->at(2).collection_allowed);
+  CHECK(f.pushes->at(2).network_allowed);
 }
 
 TEST_CASE("blackout actor: collection-only windows leave the network alone") {

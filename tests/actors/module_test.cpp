@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/blackout.hpp"
 #include "actors/checkin.hpp"
 #include "actors/delta_store.hpp"
 #include "storage/memory_store.hpp"
@@ -43,8 +44,13 @@ struct fixture {
   /// is up would within moments.
   bool uploads_succeed = true;
 
-  explicit fixture(bool activated = true) {
-    set_profile(activated, 3600);
+  blackout_actor windows; ///< the blackout actor, when the test has windows
+
+  /// With `blackout_windows`, a real blackout actor whose wall clock starts
+  /// at `start` and follows virtual time.
+  explicit fixture(bool activated = true, json blackout_windows = nullptr,
+                   blackout_clock::time_point start = {}) {
+    set_profile(activated, 3600, blackout_windows.is_null() ? json::array() : blackout_windows);
     protocol::manifest m;
     m.module = "Vulnerability";
     m.version = 1;
@@ -73,8 +79,19 @@ struct fixture {
     };
     launch = launcher;
     deltas = system->spawn(delta, store, caf::actor{});
+    if (!blackout_windows.is_null()) {
+      blackout_options options;
+      auto origin = sched->clock().now();
+      options.now = [s = sched, origin, start] {
+        return start
+               + std::chrono::duration_cast<blackout_clock::duration>(s->clock().now() - origin);
+      };
+      options.host_zone = "UTC";
+      options.seed = 1;
+      windows = system->spawn(blackout, store, bus, options);
+    }
     actor = caf::actor_cast<caf::actor>(system->spawn(module, std::string{"Vulnerability"}, root,
-                                                      store, hive, bus, deltas, launcher));
+                                                      store, hive, bus, deltas, launcher, windows));
     sched->run();
   }
 
@@ -84,16 +101,19 @@ struct fixture {
       caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(deltas, caf::exit_reason::user_shutdown);
+    if (windows)
+      caf::anon_send_exit(windows, caf::exit_reason::user_shutdown);
     sched->run();
   }
 
-  void set_profile(bool activated, int interval) {
+  void set_profile(bool activated, int interval, json blackout_windows = json::array()) {
     json modules = json::array();
     if (activated)
       modules.push_back({{"name", "Vulnerability"}, {"activated", true},
                          {"scan_interval_s", interval}, {"cpu_limit", 40}});
     json p{{"config_id", "c"}, {"etag", "\"e\""}, {"log_level", "info"}, {"target_version", ""},
-           {"self_protection", false}, {"modules", modules}, {"blackout_windows", json::array()}};
+           {"self_protection", false}, {"modules", modules},
+           {"blackout_windows", std::move(blackout_windows)}};
     REQUIRE(store->put("config", checkin_keys::profile, p.dump()));
   }
 
@@ -233,9 +253,48 @@ TEST_CASE("module: a scan interrupted by a crash runs again at the next start") 
   f.finish();
   REQUIRE(f.store->put("meta", scan_keys::started("Vulnerability"), "scheduled"));
   auto again = caf::actor_cast<caf::actor>(f.system->spawn(
-    module, std::string{"Vulnerability"}, f.root, f.store, f.hive, f.bus, f.deltas, f.launch));
+    module, std::string{"Vulnerability"}, f.root, f.store, f.hive, f.bus, f.deltas, f.launch,
+    blackout_actor{}));
   f.sched->run();
   CHECK(f.launched->size() == 2); // at once, not an interval later
   caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
   f.sched->run();
+}
+
+TEST_CASE("module: a collection window holds scheduled scans, not on-demand ones, until it ends") {
+  // 2025-01-06 is a Monday; the window is 09:00-10:00 UTC with collection on.
+  auto monday_0930 = std::chrono::sys_days{std::chrono::year{2025} / 1 / 6} + std::chrono::hours{9}
+                     + std::chrono::minutes{30};
+  json window{{"days", {"Mon"}}, {"start", "09:00"}, {"end", "10:00"}, {"time_zone", "UTC"},
+              {"network", false}, {"collection", true}};
+  fixture f{true, json::array({window}), monday_0930};
+  CHECK(f.launched->empty()); // never scanned, so due at once, but inside the window
+  f.advance(std::chrono::seconds{1700}); // 09:58:20
+  CHECK(f.launched->empty());
+  f.request_on_demand(); // an administrator's request runs inside the window
+  REQUIRE(f.launched->size() == 1);
+  CHECK(f.launched->back() == 100);
+  f.finish();
+  f.advance(std::chrono::seconds{60}); // 09:59:20
+  CHECK(f.launched->size() == 1);
+  // The on-demand scan reset the interval (SPEC §8): nothing due at 10:00.
+  f.advance(std::chrono::seconds{120});
+  CHECK(f.launched->size() == 1);
+}
+
+TEST_CASE("module: a scheduled scan held by a collection window starts when it ends") {
+  auto monday_0930 = std::chrono::sys_days{std::chrono::year{2025} / 1 / 6} + std::chrono::hours{9}
+                     + std::chrono::minutes{30};
+  json window{{"days", {"Mon"}}, {"start", "09:00"}, {"end", "10:00"}, {"time_zone", "UTC"},
+              {"network", false}, {"collection", true}};
+  fixture f{true, json::array({window}), monday_0930};
+  CHECK(f.launched->empty());
+  f.sched->advance_time(std::chrono::seconds{1799}); // 09:59:59
+  f.sched->run();
+  CHECK(f.launched->empty());
+  // The window's end: the blackout actor's timer fires and tells the module.
+  f.sched->advance_time(std::chrono::seconds{1});
+  f.sched->run();
+  CHECK(f.launched->size() == 1);
+  CHECK(f.launched->back() == 40); // the profile's limit: a scheduled scan
 }

@@ -27,6 +27,9 @@ struct fixture {
   /// For each incarnation of "worker": the "transport" handle it was given.
   std::shared_ptr<std::vector<caf::actor_addr>> worker_deps
     = std::make_shared<std::vector<caf::actor_addr>>();
+  /// For each incarnation of "watcher": the "worker" handle it was given.
+  std::shared_ptr<std::vector<caf::actor_addr>> watcher_deps
+    = std::make_shared<std::vector<caf::actor_addr>>();
   caf::actor supervisor_handle;
 
   fixture() {
@@ -36,20 +39,25 @@ struct fixture {
     auto crashing = [](caf::event_based_actor* self) -> caf::behavior {
       return {[=](crash_atom) { self->quit(make_error(ec::unspecified, "boom")); }};
     };
+    // Listed dependents first: the supervisor starts by dependency, not by
+    // position. "logger" depends on nothing and must never restart with the
+    // transport; "watcher" depends on the worker, so on the transport too.
+    auto spawn_counted = [this, crashing](const std::string& name) {
+      return [this, crashing, name](caf::local_actor* self, const actor_registry& running) {
+        auto child = self->spawn(crashing);
+        (*spawned)[name].push_back(child);
+        if (name == "worker")
+          worker_deps->push_back(running.find("transport").address());
+        if (name == "watcher")
+          watcher_deps->push_back(running.find("worker").address());
+        return child;
+      };
+    };
     std::vector<child_spec> specs{
-      {"transport",
-       [this, crashing](caf::local_actor* self, const std::vector<caf::actor>&) {
-         auto child = self->spawn(crashing);
-         (*spawned)["transport"].push_back(child);
-         return child;
-       }},
-      {"worker",
-       [this, crashing](caf::local_actor* self, const std::vector<caf::actor>& earlier) {
-         auto child = self->spawn(crashing);
-         (*spawned)["worker"].push_back(child);
-         worker_deps->push_back(earlier.at(0).address());
-         return child;
-       }},
+      {"watcher", {"worker"}, spawn_counted("watcher")},
+      {"worker", {"transport"}, spawn_counted("worker")},
+      {"logger", {}, spawn_counted("logger")},
+      {"transport", {}, spawn_counted("transport")},
     };
     supervisor_handle = caf::actor_cast<caf::actor>(
       system->spawn(supervisor, specs, backoff_policy{1000ms, 8000ms, 0.0}));
@@ -72,11 +80,39 @@ struct fixture {
 
 } // namespace
 
-TEST_CASE("supervisor: starts its children in order, dependencies first") {
+TEST_CASE("supervisor: starts its children dependencies first, wired by name") {
   fixture f;
   CHECK(f.starts("transport") == 1);
   CHECK(f.starts("worker") == 1);
+  CHECK(f.starts("watcher") == 1);
+  CHECK(f.starts("logger") == 1);
+  // Listed before what they use, they still got the right handles.
   CHECK(f.worker_deps->back() == f.current("transport").address());
+  CHECK(f.watcher_deps->back() == f.current("worker").address());
+}
+
+TEST_CASE("supervisor: start order and restart scope follow the declared dependencies") {
+  auto none = [](caf::local_actor*, const actor_registry&) { return caf::actor{}; };
+  std::vector<child_spec> specs{{"modules", {"delta"}, none},   {"delta", {"uploader"}, none},
+                                {"identity", {"transport"}, none}, {"uploader", {"transport"}, none},
+                                {"transport", {}, none},          {"blackout", {}, none}};
+  auto order = start_order(specs);
+  REQUIRE(order);
+  CHECK(*order == std::vector<size_t>{4, 2, 3, 1, 0, 5});
+  // The identity actor restarts alone: no module depends on it.
+  CHECK(restart_scope(specs, *order, 2) == std::vector<size_t>{2});
+  CHECK(restart_scope(specs, *order, 3) == std::vector<size_t>{3, 1, 0});
+  CHECK(restart_scope(specs, *order, 4) == std::vector<size_t>{4, 2, 3, 1, 0});
+  // Wiring mistakes are named.
+  specs.push_back({"orders", {"selfpatch"}, none});
+  auto unknown = start_order(specs);
+  REQUIRE_FALSE(unknown);
+  CHECK(context_of(unknown.error()).find("'selfpatch'") != std::string::npos);
+  specs.back() = {"transport2", {"cycle"}, none};
+  specs.push_back({"cycle", {"transport2"}, none});
+  auto cycle = start_order(specs);
+  REQUIRE_FALSE(cycle);
+  CHECK(context_of(cycle.error()).find("cycle") != std::string::npos);
 }
 
 TEST_CASE("supervisor: a crashed child is restarted after its backoff, with its dependents") {
@@ -89,18 +125,25 @@ TEST_CASE("supervisor: a crashed child is restarted after its backoff, with its 
   f.sched->advance_time(1ms);
   f.sched->run();
   CHECK(f.starts("transport") == 2);
-  // The worker held the dead transport's handle: it was restarted with the new one.
+  // The worker held the dead transport's handle: it was restarted with the
+  // new one, and so was the watcher, which holds the worker's.
   CHECK(f.starts("worker") == 2);
   CHECK(f.worker_deps->back() == f.current("transport").address());
+  CHECK(f.starts("watcher") == 2);
+  CHECK(f.watcher_deps->back() == f.current("worker").address());
+  // The logger does not depend on the transport: it kept running.
+  CHECK(f.starts("logger") == 1);
 }
 
-TEST_CASE("supervisor: only the crashed child and those after it restart; delays grow") {
+TEST_CASE("supervisor: only the crashed child and its dependents restart; delays grow") {
   fixture f;
   f.crash("worker");
   f.sched->advance_time(1000ms);
   f.sched->run();
   CHECK(f.starts("worker") == 2);
+  CHECK(f.starts("watcher") == 2);
   CHECK(f.starts("transport") == 1);
+  CHECK(f.starts("logger") == 1);
   // The second crash waits twice as long, the third four times (capped at 8 s).
   f.crash("worker");
   f.sched->advance_time(1999ms);

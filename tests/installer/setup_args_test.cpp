@@ -202,7 +202,12 @@ TEST_CASE("parse_setup_args: one-line reasons for every invalid command line") {
      "CustomerId: '{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}'" + guid_form},
     {plus({"Foo=1"}),
      "unknown argument 'Foo' (keys: CustomerId, ActivationId, WebServiceUri, Proxy, CaBundle, "
-     "GoldenImage, PatchInstall, AllowDowngrade, Extract, Dir)"},
+     "TrustKey, GoldenImage, PatchInstall, AllowDowngrade, Extract, Dir)"},
+    {plus({"TrustKey=vigil-ed25519:AAAA"}),
+     "TrustKey: 'vigil-ed25519:AAAA' is not an Ed25519 public key"},
+    {{"PatchInstall=TRUE", "TrustKey=/data/signing-key.pub"},
+     "PatchInstall=TRUE keeps the pinned TrustKey: a new key is accepted only when signed by "
+     "the pinned one"},
     {{"ExtractMSI=64"}, "unknown argument 'ExtractMSI' (Vigil's key is Extract=deb|tar|AUTO)"},
     {{"CustomerId=" + g1, "ActivationId=" + g2},
      "a fresh install needs CustomerId, ActivationId and WebServiceUri; missing: WebServiceUri "
@@ -345,7 +350,7 @@ TEST_CASE("to_log_string writes the arguments back without the password") {
 TEST_CASE("setup_usage names every key, action and exit code") {
   auto usage = setup_usage();
   for (auto word : {"CustomerId=", "ActivationId=", "WebServiceUri=", "Proxy=", "CaBundle=",
-                    "GoldenImage=", "PatchInstall=", "AllowDowngrade=", "Extract=deb|tar|AUTO",
+                    "TrustKey=", "GoldenImage=", "PatchInstall=", "AllowDowngrade=", "Extract=deb|tar|AUTO",
                     "Dir=", "/?", "--help", "1603", "1618", "1638", "1639"}) {
     CAPTURE(word);
     CHECK(usage.find(word) != std::string::npos);

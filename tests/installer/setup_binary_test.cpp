@@ -44,7 +44,8 @@ struct host_fixture {
   std::vector<std::string> install_args() const {
     return {"CustomerId=" + ids.first, "ActivationId=" + ids.second,
             "WebServiceUri=" + platform.web_service_uri(),
-            "CaBundle=" + platform.ca_file().string()};
+            "CaBundle=" + platform.ca_file().string(),
+            "TrustKey=" + platform.trust_key_file().string()};
   }
 
   test::process_result setup(std::vector<std::string> args,
@@ -137,6 +138,12 @@ TEST_CASE("vigil-setup: a fresh install runs the agent, which provisions within 
   CHECK(f.version() == "0.1.0\n");
   CHECK(fs::exists(f.root / "etc/systemd/system/vigil-agent.service"));
   CHECK(fs::exists(f.root / "var/opt/vigil/state/ca-bundle.pem"));
+  // The platform's root key is pinned in the hive, as its signing-key.pub says.
+  auto pinned = hive_file{f.root / "etc/opt/vigil/registry.reg"}.load();
+  REQUIRE(pinned);
+  auto* root_key = pinned->get(std::string{agent_key} + "\\Trust", "RootKey");
+  REQUIRE(root_key != nullptr);
+  CHECK(*root_key->as_string() + "\n" == test::read_file(f.platform.trust_key_file()));
   CHECK(f.agent_pid() > 0);
   CHECK(test::wait_until([&] { return !f.host_id().empty() && f.listed(f.host_id()); }, 10s));
   // The same command again: exit 0, nothing duplicated, same identity.
@@ -231,6 +238,11 @@ TEST_CASE("vigil-setup: bad arguments exit 1639 with one line and change nothing
     {"CustomerId=" + f.ids.first, "ActivationId=" + f.ids.second, "WebServiceUri=https://h/",
      "Colour=blue"},
     {"CustomerId=" + f.ids.first, "ActivationId=" + f.ids.second},
+    // A TrustKey file that holds no key (here: the TLS CA instead).
+    {"CustomerId=" + f.ids.first, "ActivationId=" + f.ids.second, "WebServiceUri=https://h/",
+     "TrustKey=" + f.platform.ca_file().string()},
+    {"CustomerId=" + f.ids.first, "ActivationId=" + f.ids.second, "WebServiceUri=https://h/",
+     "TrustKey=" + (f.root / "missing.pub").string()},
   };
   for (auto& args : bad) {
     auto r = f.setup(args);

@@ -90,6 +90,49 @@ TEST_CASE("vigil-platform: first start, admin commands while serving, graceful s
   CHECK(assets(platform).size() == 1);
 }
 
+TEST_CASE("vigil-platform: an upload told to stop stops between two chunks and resumes later") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  auto client = client_for(platform);
+  provision(client, platform);
+  protocol::delta delta;
+  delta.module = "Vulnerability";
+  delta.seq = 1;
+  delta.full = true;
+  std::mt19937_64 random{7};
+  for (int i = 0; i < 20000; ++i)
+    delta.upserts.push_back({"file/" + std::to_string(i), std::to_string(random())
+                                                             + std::to_string(random())});
+  auto bytes = protocol::encode_delta(delta);
+  upload_options options;
+  options.chunk_bytes = 16 * 1024;
+  REQUIRE(bytes.size() > 10 * options.chunk_bytes); // a 10-chunk upload at least
+  // A network window starts once three chunks are through (SPEC §9b).
+  uint64_t chunks = 0;
+  options.on_chunk = [&](uint64_t) { ++chunks; };
+  options.keep_going = [&] { return chunks < 3; };
+  auto log_before = platform.request_log().size();
+  auto stopped = client.upload_delta("Vulnerability", 1, bytes, options);
+  REQUIRE_FALSE(stopped);
+  CHECK(code_of(stopped.error()) == ec::cancelled);
+  auto sent = platform.request_log().substr(log_before);
+  size_t puts = 0;
+  for (size_t at = sent.find(" PUT "); at != std::string::npos; at = sent.find(" PUT ", at + 1))
+    ++puts;
+  CHECK(puts == 3);
+  auto held = client.upload_status("Vulnerability", 1);
+  REQUIRE(held);
+  CHECK(held->received_bytes == 3 * options.chunk_bytes);
+  CHECK_FALSE(held->applied);
+  // The window ends: the rest goes, from where it stopped, applied once.
+  options.keep_going = {};
+  options.received = held->received_bytes;
+  auto result = client.upload_delta("Vulnerability", 1, bytes, options);
+  REQUIRE(result);
+  CHECK(result->applied);
+  CHECK(result->rows == 20000);
+}
+
 TEST_CASE("vigil-platform: an upload survives a platform SIGKILL and applies exactly once") {
   test::temp_dir dir;
   test::platform_process platform{dir / "data"};

@@ -33,6 +33,12 @@ void prepare_root(const fs::path& root, const platform_process& platform,
                               {"WebServiceUri", platform.web_service_uri()}})
     if (reg_add(root, "", name, "REG_SZ", value) != 0)
       throw std::runtime_error("vigil-reg add " + std::string{name} + " failed");
+  // The platform's root key, as `vigil-setup TrustKey=` pins it.
+  auto trust_key = read_file(platform.trust_key_file());
+  while (!trust_key.empty() && trust_key.back() == '\n')
+    trust_key.pop_back();
+  if (reg_add(root, "Trust", "RootKey", "REG_SZ", trust_key) != 0)
+    throw std::runtime_error("vigil-reg add Trust\\RootKey failed");
   write_file(root / "etc/machine-id", random_machine_id());
   fs::create_directories(root / "var/opt/vigil/state");
   fs::copy_file(platform.ca_file(), root / "var/opt/vigil/state/ca-bundle.pem",

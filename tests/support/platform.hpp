@@ -31,6 +31,8 @@ public:
   const std::filesystem::path& data_dir() const noexcept { return dir_; }
   /// The CA agents trust (`CaBundle=`).
   std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
+  /// The public root key agents pin (`TrustKey=`): manifests are signed by it.
+  std::filesystem::path trust_key_file() const { return dir_ / "signing-key.pub"; }
   /// The request log's text.
   std::string request_log() const;
 

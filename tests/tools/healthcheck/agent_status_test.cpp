@@ -95,7 +95,7 @@ TEST_CASE("agent_status: concurrent updates lose nothing and readers never see a
   CHECK(torn == 0);
 }
 
-TEST_CASE("agent_status: an update replaces a garbled file; recording is off until a root is set") {
+TEST_CASE("agent_status: an update replaces a garbled file; recording goes to the board, in memory") {
   test::temp_dir dir;
   paths p{dir.path()};
   test::write_file(agent_status_file(p), "garbage");
@@ -106,9 +106,15 @@ TEST_CASE("agent_status: an update replaces a garbled file; recording is off unt
   paths q{other.path()};
   record_agent_status([](agent_status& s) { s.pid = 1; });
   CHECK_FALSE(std::filesystem::exists(agent_status_file(q)));
-  set_agent_status_root(q);
+  auto board = std::make_shared<status_board>();
+  int notified = 0;
+  set_agent_status_sink(board, [&] { ++notified; });
   record_agent_status([](agent_status& s) { s.pid = 7; });
-  set_agent_status_root(std::nullopt);
-  REQUIRE(load_agent_status(q));
-  CHECK(load_agent_status(q)->pid == 7);
+  record_agent_status([](agent_status& s) { s.pid = 7; }); // no change: nobody told
+  set_agent_status_sink(nullptr, {});
+  record_agent_status([](agent_status& s) { s.pid = 9; });
+  CHECK(notified == 1);
+  CHECK(board->snapshot().first.pid == 7);
+  CHECK(board->snapshot().second == 1);
+  CHECK_FALSE(std::filesystem::exists(agent_status_file(q))); // the status actor writes files
 }

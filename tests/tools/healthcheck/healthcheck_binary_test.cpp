@@ -119,7 +119,8 @@ struct installed_host {
     auto r = test::run({test::program("vigil-setup").string(), "--root", root.string(),
                         "CustomerId=" + ids.first, "ActivationId=" + ids.second,
                         "WebServiceUri=" + platform.web_service_uri(),
-                        "CaBundle=" + platform.ca_file().string()});
+                        "CaBundle=" + platform.ca_file().string(),
+                        "TrustKey=" + platform.trust_key_file().string()});
     CAPTURE(r.err);
     REQUIRE(r.exit_code == 0);
   }
