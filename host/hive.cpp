@@ -1,6 +1,7 @@
 #include "host/hive.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/error.hpp"
 #include "common/text.hpp"
@@ -24,9 +25,30 @@ constexpr root_alias roots[] = {
 } // namespace
 
 caf::expected<std::string> normalize_key_path(std::string_view path) {
+  auto invalid = [&](std::string_view why) {
+    return make_error(ec::invalid_argument,
+                      "invalid key name '" + std::string{path} + "': " + std::string{why});
+  };
   auto p = trim_blanks(path);
-  while (!p.empty() && p.back() == '\\')
+  // Control characters (a tab aside) have no place in a key name, and a line
+  // break could not be written to the .reg file; the hive's ordering also
+  // relies on key names without bytes below the tab.
+  for (char c : p)
+    if (is_control(c) && c != '\t') {
+      char code[8];
+      std::snprintf(code, sizeof(code), "0x%02x", static_cast<unsigned char>(c));
+      return invalid(std::string{"a key name cannot hold the control character "} + code);
+    }
+  // reg.exe accepts one trailing backslash after a subkey ("HKLM\\A\\") and
+  // refuses two, and refuses one after a bare root ("HKLM\\").
+  if (p.ends_with("\\\\"))
+    return invalid("it ends with two backslashes");
+  if (p.ends_with('\\')) {
     p.remove_suffix(1);
+    if (p.find('\\') == std::string_view::npos)
+      return invalid("a root key followed by '\\' names no subkey (write the root alone, or "
+                     "ROOT\\SUBKEY)");
+  }
   auto sep = p.find('\\');
   auto root = p.substr(0, sep);
   std::string out;
@@ -54,6 +76,10 @@ caf::expected<std::string> normalize_key_path(std::string_view path) {
     start = end + 1;
   }
   return out;
+}
+
+bool is_root_key(std::string_view normalized_path) noexcept {
+  return normalized_path.find('\\') == std::string_view::npos;
 }
 
 const reg_value* reg_key::find(std::string_view name) const noexcept {

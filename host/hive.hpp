@@ -13,10 +13,15 @@ namespace vigil {
 /// The key under which Vigil keeps all of its settings (SPEC §2).
 inline constexpr std::string_view agent_key = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vigil\\VigilAgent";
 
+/// Whether a normalized path is a root key alone ("HKEY_LOCAL_MACHINE").
+bool is_root_key(std::string_view normalized_path) noexcept;
+
 /// Normalizes a key path as reg.exe accepts it: `HKLM\x` becomes
-/// `HKEY_LOCAL_MACHINE\x` (likewise HKCU, HKCR, HKU, HKCC), surrounding blanks
-/// and trailing backslashes go. An unknown root or an empty segment is an
-/// `ec::invalid_argument` error naming the path.
+/// `HKEY_LOCAL_MACHINE\x` (likewise HKCU, HKCR, HKU, HKCC); surrounding blanks
+/// and one trailing backslash after a subkey go. An unknown root, an empty
+/// segment, two trailing backslashes, a root followed by a backslash (`HKLM\`)
+/// or a control character other than tab (a line break could not be written
+/// to the file) is an `ec::invalid_argument` error naming the path.
 caf::expected<std::string> normalize_key_path(std::string_view path);
 
 /// One key: its path as first written (case preserved) and its values in the

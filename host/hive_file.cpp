@@ -91,7 +91,8 @@ caf::expected<std::string> read_whole_file(const fs::path& file) {
 
 caf::expected<void> write_file_atomically(const fs::path& file, std::string_view bytes,
                                           unsigned mode) {
-  auto dir = file.parent_path();
+  // A plain file name ("out.reg") lives in the working directory.
+  auto dir = file.has_parent_path() ? file.parent_path() : fs::path{"."};
   std::error_code err;
   fs::create_directories(dir, err);
   if (err)
@@ -134,10 +135,11 @@ caf::expected<hive> hive_file::load() const {
 }
 
 caf::expected<hive> hive_file::update(const change& fn) {
+  auto dir = file_.has_parent_path() ? file_.parent_path() : fs::path{"."};
   std::error_code err;
-  fs::create_directories(file_.parent_path(), err);
+  fs::create_directories(dir, err);
   if (err)
-    return make_system_error(err.value(), "create directory " + file_.parent_path().string());
+    return make_system_error(err.value(), "create directory " + dir.string());
   auto lock_fd = lock_exclusive(file_, lock_timeout_);
   if (!lock_fd)
     return lock_fd.error();

@@ -42,7 +42,8 @@ private:
 
 /// Writes `bytes` to `file` atomically and durably: a temporary file in the same
 /// directory, fsync, rename over `file`, fsync of the directory. `mode` gives
-/// the new file's permissions.
+/// the new file's permissions. A plain file name is in the working directory;
+/// missing parent directories are created.
 caf::expected<void> write_file_atomically(const std::filesystem::path& file,
                                           std::string_view bytes, unsigned mode = 0644);
 

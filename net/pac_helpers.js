@@ -8,7 +8,10 @@
 //   - localHostOrDomainIs matches an unqualified host only when it has no dot
 //     (as Netscape's definition says);
 //   - weekdayRange, dateRange and timeRange wrap around (FRI..MON, DEC..JAN,
-//     22..6) where the range is cyclic;
+//     22..6) where the range is cyclic, but a dateRange naming a year never
+//     wraps (browsers make APR 2024..MAR 2024 hold at every date);
+//   - a dateRange with GMT reads every field from the UTC date (browsers
+//     take the default year and month from local time);
 //   - every date and time comes from the injected clock (__vigil_now).
 //
 // Natives provided by pac_engine.cpp:
@@ -145,19 +148,28 @@ function __vigil_date_field(value) {
   return null;
 }
 
-// Orders dates by the fields a range names: D, M, Y, DM, MY or DMY.
-function __vigil_date_key(kinds, day, month, year) {
-  switch (kinds) {
-    case 'D': return day;
-    case 'M': return month;
-    case 'Y': return year;
-    case 'DM': return month * 32 + day;
-    case 'MY': return year * 12 + month;
-    case 'DMY': return (year * 12 + month) * 32 + day;
+// One end of a dateRange: the fields given (each kind at most once) over
+// the defaults; null when a kind repeats.
+function __vigil_date_bound(fields, defaults) {
+  var bound = { D: defaults.D, M: defaults.M, Y: defaults.Y };
+  var kinds = '';
+  for (var i = 0; i < fields.length; i++) {
+    if (kinds.indexOf(fields[i].kind) >= 0)
+      return null;
+    kinds += fields[i].kind;
+    bound[fields[i].kind] = fields[i].value;
   }
-  return null;
+  return bound;
 }
 
+// Browsers' reading (Mozilla's and Chromium's pac_utils): the first half of
+// the arguments (the smaller one when their number is odd) sets the start,
+// which otherwise is 1 JAN of this year; the second half sets the end,
+// otherwise 31 DEC of this year. With two arguments of which the first is a
+// day, both ends lie in this month. So dateRange(15, 'MAR') holds from the
+// 15th to the end of this month, and dateRange(15, 'MAR', 2024) from 15 JAN
+// of this year to 31 MAR 2024. Day 31 means the month's last day, where
+// browsers' Date arithmetic would run into the next month.
 function dateRange() {
   var a = __vigil_time_args(arguments);
   var fields = [];
@@ -170,28 +182,26 @@ function dateRange() {
   var now = { D: a.now[2], M: a.now[1], Y: a.now[0] };
   if (fields.length === 1)
     return now[fields[0].kind] === fields[0].value;
-  if (fields.length !== 2 && fields.length !== 4 && fields.length !== 6)
+  if (fields.length < 2 || fields.length > 6)
     return false;
-  var half = fields.length / 2;
-  var kinds = '', kinds2 = '';
-  var start = { D: 1, M: 0, Y: 0 }, end = { D: 1, M: 0, Y: 0 };
-  for (var j = 0; j < half; j++) {
-    kinds += fields[j].kind;
-    kinds2 += fields[half + j].kind;
-    start[fields[j].kind] = fields[j].value;
-    end[fields[half + j].kind] = fields[half + j].value;
+  var half = fields.length >> 1;
+  var start = __vigil_date_bound(fields.slice(0, half), { D: 1, M: 0, Y: now.Y });
+  var end = __vigil_date_bound(fields.slice(half), { D: 31, M: 11, Y: now.Y });
+  if (start === null || end === null)
+    return false;
+  if (fields.length === 2 && fields[0].kind === 'D') {
+    start.M = now.M;
+    end.M = now.M;
   }
-  if (kinds !== kinds2)
-    return false;
-  var first = __vigil_date_key(kinds, start.D, start.M, start.Y);
-  var last = __vigil_date_key(kinds, end.D, end.M, end.Y);
-  var today = __vigil_date_key(kinds, now.D, now.M, now.Y);
-  if (first === null)
-    return false;
+  var key = function (d) { return (d.Y * 12 + d.M) * 32 + d.D; };
+  var first = key(start), last = key(end), today = key(now);
   if (first <= last)
     return first <= today && today <= last;
   // Only ranges without a year repeat every year (or month).
-  return kinds.indexOf('Y') < 0 && (today >= first || today <= last);
+  for (var j = 0; j < fields.length; j++)
+    if (fields[j].kind === 'Y')
+      return false;
+  return today >= first || today <= last;
 }
 
 function timeRange() {

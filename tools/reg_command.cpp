@@ -1,11 +1,13 @@
 #include "tools/reg_command.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <ostream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/reg_format.hpp"
 #include "host/text_encoding.hpp"
 
@@ -62,8 +64,9 @@ caf::expected<reg_value> make_reg_value(std::string name, reg_type type, std::st
     case reg_type::sz: return reg_value::sz(std::move(name), std::string{data});
     case reg_type::expand_sz: return reg_value::expand_sz(std::move(name), std::string{data});
     case reg_type::dword: {
+      // reg.exe refuses a REG_DWORD without data (and stores 0 for a REG_QWORD).
       if (data.empty())
-        return reg_value::dword(std::move(name), 0);
+        return syntax("REG_DWORD needs a number: give /d DATA");
       auto n = parse_number(data, UINT32_MAX, "REG_DWORD");
       if (!n)
         return n.error();
@@ -109,8 +112,9 @@ caf::expected<reg_value> make_reg_value(std::string name, reg_type type, std::st
       }
       return reg_value::multi_sz(std::move(name), std::move(items));
     }
+    default: break;
   }
-  return syntax("unknown type");
+  return syntax(to_string(type) + " cannot be given with /t");
 }
 
 caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& args) {
@@ -135,6 +139,7 @@ caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& arg
   else
     return syntax("unknown operation '" + args[0] + "'");
   std::vector<std::string> positional;
+  std::vector<std::string> seen; // options given so far: reg.exe refuses repeats
   bool type_given = false, data_given = false, separator_given = false;
   for (size_t i = 1; i < args.size(); ++i) {
     const auto& arg = args[i];
@@ -143,6 +148,9 @@ caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& arg
       continue;
     }
     auto opt = option_name(arg);
+    if (std::find(seen.begin(), seen.end(), opt) != seen.end())
+      return syntax("option " + arg + " is given twice");
+    seen.push_back(opt);
     auto take = [&](std::string& into) -> caf::expected<void> {
       if (i + 1 >= args.size())
         return syntax("option " + arg + " needs a value");
@@ -215,8 +223,17 @@ caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& arg
   if (cmd.what == reg_command::verb::export_)
     cmd.file = positional[1];
   if (cmd.what == reg_command::verb::add) {
+    if (is_root_key(cmd.key))
+      return syntax("cannot add to the root key " + cmd.key + ": name a subkey, e.g. "
+                    + cmd.key + "\\SOFTWARE\\Vigil");
     if ((type_given || data_given) && !cmd.value_name)
       return syntax("/t and /d need /v NAME or /ve");
+    if (cmd.value_name && cmd.value_name->find_first_of("\r\n") != std::string::npos)
+      return syntax("a value name cannot hold a line break");
+    if (cmd.value_name && cmd.type == reg_type::dword && !data_given)
+      return syntax("REG_DWORD needs /d DATA");
+    if (cmd.type == reg_type::qword && data_given && cmd.data.empty())
+      return syntax("'' is not a number for REG_QWORD (leave out /d to store 0)");
     if (separator_given && cmd.type != reg_type::multi_sz)
       return syntax("/s applies only to REG_MULTI_SZ");
     if (cmd.value_name) {
@@ -228,6 +245,9 @@ caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& arg
   }
   if (cmd.all_values && cmd.value_name)
     return syntax("/va excludes /v and /ve");
+  if (cmd.what == reg_command::verb::delete_ && !cmd.value_name && !cmd.all_values
+      && is_root_key(cmd.key))
+    return syntax("a root key cannot be deleted");
   return cmd;
 }
 
@@ -382,9 +402,25 @@ int run_import(const reg_command& cmd, hive_file& file, reg_console& console) {
   auto bytes = read_whole_file(cmd.file);
   if (!bytes)
     return fail(console, bytes.error());
+  if (trim_blanks_and_line_breaks(*bytes).empty()) {
+    console.err << "ERROR: " << cmd.file << " is empty: a .reg file starts with the header "
+                << "'Windows Registry Editor Version 5.00'.\nNothing was imported.\n";
+    return 1;
+  }
   auto statements = parse_reg(*bytes, cmd.file);
-  if (!statements)
-    return fail(console, statements.error());
+  if (!statements) {
+    // On purpose stricter than reg.exe, which skips a malformed line, imports
+    // the rest and exits 0: a half-applied configuration is worse than none.
+    console.err << "ERROR: " << context_of(statements.error())
+                << "\nNothing was imported: vigil-reg refuses the whole file when a line is "
+                   "malformed (reg.exe would skip the line and import the rest).\n";
+    return 1;
+  }
+  for (auto& st : *statements)
+    if (st.what == reg_statement::kind::ignored_value)
+      console.err << "WARNING: " << cmd.file << ":" << st.line << ": value "
+                  << (st.value.name.empty() ? std::string{"@"} : "\"" + st.value.name + "\"")
+                  << " follows [-" << st.key << "] and is ignored, as regedit does.\n";
   auto updated = file.update([&](hive& h) -> caf::expected<void> {
     apply_statements(h, *statements);
     return {};

@@ -31,12 +31,15 @@ struct reg_command {
 };
 
 /// Parses arguments (without the program name and `--root`). Errors are
-/// `ec::invalid_argument` with the reason reg.exe users need to fix it.
+/// `ec::invalid_argument` with the reason reg.exe users need to fix it. As in
+/// reg.exe, an option given twice, `add` of a REG_DWORD without `/d`, `add` to
+/// a root key and deleting a root key are refused.
 caf::expected<reg_command> parse_reg_command(const std::vector<std::string>& args);
 
 /// Converts `/d` text to a value of `type` the way reg.exe does: numbers in
-/// decimal or `0x` hex (a REG_DWORD over 32 bits is an error), binary as hex
-/// digits, multi-strings split at `separator`.
+/// decimal or `0x` hex (a REG_DWORD over 32 bits or without data is an error, a
+/// REG_QWORD without data is 0), binary as hex digits, multi-strings split at
+/// `separator`.
 caf::expected<reg_value> make_reg_value(std::string name, reg_type type, std::string_view data,
                                         std::string_view separator);
 

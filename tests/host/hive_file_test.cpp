@@ -68,6 +68,25 @@ TEST_CASE("hive_file: a failing change writes nothing") {
   CHECK(test::read_file(dir / "registry.reg") == before);
 }
 
+TEST_CASE("write_file_atomically: a plain file name is written in the working directory") {
+  // Issue 17: `vigil-reg export KEY out.reg` failed with "create directory :".
+  test::temp_dir dir;
+  auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  auto written = write_file_atomically("plain.reg", "bytes");
+  auto hive_written = hive_file{"plain_hive.reg"}.update([](hive& h) -> caf::expected<void> {
+    h.set(key, reg_value::sz("a", "1"));
+    return {};
+  });
+  std::filesystem::current_path(previous);
+  CHECK(written);
+  CHECK(hive_written);
+  CHECK(test::read_file(dir / "plain.reg") == "bytes");
+  auto loaded = hive_file{dir / "plain_hive.reg"}.load();
+  REQUIRE(loaded);
+  CHECK(loaded->get(key, "a")->as_string() == "1");
+}
+
 TEST_CASE("hive_file: forked writers never lose an update") {
   test::temp_dir dir;
   auto path = dir / "registry.reg";

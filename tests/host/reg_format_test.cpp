@@ -26,6 +26,11 @@ hive every_type() {
   h.set(key, reg_value::sz("", "default value"));
   h.set(key + "\\Logs", reg_value::dword("TraceLevel", 6));
   h.ensure_key(key + "\\Empty");
+  // Types without a text form keep their number (regedit's hex(N):).
+  h.set(key + "\\Raw", reg_value::raw("None", reg_type::none, {1, 2}));
+  h.set(key + "\\Raw", reg_value::raw("BigEndian", reg_type::dword_big_endian, {0, 0, 0, 1}));
+  h.set(key + "\\Raw", reg_value::raw("Odd", static_cast<reg_type>(0x100), {}));
+  h.set(key + "\\Raw", reg_value::raw("Max", static_cast<reg_type>(0xffffffff), {0xff}));
   return h;
 }
 
@@ -39,6 +44,10 @@ TEST_CASE("reg_format: every type survives render and parse") {
   CHECK(*parsed == original);
   // Long binary data wraps with continuations, as regedit writes it.
   CHECK(text.find("\\\n  ") != std::string::npos);
+  CHECK(text.find("\"None\"=hex(0):01,02\n") != std::string::npos);
+  CHECK(text.find("\"BigEndian\"=hex(5):00,00,00,01\n") != std::string::npos);
+  CHECK(text.find("\"Odd\"=hex(100):\n") != std::string::npos);
+  CHECK(text.find("\"Max\"=hex(ffffffff):ff\n") != std::string::npos);
   // Rendering is canonical: the same hive gives the same bytes.
   CHECK(render_hive(*parsed) == text);
 }
@@ -91,6 +100,10 @@ TEST_CASE("reg_format: malformed input is an error naming the line") {
     {"Windows Registry Editor Version 5.00\n[HKLM\\A]\n\"x\"=hex:zz\n", "hive.reg:3:"},
     {"Windows Registry Editor Version 5.00\n[HKLM\\A]\n\"x\"=hex(b):01,02\n", "hive.reg:3:"},
     {"Windows Registry Editor Version 5.00\n[HKLM\\A]\n\n\n\"x\" \"y\"\n", "hive.reg:5:"},
+    {"\nWindows Registry Editor Version 5.00\n", "hive.reg:1:"},
+    {"Windows Registry Editor Version 5.00\n[HKLM\\A]\n\"x\"=\"C:\\Temp\"\n", "hive.reg:3: invalid escape"},
+    {"Windows Registry Editor Version 5.00\n[HKLM\\A]\n\"x\"=hex:01,\\\n\n#c\n", "hive.reg:5:"},
+    {"Windows Registry Editor Version 5.00\n[- HKLM\\A]\n", "hive.reg:2:"},
   };
   for (auto& c : cases) {
     CAPTURE(c.text);
@@ -135,6 +148,30 @@ TEST_CASE("hive: subtree and children follow tree order") {
 TEST_CASE("normalize_key_path: reg.exe root abbreviations") {
   CHECK(*normalize_key_path("HKLM\\SOFTWARE\\Vigil\\") == "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vigil");
   CHECK(*normalize_key_path("hkcu") == "HKEY_CURRENT_USER");
+  CHECK(is_root_key(*normalize_key_path("hkcu")));
+  CHECK_FALSE(is_root_key(*normalize_key_path("HKLM\\A")));
   CHECK_FALSE(normalize_key_path("HKXX\\A"));
   CHECK_FALSE(normalize_key_path("HKLM\\A\\\\B"));
+  // Issue 17: as reg.exe, no backslash right after a bare root, never two
+  // trailing backslashes.
+  CHECK_FALSE(normalize_key_path("HKLM\\"));
+  CHECK_FALSE(normalize_key_path("HKEY_LOCAL_MACHINE\\"));
+  CHECK_FALSE(normalize_key_path("HKLM\\A\\\\"));
+  CHECK_FALSE(normalize_key_path("HKLM\\A\\\\\\"));
+  CHECK_FALSE(normalize_key_path("HKLM\\A\nB"));
+  CHECK_FALSE(normalize_key_path(std::string{"HKLM\\A\0B", 8}));
+  CHECK_FALSE(normalize_key_path("HKLM\\A\x01" "B"));
+  CHECK(*normalize_key_path("HKLM\\A\tB") == "HKEY_LOCAL_MACHINE\\A\tB");
+}
+
+TEST_CASE("reg_format: values under [-KEY] are parsed and ignored") {
+  auto parsed = parse_reg("REGEDIT4\n[-HKLM\\A]\n\"x\"=\"1\"\n[HKLM\\B]\n\"y\"=\"2\"\n", "d.reg");
+  REQUIRE(parsed);
+  REQUIRE(parsed->size() == 4);
+  CHECK((*parsed)[1].what == reg_statement::kind::ignored_value);
+  CHECK((*parsed)[1].line == 3);
+  hive h;
+  apply_statements(h, *parsed);
+  CHECK(h.get("HKEY_LOCAL_MACHINE\\A", "x") == nullptr);
+  CHECK(h.get("HKEY_LOCAL_MACHINE\\B", "y")->as_string() == "2");
 }

@@ -198,7 +198,29 @@ TEST_CASE("pac helpers: weekdayRange, dateRange, timeRange at Fri 2024-03-15 13:
     {"dateRange(16, 'MAR', 2024, 31, 'DEC', 2024)", "false"},
     {"dateRange(15, 'GMT')", "true"},
     {"dateRange('MAR', 'GMT')", "true"},
-    {"dateRange(1, 'MAR')", "false"}, // mixed kinds in a two-argument range
+    // Ranges whose halves name different fields, read as browsers read them
+    // (issue 17): a day and a month run from that day to the end of this
+    // month; with a year, from the day in January to the month's end.
+    {"dateRange(15, 'MAR')", "true"},
+    {"dateRange(15, 'MAR', 'GMT')", "true"},
+    {"dateRange(1, 'MAR')", "true"},
+    {"dateRange(16, 'MAR')", "false"},
+    {"dateRange(15, 'APR')", "true"}, // browsers move both ends into this month
+    {"dateRange(15, 2024)", "true"},
+    {"dateRange(15, 'MAR', 2024)", "true"},
+    {"dateRange(15, 'MAR', 2024, 'GMT')", "true"},
+    {"dateRange(16, 'MAR', 2024)", "true"}, // 16 JAN 2024 .. 31 MAR 2024
+    {"dateRange(15, 'FEB', 2024)", "false"},
+    {"dateRange(15, 'MAR', 2023)", "false"}, // ends before it starts; years never wrap
+                                             // (browsers: true)
+    {"dateRange('MAR', 15)", "true"},        // 1 MAR .. 15 DEC
+    {"dateRange('APR', 15)", "false"},
+    {"dateRange('MAR', 2024)", "true"},
+    {"dateRange(2024, 'MAR')", "true"},
+    {"dateRange(2024, 'FEB')", "false"},
+    {"dateRange(1, 'MAR', 2024, 31)", "true"}, // 1 MAR 2024 .. 31 DEC 2024
+    {"dateRange(1, 2, 3, 4)", "false"},        // a field twice in one half
+    {"dateRange(1, 'MAR', 2024, 1, 'APR', 2024, 5)", "false"},
     {"dateRange(99)", "false"},
     {"timeRange(22)", "true"},
     {"timeRange(13, 'GMT')", "true"},
@@ -240,6 +262,14 @@ TEST_CASE("pac helpers: the time functions at Sun 2023-12-31 23:30:00 UTC (Mon 2
     {"dateRange('DEC', 2023, 'JAN', 2024)", "true"},
     {"dateRange(1, 'JAN', 2023, 31, 'DEC', 2023)", "false"},
     {"dateRange(1, 'JAN', 2023, 31, 'DEC', 2023, 'GMT')", "true"},
+    {"dateRange(1, 'JAN')", "true"},
+    {"dateRange(2, 'JAN')", "false"},
+    // With GMT every field comes from the UTC date; browsers take the default
+    // year and month from local time here and answer false.
+    {"dateRange(31, 'DEC', 'GMT')", "true"},
+    {"dateRange(1, 'JAN', 2024)", "true"},
+    {"dateRange(1, 'JAN', 2024, 'GMT')", "true"}, // 1 JAN 2023 .. 31 JAN 2024
+    {"dateRange(1, 'NOV', 2023, 'GMT')", "false"}, // 1 JAN 2023 .. 30 NOV 2023
     {"timeRange(8, 30, 9, 0)", "true"},
     {"timeRange(23, 'GMT')", "true"},
     {"timeRange(23, 1, 'GMT')", "true"},
