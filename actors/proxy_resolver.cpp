@@ -5,8 +5,8 @@
 #include "common/error.hpp"
 #include "host/logging.hpp"
 #include "host/proxy_grammar.hpp"
-#include "net/pac_evaluator.hpp"
-#include "net/pac_fetch.hpp"
+#include "net/pac/evaluator.hpp"
+#include "net/pac/fetch.hpp"
 
 extern char** environ;
 

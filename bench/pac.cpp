@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "net/pac_evaluator.hpp"
+#include "net/pac/evaluator.hpp"
 
 namespace fs = std::filesystem;
 using namespace vigil;

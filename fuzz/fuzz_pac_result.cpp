@@ -8,7 +8,7 @@
 #include <cctype>
 
 #include "fuzz/fuzz_support.hpp"
-#include "net/pac_result.hpp"
+#include "net/pac/result.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vigil;

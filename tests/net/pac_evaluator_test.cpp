@@ -1,6 +1,6 @@
 // The real vigil-pac child, driven through pac_evaluator as the agent drives
 // it, and directly from the command line.
-#include "net/pac_evaluator.hpp"
+#include "net/pac/evaluator.hpp"
 
 #include <chrono>
 #include <csignal>

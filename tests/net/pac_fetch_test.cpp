@@ -1,12 +1,12 @@
 // Downloading a PAC: files, and a real HTTP server on 127.0.0.1.
-#include "net/pac_fetch.hpp"
+#include "net/pac/fetch.hpp"
 
 #include <chrono>
 #include <csignal>
 #include <doctest/doctest.h>
 
 #include "common/error.hpp"
-#include "net/pac_evaluator.hpp"
+#include "net/pac/evaluator.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"

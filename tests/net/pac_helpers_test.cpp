@@ -1,6 +1,6 @@
 // Every PAC helper function, in process (the engine itself, with a fixed
 // resolver, fixed local addresses and a fixed clock), table-driven.
-#include "net/pac_engine.hpp"
+#include "net/pac/engine.hpp"
 
 #include <cstdlib>
 #include <ctime>
@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "common/error.hpp"
-#include "net/pac_addresses.hpp"
+#include "net/pac/addresses.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;

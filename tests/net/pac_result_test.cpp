@@ -1,4 +1,4 @@
-#include "net/pac_result.hpp"
+#include "net/pac/result.hpp"
 
 #include <doctest/doctest.h>
 

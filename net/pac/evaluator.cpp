@@ -1,10 +1,10 @@
-#include "net/pac_evaluator.hpp"
+#include "net/pac/evaluator.hpp"
 
 #include <csignal>
 
 #include "common/error.hpp"
 #include "net/detail/bounded_process.hpp"
-#include "net/pac_protocol.hpp"
+#include "net/pac/protocol.hpp"
 
 namespace vigil {
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "common/error.hpp"
-#include "net/pac_engine.hpp"
+#include "net/pac/engine.hpp"
 
 namespace vigil {
 

@@ -1,4 +1,4 @@
-#include "net/pac_engine.hpp"
+#include "net/pac/engine.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,14 +9,14 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
-#include "net/pac_addresses.hpp"
-#include "net/pac_protocol.hpp"
-#include "net/pac_shexp.hpp"
+#include "net/pac/addresses.hpp"
+#include "net/pac/protocol.hpp"
+#include "net/pac/shexp.hpp"
 
 namespace vigil {
 
 namespace detail {
-extern const char pac_helpers_js[]; // generated from net/pac_helpers.js
+extern const char pac_helpers_js[]; // generated from net/pac/helpers.js
 } // namespace detail
 
 namespace {
@@ -371,7 +371,7 @@ caf::expected<std::unique_ptr<pac_engine>> pac_engine::load(std::string_view scr
   if (duk_safe_call(ctx, install_natives, state.get(), 0, 1) != DUK_EXEC_SUCCESS)
     return take_error(*state, "installing the helper functions");
   duk_pop(ctx);
-  source helpers{detail::pac_helpers_js, std::strlen(detail::pac_helpers_js), "pac_helpers.js"};
+  source helpers{detail::pac_helpers_js, std::strlen(detail::pac_helpers_js), "helpers.js"};
   if (duk_safe_call(ctx, run_source, &helpers, 0, 1) != DUK_EXEC_SUCCESS)
     return take_error(*state, "loading the helper functions");
   duk_pop(ctx);

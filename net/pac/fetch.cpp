@@ -1,4 +1,4 @@
-#include "net/pac_fetch.hpp"
+#include "net/pac/fetch.hpp"
 
 #include <cerrno>
 #include <fstream>

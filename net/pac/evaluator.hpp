@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "net/pac_result.hpp"
+#include "net/pac/result.hpp"
 
 namespace vigil {
 

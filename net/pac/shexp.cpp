@@ -1,4 +1,4 @@
-#include "net/pac_shexp.hpp"
+#include "net/pac/shexp.hpp"
 
 #include <cstddef>
 

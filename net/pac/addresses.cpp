@@ -1,4 +1,4 @@
-#include "net/pac_addresses.hpp"
+#include "net/pac/addresses.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>

@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "net/pac_engine.hpp"
-#include "net/pac_protocol.hpp"
-#include "net/pac_result.hpp"
+#include "net/pac/engine.hpp"
+#include "net/pac/protocol.hpp"
+#include "net/pac/result.hpp"
 
 namespace {
 
