@@ -21,9 +21,11 @@
 #include "actors/checkin.hpp"
 #include "actors/identity.hpp"
 #include "actors/module.hpp"
+#include "actors/orders.hpp"
 #include "actors/proxy_resolver.hpp"
 #include "protocol/modules.hpp"
 #include "actors/registry_watch.hpp"
+#include "actors/selfpatch.hpp"
 #include "actors/status.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
@@ -158,6 +160,16 @@ int main(int argc, char** argv) {
   auto base = parse_url(settings->web_service_uri);
   if (!base || base->scheme != "https")
     return fail("WebServiceUri '" + settings->web_service_uri + "' is not an https URL");
+  // The version this agent is: its installed payload's VERSION (what an
+  // upgrade installed), else the one it was built as.
+  std::string running_version = VIGIL_VERSION;
+  if (auto installed = read_whole_file(p.version_file())) {
+    auto v = *installed;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' '))
+      v.pop_back();
+    if (!v.empty())
+      running_version = v;
+  }
   std::error_code ignored;
   std::filesystem::create_directories(p.state_dir(), ignored);
   std::filesystem::permissions(p.state_dir(), std::filesystem::perms::owner_all, ignored);
@@ -204,7 +216,7 @@ int main(int argc, char** argv) {
   board->apply([&](agent_status& s) {
     s.pid = static_cast<int>(::getpid());
     s.started_at = unix_now();
-    s.version = VIGIL_VERSION;
+    s.version = running_version;
     s.provisioned = !identity->agent_token.empty();
     for (auto& m : s.modules) { // no scan survives a restart
       m.activated_since = 0;
@@ -212,10 +224,10 @@ int main(int argc, char** argv) {
         m.state = module_run_state::idle;
     }
   });
-  log->info("vigil-agent {} starting: HostID {}, platform {}", VIGIL_VERSION, identity->host_id,
+  log->info("vigil-agent {} starting: HostID {}, platform {}", running_version, identity->host_id,
             base->to_string());
   client_options options;
-  options.user_agent = std::string{"vigil-agent/"} + VIGIL_VERSION;
+  options.user_agent = "vigil-agent/" + running_version;
   if (auto bundle = p.state_dir() / "ca-bundle.pem"; std::filesystem::exists(bundle))
     options.trust.ca_bundle = bundle;
   auto client = https_client::make(options);
@@ -232,7 +244,7 @@ int main(int argc, char** argv) {
   set_agent_status_sink(board, [status_writer_actor] {
     caf::anon_send(status_writer_actor, changed_atom::value);
   });
-  identity_config id_config{settings->customer_id, settings->activation_id, VIGIL_VERSION,
+  identity_config id_config{settings->customer_id, settings->activation_id, running_version,
                             to_protocol(read_basic_inventory(p, machine)), {}, token_box};
   if (auto watchable = hive_watch::open(p.hive_file()); !watchable)
     return fail("cannot watch the hive: " + render(watchable.error()));
@@ -285,13 +297,30 @@ int main(int argc, char** argv) {
          self->spawn(vigil::identity, now ? *now : identity, id_config, hive, store,
                      running.get<transport_actor>("transport")));
      }},
+    {"selfpatch",
+     {"transport", "blackout"},
+     [=](caf::local_actor* self, const actor_registry& running) {
+       // Detached: it hashes and writes the package (SPEC §12).
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+         vigil::selfpatch, p, store, running.get<transport_actor>("transport"), pinned,
+         running_version, running.get<blackout_actor>("blackout"), selfpatch_options{}));
+     }},
+    {"orders",
+     {"identity"},
+     [=](caf::local_actor* self, const actor_registry& running) {
+       // Detached: it writes the hive and the store (issue 14).
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+         vigil::orders, p, store, hive, pinned, running.get<identity_actor>("identity")));
+     }},
     {"checkin",
-     {"transport", "identity", "blackout"},
+     {"transport", "identity", "blackout", "selfpatch", "orders"},
      [=](caf::local_actor* self, const actor_registry& running) {
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::checkin, store, running.get<transport_actor>("transport"),
-                     running.get<identity_actor>("identity"), std::string{VIGIL_VERSION},
-                     bus, running.get<blackout_actor>("blackout"), pinned));
+                     running.get<identity_actor>("identity"), running_version, bus,
+                     running.get<blackout_actor>("blackout"), pinned,
+                     running.get<selfpatch_actor>("selfpatch"),
+                     running.get<orders_actor>("orders")));
      }},
     {"uploader",
      {"transport", "blackout"},

@@ -164,12 +164,8 @@ void fetch_profile(self_pointer self) {
       [=](const caf::error& e) { record_failure(self, e, "profile: "); });
 }
 
-void check_in(self_pointer self, const std::string& host_id) {
+void send_checkin(self_pointer self, const protocol::checkin_request& request) {
   auto& st = self->state;
-  protocol::checkin_request request;
-  request.host_id = host_id;
-  request.agent_version = st.agent_version;
-  request.profile_etag = st.profile ? st.profile->etag : std::string{};
   http_request http;
   http.method = "POST";
   http.target = "v1/checkin";
@@ -201,10 +197,12 @@ void check_in(self_pointer self, const std::string& host_id) {
           s.last_checkin_error_at = 0;
         });
         record_profile(st);
-        for (auto& o : answer->orders) // the actors that carry them out come later
-          module_logger(log_module::config)
-            ->warn("order {} ({}) received; not handled by this version", o.id,
-                   protocol::to_string(o.type));
+        if (answer->upgrade && st.selfpatch)
+          self->send(st.selfpatch, offer_atom::value, *answer->upgrade);
+        // Every answer goes to the orders actor, with or without orders: an
+        // order no longer delivered has its acknowledgement.
+        if (st.orders)
+          self->send(st.orders, orders_atom::value, request.host_id, answer->signed_orders);
         if (!st.profile || answer->profile_etag != st.profile->etag)
           fetch_profile(self);
         else
@@ -217,13 +215,53 @@ void check_in(self_pointer self, const std::string& host_id) {
       });
 }
 
+/// Adds the orders actor's acknowledgements to `request`, then sends it.
+void add_acks_and_send(self_pointer self, protocol::checkin_request request) {
+  auto& st = self->state;
+  if (!st.orders) {
+    send_checkin(self, request);
+    return;
+  }
+  self->request(st.orders, std::chrono::seconds{5}, caf::get_atom::value)
+    .then(
+      [=](const std::vector<protocol::order_ack>& acks) mutable {
+        request.order_acks = acks;
+        send_checkin(self, request);
+      },
+      [=](const caf::error&) { send_checkin(self, request); });
+}
+
+/// Checks in, with the self-patch actor's upgrade report and the orders
+/// actor's acknowledgements when there are any.
+void check_in(self_pointer self, const std::string& host_id) {
+  auto& st = self->state;
+  protocol::checkin_request request;
+  request.host_id = host_id;
+  request.agent_version = st.agent_version;
+  request.profile_etag = st.profile ? st.profile->etag : std::string{};
+  st.in_flight = true;
+  if (!st.selfpatch) {
+    add_acks_and_send(self, request);
+    return;
+  }
+  self->request(st.selfpatch, std::chrono::seconds{5}, caf::get_atom::value)
+    .then(
+      [=](const protocol::upgrade_report& report) mutable {
+        if (report.state != "none" && !report.state.empty())
+          request.upgrade = report;
+        add_acks_and_send(self, request);
+      },
+      [=](const caf::error&) { add_acks_and_send(self, request); });
+}
+
 } // namespace
 
 checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_state> self,
                                      std::shared_ptr<kv_store> store, transport_actor transport,
                                      identity_actor identity, std::string agent_version,
                                      std::shared_ptr<actor_bus> bus, blackout_actor blackout,
-                                     std::shared_ptr<const trusted_keys> keys) {
+                                     std::shared_ptr<const trusted_keys> keys,
+                                     selfpatch_actor selfpatch, orders_actor orders) {
   auto& st = self->state;
   st.bus = std::move(bus);
   st.store = std::move(store);
@@ -242,6 +280,8 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
     st.last_checkin = std::stoll(**last);
   self->send(self, tick_atom::value);
   st.keys = std::move(keys);
+  st.selfpatch = std::move(selfpatch);
+  st.orders = std::move(orders);
   st.blackout = std::move(blackout);
   if (st.blackout)
     self->send(st.blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(self));

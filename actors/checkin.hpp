@@ -14,6 +14,8 @@
 #include "actors/actor_bus.hpp"
 #include "actors/blackout.hpp"
 #include "actors/identity.hpp"
+#include "actors/orders.hpp"
+#include "actors/selfpatch.hpp"
 #include "actors/transport.hpp"
 #include "common/signed_document.hpp"
 #include "protocol/profile.hpp"
@@ -68,6 +70,12 @@ struct checkin_state {
   /// The pinned root (DESIGN "One trust root"); null: none pinned, so no
   /// manifest is accepted.
   std::shared_ptr<const trusted_keys> keys;
+  /// Told of the release the platform offers; asked for the upgrade report
+  /// each check-in carries. Invalid: no self-patching.
+  selfpatch_actor selfpatch;
+  /// Given every answer's signed orders; asked for the acknowledgements each
+  /// check-in carries. Invalid: orders are not carried out.
+  orders_actor orders;
   bool skipped_for_blackout = false; ///< a check-in waits for a window's end
   static inline const char* name = "checkin";
 };
@@ -80,6 +88,7 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
                                      std::shared_ptr<kv_store> store, transport_actor transport,
                                      identity_actor identity, std::string agent_version,
                                      std::shared_ptr<actor_bus> bus, blackout_actor blackout,
-                                     std::shared_ptr<const trusted_keys> keys);
+                                     std::shared_ptr<const trusted_keys> keys,
+                                     selfpatch_actor selfpatch, orders_actor orders);
 
 } // namespace vigil

@@ -110,6 +110,17 @@ identity(identity_actor::stateful_pointer<identity_state> self, agent_identity i
             retry_later(self, render(error));
           });
     },
+    [=](reprovision_atom) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto renewed = renew_host_id(*st.hive, *st.store, st.identity);
+      if (!renewed)
+        return renewed.error();
+      st.identity = std::move(*renewed);
+      st.provisioned = false;
+      st.failures = 0;
+      self->send(self, provision_atom::value);
+      return st.identity.host_id;
+    },
     [=](caf::get_atom) -> caf::result<std::string, bool> {
       return {self->state.identity.host_id, self->state.provisioned};
     },

@@ -20,6 +20,7 @@
 namespace vigil {
 
 using provision_atom = caf::atom_constant<caf::atom("provision")>;
+using reprovision_atom = caf::atom_constant<caf::atom("reprov")>;
 
 /// Identity and provisioning (SPEC §6 steps 2-3): provisions the HostID with
 /// the platform through the transport, retrying with capped exponential
@@ -29,6 +30,9 @@ using provision_atom = caf::atom_constant<caf::atom("provision")>;
 using identity_actor = caf::typed_actor<
   /// Tries to provision now unless already provisioned or trying.
   caf::reacts_to<provision_atom>,
+  /// The platform's `reprovision` order: a new HostID, no token, provision
+  /// again. Answers the new HostID once it is written.
+  caf::replies_to<reprovision_atom>::with<std::string>,
   /// Answers (HostID, provisioned).
   caf::replies_to<caf::get_atom>::with<std::string, bool>>;
 

@@ -10,6 +10,7 @@
 
 #include "net/http_message.hpp"
 #include "net/proxy_chain.hpp"
+#include "protocol/checkin.hpp"
 #include "scan/snapshot.hpp"
 
 namespace vigil {
@@ -55,6 +56,25 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proxy_settings& x) {
   return f(caf::meta::type_name("proxy_settings"), x.proxies, x.credentials, x.direct_fallback);
 }
+
+namespace protocol {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, upgrade_offer& x) {
+  return f(caf::meta::type_name("upgrade_offer"), x.version, x.metadata);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_ack& x) {
+  return f(caf::meta::type_name("order_ack"), x.id, x.result, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, upgrade_report& x) {
+  return f(caf::meta::type_name("upgrade_report"), x.state, x.target, x.reason, x.at);
+}
+
+} // namespace protocol
 
 } // namespace vigil
 

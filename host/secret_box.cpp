@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/base64.hpp"
 #include "common/error.hpp"
 #include "common/redact.hpp"
 #include "host/hive_file.hpp"
@@ -213,34 +214,6 @@ caf::expected<scrubbed_key> derive_key(const scrubbed_key& host_key, const std::
   scrubbed_key out;
   if (EVP_KDF_derive(ctx.get(), out.bytes.data(), out.bytes.size(), params) != 1)
     return openssl_error("derive the secret key (HKDF-SHA256)");
-  return out;
-}
-
-std::string base64_encode(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(bytes.data()),
-                           static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-/// Strict base64: only the canonical encoding of some bytes is accepted, so no
-/// two sealed texts decode alike (EVP_DecodeBlock alone would skip whitespace
-/// and ignore the unused low bits of the last character).
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0)
-    return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(text.data()),
-                           static_cast<int>(text.size()));
-  if (n < 0)
-    return std::nullopt;
-  size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
-  out.resize(static_cast<size_t>(n) - padding);
-  if (base64_encode(out) != text)
-    return std::nullopt;
   return out;
 }
 

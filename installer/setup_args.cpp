@@ -25,16 +25,17 @@ enum class setup_key : size_t {
   golden_image,
   patch_install,
   allow_downgrade,
+  self_patch,
   extract,
   dir,
 };
 
-constexpr size_t setup_key_count = 11;
+constexpr size_t setup_key_count = 12;
 
 /// The guide's spellings, indexed by `setup_key`.
 constexpr std::array<std::string_view, setup_key_count> key_names{
   "CustomerId",  "ActivationId", "WebServiceUri",  "Proxy",   "CaBundle", "TrustKey",
-  "GoldenImage", "PatchInstall", "AllowDowngrade", "Extract", "Dir",
+  "GoldenImage", "PatchInstall", "AllowDowngrade", "SelfPatch", "Extract", "Dir",
 };
 
 std::string name_of(setup_key key) {
@@ -138,6 +139,7 @@ caf::expected<void> apply(setup_key key, const std::string& value, setup_request
     case setup_key::golden_image: return set_bool(request.golden_image);
     case setup_key::patch_install: return set_bool(patch_install);
     case setup_key::allow_downgrade: return set_bool(request.allow_downgrade);
+    case setup_key::self_patch: return set_bool(request.self_patch);
     case setup_key::extract: {
       auto format = parse_extract(value);
       if (!format)
@@ -206,6 +208,8 @@ caf::expected<void> decide_action(const given_keys& keys, bool patch_install,
     request.action = setup_action::patch;
     return {};
   }
+  if (given(keys, setup_key::self_patch))
+    return invalid("SelfPatch=TRUE goes with PatchInstall=TRUE only (the agent's own upgrades)");
   std::string missing;
   for (auto key : {setup_key::customer_id, setup_key::activation_id, setup_key::web_service_uri})
     if (!given(keys, key))
@@ -342,7 +346,11 @@ std::string to_log_string(const setup_request& request) {
       if (request.extract_dir)
         add("Dir", *request.extract_dir);
       return out;
-    case setup_action::patch: add("PatchInstall", "TRUE"); break;
+    case setup_action::patch:
+      add("PatchInstall", "TRUE");
+      if (request.self_patch)
+        add("SelfPatch", "TRUE");
+      break;
     case setup_action::install:
       add("CustomerId", request.customer_id);
       add("ActivationId", request.activation_id);
@@ -375,7 +383,9 @@ std::string setup_usage() {
          "  runs only manifests signed by it. Without it no manifest is accepted.\n"
          "\n"
          "In-place upgrade (keeps HostID, CustomerId, ActivationId and all state):\n"
-         "  vigil-setup PatchInstall=TRUE [AllowDowngrade=TRUE]\n"
+         "  vigil-setup PatchInstall=TRUE [AllowDowngrade=TRUE] [SelfPatch=TRUE]\n"
+         "  SelfPatch=TRUE (what the agent runs for its own upgrades) keeps the previous version\n"
+         "  until the new one has started and checked in, and puts it back otherwise.\n"
          "\n"
          "Write the embedded package out and install nothing:\n"
          "  vigil-setup Extract=deb|tar|AUTO [Dir=PATH]\n"

@@ -63,6 +63,9 @@ struct setup_request {
   std::optional<std::string> trust_key;
   bool golden_image = false;         ///< install: `GoldenImage=TRUE`, do not start, no HostID
   bool allow_downgrade = false;      ///< install/patch: `AllowDowngrade=TRUE` overrides 1638
+  /// patch: `SelfPatch=TRUE`, the agent's own upgrade: watch the new version
+  /// and roll back if it does not prove itself (SPEC §12).
+  bool self_patch = false;
   extract_format extract = extract_format::auto_detect; ///< extract: the package kind
   std::optional<std::string> extract_dir; ///< extract: `Dir=PATH`; absent means the binary's default
 

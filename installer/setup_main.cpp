@@ -5,16 +5,19 @@
 #include "common/error.hpp"
 #include "common/redact.hpp"
 #include "common/signing.hpp"
+#include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
 #include "host/paths.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
 #include "host/text_encoding.hpp"
+#include "host/upgrade_marker.hpp"
 #include "installer/installer_log.hpp"
 #include "installer/payload.hpp"
 #include "installer/setup_args.hpp"
 #include "installer/setup_lock.hpp"
 #include "installer/setup_transaction.hpp"
+#include "installer/upgrade_watch.hpp"
 
 using namespace vigil;
 namespace fs = std::filesystem;
@@ -192,11 +195,45 @@ int main(int argc, char** argv) {
                                                  ? std::string{" (fresh)"}
                                                  : " over " + installed_version)
             + " with the " + service->kind() + " service");
+  // The agent's own upgrade (SPEC §12): the marker says what is going on at
+  // every step, and the previous version stays until the new one proves itself.
+  upgrade_marker marker;
+  if (request->self_patch) {
+    if (auto loaded = load_upgrade_marker(p))
+      marker = *loaded;
+    marker.state = "installing";
+    marker.from = installed_version;
+    marker.target = payload_version;
+    marker.reason.clear();
+    marker.at = unix_now();
+    marker.started_at = marker.at;
+    if (auto ok = save_upgrade_marker(p, marker); !ok)
+      return log.finish(installer_exit::fatal, "upgrade marker: " + render(ok.error()));
+    settings.keep_previous = true;
+  }
   setup_transaction transaction{p, log, *service};
   if (auto ok = transaction.run(*payload, settings); !ok) {
     forget_new_key();
+    if (request->self_patch) {
+      marker.state = "rolled_back";
+      marker.reason = "install_failed: " + render(ok.error());
+      marker.at = unix_now();
+      (void) save_upgrade_marker(p, marker);
+    }
     return log.finish(installer_exit::fatal, "installation failed and was rolled back: "
                                                 + render(ok.error()));
+  }
+  if (request->self_patch) {
+    upgrade_watch_options watch;
+    watch.deadline = upgrade_watch_deadline(p, watch.deadline);
+    watch.now = unix_now;
+    auto watched = watch_upgrade(p, *service, log, marker, watch);
+    if (!watched)
+      return log.finish(installer_exit::fatal, "upgrade watch failed: " + render(watched.error()));
+    if (watched->state != "succeeded")
+      return log.finish(installer_exit::fatal, "vigil-agent " + payload_version
+                                                  + " rolled back to " + installed_version + ": "
+                                                  + watched->reason);
   }
   return log.finish(installer_exit::success,
                 "vigil-agent " + payload_version + " installed in " + p.program_files().string()

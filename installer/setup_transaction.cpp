@@ -199,7 +199,8 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
         return service_.start();
       }); !ok)
     return ok;
-  fs::remove_all(previous, ignored);
+  if (!settings.keep_previous)
+    fs::remove_all(previous, ignored);
   undo_.clear();
   committed_ = true;
   log_.write("committed");

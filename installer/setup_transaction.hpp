@@ -23,6 +23,10 @@ struct install_settings {
   /// Hive values under `Proxy` (already encrypted where secret), name -> data.
   std::vector<std::pair<std::string, std::string>> proxy_values;
   bool golden_image = false; ///< install but do not start
+  /// Keep the previous version's files in `<program files>.previous` after
+  /// committing: the upgrade watcher removes them once the new version is
+  /// proven, or puts them back (SPEC §12).
+  bool keep_previous = false;
 };
 
 /// One install or upgrade, all or nothing (SPEC §3): each step registers how

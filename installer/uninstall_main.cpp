@@ -4,12 +4,15 @@
 
 #include "common/error.hpp"
 #include "common/redact.hpp"
+#include "host/agent_status.hpp"
+#include "host/hive_file.hpp"
 #include "host/paths.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
 #include "installer/installer_log.hpp"
 #include "installer/setup_args.hpp"
 #include "installer/setup_lock.hpp"
+#include "installer/spfkey_gate.hpp"
 #include "installer/uninstall_args.hpp"
 
 using namespace vigil;
@@ -59,8 +62,11 @@ int main(int argc, char** argv) {
                   render(lock.error()));
   std::error_code ignored;
   bool installed = fs::exists(p.program_files(), ignored) || fs::exists(p.systemd_unit(), ignored);
-  if (request->spf_key)
-    log.write("SPFKEY given: self-protection is not available yet, so it is not checked");
+  // SPEC §13: while self-protection is on, only a valid SPFKEY removes the
+  // agent; files and hive stay untouched otherwise.
+  hive_file hive{p.hive_file()};
+  if (auto gate = pass_spfkey_gate(hive, request->spf_key, unix_now()); !gate)
+    return log.finish(installer_exit::fatal, "uninstall refused: " + render(gate.error()));
   auto service = make_service_manager(p);
   if (installed) {
     if (auto ok = service->stop(); !ok)

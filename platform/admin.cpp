@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/release_metadata.hpp"
 #include "host/text_encoding.hpp"
 #include "platform/default_content.hpp"
 #include "platform/platform_store.hpp"
@@ -89,7 +90,15 @@ caf::expected<void> assign(protocol::profile& p, std::string_view assignment) {
                                                   "error, critical or off");
     p.log_level = level;
   } else if (iequals(base, "TargetVersion")) {
+    if (!value.empty() && !version::parse(value))
+      return make_error(ec::invalid_argument,
+                        "TargetVersion: '" + std::string{value} + "' is not X.Y.Z");
     p.target_version = value;
+  } else if (iequals(base, "RolloutPercent")) {
+    auto n = parse_int(key, value, 0, 100);
+    if (!n)
+      return n.error();
+    p.rollout_percent = *n;
   } else if (iequals(base, "SelfProtection")) {
     auto b = parse_bool(key, value);
     if (!b)
@@ -216,6 +225,22 @@ caf::expected<json> platform_service::assets() {
     }
     if (checkin_error)
       failure = checkin_error;
+    std::string host_id{key};
+    {
+      std::lock_guard rollout{rollout_mutex_};
+      auto h = upgrades_.of(host_id);
+      entry["upgrade"] = {{"state", h.report.state},
+                          {"target", h.report.target},
+                          {"reason", h.report.reason},
+                          {"at", h.report.at}};
+    }
+    if (auto config = profile_of(entry["activation_id"].get<std::string>()); config) {
+      entry["target_version"] = (*config)->target_version;
+      entry["rollout"] = std::string{to_string(
+        decide_upgrade(host_id, entry["agent_version"].get<std::string>(), **config, nullptr))};
+    } else {
+      failure = config.error();
+    }
     auto modules = store_.scan(column::sequences, std::string{key} + "|",
                                [&](std::string_view k, std::string_view) {
                                  auto module = std::string{k.substr(key.size() + 1)};
@@ -227,6 +252,13 @@ caf::expected<json> platform_service::assets() {
                                });
     if (!modules)
       failure = modules.error();
+    entry["orders"] = json::array();
+    if (auto orders = orders_of(host_id); orders) {
+      for (auto& [order_key, record] : *orders)
+        entry["orders"].push_back(record.to_asset_json());
+    } else {
+      failure = orders.error();
+    }
     hosts.push_back(std::move(entry));
     return true;
   });

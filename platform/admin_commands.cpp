@@ -46,11 +46,19 @@ std::string run_admin_command(platform_service& service, const std::string& requ
       return answer(service.rows(command.at("host").get<std::string>(),
                                  command.at("module").get<std::string>()));
     if (name == "order_add") {
-      auto ok = service.add_order(command.at("host").get<std::string>(), command.at("order"));
-      if (!ok)
-        return failure(render(ok.error()));
-      return json{{"ok", true}, {"result", nullptr}}.dump();
+      auto id = service.add_order(command.at("host").get<std::string>(), command.at("order"));
+      if (!id)
+        return failure(render(id.error()));
+      return answer(caf::expected<json>{json{{"id", *id}}});
     }
+    if (name == "spfkey")
+      return answer(service.issue_spfkey(command.at("host").get<std::string>(),
+                                         command.value("valid_s", default_spfkey_validity_s)));
+    if (name == "release_add")
+      return answer(service.add_release(command.at("file").get<std::string>(),
+                                        command.value("valid_s", default_release_validity_s)));
+    if (name == "release_list")
+      return answer(service.list_releases());
     return failure("unknown admin command '" + name + "'");
   } catch (const json::exception& e) {
     return failure(std::string{"malformed admin command: "} + e.what());

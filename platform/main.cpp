@@ -1,5 +1,6 @@
 // vigil-platform: the reference platform (SPEC §16, §17).
 
+#include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <stop_token>
@@ -16,6 +17,8 @@
 #include "net/https_server.hpp"
 #include "net/local_command.hpp"
 #include "platform/admin_commands.hpp"
+#include "platform/duration.hpp"
+#include "platform/line_log.hpp"
 #include "platform/platform_store.hpp"
 #include "platform/service.hpp"
 #include "platform/signing_key_file.hpp"
@@ -29,13 +32,25 @@ namespace {
 constexpr const char* usage =
   "vigil-platform: the reference Vigil platform.\n"
   "  vigil-platform serve --data-dir DIR [--listen HOST:PORT] [--threads N]\n"
+  "      [--rollout-halt-rollbacks N] [--rollout-halt-percent P]\n"
+  "      a release's rollout halts itself once at least N (default 3) of the hosts\n"
+  "      that tried it rolled back and they are at least P % (default 50) of them\n"
   "  vigil-platform customer create --data-dir DIR [--modules Vulnerability,PolicyCompliance,...]\n"
   "  vigil-platform assets --data-dir DIR [--json]\n"
   "  vigil-platform profile set --data-dir DIR --activation {GUID} KEY=VALUE...\n"
-  "      keys: CapiIntervalSeconds LogLevel TargetVersion SelfProtection Modules\n"
+  "      keys: CapiIntervalSeconds LogLevel TargetVersion RolloutPercent SelfProtection Modules\n"
   "            ScanIntervalSeconds[.Module] CpuLimit[.Module] BlackoutWindows (JSON array)\n"
   "  vigil-platform rows --data-dir DIR --host {GUID} --module NAME\n"
   "  vigil-platform order add --data-dir DIR --host {GUID} --order JSON\n"
+  "      JSON is an order: {\"type\":\"uninstall\"}, {\"type\":\"scan\",\"module\":\"Inventory\"},\n"
+  "      {\"type\":\"self_protection\",\"enabled\":true}, {\"type\":\"reprovision\"},\n"
+  "      {\"type\":\"upgrade\",\"target_version\":\"X.Y.Z\"}; signed with the root key and\n"
+  "      delivered until the agent acknowledges it; prints OrderId=...\n"
+  "  vigil-platform spfkey --data-dir DIR --host {GUID} [--valid 24h]\n"
+  "      prints SPFKEY=<key>: an uninstall key for that host (SPEC 13)\n"
+  "  vigil-platform release add --data-dir DIR FILE [--valid 30d]\n"
+  "      FILE is a vigil-setup file; prints Version=X.Y.Z and Serial=N\n"
+  "  vigil-platform release list --data-dir DIR [--json]\n"
   "Admin commands work while `serve` runs (through DIR/admin.sock).\n";
 
 struct options {
@@ -123,8 +138,28 @@ int serve(const options& opts) {
   if (!signer)
     return fail("signing key: " + render(signer.error()));
   request_log log{dir / "requests.log"};
+  platform::line_log orders_log{dir / "orders.log"};
   platform::service_options service_opts;
+  service_opts.order_log = [&](const std::string& line) { orders_log.write(line); };
   service_opts.signer = std::make_shared<const signing_key>(std::move(*signer));
+  service_opts.data_dir = dir;
+  service_opts.notice = [](const std::string& line) {
+    std::cerr << "vigil-platform: " << line << std::endl;
+  };
+  for (auto [flag, field] : {std::pair{"rollout-halt-rollbacks", &platform::halt_rule::min_rollbacks},
+                             std::pair{"rollout-halt-percent", &platform::halt_rule::percent}}) {
+    if (!opts.named.count(flag))
+      continue;
+    auto& text = opts.named.at(flag);
+    int n = -1;
+    auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+    bool percent = field == &platform::halt_rule::percent;
+    if (err != std::errc{} || end != text.data() + text.size() || n < (percent ? 0 : 1)
+        || (percent && n > 100))
+      return fail("--" + std::string{flag} + " wants a number " + (percent ? "from 0 to 100" : "of at least 1")
+                    + ", got '" + text + "'", 2);
+    service_opts.rollout_halt.*field = n;
+  }
   platform::platform_service service{**store, service_opts, unix_now,
                                      [&](const platform::request_record& r) { log.write(r); }};
   if (auto ok = service.initialize(); !ok)
@@ -188,7 +223,23 @@ int admin(const options& opts, const json& command, const std::function<int(cons
     auto store = platform::open_platform_store(dir.string());
     if (!store)
       return fail("cannot open the store: " + render(store.error()));
-    platform::platform_service service{**store, {}, unix_now};
+    platform::service_options service_opts;
+    service_opts.data_dir = dir;
+    service_opts.notice = [](const std::string& line) {
+      std::cerr << "vigil-platform: " << line << std::endl;
+    };
+    platform::line_log orders_log{dir / "orders.log"};
+    service_opts.order_log = [&](const std::string& line) { orders_log.write(line); };
+    // Only releases, orders and uninstall keys are signed; another command
+    // must not fail for the key.
+    auto name = command.value("command", "");
+    if (name == "release_add" || name == "order_add" || name == "spfkey") {
+      auto signer = platform::ensure_signing_key(dir);
+      if (!signer)
+        return fail("signing key: " + render(signer.error()));
+      service_opts.signer = std::make_shared<const signing_key>(std::move(*signer));
+    }
+    platform::platform_service service{**store, service_opts, unix_now};
     if (auto ok = service.initialize(); !ok)
       return fail(render(ok.error()));
     answer = platform::run_admin_command(service, command.dump());
@@ -223,13 +274,56 @@ int show_assets(const json& hosts, bool as_json) {
               << "  fingerprint=" << h.value("fingerprint", "").substr(0, 16)
               << "  provisioned=" << format_time(h.value("provisioned_at", int64_t{0}))
               << "  last_checkin=" << format_time(h.value("last_checkin", int64_t{0})) << "\n";
+    if (h.contains("upgrade")) {
+      auto& u = h["upgrade"];
+      std::cout << "    agent " << h.value("agent_version", "?") << ", upgrade "
+                << u.value("state", "none");
+      if (!u.value("target", "").empty())
+        std::cout << " " << u.value("target", "");
+      if (!u.value("reason", "").empty())
+        std::cout << " (" << u.value("reason", "") << ")";
+      if (u.value("at", int64_t{0}) != 0)
+        std::cout << " at " << format_time(u.value("at", int64_t{0}));
+      if (!h.value("target_version", "").empty())
+        std::cout << "; target " << h.value("target_version", "") << ": "
+                  << h.value("rollout", "");
+      std::cout << "\n";
+    }
     for (auto& [module, state] : h["modules"].items())
       std::cout << "    " << module << ": seq " << state.value("last_seq", 0) << ", "
                 << state.value("rows", 0) << " rows\n";
+    if (h.contains("orders"))
+      for (auto& o : h["orders"]) {
+        std::cout << "    order " << o.value("id", "") << " " << o.value("type", "") << ": "
+                  << o.value("state", "");
+        if (!o.value("reason", "").empty())
+          std::cout << " (" << o.value("reason", "") << ")";
+        std::cout << " at " << format_time(o.value("at", int64_t{0})) << "\n";
+      }
     for (auto& d : h["duplicates"])
       std::cout << "    DUPLICATE: fingerprint " << d.value("fingerprint", "").substr(0, 16)
                 << " used this HostID " << d.value("count", 0)
                 << " time(s); ordered to re-provision\n";
+  }
+  return 0;
+}
+
+int show_releases(const json& releases, bool as_json) {
+  if (as_json) {
+    std::cout << releases.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << releases.size() << " release(s)\n";
+  for (auto& r : releases) {
+    std::cout << r.value("version", "") << "  serial " << r.value("serial", uint64_t{0})
+              << "  " << r.value("size", uint64_t{0}) << " bytes  expires "
+              << format_time(r.value("expires_at", int64_t{0}))
+              << (r.value("expired", false) ? " (EXPIRED)" : "") << "  tried "
+              << r.value("tried", uint64_t{0}) << ", succeeded " << r.value("succeeded", uint64_t{0})
+              << ", rolled back " << r.value("rolled_back", uint64_t{0});
+    if (r.value("halted", false))
+      std::cout << "  HALTED at " << format_time(r.value("halted_at", int64_t{0}));
+    std::cout << "\n";
   }
   return 0;
 }
@@ -321,7 +415,51 @@ int main(int argc, char** argv) {
     if (order.is_discarded())
       return fail("--order is not JSON", 2);
     return admin(opts, {{"command", "order_add"}, {"host", opts.named.at("host")}, {"order", order}},
-                 [](const json&) { return 0; });
+                 [](const json& r) {
+                   std::cout << "OrderId=" << r.value("id", "") << "\n";
+                   return 0;
+                 });
   }
+  if (w[0] == "spfkey") {
+    if (!opts.named.count("host"))
+      return fail("--host {GUID} is required", 2);
+    int64_t valid_s = platform::default_spfkey_validity_s;
+    if (opts.named.count("valid")) {
+      auto parsed = platform::parse_duration(opts.named.at("valid"));
+      if (!parsed)
+        return fail("--valid: " + context_of(parsed.error()), 2);
+      valid_s = *parsed;
+    }
+    return admin(opts,
+                 {{"command", "spfkey"}, {"host", opts.named.at("host")}, {"valid_s", valid_s}},
+                 [](const json& r) {
+                   std::cout << "SPFKEY=" << r.value("spfkey", "") << "\n";
+                   return 0;
+                 });
+  }
+  if (w[0] == "release" && w.size() > 1 && w[1] == "add") {
+    if (w.size() != 3)
+      return fail("release add takes one FILE (a vigil-setup file)", 2);
+    int64_t valid_s = platform::default_release_validity_s;
+    if (opts.named.count("valid")) {
+      auto parsed = platform::parse_duration(opts.named.at("valid"));
+      if (!parsed)
+        return fail("--valid: " + context_of(parsed.error()), 2);
+      valid_s = *parsed;
+    }
+    // The running server reads the file itself: give it a path from anywhere.
+    std::error_code ignored;
+    auto file = fs::absolute(w[2], ignored);
+    return admin(opts,
+                 {{"command", "release_add"}, {"file", file.string()}, {"valid_s", valid_s}},
+                 [](const json& r) {
+                   std::cout << "Version=" << r.value("version", "") << "\n"
+                             << "Serial=" << r.value("serial", uint64_t{0}) << "\n";
+                   return 0;
+                 });
+  }
+  if (w[0] == "release" && w.size() > 1 && w[1] == "list")
+    return admin(opts, {{"command", "release_list"}},
+                 [&](const json& r) { return show_releases(r, opts.json_output); });
   return fail("unknown command '" + w[0] + "'\n" + usage, 2);
 }

@@ -12,7 +12,8 @@ const std::vector<std::string>& platform_columns() {
   static const std::vector<std::string> columns{
     column::customers, column::activations, column::hosts,  column::profiles,
     column::manifests, column::sequences,   column::uploads, column::chunks,
-    column::rows,      column::orders,      column::duplicates, column::checkins};
+    column::rows,      column::orders,      column::duplicates, column::checkins,
+    column::releases,  column::settings};
   return columns;
 }
 

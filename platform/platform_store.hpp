@@ -28,7 +28,15 @@ inline constexpr const char* chunks = "chunks";           ///< host|module|seq|o
 inline constexpr const char* rows = "rows";               ///< host|module|key -> value
 inline constexpr const char* orders = "orders";           ///< host|order id -> order JSON
 inline constexpr const char* duplicates = "duplicates";   ///< fingerprint|host id -> JSON
+inline constexpr const char* releases = "releases";       ///< version -> release record JSON
+inline constexpr const char* settings = "settings";       ///< name -> platform-wide value
 } // namespace column
+
+/// Keys of `column::settings`.
+namespace setting {
+/// The highest release metadata serial ever issued (decimal): serials only grow.
+inline constexpr const char* release_serial = "release_serial";
+} // namespace setting
 
 /// Key helpers: parts joined with '|' (GUIDs, module names and numbers never
 /// contain it; a row key may, but it always comes last).

@@ -84,8 +84,13 @@ platform_service::auth_of(const std::string& host_id) {
 
 caf::expected<void> platform_service::initialize() {
   std::unique_lock guard{global_};
-  auto pending = store_.scan(column::orders, "", [&](std::string_view key, std::string_view) {
-    hosts_with_orders_.emplace(key.substr(0, key.find('|')));
+  if (auto loaded = load_rollouts(); !loaded)
+    return loaded.error();
+  // Only hosts with an order not yet acknowledged look at their orders.
+  auto pending = store_.scan(column::orders, "", [&](std::string_view key, std::string_view value) {
+    auto record = order_record::parse(value);
+    if (record && !is_final(record->state))
+      hosts_with_orders_.emplace(key.substr(0, key.find('|')));
     return true;
   });
   if (!pending)
@@ -183,6 +188,9 @@ http_response platform_service::dispatch(const http_request& request,
     case endpoint::delta_complete:
       return wants("POST") ? delta_complete(request, ctx, route->module, route->seq)
                            : error_answer(codes::invalid_request, "completion takes POST");
+    case endpoint::release_package:
+      return wants("GET") ? release_package(request, ctx, route->version)
+                          : error_answer(codes::invalid_request, "release packages take GET");
     default: return error_answer(codes::not_found, "no such endpoint");
   }
 }
@@ -263,40 +271,74 @@ http_response platform_service::checkin(const http_request& request, request_con
   json states = json::object();
   for (auto& m : req->modules)
     states[m.module] = protocol::to_json(m);
-  auto record = json{{"last_checkin", now_()},
-                     {"agent_version", req->agent_version},
-                     {"module_states", std::move(states)}}
-                  .dump();
+  // Upgrade reports drive halting (SPEC §12), so a changed one is stored at
+  // once, with the halt it causes, rather than with the next flush.
+  std::optional<release_record> halted;
+  bool upgrade_changed = req->upgrade && record_upgrade(ctx.host_id, *req->upgrade, halted);
   protocol::checkin_response answer;
   answer.profile_etag = (*config)->etag;
+  decide_upgrade(ctx.host_id, req->agent_version, **config, &answer.upgrade);
+  json upgrade_state;
+  {
+    std::lock_guard guard{rollout_mutex_};
+    upgrade_state = upgrades_.to_json(ctx.host_id);
+  }
+  auto record = json{{"last_checkin", now_()},
+                     {"agent_version", req->agent_version},
+                     {"module_states", std::move(states)},
+                     {"upgrade", std::move(upgrade_state)}}
+                  .dump();
   bool has_orders = false;
+  bool write_now = upgrade_changed || halted;
   {
     std::lock_guard guard{cache_mutex_};
-    has_orders = hosts_with_orders_.erase(ctx.host_id) > 0;
+    // A host without outstanding orders has only final ones (or none): any
+    // acknowledgement it repeats changes nothing, and is not looked up.
+    has_orders = hosts_with_orders_.count(ctx.host_id) > 0;
     latest_checkins_[ctx.host_id] = record;
-    if (!has_orders)
+    if (has_orders || write_now)
+      unsaved_checkins_.erase(ctx.host_id); // this newer record is written below
+    else
       unsaved_checkins_[ctx.host_id] = std::move(record);
   }
-  if (!has_orders)
+  if (!has_orders && !write_now)
     return json_answer(200, protocol::to_body(answer));
   write_batch batch;
-  batch.put(column::checkins, ctx.host_id, record);
-  auto collected = store_.scan(column::orders, ctx.host_id + "|",
-                               [&](std::string_view key, std::string_view value) {
-                                 auto parsed = protocol::parse_body<protocol::order>(value);
-                                 if (parsed)
-                                   answer.orders.push_back(std::move(*parsed));
-                                 batch.erase(column::orders, std::string{key});
-                                 return true;
-                               });
-  // Orders handed out are erased in the same synced batch: each is delivered
-  // once.
-  auto write = collected ? store_.write(batch, {true}) : collected;
-  if (!write) {
-    std::lock_guard guard{cache_mutex_}; // not handed out: keep them for later
-    hosts_with_orders_.insert(ctx.host_id);
-    return store_failure(write.error());
+  if (halted)
+    put_release(batch, *halted);
+  order_round round;
+  if (has_orders) {
+    auto collected = orders_at_checkin(ctx.host_id, req->order_acks, batch);
+    if (!collected) {
+      std::lock_guard guard{cache_mutex_};
+      unsaved_checkins_.try_emplace(ctx.host_id, record);
+      return store_failure(collected.error());
+    }
+    round = std::move(*collected);
   }
+  if (!round.remove_host)
+    batch.put(column::checkins, ctx.host_id, record);
+  // Deliveries and acknowledgements are stored (synced) before the answer:
+  // an acknowledged order is never delivered again, even across a crash.
+  if (auto ok = store_.write(batch, {true}); !ok) {
+    // A failed write leaves the halt in memory (it is reported and acted on),
+    // the report for the next flush, and the orders as they were: the agent
+    // sends its acknowledgements again.
+    std::lock_guard guard{cache_mutex_};
+    if (!round.remove_host)
+      unsaved_checkins_.try_emplace(ctx.host_id, record);
+    return store_failure(ok.error());
+  }
+  if (round.remove_host) {
+    forget_host(ctx.host_id);
+  } else if (has_orders && !round.outstanding) {
+    std::lock_guard guard{cache_mutex_};
+    hosts_with_orders_.erase(ctx.host_id);
+  }
+  if (options_.order_log)
+    for (auto& line : round.log_lines)
+      options_.order_log(line);
+  answer.signed_orders = std::move(round.envelopes);
   return json_answer(200, protocol::to_body(answer));
 }
 
@@ -358,19 +400,6 @@ caf::expected<void> platform_service::flush_checkins() {
     std::lock_guard guard{cache_mutex_};
     for (auto& [host, record] : unsaved)
       unsaved_checkins_.try_emplace(host, std::move(record));
-  }
-  return ok;
-}
-
-caf::expected<void> platform_service::add_order(const std::string& host_id, const json& order) {
-  auto parsed = protocol::parse_order(order);
-  if (!parsed)
-    return make_error(ec::invalid_argument, render(parsed.error()));
-  std::unique_lock guard{global_};
-  auto ok = store_.put(column::orders, join_key({host_id, parsed->id}), order.dump(), {true});
-  if (ok) {
-    std::lock_guard cache{cache_mutex_};
-    hosts_with_orders_.insert(host_id);
   }
   return ok;
 }

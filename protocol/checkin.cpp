@@ -51,12 +51,16 @@ void read_order(json_reader& r, order& out) {
     return;
   bool upgrade = out.type == order_type::upgrade;
   read_order_string(r, "target_version", upgrade, type, out.target_version);
-  read_order_string(r, "package_url", upgrade, type, out.package_url);
-  read_order_string(r, "sha256", upgrade, type, out.sha256);
+  if (upgrade && out.target_version)
+    r.check(!out.target_version->empty(), "target_version", "empty");
+  // The package's location and hash come from the signed release metadata
+  // (SPEC §12): an upgrade order only names the version.
+  read_order_string(r, "package_url", false, type, out.package_url);
+  read_order_string(r, "sha256", false, type, out.sha256);
   if (out.sha256)
     r.check(is_sha256_hex(*out.sha256), "sha256",
             "not a lowercase hex SHA-256: " + quoted_value(*out.sha256));
-  read_order_string(r, "signature", upgrade, type, out.signature);
+  read_order_string(r, "signature", false, type, out.signature);
   if (!r.optional("enabled", out.enabled) && out.type == order_type::self_protection && r.ok())
     r.fail("enabled", "missing (required for self_protection)");
   read_order_string(r, "module", out.type == order_type::scan, type, out.module);
@@ -64,7 +68,20 @@ void read_order(json_reader& r, order& out) {
     r.check(is_module_name(*out.module), "module", "unknown module " + quoted_value(*out.module));
 }
 
+void read_order_ack(json_reader& r, order_ack& out) {
+  r.non_empty("id", out.id);
+  if (r.required("result", out.result))
+    r.check(is_order_result(out.result), "result",
+            "not \"done\", \"failed\" or \"refused\": " + quoted_value(out.result));
+  r.optional("reason", out.reason);
+}
+
 } // namespace
+
+bool is_order_result(std::string_view result) noexcept {
+  return result == order_result_done || result == order_result_failed
+         || result == order_result_refused;
+}
 
 std::string_view to_string(order_type type) noexcept {
   for (auto [name, value] : order_types)
@@ -80,6 +97,10 @@ nlohmann::json to_json(const module_status& msg) {
           {"pending_seq", msg.pending_seq}};
 }
 
+nlohmann::json to_json(const order_ack& msg) {
+  return {{"id", msg.id}, {"result", msg.result}, {"reason", msg.reason}};
+}
+
 nlohmann::json to_json(const checkin_request& msg) {
   auto modules = nlohmann::json::array();
   for (const auto& m : msg.modules)
@@ -93,6 +114,12 @@ nlohmann::json to_json(const checkin_request& msg) {
                       {"target", msg.upgrade->target},
                       {"reason", msg.upgrade->reason},
                       {"at", msg.upgrade->at}};
+  if (!msg.order_acks.empty()) {
+    auto acks = nlohmann::json::array();
+    for (const auto& ack : msg.order_acks)
+      acks.push_back(to_json(ack));
+    out["order_acks"] = std::move(acks);
+  }
   return out;
 }
 
@@ -120,6 +147,8 @@ nlohmann::json to_json(const checkin_response& msg) {
   nlohmann::json out{{"profile_etag", msg.profile_etag}, {"orders", std::move(orders)}};
   if (msg.upgrade)
     out["upgrade"] = {{"version", msg.upgrade->version}, {"metadata", msg.upgrade->metadata}};
+  if (!msg.signed_orders.empty())
+    out["signed_orders"] = msg.signed_orders;
   return out;
 }
 
@@ -139,6 +168,8 @@ caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json)
       u.optional("at", report.at);
       out.upgrade = std::move(report);
     });
+  if (r.has("order_acks"))
+    r.objects("order_acks", out.order_acks, read_order_ack);
   return r.result(std::move(out));
 }
 
@@ -154,6 +185,8 @@ caf::expected<checkin_response> parse_checkin_response(const nlohmann::json& jso
       u.non_empty("metadata", offer.metadata);
       out.upgrade = std::move(offer);
     });
+  if (r.has("signed_orders"))
+    r.required("signed_orders", out.signed_orders);
   return r.result(std::move(out));
 }
 

@@ -41,6 +41,29 @@ struct upgrade_report {
   friend bool operator==(const upgrade_report&, const upgrade_report&) = default;
 };
 
+/// The `order_ack` results: the agent carried the order out.
+inline constexpr std::string_view order_result_done = "done";
+/// The agent tried and could not carry the order out (`reason` says why).
+inline constexpr std::string_view order_result_failed = "failed";
+/// The agent would not carry the order out: not signed by the pinned key,
+/// signed for another HostID, or not an order it understands (`reason` names
+/// the cause, e.g. "signature_invalid: ...").
+inline constexpr std::string_view order_result_refused = "refused";
+
+/// Whether `result` is one of the three `order_result_*` values.
+bool is_order_result(std::string_view result) noexcept;
+
+/// The agent's final word on one order (SPEC §16: an order is delivered at every
+/// check-in until acknowledged). Acknowledging an order twice is harmless: the
+/// platform keeps the first acknowledgement.
+struct order_ack {
+  std::string id;     ///< the order's id, as it was delivered (non-empty)
+  std::string result; ///< `order_result_done`, `_failed` or `_refused`
+  std::string reason; ///< why it failed or was refused; may be empty for "done"
+
+  friend bool operator==(const order_ack&, const order_ack&) = default;
+};
+
 /// `POST v1/checkin`: the periodic configuration check-in ("CAPI", SPEC §6.4).
 struct checkin_request {
   std::string host_id;               ///< the agent's HostID GUID
@@ -48,6 +71,9 @@ struct checkin_request {
   std::string profile_etag;          ///< the etag of the profile it holds; empty when none
   std::vector<module_status> modules; ///< one entry per activated module
   std::optional<upgrade_report> upgrade; ///< absent from agents that never upgraded
+  /// Orders finished since they were delivered; sent until the platform stops
+  /// delivering them. Absent from the JSON when empty (older agents send none).
+  std::vector<order_ack> order_acks;
 
   friend bool operator==(const checkin_request&, const checkin_request&) = default;
 };
@@ -55,7 +81,7 @@ struct checkin_request {
 /// What the platform orders an agent to do.
 enum class order_type {
   uninstall,       ///< remove the agent (SPEC §4)
-  upgrade,         ///< install `target_version` from `package_url` (SPEC §12)
+  upgrade,         ///< upgrade to `target_version` through signed release metadata (SPEC §12)
   self_protection, ///< turn self-protection on or off (`enabled`, SPEC §13)
   reprovision,     ///< drop the HostID and provision again
   scan,            ///< scan `module` now, as ScanOnDemand would
@@ -66,9 +92,10 @@ enum class order_type {
 std::string_view to_string(order_type type) noexcept;
 
 /// One order. The optional fields a type needs are required for it: `upgrade`
-/// carries `target_version`, `package_url`, `sha256` and `signature`;
-/// `self_protection` carries `enabled`; `scan` carries `module`. Fields an order
-/// type does not use are carried if present, and ignored.
+/// carries `target_version` (the agent fetches the release's signed metadata,
+/// SPEC §12; `package_url`, `sha256` and `signature` are optional and only
+/// informative); `self_protection` carries `enabled`; `scan` carries `module`.
+/// Fields an order type does not use are carried if present, and ignored.
 struct order {
   std::string id;                            ///< unique per host, non-empty; acknowledges repeats
   order_type type = order_type::uninstall;   ///< what to do
@@ -99,30 +126,44 @@ struct checkin_response {
   /// The etag of the host's current profile; when it differs from the one the
   /// agent sent, the agent fetches `GET v1/profile`.
   std::string profile_etag;
-  /// Orders to carry out, in order.
+  /// Unsigned orders, as platforms before signed orders sent them. The
+  /// reference platform always sends this empty (the field is kept for older
+  /// agents' parsers, which require it): an unsigned order must not be obeyed.
   std::vector<order> orders;
   /// The release this host should run, when the platform targets one.
   std::optional<upgrade_offer> upgrade;
+  /// Orders to carry out, in order: each a signed document (`sign_order`,
+  /// protocol/signed_order.hpp) for this host, delivered at every check-in
+  /// until the agent acknowledges it in `checkin_request::order_acks`. Absent
+  /// from the JSON when empty.
+  std::vector<std::string> signed_orders;
 
   friend bool operator==(const checkin_response&, const checkin_response&) = default;
 };
 
 /// `msg` as a JSON object with the fields above.
 nlohmann::json to_json(const module_status& msg);
-/// `msg` as a JSON object; `modules` as an array of objects.
+/// `msg` as a JSON object with the fields above.
+nlohmann::json to_json(const order_ack& msg);
+/// `msg` as a JSON object; `modules` as an array of objects; `order_acks` only
+/// when not empty.
 nlohmann::json to_json(const checkin_request& msg);
 /// `msg` as a JSON object; absent optional fields are omitted.
 nlohmann::json to_json(const order& msg);
-/// `msg` as a JSON object; `orders` as an array of objects.
+/// `msg` as a JSON object; `orders` as an array of objects; `signed_orders`
+/// (an array of strings) only when not empty.
 nlohmann::json to_json(const checkin_response& msg);
 
 /// A `checkin_request` read from `json`: every field required, `host_id` a GUID,
-/// each module a `module_names` entry.
+/// each module a `module_names` entry; `upgrade` and `order_acks` optional,
+/// each ack with a non-empty `id`, a `result` that `is_order_result` accepts
+/// and an optional `reason`.
 caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json);
 
 /// A `checkin_response` read from `json`: `profile_etag` and `orders` required,
 /// each order with a non-empty id, a known type and the fields its type needs
-/// (`sha256` lowercase hex, `module` a module name).
+/// (`sha256` lowercase hex, `module` a module name); `signed_orders` optional,
+/// an array of strings (verified by `open_signed_order`, not here).
 caf::expected<checkin_response> parse_checkin_response(const nlohmann::json& json);
 
 /// One order read alone (the platform stores queued orders one by one), with

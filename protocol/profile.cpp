@@ -82,14 +82,17 @@ nlohmann::json to_json(const profile& msg) {
   auto windows = nlohmann::json::array();
   for (const auto& w : msg.blackout_windows)
     windows.push_back(to_json(w));
-  return {{"config_id", msg.config_id},
-          {"etag", msg.etag},
-          {"capi_interval_s", msg.capi_interval_s},
-          {"log_level", msg.log_level},
-          {"target_version", msg.target_version},
-          {"self_protection", msg.self_protection},
-          {"modules", std::move(modules)},
-          {"blackout_windows", std::move(windows)}};
+  nlohmann::json out{{"config_id", msg.config_id},
+                     {"etag", msg.etag},
+                     {"capi_interval_s", msg.capi_interval_s},
+                     {"log_level", msg.log_level},
+                     {"target_version", msg.target_version},
+                     {"self_protection", msg.self_protection},
+                     {"modules", std::move(modules)},
+                     {"blackout_windows", std::move(windows)}};
+  if (msg.rollout_percent != 100) // absent means 100: profiles without a rollout stay as they were
+    out["rollout_percent"] = msg.rollout_percent;
+  return out;
 }
 
 caf::expected<blackout_window> parse_blackout_window(const nlohmann::json& json,
@@ -116,6 +119,9 @@ caf::expected<profile> parse_profile(const nlohmann::json& json,
               + " (expected trace, debug, info, warning, error, critical or off)");
   }
   r.optional("target_version", out.target_version);
+  if (r.optional("rollout_percent", out.rollout_percent))
+    r.check(out.rollout_percent >= 0 && out.rollout_percent <= 100, "rollout_percent",
+            "out of range: " + std::to_string(out.rollout_percent) + " (expected 0 to 100)");
   r.required("self_protection", out.self_protection);
   r.objects("modules", out.modules, read_module_config);
   for (size_t i = 0; i < out.modules.size() && r.ok(); ++i)

@@ -39,6 +39,9 @@ struct profile {
   int capi_interval_s = default_capi_interval_s; ///< seconds between check-ins, >= 1
   std::string log_level = "info"; ///< a `log_level_names` entry
   std::string target_version;   ///< the version to auto-upgrade to; empty: none
+  /// The share of the hosts (0-100) offered `target_version`, by a stable hash
+  /// of the HostID (SPEC §12). The platform decides; agents need not read it.
+  int rollout_percent = 100;
   bool self_protection = false; ///< SPEC §13
   std::vector<module_config> modules;          ///< at most one entry per module
   std::vector<blackout_window> blackout_windows; ///< every window, well formed
@@ -62,8 +65,9 @@ caf::expected<blackout_window> parse_blackout_window(const nlohmann::json& json,
 /// A `profile` read from `json`. Required: `config_id`, `etag` (non-empty),
 /// `log_level` (a `log_level_names` entry), `self_protection`, `modules` (each
 /// with `name` a module name listed once, `activated`, `scan_interval_s` >= 1, `cpu_limit`
-/// 1-100) and `blackout_windows`. Optional: `capi_interval_s` (default 900, >= 1)
-/// and `target_version` (default empty).
+/// 1-100) and `blackout_windows`. Optional: `capi_interval_s` (default 900, >= 1),
+/// `target_version` (default empty) and `rollout_percent` (default 100, 0-100;
+/// written only when not 100).
 ///
 /// With `dropped_windows` null, a malformed window fails the whole profile (the
 /// platform checking what an administrator sets). Otherwise each malformed

@@ -7,4 +7,4 @@ start=$(date +%s)
 bash scripts/build.sh
 echo "build: $(( $(date +%s) - start )) s"
 cd build
-ctest --output-on-failure --timeout 900
+ctest --output-on-failure --timeout 900 -j2

@@ -202,7 +202,9 @@ TEST_CASE("parse_setup_args: one-line reasons for every invalid command line") {
      "CustomerId: '{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}'" + guid_form},
     {plus({"Foo=1"}),
      "unknown argument 'Foo' (keys: CustomerId, ActivationId, WebServiceUri, Proxy, CaBundle, "
-     "TrustKey, GoldenImage, PatchInstall, AllowDowngrade, Extract, Dir)"},
+     "TrustKey, GoldenImage, PatchInstall, AllowDowngrade, SelfPatch, Extract, Dir)"},
+    {plus({"SelfPatch=TRUE"}),
+     "SelfPatch=TRUE goes with PatchInstall=TRUE only (the agent's own upgrades)"},
     {plus({"TrustKey=vigil-ed25519:AAAA"}),
      "TrustKey: 'vigil-ed25519:AAAA' is not an Ed25519 public key"},
     {{"PatchInstall=TRUE", "TrustKey=/data/signing-key.pub"},

@@ -8,7 +8,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
+#include "host/upgrade_marker.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
@@ -110,23 +112,7 @@ std::map<std::string, std::string> snapshot(const fs::path& root, bool agent_ran
   return files;
 }
 
-/// A vigil-setup carrying the build's payload with another VERSION.
-fs::path setup_of_version(const fs::path& dir, const std::string& version) {
-  auto stage = dir / ("payload-" + version);
-  fs::create_directories(stage);
-  auto tar = std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar";
-  REQUIRE(test::run({"/usr/bin/tar", "-xf", tar, "-C", stage.string()}).exit_code == 0);
-  test::write_file(stage / "VERSION", version + "\n");
-  auto archive = dir / ("payload-" + version + ".tar");
-  REQUIRE(test::run({"/usr/bin/tar", "-C", stage.string(), "-cf", archive.string(), "."}).exit_code
-          == 0);
-  auto out = dir / ("vigil-setup-" + version);
-  REQUIRE(test::run({test::program("vigil-pack").string(), test::program("vigil-setup-stub").string(),
-                     archive.string(), out.string()})
-            .exit_code
-          == 0);
-  return out;
-}
+using test::setup_of_version;
 
 } // namespace
 
@@ -325,4 +311,131 @@ TEST_CASE("vigil-setup: Extract writes the native package and installs nothing")
   REQUIRE(tar.exit_code == 0);
   CHECK(fs::exists(out / "vigil-agent_0.1.0_amd64.tar"));
   CHECK_FALSE(fs::exists(root / "opt/vigil"));
+}
+
+TEST_CASE("vigil-setup SelfPatch: a new version that starts and checks in is kept; the previous "
+          "files go") {
+  host_fixture f;
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
+  auto host = f.host_id();
+  auto newer = setup_of_version(f.dir.path(), "0.2.0");
+  auto r = f.setup({"PatchInstall=TRUE", "SelfPatch=TRUE"}, newer);
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(f.version() == "0.2.0\n");
+  CHECK(f.host_id() == host);
+  auto marker = load_upgrade_marker(paths{f.root});
+  REQUIRE(marker);
+  CHECK(marker->state == "succeeded");
+  CHECK(marker->from == "0.1.0");
+  CHECK(marker->target == "0.2.0");
+  CHECK_FALSE(fs::exists(f.root / "opt/vigil.previous"));
+  // The new version reported itself and checked in after it started.
+  auto status = load_agent_status(paths{f.root});
+  REQUIRE(status);
+  CHECK(status->version == "0.2.0");
+  CHECK(status->last_checkin >= marker->started_at);
+}
+
+TEST_CASE("vigil-setup SelfPatch: a version that exits at start, or never checks in, is rolled "
+          "back within the deadline, identity kept") {
+  host_fixture f;
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
+  auto host = f.host_id();
+  REQUIRE(test::reg_add(f.root, "SelfPatch", "WatchSeconds", "REG_DWORD", "10") == 0);
+  struct broken {
+    std::string version, script, reason;
+  };
+  // 0.3.0 exits at start: the installer's own start step fails and undoes the
+  // install. 0.4.0 starts as a daemon would (pidfile and all) and then never
+  // reports a version or checks in: the watcher's deadline rolls it back.
+  auto daemon_that_never_checks_in =
+    "#!/bin/bash\n(exec -a vigil-agent sleep 3600) &\n"
+    "echo $! > \"$2/var/opt/vigil/state/vigil-agent.pid\"\n";
+  for (auto& b : {broken{"0.3.0", "#!/bin/sh\nexit 1\n", "install_failed"},
+                  broken{"0.4.0", daemon_that_never_checks_in, "not_started"}}) {
+    CAPTURE(b.version);
+    auto bad = setup_of_version(f.dir.path(), b.version, b.script);
+    auto started = std::chrono::steady_clock::now();
+    auto r = f.setup({"PatchInstall=TRUE", "SelfPatch=TRUE"}, bad);
+    CHECK(r.exit_code == status_of(installer_exit::fatal));
+    CHECK(std::chrono::steady_clock::now() - started < 30s);
+    CHECK(f.version() == "0.1.0\n"); // the previous version's files, byte for byte
+    CHECK(test::read_file(f.root / "opt/vigil/bin/vigil-agent").starts_with("\x7f" "ELF"));
+    auto marker = load_upgrade_marker(paths{f.root});
+    REQUIRE(marker);
+    CHECK(marker->state == "rolled_back");
+    CHECK(marker->target == b.version);
+    CAPTURE(marker->reason);
+    CHECK(marker->reason.starts_with(b.reason));
+    // The previous version runs again, with the same identity, and checks in.
+    auto rolled_back_at = marker->at;
+    CHECK(test::wait_until([&] {
+      auto s = load_agent_status(paths{f.root});
+      return s && s->version == "0.1.0" && s->last_checkin >= rolled_back_at;
+    }, 20s));
+    CHECK(f.host_id() == host);
+  }
+}
+
+TEST_CASE("vigil-uninstall: while self-protection is on, only a valid, unused SPFKEY for this "
+          "host removes the agent") {
+  host_fixture f;
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
+  REQUIRE(test::reg_add(f.root, "SelfProtection", "Enabled", "REG_DWORD", "1") == 0);
+  auto spfkey = [&](const std::string& host, const std::string& valid) {
+    auto r = test::run({test::program("vigil-platform").string(), "spfkey", "--data-dir",
+                        f.platform.data_dir().string(), "--host", host, "--valid", valid});
+    REQUIRE(r.exit_code == 0);
+    auto at = r.out.find("SPFKEY=");
+    REQUIRE(at != std::string::npos);
+    auto key = r.out.substr(at + 7);
+    return key.substr(0, key.find('\n'));
+  };
+  // Another host's key: a second host of the same customer.
+  test::temp_dir other_dir;
+  auto other_root = other_dir / "other";
+  test::install_agent(other_root, f.platform, f.ids);
+  REQUIRE(test::wait_until([&] { return f.listed(test::host_id_of(other_root)); }, 10s));
+  auto others = spfkey(test::host_id_of(other_root), "24h");
+  test::run({(other_root / "opt/vigil/bin/vigil-uninstall").string(), "--root",
+             other_root.string(), "Uninstall=True"});
+  auto valid = spfkey(f.host_id(), "24h");
+  auto tampered = valid;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  auto expiring = spfkey(f.host_id(), "1s");
+  // Valid through its expiry second: it is refused two seconds later.
+  auto issued = std::chrono::system_clock::now();
+  REQUIRE(test::wait_until(
+    [&] { return std::chrono::system_clock::now() - issued > std::chrono::seconds{2}; }, 5s));
+  auto log = [&] { return test::read_file(f.root / "var/opt/vigil/CloudAgentInstaller.log"); };
+  struct refusal {
+    std::vector<std::string> args;
+    std::string cause;
+  };
+  for (auto& r : {refusal{{"Uninstall=True"}, "self-protection is on"},
+                  refusal{{"Uninstall=True", "SPFKEY=" + others}, "wrong_host"},
+                  refusal{{"Uninstall=True", "SPFKEY=" + tampered}, "signature_invalid"},
+                  refusal{{"Uninstall=True", "SPFKEY=" + expiring}, "metadata_expired"}}) {
+    CAPTURE(r.cause);
+    auto u = f.uninstall(r.args);
+    CHECK(u.exit_code == status_of(installer_exit::fatal));
+    CHECK(log().find(r.cause) != std::string::npos);
+    CHECK(fs::exists(f.root / "opt/vigil/bin/vigil-agent"));
+    CHECK(f.agent_pid() > 0);
+  }
+  // No key ever reaches the installer's log.
+  CHECK(log().find(valid) == std::string::npos);
+  CHECK(log().find(others) == std::string::npos);
+  CHECK(f.uninstall({"Uninstall=True", "SPFKEY=" + valid}).exit_code == 0);
+  CHECK_FALSE(fs::exists(f.root / "opt/vigil/bin/vigil-agent"));
+  // Reinstalled, the same key does not work twice.
+  REQUIRE(f.setup(f.install_args()).exit_code == 0);
+  CHECK(f.uninstall({"Uninstall=True", "SPFKEY=" + valid}).exit_code
+        == status_of(installer_exit::fatal));
+  CHECK(log().find("replayed_metadata") != std::string::npos);
+  CHECK(fs::exists(f.root / "opt/vigil/bin/vigil-agent"));
 }

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/error.hpp"
 #include "platform/platform_store.hpp"
 #include "protocol/delta_codec.hpp"
 #include "protocol/headers.hpp"
@@ -262,19 +263,19 @@ TEST_CASE("platform: hostile bodies get 4xx at every endpoint") {
   CHECK(f.call("GET", "status").status == 200);
 }
 
-TEST_CASE("platform: queued orders reach the host at its next check-in, once") {
+TEST_CASE("platform: without a signing key no order is queued (agents obey signed orders only)") {
+  // Orders themselves are tested in order_test.cpp, with a signer.
   fixture f;
   auto token = f.provision(host_a, "fp-a");
-  CHECK_FALSE(f.service.add_order(host_a, json{{"id", "o1"}, {"type", "bogus"}}));
-  REQUIRE(f.service.add_order(host_a, json{{"id", "o1"}, {"type", "uninstall"}}));
+  auto queued = f.service.add_order(host_a, json{{"type", "uninstall"}});
+  REQUIRE_FALSE(queued);
+  CHECK(code_of(queued.error()) == ec::invalid_argument);
   auto body = json{{"host_id", host_a}, {"agent_version", "0.1.0"}, {"profile_etag", ""},
                    {"modules", json::array()}}.dump();
-  auto first = f.call("POST", "v1/checkin", body, f.auth(host_a, token));
-  REQUIRE(first.status == 200);
-  auto orders = json::parse(first.body)["orders"];
-  REQUIRE(orders.size() == 1);
-  CHECK(orders[0]["type"] == "uninstall");
-  auto second = f.call("POST", "v1/checkin", body, f.auth(host_a, token));
-  CHECK(json::parse(second.body)["orders"].empty());
+  auto answer = f.call("POST", "v1/checkin", body, f.auth(host_a, token));
+  REQUIRE(answer.status == 200);
+  CHECK(json::parse(answer.body)["orders"].empty());
+  CHECK_FALSE(json::parse(answer.body).contains("signed_orders"));
   CHECK((*f.service.assets())[0]["last_checkin"] == f.now);
+  CHECK((*f.service.assets())[0]["orders"].empty());
 }

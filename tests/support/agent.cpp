@@ -6,6 +6,7 @@
 #include "host/hive.hpp"
 #include "host/hive_file.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "vigil_test_config.hpp"
 
 namespace vigil::test {
 
@@ -113,6 +114,42 @@ int set_profile(const platform_process& platform, const std::string& activation_
                                 activation_id};
   argv.insert(argv.end(), assignments.begin(), assignments.end());
   return run(argv).exit_code;
+}
+
+void install_agent(const fs::path& root, const platform_process& platform,
+                   const std::pair<std::string, std::string>& ids, const std::string& trust_key) {
+  write_file(root / "etc/machine-id", random_machine_id());
+  auto r = run({program("vigil-setup").string(), "--root", root.string(),
+                "CustomerId=" + ids.first, "ActivationId=" + ids.second,
+                "WebServiceUri=" + platform.web_service_uri(),
+                "CaBundle=" + platform.ca_file().string(),
+                "TrustKey=" + (trust_key.empty() ? platform.trust_key_file().string() : trust_key)});
+  if (r.exit_code != 0)
+    throw std::runtime_error("vigil-setup failed (" + std::to_string(r.exit_code) + "): " + r.err);
+}
+
+fs::path setup_of_version(const fs::path& dir, const std::string& version,
+                          const std::string& agent_script) {
+  auto stage = dir / ("payload-" + version);
+  fs::create_directories(stage);
+  auto tar = std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar.xz";
+  auto must = [](const process_result& r, const std::string& what) {
+    if (r.exit_code != 0)
+      throw std::runtime_error(what + " failed: " + r.err);
+  };
+  must(run({"/usr/bin/tar", "-xf", tar, "-C", stage.string()}), "tar -x");
+  write_file(stage / "VERSION", version + "\n");
+  if (!agent_script.empty()) {
+    write_file(stage / "bin/vigil-agent", agent_script);
+    fs::permissions(stage / "bin/vigil-agent", fs::perms::owner_all);
+  }
+  auto archive = dir / ("payload-" + version + ".tar");
+  must(run({"/usr/bin/tar", "-C", stage.string(), "-cf", archive.string(), "."}), "tar -c");
+  auto out = dir / ("vigil-setup-" + version);
+  must(run({program("vigil-pack").string(), program("vigil-setup-stub").string(), archive.string(),
+            out.string()}),
+       "vigil-pack");
+  return out;
 }
 
 } // namespace vigil::test

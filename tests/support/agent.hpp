@@ -61,4 +61,18 @@ row_map platform_rows(const platform_process& platform, const std::string& host_
 int set_profile(const platform_process& platform, const std::string& activation_id,
                 const std::vector<std::string>& assignments);
 
+/// Installs the build's vigil-setup into `root` for the customer `ids` of
+/// `platform`, as an administrator would: a machine-id of its own, the
+/// platform's CA (`CaBundle=`) and root key (`TrustKey=`, or `trust_key`: a
+/// file or the key text) pinned. Throws with setup's stderr when it fails.
+void install_agent(const std::filesystem::path& root, const platform_process& platform,
+                   const std::pair<std::string, std::string>& ids,
+                   const std::string& trust_key = {});
+
+/// A vigil-setup carrying the build's payload with another VERSION, written
+/// in `dir`; with `agent_script`, its bin/vigil-agent is that script instead
+/// (a version that exits at start, or never checks in). Throws on failure.
+std::filesystem::path setup_of_version(const std::filesystem::path& dir, const std::string& version,
+                                       const std::string& agent_script = {});
+
 } // namespace vigil::test

@@ -115,14 +115,7 @@ struct installed_host {
   installed_host(const fs::path& dir, const test::platform_process& platform,
                  const std::pair<std::string, std::string>& ids)
     : root{dir / "host"} {
-    test::write_file(root / "etc/machine-id", test::random_machine_id());
-    auto r = test::run({test::program("vigil-setup").string(), "--root", root.string(),
-                        "CustomerId=" + ids.first, "ActivationId=" + ids.second,
-                        "WebServiceUri=" + platform.web_service_uri(),
-                        "CaBundle=" + platform.ca_file().string(),
-                        "TrustKey=" + platform.trust_key_file().string()});
-    CAPTURE(r.err);
-    REQUIRE(r.exit_code == 0);
+    test::install_agent(root, platform, ids);
   }
 
   ~installed_host() { stop(); }

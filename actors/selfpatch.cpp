@@ -1,0 +1,351 @@
+#include "actors/selfpatch.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "actors/selfpatch_logic.hpp"
+#include "common/error.hpp"
+#include "common/sha256.hpp"
+#include "host/logging.hpp"
+#include "protocol/endpoints.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vigil {
+
+namespace {
+
+using self_pointer = selfpatch_actor::stateful_pointer<selfpatch_state>;
+
+auto log() {
+  return module_logger(log_module::self_patch);
+}
+
+/// Moves the marker on and writes it (the check-in reports it).
+void set_marker(self_pointer self, std::string state, std::string reason = {}) {
+  auto& st = self->state;
+  st.marker.state = std::move(state);
+  st.marker.reason = std::move(reason);
+  st.marker.at = st.options.now();
+  if (auto ok = save_upgrade_marker(st.root_paths, st.marker); !ok)
+    log()->error("cannot write the upgrade marker: {}", render(ok.error()));
+}
+
+/// Refuses `target` for `cause`; the same refusal again is not logged again.
+void refuse(self_pointer self, const std::string& target, const caf::error& cause) {
+  auto& st = self->state;
+  auto reason = render(cause);
+  bool repeat = st.marker.state == "refused" && st.marker.target == target
+                && st.marker.reason == reason;
+  st.release.reset();
+  st.marker.target = target;
+  st.marker.from = st.running_version;
+  set_marker(self, "refused", reason);
+  if (!repeat)
+    log()->error("upgrade to {} refused: {}", target, reason);
+}
+
+fs::path part_file(const selfpatch_state& st) {
+  return st.root_paths.patch_dir() / ("vigil-setup-" + st.release->version + ".part");
+}
+
+caf::expected<void> append(const fs::path& file, std::string_view bytes) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return make_system_error(errno, "open " + file.string());
+  size_t done = 0;
+  while (done < bytes.size()) {
+    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      auto err = errno;
+      ::close(fd);
+      return make_system_error(err, "write " + file.string());
+    }
+    done += static_cast<size_t>(n);
+  }
+  // Each piece is on disk before the next is asked for: a crash resumes here.
+  if (::fdatasync(fd) != 0) {
+    auto err = errno;
+    ::close(fd);
+    return make_system_error(err, "sync " + file.string());
+  }
+  ::close(fd);
+  return {};
+}
+
+/// The whole package is here: verify, stage root-only, verify through the
+/// descriptor that will run, hand over to the new version's vigil-setup.
+void install(self_pointer self) {
+  auto& st = self->state;
+  auto meta = *st.release;
+  auto part = part_file(st);
+  std::error_code err;
+  auto size = fs::file_size(part, err);
+  int fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  auto hash = fd >= 0 ? sha256_of_descriptor(fd) : make_system_error(errno, "open " + part.string());
+  if (fd >= 0)
+    ::close(fd);
+  if (!hash) {
+    log()->error("cannot hash {}: {}", part.string(), render(hash.error()));
+    return;
+  }
+  if (auto ok = check_package_bytes(meta, *hash, err ? 0 : size); !ok) {
+    fs::remove(part, err);
+    refuse(self, meta.version, ok.error());
+    return;
+  }
+  auto staged_dir = st.root_paths.patch_dir() / "staged";
+  fs::create_directories(staged_dir, err);
+  fs::permissions(staged_dir, fs::perms::owner_all, err);
+  auto staged = staged_dir / "vigil-setup";
+  fs::rename(part, staged, err);
+  if (err) {
+    log()->error("cannot stage {}: {}", staged.string(), err.message());
+    return;
+  }
+  fs::permissions(staged, fs::perms::owner_all, err);
+  fd = ::open(staged.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    log()->error("cannot open the staged package: {}", std::strerror(errno));
+    return;
+  }
+  auto again = sha256_of_descriptor(fd);
+  if (!again || *again != meta.sha256) {
+    ::close(fd);
+    fs::remove(staged, err);
+    refuse(self, meta.version,
+           make_error(ec::hash_mismatch, "the staged package changed after it was verified"));
+    return;
+  }
+  set_marker(self, "staged");
+  log()->info("{} verified and staged ({} bytes, sha256 {}); handing over to its vigil-setup",
+              meta.version, meta.size, meta.sha256);
+  auto started = spawn_detached(fd, {"vigil-setup", "--root", st.root_paths.root().string(),
+                                     "PatchInstall=TRUE", "SelfPatch=TRUE"});
+  ::close(fd);
+  if (!started) {
+    log()->error("cannot start vigil-setup {}: {}", meta.version, render(started.error()));
+    return;
+  }
+  st.handed_over = true;
+}
+
+/// Asks for the next piece of the package, unless one is on its way, the
+/// network is in a blackout window, or the package is complete.
+void fetch_next(self_pointer self) {
+  auto& st = self->state;
+  if (st.fetching || !st.release || st.handed_over)
+    return;
+  if (!network_allowed_by(st.blackout, st.windows))
+    return; // the blackout actor's push at the window's end resumes
+  auto part = part_file(st);
+  std::error_code err;
+  uint64_t have = fs::exists(part, err) ? fs::file_size(part, err) : 0;
+  if (have > st.release->size) {
+    fs::remove(part, err);
+    have = 0;
+  }
+  if (have == st.release->size) {
+    install(self);
+    return;
+  }
+  http_request request;
+  request.target = protocol::endpoint_release_package("", st.release->version);
+  request.fields.set("Range", next_range(have, st.release->size, st.options.chunk_bytes));
+  st.fetching = true;
+  auto version = st.release->version;
+  self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
+    .then(
+      [=](const http_response& r) {
+        auto& st = self->state;
+        st.fetching = false;
+        if (!st.release || st.release->version != version)
+          return; // replaced meanwhile
+        auto size = st.release->size;
+        std::string_view body = r.body;
+        if (r.status == 206) {
+          auto total = content_range_total(r.fields.get("Content-Range"));
+          if (total && *total > size) {
+            fs::remove(part_file(st));
+            refuse(self, version,
+                   make_error(ec::size_exceeded, "the platform's package is "
+                                                   + std::to_string(*total)
+                                                   + " bytes, the signed metadata says "
+                                                   + std::to_string(size)));
+            return;
+          }
+        } else if (r.status == 200) {
+          if (r.body.size() > size) {
+            refuse(self, version, make_error(ec::size_exceeded,
+                                             "the platform's package is longer than the "
+                                             + std::to_string(size) + " signed bytes"));
+            return;
+          }
+          fs::remove(part_file(st)); // the whole package: start the file over
+        } else {
+          log()->warn("download of {}: HTTP {}; retrying in {} s", version, r.status,
+                      st.options.retry.count());
+          self->delayed_send(self, st.options.retry, download_atom::value);
+          return;
+        }
+        std::error_code err;
+        auto part = part_file(st);
+        uint64_t have = fs::exists(part, err) ? fs::file_size(part, err) : 0;
+        if (have + body.size() > size) {
+          fs::remove(part, err);
+          refuse(self, version, make_error(ec::size_exceeded,
+                                           "the platform sent more than the "
+                                             + std::to_string(size) + " signed bytes"));
+          return;
+        }
+        if (auto ok = append(part, body); !ok) {
+          log()->error("download of {}: {}", version, render(ok.error()));
+          self->delayed_send(self, st.options.retry, download_atom::value);
+          return;
+        }
+        self->send(self, download_atom::value);
+      },
+      [=](const caf::error& e) {
+        auto& st = self->state;
+        st.fetching = false;
+        log()->warn("download of {} failed: {}; retrying in {} s", version, render(e),
+                    st.options.retry.count());
+        self->delayed_send(self, st.options.retry, download_atom::value);
+      });
+}
+
+void consider(self_pointer self, const protocol::upgrade_offer& offer) {
+  auto& st = self->state;
+  if (st.handed_over || offer.version == st.running_version)
+    return;
+  if (st.release && st.release->version == offer.version)
+    return; // already on its way
+  if (!st.keys) {
+    refuse(self, offer.version,
+           make_error(ec::signature_invalid, "no trust root is pinned: no release can be verified"));
+    return;
+  }
+  auto memory = load_upgrade_memory(*st.store);
+  if (!memory) {
+    log()->error("cannot read what this host installed before: {}", render(memory.error()));
+    return;
+  }
+  auto highest = memory->highest_version;
+  auto running = version::parse(st.running_version);
+  auto recorded = version::parse(highest);
+  if (running && (!recorded || *running > *recorded))
+    highest = st.running_version;
+  release_checks checks{st.options.now(), memory->highest_serial, highest};
+  auto meta = check_release(offer.metadata, *st.keys, checks);
+  if (!meta) {
+    refuse(self, offer.version, meta.error());
+    return;
+  }
+  if (meta->version != offer.version) {
+    refuse(self, offer.version,
+           make_error(ec::signature_invalid, "signed metadata of " + meta->version
+                                               + " was offered as " + offer.version));
+    return;
+  }
+  if (auto rolled = rolled_back_serial(*st.store, meta->version); rolled && *rolled
+                                                                   && meta->serial <= **rolled)
+    return; // rolled back under this metadata: not again until newer metadata
+  auto dir = st.root_paths.patch_dir();
+  std::error_code err;
+  fs::create_directories(dir, err);
+  fs::permissions(dir, fs::perms::owner_all, err);
+  if (auto free = free_disk_bytes(dir); free && *free < meta->size * 3) {
+    refuse(self, meta->version,
+           make_error(ec::insufficient_disk_space,
+                      std::to_string(*free) + " bytes free in " + dir.string() + ", "
+                        + std::to_string(meta->size * 3) + " needed"));
+    return;
+  }
+  // The serial is remembered now: older metadata is never accepted again.
+  if (auto ok = remember_upgrade(*st.store, meta->serial, st.running_version); !ok)
+    log()->error("cannot record the metadata serial: {}", render(ok.error()));
+  st.release = *meta;
+  st.marker.from = st.running_version;
+  st.marker.target = meta->version;
+  st.marker.serial = meta->serial;
+  set_marker(self, "downloading");
+  log()->info("upgrade to {} accepted (serial {}, {} bytes): downloading", meta->version,
+              meta->serial, meta->size);
+  fetch_next(self);
+}
+
+/// What the marker the last run left says, now that this version runs.
+void settle_marker(self_pointer self) {
+  auto& st = self->state;
+  auto& m = st.marker;
+  auto watcher_alive = m.watcher_pid > 0 && ::kill(m.watcher_pid, 0) == 0;
+  if (m.state == "rolled_back" && !m.target.empty() && m.target != st.running_version) {
+    if (auto ok = remember_rollback(*st.store, m.target, m.serial); !ok)
+      log()->error("cannot record the rollback of {}: {}", m.target, render(ok.error()));
+    log()->warn("{} was rolled back: {}", m.target, m.reason);
+  } else if ((m.state == "installing" || m.state == "watching" || m.state == "staged")
+             && !watcher_alive) {
+    // vigil-setup or its watcher was stopped before it finished.
+    if (m.target == st.running_version) {
+      std::error_code ignored;
+      fs::remove_all(st.root_paths.program_files().string() + ".previous", ignored);
+      set_marker(self, "succeeded");
+    } else if (m.state != "staged") {
+      set_marker(self, "rolled_back", "install_interrupted: the installer stopped before " + m.target
+                                        + " was proven; " + st.running_version + " runs");
+      (void) remember_rollback(*st.store, m.target, m.serial);
+    }
+  }
+}
+
+} // namespace
+
+selfpatch_actor::behavior_type selfpatch(selfpatch_actor::stateful_pointer<selfpatch_state> self,
+                                         paths root_paths, std::shared_ptr<kv_store> store,
+                                         transport_actor transport,
+                                         std::shared_ptr<const trusted_keys> keys,
+                                         std::string running_version, blackout_actor blackout,
+                                         selfpatch_options options) {
+  auto& st = self->state;
+  st.root_paths = std::move(root_paths);
+  st.store = std::move(store);
+  st.transport = std::move(transport);
+  st.keys = std::move(keys);
+  st.running_version = std::move(running_version);
+  st.options = std::move(options);
+  if (!st.options.now)
+    st.options.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  st.blackout = std::move(blackout);
+  if (st.blackout)
+    self->send(st.blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(self));
+  if (auto marker = load_upgrade_marker(st.root_paths))
+    st.marker = *marker;
+  else
+    log()->error("the upgrade marker is unreadable ({}); starting from none",
+                 render(marker.error()));
+  if (auto ok = remember_upgrade(*st.store, 0, st.running_version); !ok)
+    log()->error("cannot record the installed version: {}", render(ok.error()));
+  settle_marker(self);
+  return {
+    [=](offer_atom, const protocol::upgrade_offer& offer) { consider(self, offer); },
+    [=](download_atom) { fetch_next(self); },
+    [=](blackout_atom, const blackout_answer& windows) {
+      self->state.windows = windows;
+      fetch_next(self);
+    },
+    [=](caf::get_atom) {
+      // The upgrade watcher (another process) moves the marker on while this
+      // version runs: read it afresh (this actor is detached; it is small).
+      auto& st = self->state;
+      if (auto marker = load_upgrade_marker(st.root_paths))
+        st.marker = *marker;
+      auto& m = st.marker;
+      return protocol::upgrade_report{m.state, m.target, m.reason, m.at};
+    },
+  };
+}
+
+} // namespace vigil

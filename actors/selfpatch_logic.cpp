@@ -1,0 +1,142 @@
+#include "actors/selfpatch_logic.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/sha256.hpp"
+#include "storage/write_batch.hpp"
+
+namespace vigil {
+
+namespace {
+
+const std::string meta = "meta";
+constexpr const char* serial_key = "selfpatch.highest_serial";
+constexpr const char* version_key = "selfpatch.highest_version";
+
+std::string rolled_back_key(std::string_view version) {
+  return "selfpatch.rolled_back." + std::string{version};
+}
+
+std::optional<uint64_t> parse_u64(std::string_view text) {
+  uint64_t out = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (err != std::errc{} || end != text.data() + text.size() || text.empty())
+    return std::nullopt;
+  return out;
+}
+
+} // namespace
+
+caf::expected<upgrade_memory> load_upgrade_memory(kv_store& store) {
+  upgrade_memory out;
+  auto serial = store.get(meta, serial_key);
+  if (!serial)
+    return serial.error();
+  if (*serial)
+    out.highest_serial = parse_u64(**serial).value_or(0); // garbled: start over at 0
+  auto version = store.get(meta, version_key);
+  if (!version)
+    return version.error();
+  if (*version && version::parse(**version))
+    out.highest_version = **version;
+  return out;
+}
+
+caf::expected<void> remember_upgrade(kv_store& store, uint64_t serial, std::string_view v) {
+  auto known = load_upgrade_memory(store);
+  if (!known)
+    return known.error();
+  write_batch batch;
+  if (serial > known->highest_serial)
+    batch.put(meta, serial_key, std::to_string(serial));
+  auto offered = version::parse(v);
+  auto highest = version::parse(known->highest_version);
+  if (offered && (!highest || *offered > *highest))
+    batch.put(meta, version_key, std::string{v});
+  return store.write(batch, {true});
+}
+
+caf::expected<void> remember_rollback(kv_store& store, std::string_view v, uint64_t serial) {
+  write_batch batch;
+  batch.put(meta, rolled_back_key(v), std::to_string(serial));
+  return store.write(batch, {true});
+}
+
+caf::expected<std::optional<uint64_t>> rolled_back_serial(kv_store& store, std::string_view v) {
+  auto stored = store.get(meta, rolled_back_key(v));
+  if (!stored)
+    return stored.error();
+  if (!*stored)
+    return std::optional<uint64_t>{};
+  return parse_u64(**stored);
+}
+
+std::string next_range(uint64_t have, uint64_t size, uint64_t chunk) {
+  auto last = std::min(size, have + chunk) - 1;
+  return "bytes=" + std::to_string(have) + "-" + std::to_string(last);
+}
+
+std::optional<uint64_t> content_range_total(std::string_view header) {
+  auto slash = header.rfind('/');
+  if (!header.starts_with("bytes ") || slash == std::string_view::npos)
+    return std::nullopt;
+  return parse_u64(header.substr(slash + 1));
+}
+
+caf::expected<uint64_t> free_disk_bytes(const std::filesystem::path& dir) {
+  struct statvfs info {};
+  if (::statvfs(dir.c_str(), &info) != 0)
+    return make_system_error(errno, "statvfs " + dir.string());
+  return static_cast<uint64_t>(info.f_bavail) * info.f_frsize;
+}
+
+caf::expected<std::string> sha256_of_descriptor(int fd) {
+  sha256_hasher hasher;
+  char buffer[64 * 1024];
+  off_t offset = 0;
+  for (;;) {
+    auto n = ::pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return make_system_error(errno, "read the staged package");
+    }
+    if (n == 0)
+      break;
+    hasher.update(std::string_view{buffer, static_cast<size_t>(n)});
+    offset += n;
+  }
+  return hasher.finish_hex();
+}
+
+caf::expected<void> spawn_detached(int fd, const std::vector<std::string>& argv) {
+  // Everything the children use is made before fork: a multi-threaded
+  // process's child may call only async-signal-safe functions.
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+  char* env[] = {path_env, nullptr};
+  pid_t child = ::fork();
+  if (child < 0)
+    return make_system_error(errno, "fork");
+  if (child == 0) {
+    ::setsid();
+    if (::fork() != 0)
+      ::_exit(0);
+    ::fexecve(fd, args.data(), env);
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return {};
+}
+
+} // namespace vigil

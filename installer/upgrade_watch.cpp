@@ -1,0 +1,110 @@
+#include "installer/upgrade_watch.hpp"
+
+#include <thread>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "host/agent_status.hpp"
+#include "host/hive_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vigil {
+
+namespace {
+
+fs::path previous_files(const paths& p) {
+  return fs::path{p.program_files().string() + ".previous"};
+}
+
+/// What the watch saw of the new version, for the rollback's reason.
+enum class seen { nothing, version, checked_in };
+
+} // namespace
+
+std::chrono::seconds upgrade_watch_deadline(const paths& p, std::chrono::seconds fallback) {
+  auto h = hive_file{p.hive_file()}.load();
+  if (!h)
+    return fallback;
+  auto* v = h->get(std::string{agent_key} + "\\SelfPatch", "WatchSeconds");
+  if (v == nullptr || !v->as_number() || *v->as_number() < 10)
+    return fallback;
+  return std::chrono::seconds{static_cast<int64_t>(*v->as_number())};
+}
+
+caf::expected<upgrade_marker> roll_back_upgrade(const paths& p, service_manager& service,
+                                                installer_log& log, upgrade_marker marker,
+                                                const std::string& reason, int64_t now) {
+  log.write("rolling back to " + marker.from + ": " + reason);
+  (void) service.stop();
+  auto files = p.program_files();
+  auto previous = previous_files(p);
+  auto failed = fs::path{files.string() + ".failed"};
+  std::error_code err;
+  if (fs::exists(previous, err)) {
+    fs::remove_all(failed, err);
+    fs::rename(files, failed, err);
+    fs::rename(previous, files, err);
+    if (err)
+      return make_system_error(err.value(), "put " + previous.string() + " back");
+    fs::remove_all(failed, err);
+  }
+  marker.state = "rolled_back";
+  marker.reason = reason;
+  marker.at = now;
+  marker.watcher_pid = 0;
+  if (auto ok = save_upgrade_marker(p, marker); !ok)
+    return ok.error();
+  if (auto ok = service.start(); !ok)
+    return ok.error();
+  log.write("rolled back: " + marker.from + " runs again");
+  return marker;
+}
+
+caf::expected<upgrade_marker> watch_upgrade(const paths& p, service_manager& service,
+                                            installer_log& log, upgrade_marker marker,
+                                            const upgrade_watch_options& options) {
+  auto now = options.now;
+  marker.state = "watching";
+  if (marker.started_at == 0) // normally set before the service started
+    marker.started_at = now();
+  marker.at = now();
+  marker.deadline = marker.at + options.deadline.count();
+  marker.watcher_pid = static_cast<int>(::getpid());
+  if (auto ok = save_upgrade_marker(p, marker); !ok)
+    return ok.error();
+  log.write("watching " + marker.target + " until it checks in, for at most "
+            + std::to_string(options.deadline.count()) + " s");
+  auto what = seen::nothing;
+  while (now() < marker.deadline) {
+    if (auto status = load_agent_status(p); status && status->version == marker.target
+                                            && status->started_at >= marker.started_at) {
+      what = std::max(what, seen::version);
+      if (status->last_checkin >= marker.started_at) {
+        what = seen::checked_in;
+        break;
+      }
+    }
+    std::this_thread::sleep_for(options.poll);
+  }
+  if (what != seen::checked_in) {
+    auto reason = what == seen::nothing
+                    ? "not_started: " + marker.target + " did not start and report its version within "
+                        + std::to_string(options.deadline.count()) + " s"
+                    : "never_checked_in: " + marker.target + " started but did not check in within "
+                        + std::to_string(options.deadline.count()) + " s";
+    return roll_back_upgrade(p, service, log, marker, reason, now());
+  }
+  std::error_code ignored;
+  fs::remove_all(previous_files(p), ignored);
+  marker.state = "succeeded";
+  marker.reason.clear();
+  marker.at = now();
+  marker.watcher_pid = 0;
+  if (auto ok = save_upgrade_marker(p, marker); !ok)
+    return ok.error();
+  log.write(marker.target + " started and checked in: upgrade succeeded");
+  return marker;
+}
+
+} // namespace vigil

@@ -1,0 +1,210 @@
+#include "platform/releases.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "common/sha256.hpp"
+#include "common/signed_document.hpp"
+#include "common/text.hpp"
+#include "host/hive_file.hpp"
+#include "installer/payload.hpp"
+#include "platform/platform_store.hpp"
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace vigil::platform {
+
+namespace {
+
+json metadata_json(const release_metadata& m) {
+  return json::parse(m.to_json_text());
+}
+
+caf::expected<uint64_t> highest_serial(kv_store& store) {
+  auto stored = store.get(column::settings, setting::release_serial);
+  if (!stored)
+    return stored.error();
+  if (!*stored)
+    return uint64_t{0};
+  uint64_t n = 0;
+  auto& text = **stored;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (err != std::errc{} || end != text.data() + text.size())
+    return make_error(ec::corruption, "the stored highest release serial '" + text
+                                        + "' is not a number");
+  return n;
+}
+
+} // namespace
+
+json to_json(const release_record& record) {
+  json out{{"metadata", metadata_json(record.metadata)}, {"envelope", record.envelope}};
+  if (record.halted)
+    out["halted"] = {{"at", record.halted->at},
+                     {"tried", record.halted->tried},
+                     {"rolled_back", record.halted->rolled_back}};
+  return out;
+}
+
+caf::expected<release_record> parse_release_record(const json& doc) {
+  auto bad = [](const std::string& what) {
+    return make_error(ec::corruption, "stored release record: " + what);
+  };
+  if (!doc.is_object() || !doc.contains("metadata") || !doc.contains("envelope")
+      || !doc["envelope"].is_string())
+    return bad("no metadata or envelope");
+  auto meta = release_metadata::parse(doc["metadata"].dump());
+  if (!meta)
+    return bad(context_of(meta.error()));
+  release_record out{std::move(*meta), doc["envelope"].get<std::string>(), std::nullopt};
+  // The envelope must carry this very metadata: what is offered is what is
+  // listed.
+  auto envelope = json::parse(out.envelope, nullptr, false);
+  if (envelope.is_discarded() || !envelope.is_object() || !envelope.contains("signed")
+      || !envelope["signed"].is_string()
+      || envelope["signed"].get<std::string>() != out.metadata.to_json_text())
+    return bad("the envelope of " + out.metadata.version + " does not carry its metadata");
+  if (auto h = doc.find("halted"); h != doc.end()) {
+    if (!h->is_object())
+      return bad("\"halted\" is not an object");
+    out.halted = release_halt{h->value("at", int64_t{0}), h->value("tried", uint64_t{0}),
+                              h->value("rolled_back", uint64_t{0})};
+  }
+  return out;
+}
+
+fs::path release_dir(const fs::path& data_dir, const std::string& version) {
+  return data_dir / "releases" / version;
+}
+
+fs::path release_package_file(const fs::path& data_dir, const std::string& version) {
+  return release_dir(data_dir, version) / std::string{release_package_name};
+}
+
+fs::path release_metadata_file(const fs::path& data_dir, const std::string& version) {
+  return release_dir(data_dir, version) / "metadata.json";
+}
+
+caf::expected<release_package> read_release_package(const fs::path& file) {
+  auto payload = read_embedded_payload(file);
+  if (!payload) {
+    if (code_of(payload.error()) == ec::not_found && fs::exists(file))
+      return make_error(ec::invalid_argument, file.string()
+                                                + " is not a vigil-setup file: it carries no "
+                                                  "agent payload");
+    return payload.error();
+  }
+  auto text = archive_member(*payload, "VERSION");
+  if (!text)
+    return make_error(ec::invalid_argument, file.string()
+                                              + " is not a release: its payload has no VERSION ("
+                                              + render(text.error()) + ")");
+  auto named = trim_blanks_and_line_breaks(*text);
+  auto parsed = version::parse(named);
+  if (!parsed)
+    return make_error(ec::invalid_argument, file.string() + ": the payload's VERSION '"
+                                              + std::string{named} + "' is not X.Y.Z");
+  auto bytes = read_whole_file(file);
+  if (!bytes)
+    return bytes.error();
+  return release_package{std::move(*bytes), parsed->to_string()};
+}
+
+caf::expected<release_record> store_release(kv_store& store, const fs::path& data_dir,
+                                            const release_package& package,
+                                            const signing_key& key, int64_t now,
+                                            int64_t valid_s) {
+  if (valid_s <= 0)
+    return make_error(ec::invalid_argument, "a release's validity must be positive");
+  auto previous = highest_serial(store);
+  if (!previous)
+    return previous.error();
+  // The counter is the authority; the records only guard against a store
+  // that lost it (serials never go back, whatever happens to the counter).
+  auto existing = load_releases(store);
+  if (!existing)
+    return existing.error();
+  uint64_t serial = *previous;
+  for (auto& [version, record] : *existing)
+    serial = std::max(serial, record.metadata.serial);
+  ++serial;
+  release_record record;
+  auto& m = record.metadata;
+  m.version = package.version;
+  m.sha256 = sha256_hex(package.bytes);
+  m.size = package.bytes.size();
+  m.serial = serial;
+  m.issued_at = now;
+  m.expires_at = now + valid_s;
+  m.package_name = std::string{release_package_name};
+  record.envelope = sign_document(key, m.to_json_text());
+  std::error_code failed;
+  fs::create_directories(release_dir(data_dir, m.version), failed);
+  if (failed)
+    return make_error(ec::io_error, "creating " + release_dir(data_dir, m.version).string() + ": "
+                                      + failed.message());
+  // Files first, then the record: a record never names a package that is not
+  // on disk (a crash in between leaves files that the next add replaces).
+  if (auto ok = write_file_atomically(release_package_file(data_dir, m.version), package.bytes);
+      !ok)
+    return ok.error();
+  if (auto ok = write_file_atomically(release_metadata_file(data_dir, m.version),
+                                      record.envelope + "\n");
+      !ok)
+    return ok.error();
+  write_batch batch;
+  put_release(batch, record);
+  batch.put(column::settings, setting::release_serial, std::to_string(serial));
+  if (auto ok = store.write(batch, {true}); !ok)
+    return ok.error();
+  return record;
+}
+
+caf::expected<std::map<std::string, release_record>> load_releases(kv_store& store) {
+  std::map<std::string, release_record> out;
+  caf::error failure;
+  auto scanned = store.scan(column::releases, "", [&](std::string_view key, std::string_view value) {
+    auto doc = json::parse(value, nullptr, false);
+    auto record = parse_release_record(doc);
+    if (!record) {
+      failure = make_error(ec::corruption, "release " + std::string{key} + ": "
+                                             + context_of(record.error()));
+      return false;
+    }
+    out.emplace(std::string{key}, std::move(*record));
+    return true;
+  });
+  if (!scanned)
+    return scanned.error();
+  if (failure)
+    return failure;
+  return out;
+}
+
+void put_release(write_batch& batch, const release_record& record) {
+  batch.put(column::releases, record.metadata.version, to_json(record).dump());
+}
+
+caf::expected<std::string> read_package_bytes(const fs::path& data_dir,
+                                              const std::string& version, uint64_t first,
+                                              uint64_t count) {
+  auto file = release_package_file(data_dir, version);
+  std::ifstream in{file, std::ios::binary};
+  if (!in)
+    return make_error(ec::not_found, "no package file " + file.string());
+  std::string out(count, '\0');
+  in.seekg(static_cast<std::streamoff>(first));
+  in.read(out.data(), static_cast<std::streamsize>(count));
+  if (in.bad() || (in.fail() && !in.eof()))
+    return make_error(ec::io_error, "reading " + file.string() + ": " + std::strerror(errno));
+  out.resize(static_cast<size_t>(in.gcount()));
+  return out;
+}
+
+} // namespace vigil::platform
