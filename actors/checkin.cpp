@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/error_response.hpp"
@@ -276,8 +277,12 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
       module_logger(log_module::config)->info("starting from the stored profile {}", st.profile->etag);
     }
   }
-  if (auto last = st.store->get("meta", checkin_keys::last_checkin); last && *last)
-    st.last_checkin = std::stoll(**last);
+  if (auto last = st.store->get("meta", checkin_keys::last_checkin); last && *last) {
+    if (auto n = parse_int64(**last))
+      st.last_checkin = *n;
+    else // garbled: forgotten, and written again at the next check-in
+      module_logger(log_module::config)->error("the stored last check-in time is not a number");
+  }
   self->send(self, tick_atom::value);
   st.keys = std::move(keys);
   st.selfpatch = std::move(selfpatch);

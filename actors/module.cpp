@@ -8,6 +8,7 @@
 #include "actors/delta_store.hpp"
 #include "actors/scan_runner.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/manifest.hpp"
@@ -269,8 +270,14 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
   // The last scan's end survives restarts as Unix time; the schedule counts in
   // the actor clock, so place it that long before the actor clock's now.
   if (auto last = st.store->get("meta", scan_keys::last_end(st.module)); last && *last) {
-    auto ago = std::chrono::seconds{std::max<int64_t>(0, std::time(nullptr) - std::stoll(**last))};
-    st.last_scan_end = self->clock().now() - ago;
+    if (auto end = parse_int64(**last)) {
+      auto ago = std::chrono::seconds{std::max<int64_t>(0, std::time(nullptr) - *end)};
+      st.last_scan_end = self->clock().now() - ago;
+    } else { // garbled: as if never scanned, so a scan rebuilds it
+      module_logger(log_module::agent)
+        ->error("the stored end of the last {} scan is not a number; scanning again",
+                st.module);
+    }
   }
   bus->subscribe(caf::actor_cast<caf::actor>(self));
   ensure_on_demand_key(self);

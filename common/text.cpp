@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <charconv>
+
 namespace vigil {
 
 namespace {
@@ -42,6 +44,14 @@ std::string fold_case(std::string_view text) {
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z')
       c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::optional<int64_t> parse_int64(std::string_view text) noexcept {
+  int64_t out = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || err != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
   return out;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,5 +30,11 @@ std::string_view trim_blanks_and_line_breaks(std::string_view text) noexcept;
 /// registry's case-insensitive compare (the hive only needs ASCII folding),
 /// PAC keywords and host names, dpkg field names.
 std::string fold_case(std::string_view text);
+
+/// The decimal integer `text` spells, whole (an optional '-', digits, nothing
+/// else), or nothing: what a stored number read back must be. Unlike
+/// `std::stoll` it never throws, so a garbled value in a store or file is a
+/// value to rebuild, not an actor that crashes at every start (issue 15).
+std::optional<int64_t> parse_int64(std::string_view text) noexcept;
 
 } // namespace vigil

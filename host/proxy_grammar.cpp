@@ -203,7 +203,10 @@ caf::expected<proxy_option> parse_proxy_option(const std::vector<std::string>& a
     const auto& arg = args[i];
     char letter = option_letter(arg);
     if (letter == 0) {
-      if (after_password)
+      // After a password, or after a value that itself ends like one (`/n
+      // "bob /p" Hunter2`: the rest of an unquoted password), the argument may
+      // be a secret: it is never quoted (issue 15, defect 10).
+      if (after_password || (i > 0 && follows_secret(args[i - 1])))
         return invalid_argument_error("unexpected argument after the /p password (not shown; "
                                       "quote a password that contains spaces)");
       if (!arg.empty() && (arg.front() == '/' || arg.front() == '-'))

@@ -17,8 +17,13 @@
 #      held row for row by the platform; a file changes, an on-demand scan
 #      runs and only the changed row travels (the platform's request log);
 #   8. the platform's asset view; the agent moved behind a proxy (tinyproxy on
-#      loopback) with vigil-proxy while it runs; vigil-healthcheck's report;
-#      then vigil-uninstall keeping the identity.
+#      loopback) with vigil-proxy while it runs;
+#   9. a signed order from the platform (a scan), carried out once and
+#      acknowledged; a self-upgrade: the platform publishes a signed release
+#      0.2.0, targets it, the agent verifies, installs and proves it (its
+#      watcher would have rolled back otherwise), assets shows the result;
+#  10. vigil-healthcheck's report; vigil-uninstall refused without an SPFKEY
+#      while self-protection is on, then done with one, keeping the identity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -85,7 +90,10 @@ done
   WebServiceUri="$base/" CaBundle="$data/ca.pem" TrustKey="$data/signing-key.pub"
 echo "(exit $?); pinned trust root (the platform's signing-key.pub):"
 ./build/bin/vigil-reg --root "$agent_root" query "$key\Trust" /v RootKey
-stop_agent() { "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True >/dev/null 2>&1 || true; }
+stop_agent() {
+  ./build/bin/vigil-reg --root "$agent_root" delete "$key\\SelfProtection" /v Enabled /f >/dev/null 2>&1 || true
+  "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True >/dev/null 2>&1 || true
+}
 trap 'stop_agent; kill $platform_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
   grep -q "provisioned HostID" "$agent_root/var/opt/vigil/Log/Provision.log" 2>/dev/null && break; sleep 0.1
@@ -152,6 +160,33 @@ echo "tinyproxy saw the agent's next check-in:"
 grep -m 2 "CONNECT\|Established" "$root/tinyproxy.log" | sed 's/^/  /'
 "$agent_root/opt/vigil/bin/vigil-proxy" --root "$agent_root" /d && echo "vigil-proxy /d: back to direct"
 
+step "A signed order from the platform: scan PolicyCompliance now (carried out once, acknowledged)"
+order=$(./build/bin/vigil-platform order add --data-dir "$data" --host "$host" --order '{"type":"scan","module":"PolicyCompliance"}' | sed -n 's/^OrderId=//p')
+echo "OrderId=$order"
+for _ in $(seq 150); do grep -q "order=$order .*done" "$data/orders.log" 2>/dev/null && break; sleep 0.2; done
+grep "order=$order" "$data/orders.log" | sed 's/^/  /'
+
+step "Self-upgrade (SPEC §12): the platform publishes a signed release 0.2.0 and targets it"
+upgrade_dir="$root/release-0.2.0"
+mkdir -p "$upgrade_dir/payload"
+tar -xf build/payload.tar.xz -C "$upgrade_dir/payload"
+echo 0.2.0 >"$upgrade_dir/payload/VERSION"
+tar -C "$upgrade_dir/payload" -cf - . | xz -T2 -c >"$upgrade_dir/payload.tar.xz"
+./build/bin/vigil-pack build/vigil-setup-stub.stripped "$upgrade_dir/payload.tar.xz" "$upgrade_dir/vigil-setup"
+./build/bin/vigil-platform release add --data-dir "$data" "$upgrade_dir/vigil-setup"
+./build/bin/vigil-platform profile set --data-dir "$data" --activation "$activation" TargetVersion=0.2.0 >/dev/null \
+  && echo "profile: TargetVersion=0.2.0"
+for _ in $(seq 300); do
+  grep -q '"state":"succeeded"' "$agent_root/var/opt/vigil/state/upgrade.json" 2>/dev/null \
+    && grep -q "upgrade succeeded" "$agent_root/var/opt/vigil/CloudAgentInstaller.log" && break; sleep 0.2
+done
+echo "installed VERSION: $(cat "$agent_root/opt/vigil/VERSION"); upgrade marker: $(cat "$agent_root/var/opt/vigil/state/upgrade.json")"
+grep -h "upgrade\|verified\|handing" "$agent_root/var/opt/vigil/Log/SelfPatch.log" | sed 's/^/  /'
+for _ in $(seq 100); do
+  ./build/bin/vigil-platform assets --data-dir "$data" --json | grep -q '"state": *"succeeded"' && break; sleep 0.2
+done
+./build/bin/vigil-platform assets --data-dir "$data" --json | python3 -c 'import json,sys; [print("  host", h["host_id"], "agent_version", h.get("agent_version"), "upgrade", json.dumps(h.get("upgrade"))) for h in json.load(sys.stdin)]'
+
 step "Health check (SPEC §14): vigil-healthcheck, as SCCM or BigFix would run it"
 set +e
 "$agent_root/opt/vigil/bin/vigil-healthcheck" --root "$agent_root"
@@ -160,8 +195,16 @@ set -e
 report=$(ls -t "$agent_root"/opt/vigil/HealthCheck/*.json 2>/dev/null | head -1 || true)
 [ -n "$report" ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({k: r[k] for k in ("OverallHealth","AgentID","Provisioned","AgentPerformanceCounters","ProxyDetails") if k in r}, indent=2))' "$report"
 
-step "vigil-uninstall Uninstall=True: program files and data go, the identity stays"
+step "Self-protection on: vigil-uninstall needs an SPFKEY for this host (SPEC §13)"
+./build/bin/vigil-reg --root "$agent_root" add "$key\\SelfProtection" /v Enabled /t REG_DWORD /d 1 /f
+set +e
 "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True
+echo "(exit $?: 1603 & 0xff, refused; nothing removed: $(cat "$agent_root/opt/vigil/VERSION"))"
+set -e
+spfkey=$(./build/bin/vigil-platform spfkey --data-dir "$data" --host "$host" --valid 1h | sed -n 's/^SPFKEY=//p')
+
+step "vigil-uninstall Uninstall=True SPFKEY=...: program files and data go, the identity stays"
+"$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True "SPFKEY=$spfkey"
 ls "$agent_root/opt" 2>/dev/null || echo "$agent_root/opt/vigil: removed"
 ./build/bin/vigil-reg --root "$agent_root" query "$key" /v HostID
 

@@ -298,3 +298,16 @@ TEST_CASE("module: a scheduled scan held by a collection window starts when it e
   CHECK(f.launched->size() == 1);
   CHECK(f.launched->back() == 40); // the profile's limit: a scheduled scan
 }
+
+TEST_CASE("module: a garbled stored scan time is rebuilt, not a crash at every start") {
+  fixture f;
+  f.finish();
+  REQUIRE(f.store->put("meta", scan_keys::last_end("Vulnerability"), "garbage"));
+  auto again = caf::actor_cast<caf::actor>(f.system->spawn(
+    module, std::string{"Vulnerability"}, f.root, f.store, f.hive, f.bus, f.deltas, f.launch,
+    blackout_actor{}));
+  f.sched->run();
+  CHECK(f.launched->size() == 2); // alive, and scanning at once as if never scanned
+  caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
+  f.sched->run();
+}

@@ -286,3 +286,13 @@ TEST_CASE("printable keeps quoted text on one line and short") {
   reason = reason_of(parse_proxy_option(strings{"/u", "http://p:1\x1b"}));
   CHECK(reason == R"(/u: 'http://p:1\x1b' is not a proxy URL: contains whitespace or a control character)");
 }
+
+TEST_CASE("a proxy argument after a value that ends in ' /p' is never quoted (it may be the "
+          "rest of a password)") {
+  // Found by the proxy_args fuzz target: "bob /p" is the user name, Hunter2
+  // the password that should have followed /p.
+  auto parsed = parse_proxy_option(R"(/u http://p:1 /n "bob /p" Hunter2)");
+  auto reason = reason_of(parsed);
+  CHECK(reason.find("Hunter2") == std::string::npos);
+  CHECK(reason.find("not shown") != std::string::npos);
+}
