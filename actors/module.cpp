@@ -93,7 +93,8 @@ void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit
     set_on_demand(self, scan_on_demand::in_progress);
   log->info("{} scan of {} started (manifest v{}, CPU limit {} %)", reason, st.module,
             manifest->version, cpu_limit);
-  auto worker = st.launcher(self, *manifest, cpu_limit);
+  auto worker = st.launcher(self, *manifest, cpu_limit, st.stop_scans);
+  self->link_to(worker);
   auto started = std::chrono::steady_clock::now();
   auto version = manifest->version;
   auto done = [=](bool recorded) {
@@ -230,12 +231,16 @@ void ensure_on_demand_key(self_pointer self) {
 
 scan_launcher detached_scan_launcher(paths root_paths) {
   return [root_paths](caf::local_actor* self, const protocol::manifest& manifest,
-                      uint32_t cpu_limit) {
+                      uint32_t cpu_limit, std::shared_ptr<const std::atomic<bool>> stop) {
     return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
-      [root_paths, manifest, cpu_limit](caf::event_based_actor* worker) -> caf::behavior {
-        return {[=](run_atom) {
-          auto rows = std::make_shared<const scan::snapshot>(
-            run_manifest(root_paths, manifest, cpu_limit));
+      [root_paths, manifest, cpu_limit, stop](caf::event_based_actor* worker) -> caf::behavior {
+        return {[=](run_atom) -> caf::result<snapshot_ptr> {
+          auto collected = run_manifest_until(root_paths, manifest, cpu_limit, *stop);
+          if (!collected) {
+            worker->quit();
+            return collected.error();
+          }
+          auto rows = std::make_shared<const scan::snapshot>(std::move(*collected));
           auto file = snapshot_file(root_paths, manifest.module);
           if (auto ok = write_file_atomically(file, snapshot_jsonl(*rows), 0600); !ok)
             module_logger(log_module::agent)
@@ -258,6 +263,8 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
                                    scan_launcher launcher, blackout_actor blackout) {
   auto& st = self->state;
+  // However the module stops, its scan worker stops too (at its next item).
+  self->attach_functor([stop = st.stop_scans](const caf::error&) { stop->store(true); });
   st.delta = std::move(delta);
   st.blackout = std::move(blackout);
   if (st.blackout)

@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,12 +53,13 @@ using module_actor = caf::typed_actor<
   caf::reacts_to<blackout_atom, blackout_answer>>;
 
 /// Starts the worker that runs one scan and answers `(run_atom)` with the
-/// snapshot (`snapshot_ptr`). Production spawns a detached actor calling
-/// `run_manifest` that also writes the snapshot file; tests pass one they
-/// control.
-using scan_launcher = std::function<caf::actor(caf::local_actor* self,
-                                               const protocol::manifest& manifest,
-                                               uint32_t cpu_limit)>;
+/// snapshot (`snapshot_ptr`), or `ec::cancelled` once `stop` is set (the
+/// module stopped). Production spawns a detached actor calling
+/// `run_manifest_until` that also writes the snapshot file; tests pass one
+/// they control. The module links itself to the worker.
+using scan_launcher = std::function<caf::actor(
+  caf::local_actor* self, const protocol::manifest& manifest, uint32_t cpu_limit,
+  std::shared_ptr<const std::atomic<bool>> stop)>;
 
 using run_atom = caf::atom_constant<caf::atom("run")>;
 
@@ -81,6 +83,9 @@ struct module_state {
   /// After a scan that could not be recorded: no new scan before this.
   std::optional<caf::actor_clock::time_point> retry_after;
   scan_launcher launcher;
+  /// Set when the module stops: its scan worker stops at its next item
+  /// instead of outliving it (and the agent's shutdown).
+  std::shared_ptr<std::atomic<bool>> stop_scans = std::make_shared<std::atomic<bool>>(false);
   static inline const char* name = "module";
 };
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <caf/expected.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -25,6 +27,16 @@ struct scan_cost {
 /// module actor runs it in a detached worker.
 scan::snapshot run_manifest(const paths& root, const protocol::manifest& manifest,
                             uint32_t cpu_limit_percent, scan_cost* cost = nullptr);
+
+/// `run_manifest` that stops soon after `stop` becomes true (at the next
+/// item or chunk, and within 50 ms of a CPU-limit pause): `ec::cancelled`,
+/// nothing half-collected returned. The module sets it when it stops, so a
+/// scan never outlives the agent's shutdown or the module that started it.
+caf::expected<scan::snapshot> run_manifest_until(const paths& root,
+                                                 const protocol::manifest& manifest,
+                                                 uint32_t cpu_limit_percent,
+                                                 const std::atomic<bool>& stop,
+                                                 scan_cost* cost = nullptr);
 
 /// `rows` as JSON lines, one `{"key","value"}` object per row: the format of
 /// the snapshot files `vigil-agent snapshot` prints.

@@ -426,3 +426,44 @@ TEST_CASE("vigil-agent: a manifest not signed by the pinned key is refused, neve
   again->signal(SIGTERM);
   CHECK(again->wait() == 0);
 }
+
+TEST_CASE("vigil-agent: SIGTERM during a long scan exits within 2 s, status 0, and the scan "
+          "runs again at the next start") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto root = dir / "host";
+  auto ids = platform.create_customer("Vulnerability");
+  prepare_root(root, platform, ids);
+  // 20,000 packages at 2 % CPU: a scan of many seconds.
+  std::string status;
+  for (int i = 0; i < 20000; ++i)
+    status += "Package: pkg" + std::to_string(i) + "\nStatus: install ok installed\nVersion: 1."
+              + std::to_string(i) + "\nArchitecture: amd64\n\n";
+  test::write_file(root / "var/lib/dpkg/status", status);
+  auto agent = start_agent(root);
+  REQUIRE(test::wait_until(
+    [&] { return fs::exists(root / "var/opt/vigil/state/snapshots/Vulnerability.jsonl"); }, 30s));
+  REQUIRE(test::wait_until([&] { return on_demand_value(root, "Vulnerability") == 0u; }, 10s));
+  REQUIRE(test::reg_add(root, "ScanOnDemand\\Vulnerability", "CpuLimit", "REG_DWORD", "2") == 0);
+  REQUIRE(test::reg_add(root, "ScanOnDemand\\Vulnerability", "ScanOnDemand", "REG_DWORD", "1")
+          == 0);
+  REQUIRE(test::wait_until([&] { return on_demand_value(root, "Vulnerability") == 2u; }, 5s));
+  agent->signal(SIGTERM);
+  auto signalled = std::chrono::steady_clock::now();
+  CHECK(agent->wait() == 0);
+  auto took = std::chrono::steady_clock::now() - signalled;
+  MESSAGE("stopped " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                     << " ms after SIGTERM, mid-scan");
+  CHECK(took < 2s);
+  // The agent stopped cleanly rather than being cut short.
+  CHECK(test::read_file(root / "var/opt/vigil/Log/Agent.log").find("actors did not stop")
+        == std::string::npos);
+  // Nothing torn: the next start opens its store and runs the interrupted scan.
+  auto again = start_agent(root);
+  CHECK(test::wait_until([&] {
+    return test::read_file(root / "var/opt/vigil/Log/Vulnerability.log").find("interrupted scan")
+           != std::string::npos;
+  }, 20s));
+  again->signal(SIGTERM);
+  CHECK(again->wait() == 0);
+}

@@ -59,7 +59,8 @@ struct fixture {
     system = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(system->scheduler());
     auto launcher = [running = running, launched = launched](
-                      caf::local_actor* self, const protocol::manifest&, uint32_t limit) {
+                      caf::local_actor* self, const protocol::manifest&, uint32_t limit,
+                      std::shared_ptr<const std::atomic<bool>>) {
       launched->push_back(limit);
       auto worker = self->spawn([](caf::event_based_actor* w) -> caf::behavior {
         auto promise = std::make_shared<caf::typed_response_promise<snapshot_ptr>>();
