@@ -306,16 +306,24 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
       self->request(self->state.identity, caf::infinite, caf::get_atom::value)
         .then(
           [=](const std::string& host_id, bool provisioned) {
-            if (!provisioned) { // check in once the identity actor has provisioned
-              schedule_next(self, not_provisioned_retry);
+            if (!provisioned) { // the identity actor says when it has provisioned
+              self->state.waiting_for_identity = true;
               return;
             }
             check_in(self, host_id);
           },
           [=](const caf::error&) { schedule_next(self, not_provisioned_retry); });
   };
+  self->send(st.identity, identity_subscribe_atom::value, caf::actor_cast<caf::actor>(self));
   return {
     [=](tick_atom) { tick(); },
+    [=](provisioned_atom, const std::string&) {
+      auto& st = self->state;
+      if (!st.waiting_for_identity)
+        return;
+      st.waiting_for_identity = false;
+      tick();
+    },
     [=](changed_atom) {
       auto& st = self->state;
       if (st.skipped_for_blackout && network_allowed_by(st.blackout, st.windows))

@@ -41,6 +41,8 @@ using checkin_actor = caf::typed_actor<
   caf::reacts_to<tick_atom, uint64_t>,
   /// Something changed on the bus: checks in if one was skipped and may go.
   caf::reacts_to<changed_atom>,
+  /// The identity actor provisioned this HostID: a check-in waiting for it goes.
+  caf::reacts_to<provisioned_atom, std::string>,
   /// The blackout actor's latest state: a check-in skipped for a window goes
   /// once the network is allowed again.
   caf::reacts_to<blackout_atom, blackout_answer>,
@@ -77,6 +79,7 @@ struct checkin_state {
   /// check-in carries. Invalid: orders are not carried out.
   orders_actor orders;
   bool skipped_for_blackout = false; ///< a check-in waits for a window's end
+  bool waiting_for_identity = false; ///< a check-in waits for provisioning
   static inline const char* name = "checkin";
 };
 

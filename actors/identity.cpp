@@ -1,5 +1,7 @@
 #include "actors/identity.hpp"
 
+#include <caf/send.hpp>
+
 #include "common/error.hpp"
 #include "host/agent_status.hpp"
 #include "host/logging.hpp"
@@ -59,6 +61,8 @@ void handle_answer(self_pointer self, const http_response& response) {
   });
   self->send(st.transport, credentials_atom::value, st.identity.host_id, st.identity.agent_token);
   log->info("provisioned HostID {} (config {})", st.identity.host_id, answer->config_id);
+  for (auto& subscriber : st.subscribers)
+    caf::anon_send(subscriber, provisioned_atom::value, st.identity.host_id);
 }
 
 } // namespace
@@ -120,6 +124,12 @@ identity(identity_actor::stateful_pointer<identity_state> self, agent_identity i
       st.failures = 0;
       self->send(self, provision_atom::value);
       return st.identity.host_id;
+    },
+    [=](identity_subscribe_atom, const caf::actor& subscriber) {
+      auto& st = self->state;
+      st.subscribers.push_back(subscriber);
+      if (st.provisioned)
+        caf::anon_send(subscriber, provisioned_atom::value, st.identity.host_id);
     },
     [=](caf::get_atom) -> caf::result<std::string, bool> {
       return {self->state.identity.host_id, self->state.provisioned};

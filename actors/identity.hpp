@@ -21,6 +21,9 @@ namespace vigil {
 
 using provision_atom = caf::atom_constant<caf::atom("provision")>;
 using reprovision_atom = caf::atom_constant<caf::atom("reprov")>;
+using identity_subscribe_atom = caf::atom_constant<caf::atom("id_sub")>;
+/// What the identity actor tells its subscribers: `(provisioned_atom, HostID)`.
+using provisioned_atom = caf::atom_constant<caf::atom("provd")>;
 
 /// Identity and provisioning (SPEC §6 steps 2-3): provisions the HostID with
 /// the platform through the transport, retrying with capped exponential
@@ -33,6 +36,9 @@ using identity_actor = caf::typed_actor<
   /// The platform's `reprovision` order: a new HostID, no token, provision
   /// again. Answers the new HostID once it is written.
   caf::replies_to<reprovision_atom>::with<std::string>,
+  /// Adds a subscriber: told `(provisioned_atom, HostID)` once the agent is
+  /// provisioned (at once when it already is), so nobody polls for it.
+  caf::reacts_to<identity_subscribe_atom, caf::actor>,
   /// Answers (HostID, provisioned).
   caf::replies_to<caf::get_atom>::with<std::string, bool>>;
 
@@ -57,6 +63,7 @@ struct identity_state {
   unsigned failures = 0;
   bool provisioned = false;
   bool in_flight = false;
+  std::vector<caf::actor> subscribers; ///< told when provisioned
   std::mt19937_64 random{std::random_device{}()};
   static inline const char* name = "identity";
 };

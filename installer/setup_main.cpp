@@ -1,6 +1,7 @@
 // vigil-setup: silent install, in-place upgrade and extraction (SPEC §3).
 
 #include <iostream>
+#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/redact.hpp"
@@ -207,6 +208,10 @@ int main(int argc, char** argv) {
     marker.reason.clear();
     marker.at = unix_now();
     marker.started_at = marker.at;
+    // This process owns the upgrade until it writes the outcome: an agent
+    // that starts meanwhile (the undo of a failed step restarts the previous
+    // one) sees it alive and leaves the marker alone.
+    marker.watcher_pid = static_cast<int>(::getpid());
     if (auto ok = save_upgrade_marker(p, marker); !ok)
       return log.finish(installer_exit::fatal, "upgrade marker: " + render(ok.error()));
     settings.keep_previous = true;
@@ -218,6 +223,7 @@ int main(int argc, char** argv) {
       marker.state = "rolled_back";
       marker.reason = "install_failed: " + render(ok.error());
       marker.at = unix_now();
+      marker.watcher_pid = 0;
       (void) save_upgrade_marker(p, marker);
     }
     return log.finish(installer_exit::fatal, "installation failed and was rolled back: "
