@@ -49,6 +49,15 @@ long cpu_ticks(pid_t pid) {
   return utime + stime;
 }
 
+/// A dpkg status file of 20,000 packages (pkg0 ... pkg19999) under `root`.
+void write_large_package_database(const fs::path& root) {
+  std::string status;
+  for (int i = 0; i < 20000; ++i)
+    status += "Package: pkg" + std::to_string(i) + "\nStatus: install ok installed\nVersion: 1."
+              + std::to_string(i) + "\nArchitecture: amd64\n\n";
+  test::write_file(root / "var/lib/dpkg/status", status);
+}
+
 } // namespace
 
 TEST_CASE("vigil-agent: an incomplete hive is refused, naming what is missing") {
@@ -292,11 +301,7 @@ TEST_CASE("vigil-agent: ScanOnDemand 1 -> 2 -> 0, refused for a module that is n
   prepare_root(root, platform, ids);
   // A large package database, so that a scan at 2 % CPU lasts long enough to
   // see the value 2.
-  std::string status;
-  for (int i = 0; i < 20000; ++i)
-    status += "Package: pkg" + std::to_string(i) + "\nStatus: install ok installed\nVersion: 1."
-              + std::to_string(i) + "\nArchitecture: amd64\n\n";
-  test::write_file(root / "var/lib/dpkg/status", status);
+  write_large_package_database(root);
   auto agent = start_agent(root);
   // The first scheduled scan runs once the manifest is cached.
   if (!test::wait_until([&] {
@@ -435,11 +440,7 @@ TEST_CASE("vigil-agent: SIGTERM during a long scan exits within 2 s, status 0, a
   auto ids = platform.create_customer("Vulnerability");
   prepare_root(root, platform, ids);
   // 20,000 packages at 2 % CPU: a scan of many seconds.
-  std::string status;
-  for (int i = 0; i < 20000; ++i)
-    status += "Package: pkg" + std::to_string(i) + "\nStatus: install ok installed\nVersion: 1."
-              + std::to_string(i) + "\nArchitecture: amd64\n\n";
-  test::write_file(root / "var/lib/dpkg/status", status);
+  write_large_package_database(root);
   auto agent = start_agent(root);
   REQUIRE(test::wait_until(
     [&] { return fs::exists(root / "var/opt/vigil/state/snapshots/Vulnerability.jsonl"); }, 30s));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host/agent_status.hpp"
+#include "host/upgrade_marker.hpp"
 
 namespace vigil::health {
 
@@ -30,6 +31,10 @@ struct install_fact {
   std::string version;         ///< `<root>/opt/vigil/VERSION`
   std::string customer_id, activation_id, host_id, web_service_uri;
   named_error hive_error;      ///< the hive exists but cannot be read
+  /// The platform's root key pinned in the hive (`Trust\RootKey`): without
+  /// it the agent accepts no manifest, release or order.
+  bool trust_root_pinned = false;
+  upgrade_marker upgrade;      ///< the last self-upgrade (`<state>/upgrade.json`)
 };
 
 /// Check 2: the service.

@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "host/hive_file.hpp"
+#include "host/pinned_keys.hpp"
 #include "host/proxy_config.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
@@ -177,6 +178,10 @@ install_fact gather_install(const paths& p, hive& out_hive) {
   std::error_code ec;
   f.agent_binary = fs::exists(p.bin_dir() / "vigil-agent", ec);
   f.version = trimmed(read_text(p.version_file()));
+  if (auto marker = load_upgrade_marker(p))
+    f.upgrade = std::move(*marker);
+  else
+    f.upgrade.state = "unreadable";
   if (!fs::exists(p.hive_file(), ec))
     return f;
   auto loaded = hive_file{p.hive_file()}.load();
@@ -192,6 +197,7 @@ install_fact gather_install(const paths& p, hive& out_hive) {
   f.host_id = hive_string(out_hive, key, "HostID");
   f.web_service_uri = hive_string(out_hive, key, "WebServiceUri");
   f.hive_complete = !f.customer_id.empty() && !f.activation_id.empty() && !f.web_service_uri.empty();
+  f.trust_root_pinned = static_cast<bool>(read_pinned_keys(out_hive));
   return f;
 }
 

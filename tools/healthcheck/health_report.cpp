@@ -137,6 +137,13 @@ std::string json_report(const facts& f, const verdict& v, const report_meta& met
     {"ActivationID", string_or_null(f.install.activation_id)},
     {"ConfigID", string_or_null(f.status ? f.status->config_id : "")},
     {"AgentVersion", string_or_null(f.install.version)},
+    {"TrustRootPinned", f.install.trust_root_pinned},
+    {"Upgrade",
+     {{"State", f.install.upgrade.state.empty() ? std::string{"none"} : f.install.upgrade.state},
+      {"From", string_or_null(f.install.upgrade.from)},
+      {"Target", string_or_null(f.install.upgrade.target)},
+      {"Reason", string_or_null(f.install.upgrade.reason)},
+      {"At", time_or_null(f.install.upgrade.at)}}},
     {"Provisioned", v.provisioned},
     {"AgentPerformanceCounters",
      {{"CPUUsageInMilliseconds", cpu},
@@ -174,6 +181,14 @@ std::string text_report(const facts& f, const verdict& v) {
       out << "    Name : " << c.name << "\n    Installed : " << (c.installed ? "true" : "false")
           << "\n\n";
   }
+  out << "Agent Version : " << (f.install.version.empty() ? "unknown" : f.install.version)
+      << "\nTrust Root Pinned : " << (f.install.trust_root_pinned ? "true" : "false") << "\n";
+  if (!f.install.upgrade.state.empty() && f.install.upgrade.state != "none")
+    out << "Last Upgrade : " << f.install.upgrade.state << " " << f.install.upgrade.from << " -> "
+        << f.install.upgrade.target
+        << (f.install.upgrade.reason.empty() ? "" : " (" + f.install.upgrade.reason + ")")
+        << "\n";
+  out << "\n";
   if (f.status) {
     out << "Agent Communication Details :\n\n";
     out << "    Last CAPI : " << format_time(f.status->last_checkin) << "\n";

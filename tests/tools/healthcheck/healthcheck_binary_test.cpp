@@ -256,6 +256,9 @@ TEST_CASE("vigil-healthcheck: a working agent is Good; patch connectivity; then 
   CHECK(h.report["ActivationID"] == ids.second);
   CHECK(h.report["AgentID"] == host.host_id());
   CHECK(h.report["ConfigID"] == "profile-" + ids.second);
+  CHECK(h.report["TrustRootPinned"] == true);       // setup's TrustKey=
+  CHECK(h.report["Upgrade"]["State"] == "none");    // never upgraded
+  CHECK(h.report["AgentVersion"] == "0.1.0");
   CHECK(h.report["Services"][0]["State"] == "Running");
   bool agent_process = false;
   for (auto& p : h.report["Processes"])
