@@ -33,15 +33,20 @@ struct order_record {
   std::string reason;
 };
 
-std::optional<order_record> load_record(kv_store& store, const std::string& id) {
-  auto stored = store.get(meta, std::string{record_prefix} + id);
-  if (!stored || !*stored)
-    return std::nullopt;
-  auto j = json::parse(**stored, nullptr, false);
+/// The record stored as `text`, or nothing for a garbled one.
+std::optional<order_record> parse_record(std::string_view text) {
+  auto j = json::parse(text, nullptr, false);
   if (!j.is_object())
     return std::nullopt;
   return order_record{j.value("state", ""), j.value("type", ""), j.value("result", ""),
                       j.value("reason", "")};
+}
+
+std::optional<order_record> load_record(kv_store& store, const std::string& id) {
+  auto stored = store.get(meta, std::string{record_prefix} + id);
+  if (!stored || !*stored)
+    return std::nullopt;
+  return parse_record(**stored);
 }
 
 void save_record(kv_store& store, const std::string& id, const order_record& r) {
@@ -53,10 +58,9 @@ void save_record(kv_store& store, const std::string& id, const order_record& r) 
 /// Every record, by order id.
 std::map<std::string, order_record> all_records(kv_store& store) {
   std::map<std::string, order_record> out;
-  (void) store.scan(meta, record_prefix, [&](std::string_view key, std::string_view) {
-    auto id = std::string{key.substr(record_prefix.size())};
-    if (auto r = load_record(store, id))
-      out.emplace(id, *r);
+  (void) store.scan(meta, record_prefix, [&](std::string_view key, std::string_view value) {
+    if (auto r = parse_record(value))
+      out.emplace(std::string{key.substr(record_prefix.size())}, *r);
     return true;
   });
   return out;

@@ -13,9 +13,9 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -51,18 +51,6 @@ pid_t hold_status_lock(const paths& p, std::chrono::milliseconds hold) {
   return child;
 }
 
-/// Waits until `condition` holds, for at most `deadline`.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= until)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
 } // namespace
 
 TEST_CASE("status: with the file's lock held by another process, a 1-thread scheduler keeps its "
@@ -90,14 +78,14 @@ TEST_CASE("status: with the file's lock held by another process, a 1-thread sche
     }};
   });
   // 2 s of a 50 ms timer is 40 beats; blocked on the lock it would be 1.
-  CHECK(eventually([&] { return beats->load() >= 30; }, 2500ms));
+  CHECK(test::wait_until([&] { return beats->load() >= 30; }, 2500ms));
   CHECK(std::chrono::steady_clock::now() - locked_at < 4s); // the lock was held all along
   int status = 0;
   REQUIRE(::waitpid(holder, &status, 0) == holder);
   CHECK(WIFEXITED(status));
   // Once the lock is free the file holds a recent beat.
   int64_t seen = 0;
-  CHECK(eventually(
+  CHECK(test::wait_until(
     [&] {
       auto s = load_agent_status(p);
       seen = s ? s->last_checkin : 0;
@@ -133,7 +121,7 @@ TEST_CASE("status: a burst of changes is one write") {
     board->apply([&](agent_status& s) { s.pid = i; });
     caf::anon_send(writer, changed_atom::value);
   }
-  CHECK(eventually([&] { return file_version() == 100; }, 5000ms));
+  CHECK(test::wait_until([&] { return file_version() == 100; }, 5000ms));
   // 100 changes within the debounce interval: the start-up write and one
   // more, not a hundred (the file's inode changes with every rename).
   CHECK(load_agent_status(p)->pid == 100);

@@ -14,6 +14,7 @@
 #include "net/platform_client.hpp"
 #include "protocol/guid.hpp"
 #include "protocol/signed_order.hpp"
+#include "tests/platform/platform_client_fixture.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -24,13 +25,7 @@ namespace {
 
 const std::string host_id = "{0E0E0E0E-1111-4222-8333-444444444444}";
 
-platform_client client_for(const test::platform_process& platform) {
-  client_options options;
-  options.trust.ca_bundle = platform.ca_file();
-  options.connect_timeout = std::chrono::seconds{5};
-  options.io_timeout = std::chrono::seconds{20};
-  return platform_client{*https_client::make(options), *parse_url(platform.web_service_uri())};
-}
+using test::client_for;
 
 void provision(platform_client& client, const test::platform_process& platform) {
   auto ids = platform.create_customer("Vulnerability");

@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "net/platform_client.hpp"
 #include "protocol/delta_codec.hpp"
+#include "tests/platform/platform_client_fixture.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -18,13 +19,7 @@ namespace {
 
 const std::string host_id = "{0F0F0F0F-1111-4222-8333-444444444444}";
 
-platform_client client_for(const test::platform_process& platform) {
-  client_options options;
-  options.trust.ca_bundle = platform.ca_file();
-  options.connect_timeout = std::chrono::seconds{5};
-  options.io_timeout = std::chrono::seconds{20};
-  return platform_client{*https_client::make(options), *parse_url(platform.web_service_uri())};
-}
+using test::client_for;
 
 protocol::provision_request provision_request(const std::pair<std::string, std::string>& ids) {
   protocol::provision_request r;
