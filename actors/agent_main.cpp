@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <condition_variable>
 #include <mutex>
@@ -44,6 +45,9 @@
 #include "host/pinned_keys.hpp"
 #include "host/service_notify.hpp"
 #include "host/supervisor.hpp"
+#include "host/self_protection.hpp"
+#include "actors/protector.hpp"
+#include "common/text.hpp"
 #include "storage/rocksdb_store.hpp"
 #include "vigil_version.hpp"
 
@@ -57,6 +61,9 @@ constexpr const char* usage =
   "  itself (restarting the agent after a crash, pidfile\n"
   "  <root>/var/opt/vigil/state/vigil-agent.pid); with --foreground it stays\n"
   "  attached (systemd, the supervisor and tests use that).\n"
+  "vigil-agent [--root DIR] --adopt=PID\n"
+  "  A supervisor taking over the running agent PID, started by that agent when\n"
+  "  self-protection is on and its own supervisor was killed.\n"
   "vigil-agent [--root DIR] snapshot MODULE\n"
   "  Prints what MODULE collected last, one key<TAB>value line per row.\n";
 
@@ -96,6 +103,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto root = paths::take_root_option(args);
   bool foreground = false;
+  int64_t adopt_pid = 0;
+  // SPEC §13: no other user may ptrace the agent or read its memory, and no
+  // core file holds its token. Inherited by every process it starts.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!args.empty() && args[0] == "snapshot") {
     // What a module collected last (SPEC issue 5): one "key<TAB>value" line
     // per row, read from the file the running agent writes atomically.
@@ -125,6 +136,12 @@ int main(int argc, char** argv) {
     }
     if (a == "--foreground") {
       foreground = true;
+    } else if (a.rfind("--adopt=", 0) == 0) {
+      adopt_pid = parse_int64(a.substr(8)).value_or(0);
+      if (adopt_pid <= 0) {
+        std::cerr << "vigil-agent: --adopt=PID needs a process id\n";
+        return 2;
+      }
     } else {
       std::cerr << "vigil-agent: unknown argument '" << a << "'\n" << usage;
       return 2;
@@ -188,9 +205,27 @@ int main(int argc, char** argv) {
     set_global_log_manager(logs);
     if (auto ok = write_file_atomically(pidfile, std::to_string(::getpid()) + "\n"); !ok)
       return fail(render(ok.error()));
-    auto self_exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
+    // The installed program, so that a tampered or replaced file that ran
+    // this process is not what starts the next agent.
+    auto self_exe = p.bin_dir() / "vigil-agent";
+    if (!std::filesystem::exists(self_exe, ignored))
+      self_exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
+    ::setenv(supervisor_pidfile_env, pidfile.c_str(), 1);
+    supervisor_options options;
+    options.adopt_pid = static_cast<int>(adopt_pid);
+    options.protection_on = [p] {
+      auto h = hive_file{p.hive_file()}.load();
+      return h && self_protection_enabled(*h, unix_now());
+    };
+    options.before_start = [p, running_version] {
+      // An agent killed while self-protection is on may have been killed to
+      // replace its files: they are checked (and restored) before it starts.
+      auto h = hive_file{p.hive_file()}.load();
+      if (h && self_protection_enabled(*h, unix_now()))
+        repair_program_files(p, running_version);
+    };
     auto code = run_supervisor({self_exe.string(), "--root", p.root().string(), "--foreground"},
-                               {});
+                               options);
     std::filesystem::remove(pidfile, ignored);
     logs->flush();
     return code;
@@ -305,22 +340,34 @@ int main(int argc, char** argv) {
          vigil::selfpatch, p, store, running.get<transport_actor>("transport"), pinned,
          running_version, running.get<blackout_actor>("blackout"), selfpatch_options{}));
      }},
+    {"protector",
+     {},
+     [=](caf::local_actor* self, const actor_registry&) {
+       // Detached: it waits on fanotify and hashes program files (SPEC §13).
+       protector_options options;
+       if (auto* pidfile = std::getenv(supervisor_pidfile_env))
+         options.supervisor_pidfile = pidfile;
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+         vigil::protector, p, store, hive, running_version, options));
+     }},
     {"orders",
-     {"identity"},
+     {"identity", "protector"},
      [=](caf::local_actor* self, const actor_registry& running) {
        // Detached: it writes the hive and the store (issue 14).
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
-         vigil::orders, p, store, hive, pinned, running.get<identity_actor>("identity")));
+         vigil::orders, p, store, hive, pinned, running.get<identity_actor>("identity"),
+         running.get<protector_actor>("protector")));
      }},
     {"checkin",
-     {"transport", "identity", "blackout", "selfpatch", "orders"},
+     {"transport", "identity", "blackout", "selfpatch", "orders", "protector"},
      [=](caf::local_actor* self, const actor_registry& running) {
        return caf::actor_cast<caf::actor>(
          self->spawn(vigil::checkin, store, running.get<transport_actor>("transport"),
                      running.get<identity_actor>("identity"), running_version, bus,
                      running.get<blackout_actor>("blackout"), pinned,
                      running.get<selfpatch_actor>("selfpatch"),
-                     running.get<orders_actor>("orders")));
+                     running.get<orders_actor>("orders"),
+                     running.get<protector_actor>("protector")));
      }},
     {"uploader",
      {"transport", "blackout"},
@@ -358,12 +405,18 @@ int main(int argc, char** argv) {
   notify_service_manager("READY=1");
   std::jthread watchdog;
   if (auto interval = service_watchdog_interval(::getpid()))
-    watchdog = std::jthread{[interval = *interval](std::stop_token stop) {
+    watchdog = std::jthread{[interval = *interval, &system, root_supervisor,
+                             log](std::stop_token stop) {
       std::mutex m;
       std::condition_variable_any wake;
       std::unique_lock lock{m};
+      // A ping only after a heartbeat through the supervisor and every
+      // actor under it came back (issue 16, item 8): a wedged actor stops the
+      // pings, and systemd restarts the agent.
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(interval / 4);
       while (!stop.stop_requested()) {
-        notify_service_manager("WATCHDOG=1");
+        if (heartbeat(system, root_supervisor, wait))
+          notify_service_manager("WATCHDOG=1");
         wake.wait_for(lock, stop, interval / 2, [] { return false; });
       }
     }};

@@ -154,6 +154,10 @@ void fetch_profile(self_pointer self) {
         st.profile = std::move(*p);
         apply_profile(*st.profile);
         record_profile(st);
+        // The profile may turn self-protection on; only a signed order or an
+        // SPFKEY turns it off (the profile is not signed).
+        if (st.profile->self_protection && st.protector)
+          caf::anon_send(st.protector, protect_atom::value, true, false);
         if (new_interval)
           schedule_next(self, interval_of(st));
         st.bus->publish(); // module actors re-read activation and intervals
@@ -187,6 +191,8 @@ void send_checkin(self_pointer self, const protocol::checkin_request& request) {
           record_failure(self, answer.error());
           return;
         }
+        if (st.protector && !request.tamper_events.empty())
+          self->send(st.protector, tamper_atom::value, request.tamper_events.back().seq);
         st.last_checkin = static_cast<int64_t>(std::time(nullptr));
         (void) st.store->put("meta", checkin_keys::last_checkin, std::to_string(st.last_checkin));
         (void) st.store->erase("meta", checkin_keys::last_error);
@@ -216,20 +222,36 @@ void send_checkin(self_pointer self, const protocol::checkin_request& request) {
       });
 }
 
+/// Adds the protector's unreported tamper events to `request`, then sends it.
+void add_tamper_and_send(self_pointer self, protocol::checkin_request request) {
+  auto& st = self->state;
+  if (!st.protector) {
+    send_checkin(self, request);
+    return;
+  }
+  self->request(st.protector, std::chrono::seconds{5}, tamper_atom::value)
+    .then(
+      [=](const std::vector<protocol::tamper_event>& events) mutable {
+        request.tamper_events = events;
+        send_checkin(self, request);
+      },
+      [=](const caf::error&) { send_checkin(self, request); });
+}
+
 /// Adds the orders actor's acknowledgements to `request`, then sends it.
 void add_acks_and_send(self_pointer self, protocol::checkin_request request) {
   auto& st = self->state;
   if (!st.orders) {
-    send_checkin(self, request);
+    add_tamper_and_send(self, request);
     return;
   }
   self->request(st.orders, std::chrono::seconds{5}, caf::get_atom::value)
     .then(
       [=](const std::vector<protocol::order_ack>& acks) mutable {
         request.order_acks = acks;
-        send_checkin(self, request);
+        add_tamper_and_send(self, request);
       },
-      [=](const caf::error&) { send_checkin(self, request); });
+      [=](const caf::error&) { add_tamper_and_send(self, request); });
 }
 
 /// Checks in, with the self-patch actor's upgrade report and the orders
@@ -262,7 +284,8 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
                                      identity_actor identity, std::string agent_version,
                                      std::shared_ptr<actor_bus> bus, blackout_actor blackout,
                                      std::shared_ptr<const trusted_keys> keys,
-                                     selfpatch_actor selfpatch, orders_actor orders) {
+                                     selfpatch_actor selfpatch, orders_actor orders,
+                                     protector_actor protector) {
   auto& st = self->state;
   st.bus = std::move(bus);
   st.store = std::move(store);
@@ -287,6 +310,7 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
   st.keys = std::move(keys);
   st.selfpatch = std::move(selfpatch);
   st.orders = std::move(orders);
+  st.protector = std::move(protector);
   st.blackout = std::move(blackout);
   if (st.blackout)
     self->send(st.blackout, blackout_subscribe_atom::value, caf::actor_cast<caf::actor>(self));

@@ -15,6 +15,7 @@
 #include "actors/blackout.hpp"
 #include "actors/identity.hpp"
 #include "actors/orders.hpp"
+#include "actors/protector.hpp"
 #include "actors/selfpatch.hpp"
 #include "actors/transport.hpp"
 #include "common/signed_document.hpp"
@@ -78,6 +79,10 @@ struct checkin_state {
   /// Given every answer's signed orders; asked for the acknowledgements each
   /// check-in carries. Invalid: orders are not carried out.
   orders_actor orders;
+  /// Asked for the tamper events each check-in carries, told which the
+  /// platform took, and told when the profile asks for self-protection.
+  /// Invalid: no self-protection.
+  protector_actor protector;
   bool skipped_for_blackout = false; ///< a check-in waits for a window's end
   bool waiting_for_identity = false; ///< a check-in waits for provisioning
   static inline const char* name = "checkin";
@@ -92,6 +97,7 @@ checkin_actor::behavior_type checkin(checkin_actor::stateful_pointer<checkin_sta
                                      identity_actor identity, std::string agent_version,
                                      std::shared_ptr<actor_bus> bus, blackout_actor blackout,
                                      std::shared_ptr<const trusted_keys> keys,
-                                     selfpatch_actor selfpatch, orders_actor orders);
+                                     selfpatch_actor selfpatch, orders_actor orders,
+                                     protector_actor protector);
 
 } // namespace vigil

@@ -74,6 +74,12 @@ typename Inspector::result_type inspect(Inspector& f, upgrade_report& x) {
   return f(caf::meta::type_name("upgrade_report"), x.state, x.target, x.reason, x.at);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tamper_event& x) {
+  return f(caf::meta::type_name("tamper_event"), x.at, x.kind, x.target, x.what, x.action, x.pid,
+           x.exe, x.uid, x.seq);
+}
+
 } // namespace protocol
 
 } // namespace vigil

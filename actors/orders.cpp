@@ -1,5 +1,7 @@
 #include "actors/orders.hpp"
 
+#include "host/agent_status.hpp"
+
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -84,7 +86,7 @@ caf::expected<void> set_hive_dword(hive_file& hive, const std::string& key, cons
 }
 
 /// Runs vigil-uninstall Uninstall=True in its own session: it stops this agent.
-void uninstall_now(self_pointer self) {
+void run_uninstaller(self_pointer self) {
   auto program = self->state.root_paths.program_files() / "bin/vigil-uninstall";
   int fd = ::open(program.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -97,6 +99,20 @@ void uninstall_now(self_pointer self) {
   ::close(fd);
   if (!started)
     log()->error("uninstall order: {}", render(started.error()));
+}
+
+/// The platform's signed uninstall order is the authority SPEC §13 asks for:
+/// self-protection goes off first (through the protector, which would
+/// otherwise restore it), so vigil-uninstall needs no SPFKEY.
+void uninstall_now(self_pointer self) {
+  self->request(self->state.protector, std::chrono::seconds{10}, protect_atom::value, false, true)
+    .then([=](bool) { run_uninstaller(self); },
+          [=](const caf::error& e) {
+            log()->error("uninstall order: self-protection could not be turned off ({}); "
+                         "uninstalling anyway",
+                         render(e));
+            run_uninstaller(self);
+          });
 }
 
 void carry_out(self_pointer self, const protocol::order& o) {
@@ -114,14 +130,17 @@ void carry_out(self_pointer self, const protocol::order& o) {
       return;
     }
     case protocol::order_type::self_protection: {
-      auto ok = set_hive_dword(*st.hive, std::string{agent_key} + "\\SelfProtection", "Enabled",
-                               o.enabled.value_or(false) ? 1 : 0);
-      if (ok)
-        finish(self, o.id, type, protocol::order_result_done,
-               std::string{"SelfProtection\\Enabled recorded as "}
-                 + (o.enabled.value_or(false) ? "1" : "0"));
-      else
-        finish(self, o.id, type, protocol::order_result_failed, render(ok.error()));
+      bool on = o.enabled.value_or(false);
+      self->request(st.protector, std::chrono::seconds{10}, protect_atom::value, on, true)
+        .then(
+          [=](bool now_on) {
+            finish(self, o.id, type, protocol::order_result_done,
+                   std::string{"self-protection "} + (on ? "on" : "off")
+                     + (now_on == on ? "" : " requested (a local SPFKEY keeps it off)"));
+          },
+          [=](const caf::error& e) {
+            finish(self, o.id, type, protocol::order_result_failed, render(e));
+          });
       return;
     }
     case protocol::order_type::reprovision:
@@ -189,6 +208,12 @@ void handle(self_pointer self, const std::string& host_id,
     if (r.type == "uninstall" && r.result == protocol::order_result_done)
       uninstall_now(self);
   }
+  // For the health check: orders received and not yet closed (being carried
+  // out, or done and waiting for the platform to take the acknowledgement).
+  uint64_t pending = 0;
+  for (auto& [id, r] : all_records(*st.store))
+    pending += r.state != "closed" ? 1 : 0;
+  record_agent_status([pending](agent_status& s) { s.orders_pending = pending; });
 }
 
 } // namespace
@@ -197,8 +222,9 @@ orders_actor::behavior_type orders(orders_actor::stateful_pointer<orders_state> 
                                    paths root_paths, std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
                                    std::shared_ptr<const trusted_keys> keys,
-                                   identity_actor identity) {
+                                   identity_actor identity, protector_actor protector) {
   auto& st = self->state;
+  st.protector = std::move(protector);
   st.root_paths = std::move(root_paths);
   st.store = std::move(store);
   st.hive = std::move(hive);

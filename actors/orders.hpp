@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/identity.hpp"
+#include "actors/protector.hpp"
 #include "actors/message_types.hpp"
 #include "common/signed_document.hpp"
 #include "host/hive_file.hpp"
@@ -48,15 +49,17 @@ struct orders_state {
   std::shared_ptr<hive_file> hive;
   std::shared_ptr<const trusted_keys> keys;
   identity_actor identity;
+  protector_actor protector;
   static inline const char* name = "orders";
 };
 
 /// The orders actor: verifies against `keys` (null: every order is refused),
-/// records in `store`, writes `hive`, re-provisions through `identity`.
+/// records in `store`, writes `hive`, re-provisions through `identity`, turns
+/// self-protection on or off through `protector`.
 orders_actor::behavior_type orders(orders_actor::stateful_pointer<orders_state> self,
                                    paths root_paths, std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
                                    std::shared_ptr<const trusted_keys> keys,
-                                   identity_actor identity);
+                                   identity_actor identity, protector_actor protector);
 
 } // namespace vigil

@@ -3,11 +3,11 @@
 #include <cerrno>
 #include <charconv>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/sha256.hpp"
+#include "host/service_manager.hpp"
 #include "storage/write_batch.hpp"
 
 namespace vigil {
@@ -115,28 +115,7 @@ caf::expected<std::string> sha256_of_descriptor(int fd) {
 }
 
 caf::expected<void> spawn_detached(int fd, const std::vector<std::string>& argv) {
-  // Everything the children use is made before fork: a multi-threaded
-  // process's child may call only async-signal-safe functions.
-  std::vector<char*> args;
-  for (auto& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-  char* env[] = {path_env, nullptr};
-  pid_t child = ::fork();
-  if (child < 0)
-    return make_system_error(errno, "fork");
-  if (child == 0) {
-    ::setsid();
-    if (::fork() != 0)
-      ::_exit(0);
-    ::fexecve(fd, args.data(), env);
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  return {};
+  return start_handover(fd, argv);
 }
 
 } // namespace vigil

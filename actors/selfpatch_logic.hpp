@@ -54,9 +54,10 @@ caf::expected<uint64_t> free_disk_bytes(const std::filesystem::path& dir);
 /// that `fexecve(fd)` will run, whatever replaces the path meanwhile.
 caf::expected<std::string> sha256_of_descriptor(int fd);
 
-/// Starts `argv` from the open file `fd` (fexecve) in a new session, detached
-/// from this process (double fork): it outlives the agent it replaces, and a
-/// stop of the agent's service does not reach it. Returns once it is started.
+/// Starts `argv` from the open file `fd` so that it outlives the agent it
+/// replaces and a stop of the agent's service does not reach it
+/// (host/service_manager `start_handover`: a transient systemd service under
+/// systemd, else a new session from the open file). Returns once it runs.
 caf::expected<void> spawn_detached(int fd, const std::vector<std::string>& argv);
 
 } // namespace vigil

@@ -2,6 +2,7 @@
 
 #include <caf/system_messages.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "common/error.hpp"
@@ -101,6 +102,21 @@ bool is_shutdown(const caf::error& reason) {
 
 } // namespace
 
+bool heartbeat(caf::actor_system& system, const supervisor_actor& supervisor,
+               std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{system};
+  bool answered = false;
+  self
+    ->request(supervisor, timeout * 2, heartbeat_atom::value,
+              static_cast<uint32_t>(timeout.count()))
+    .receive([&](bool) { answered = true; },
+             [&](const caf::error& e) {
+               module_logger(log_module::agent)
+                 ->error("heartbeat failed, the watchdog is not pinged: {}", render(e));
+             });
+  return answered;
+}
+
 supervisor_actor::behavior_type
 supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, std::vector<child_spec> specs,
            backoff_policy backoff) {
@@ -164,6 +180,42 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, std::vecto
           start(self, stopped);
           return;
         }
+    },
+    [=](heartbeat_atom, uint32_t timeout_ms) -> caf::result<bool> {
+      auto timeout = std::chrono::milliseconds{timeout_ms};
+      auto& st = self->state;
+      auto promise = self->make_response_promise<bool>();
+      auto waiting = std::make_shared<size_t>(0);
+      auto failed = std::make_shared<bool>(false);
+      for (size_t i = 0; i < st.children.size(); ++i)
+        if (st.children[i])
+          ++*waiting;
+      if (*waiting == 0) {
+        promise.deliver(true);
+        return promise;
+      }
+      for (size_t i = 0; i < st.children.size(); ++i) {
+        if (!st.children[i])
+          continue;
+        auto name = st.specs[i].name;
+        self
+          ->request(st.children[i], timeout, caf::sys_atom::value, caf::get_atom::value,
+                    std::string{"info"})
+          .then(
+            [=](caf::ok_atom, const std::string&, const caf::strong_actor_ptr&,
+                const std::string&) mutable {
+              if (--*waiting == 0 && !*failed)
+                promise.deliver(true);
+            },
+            [=](const caf::error& e) mutable {
+              if (*failed)
+                return;
+              *failed = true;
+              promise.deliver(make_error(ec::timeout, "actor " + name + " did not answer a "
+                                                        "heartbeat: " + render(e)));
+            });
+      }
+      return promise;
     },
     [=](caf::get_atom) -> caf::result<std::vector<std::string>, std::vector<uint64_t>> {
       std::vector<std::string> names;

@@ -9,6 +9,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/expected.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -22,6 +23,7 @@
 namespace vigil {
 
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 
 /// The handles of the supervisor's running children, by name (Tenzir's
 /// `registry.find_by_label` is the model): a child finds the actors it talks
@@ -80,7 +82,12 @@ using supervisor_actor = caf::typed_actor<
   /// Restarts the named child and its dependents (used by the backoff timer).
   caf::reacts_to<restart_atom, std::string>,
   /// Answers how many times each child was started, in listing order.
-  caf::replies_to<caf::get_atom>::with<std::vector<std::string>, std::vector<uint64_t>>>;
+  caf::replies_to<caf::get_atom>::with<std::vector<std::string>, std::vector<uint64_t>>,
+  /// A heartbeat through every running child (issue 16, item 8): answers
+  /// once each has answered, within the given milliseconds, CAF's built-in `(sys, get, "info")`, i.e. has come back to its mailbox; a child wedged in a handler
+  /// (or a detached one blocked) fails it with `ec::timeout` naming it. The
+  /// systemd watchdog is pinged only after a heartbeat that came back.
+  caf::replies_to<heartbeat_atom, uint32_t>::with<bool>>;
 
 /// The supervisor's state.
 struct supervisor_state {
@@ -94,6 +101,12 @@ struct supervisor_state {
   std::mt19937_64 random{std::random_device{}()};
   static inline const char* name = "supervisor";
 };
+
+/// Sends `supervisor` a heartbeat from outside the actors (the watchdog
+/// thread) and waits up to twice `timeout` for it: whether every child
+/// answered in time. A failure is logged naming the actor.
+bool heartbeat(caf::actor_system& system, const supervisor_actor& supervisor,
+               std::chrono::milliseconds timeout);
 
 /// The supervisor of `specs` (spawned in order at once).
 supervisor_actor::behavior_type

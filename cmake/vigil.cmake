@@ -64,12 +64,88 @@ function(vigil_add_executable name)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
 endfunction()
 
-# vigil_add_test(NAME SOURCES...): one doctest binary, one ctest entry.
+# vigil_add_test(NAME SOURCES... [INTEGRATION SOURCES-OR-CASES...]
+#                [SLOW CASES...]): one doctest binary, and each of its test
+# cases one ctest entry named as the case (doctest's doctest_discover_tests,
+# listing with cmake/doctest_add_tests.cmake), so `ctest -R NAME` reruns one
+# case and `ctest -j2` spreads a binary's cases over both cores. Labels:
+#   unit         the other cases: pure logic and virtual-time actor tests, no
+#                real processes or network waits (`ctest -L unit` runs them
+#                alone, in well under a minute);
+#   integration  the cases of the INTEGRATION sources (*.cpp) and the cases
+#                INTEGRATION names: real binaries, servers, processes;
+#   slow         with integration, the cases SLOW names, over ~20 s. They
+#                start first when ctest has no timings of its own yet.
+# Cases are named by doctest patterns: '*' for any text (also for a ',' or
+# ';' in a name).
+include(doctest)
+set(_DOCTEST_DISCOVER_TESTS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/doctest_add_tests.cmake)
+
 function(vigil_add_test name)
-  add_executable(${name} ${ARGN})
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "INTEGRATION;SLOW")
+  set(sources ${arg_UNPARSED_ARGUMENTS})
+  set(files "")
+  set(cases "")
+  foreach(item IN LISTS arg_INTEGRATION)
+    if(item MATCHES "\\.cpp$")
+      list(APPEND sources ${item})
+      # __FILE__ may be relative to the source tree (ccache's base directory).
+      file(RELATIVE_PATH path ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/${item})
+      list(APPEND files "*${path}")
+    else()
+      list(APPEND cases "${item}")
+    endif()
+  endforeach()
+  add_executable(${name} ${sources})
   target_link_libraries(${name} PRIVATE vigil_options vigil_test_support doctest::doctest)
   target_precompile_headers(${name} REUSE_FROM vigil_pch)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
-  add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES TIMEOUT 600)
+
+  # One listing per kind of entry, with doctest's filters; every case lands
+  # in exactly one. doctest reads one of each filter option, so patterns are
+  # joined with ','.
+  list(JOIN files "," files)
+  list(JOIN arg_SLOW "," slow)
+  set(not_slow "")
+  if(slow)
+    set(not_slow "--test-case-exclude=${slow}")
+  endif()
+  set(unit_spec "")
+  set(unit_exclude ${cases} ${arg_SLOW})
+  list(JOIN unit_exclude "," unit_exclude)
+  if(unit_exclude)
+    list(APPEND unit_spec "--test-case-exclude=${unit_exclude}")
+  endif()
+  if(files)
+    list(APPEND unit_spec "--source-file-exclude=${files}")
+    vigil_discover_tests(${name} LABELS integration SPEC "--source-file=${files}" ${not_slow}
+      PROPERTIES TIMEOUT 600 COST 10)
+  endif()
+  if(cases)
+    list(JOIN cases "," cases)
+    set(spec "--test-case=${cases}" ${not_slow})
+    if(files)
+      list(APPEND spec "--source-file-exclude=${files}")
+    endif()
+    vigil_discover_tests(${name} LABELS integration SPEC ${spec} PROPERTIES TIMEOUT 600 COST 10)
+  endif()
+  if(slow)
+    vigil_discover_tests(${name} LABELS integration slow SPEC "--test-case=${slow}"
+      PROPERTIES TIMEOUT 600 COST 100)
+  endif()
+  vigil_discover_tests(${name} LABELS unit SPEC ${unit_spec} PROPERTIES TIMEOUT 120)
+endfunction()
+
+# vigil_discover_tests(NAME LABELS... SPEC... PROPERTIES...): one
+# doctest_discover_tests listing of vigil_add_test. Lists travel to the
+# listing script with ';' as "<;>": a custom command's arguments do not keep
+# a ';'.
+function(vigil_discover_tests name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "LABELS;SPEC;PROPERTIES")
+  foreach(list labels spec properties)
+    string(TOUPPER ${list} upper)
+    string(REPLACE ";" "<;>" ${list} "${arg_${upper}}")
+  endforeach()
+  doctest_discover_tests(${name} TEST_SPEC "${spec}" ADD_LABELS "${labels}"
+    PROPERTIES "${properties}")
 endfunction()

@@ -3,14 +3,12 @@
 #include <atomic>
 #include <cerrno>
 #include <ctime>
-#include <fcntl.h>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sys/file.h>
-#include <thread>
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "host/file_lock.hpp"
 #include "host/hive_file.hpp"
 #include "host/logging.hpp"
 
@@ -86,33 +84,6 @@ bool read_module(const json& j, module_status& m, std::string& problem) {
   return true;
 }
 
-/// An open file descriptor, closed on destruction.
-struct fd_guard {
-  int fd = -1;
-  ~fd_guard() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
-
-/// Takes an exclusive flock on `<file>.lock` within `lock_timeout`.
-caf::expected<void> lock_exclusive(const std::filesystem::path& file, fd_guard& guard) {
-  auto lock_path = file.string() + ".lock";
-  guard.fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (guard.fd < 0)
-    return make_system_error(errno, "open " + lock_path);
-  auto deadline = std::chrono::steady_clock::now() + lock_timeout;
-  while (::flock(guard.fd, LOCK_EX | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK && errno != EINTR)
-      return make_system_error(errno, "flock " + lock_path);
-    if (std::chrono::steady_clock::now() >= deadline)
-      return make_error(ec::lock_failed, lock_path + " stayed locked for "
-                                           + std::to_string(lock_timeout.count()) + " s");
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
-  return {};
-}
-
 std::mutex sink_mutex;
 std::shared_ptr<status_board> sink_board;
 std::function<void()> sink_changed;
@@ -171,7 +142,14 @@ std::string to_json_text(const agent_status& s) {
          {"last_route", s.last_route},
          {"last_transport_error", s.last_transport_error},
          {"last_transport_error_code", s.last_transport_error_code},
-         {"last_transport_error_at", s.last_transport_error_at}};
+         {"last_transport_error_at", s.last_transport_error_at},
+         {"self_protection", s.self_protection},
+         {"self_protection_off_until", s.self_protection_off_until},
+         {"tamper_watch", s.tamper_watch},
+         {"last_tamper", s.last_tamper},
+         {"last_tamper_at", s.last_tamper_at},
+         {"tamper_events", s.tamper_events},
+         {"orders_pending", s.orders_pending}};
   return j.dump(2) + "\n";
 }
 
@@ -201,7 +179,14 @@ caf::expected<agent_status> parse_agent_status(std::string_view text, std::strin
             && read_field(j, "last_route", s.last_route, problem)
             && read_field(j, "last_transport_error", s.last_transport_error, problem)
             && read_field(j, "last_transport_error_code", s.last_transport_error_code, problem)
-            && read_field(j, "last_transport_error_at", s.last_transport_error_at, problem);
+            && read_field(j, "last_transport_error_at", s.last_transport_error_at, problem)
+            && read_field(j, "self_protection", s.self_protection, problem)
+            && read_field(j, "self_protection_off_until", s.self_protection_off_until, problem)
+            && read_field(j, "tamper_watch", s.tamper_watch, problem)
+            && read_field(j, "last_tamper", s.last_tamper, problem)
+            && read_field(j, "last_tamper_at", s.last_tamper_at, problem)
+            && read_field(j, "tamper_events", s.tamper_events, problem)
+            && read_field(j, "orders_pending", s.orders_pending, problem);
   if (!ok)
     return fail(problem);
   if (auto it = j.find("modules"); it != j.end() && !it->is_null()) {
@@ -233,9 +218,9 @@ caf::expected<agent_status> update_agent_status(const paths& p,
   auto file = agent_status_file(p);
   std::error_code ignored;
   std::filesystem::create_directories(file.parent_path(), ignored);
-  fd_guard lock;
-  if (auto locked = lock_exclusive(file, lock); !locked)
-    return locked.error();
+  auto lock = lock_sibling(file, lock_timeout);
+  if (!lock)
+    return lock.error();
   agent_status before;
   std::string old_text;
   if (auto text = read_whole_file(file)) {
@@ -250,7 +235,8 @@ caf::expected<agent_status> update_agent_status(const paths& p,
   auto new_text = to_json_text(after);
   if (new_text == old_text)
     return after;
-  if (auto ok = write_file_atomically(file, new_text, 0644); !ok)
+  // 0600: the last route and errors may name proxies and hosts (issue 15, defect 5).
+  if (auto ok = write_file_atomically(file, new_text, 0600); !ok)
     return ok.error();
   return after;
 }

@@ -89,6 +89,18 @@ struct agent_status {
   std::string last_transport_error;      ///< the latest transport failure
   std::string last_transport_error_code; ///< its `ec` name
   int64_t last_transport_error_at = 0;   ///< when it happened
+  /// Self-protection (SPEC §13), written by the protector actor: whether it
+  /// is on, until when a local key turned it off (0: not turned off), how
+  /// file changes are watched ("fanotify", "inotify", "" when off), the latest
+  /// tamper event in one line, its time, and how many were seen in all.
+  bool self_protection = false;
+  int64_t self_protection_off_until = 0;
+  std::string tamper_watch;
+  std::string last_tamper;
+  int64_t last_tamper_at = 0;
+  uint64_t tamper_events = 0;
+  /// Orders received from the platform and not yet carried out (orders actor).
+  uint64_t orders_pending = 0;
 
   /// The module named `name`, added (idle, not activated) when absent.
   module_status& module(std::string_view name);

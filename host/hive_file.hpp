@@ -5,15 +5,17 @@
 #include <filesystem>
 #include <functional>
 
+#include "host/atomic_file.hpp"
 #include "host/hive.hpp"
 
 namespace vigil {
 
-/// The hive on disk (SPEC §2): one `.reg` file. Readers never see a torn file
-/// because writers replace it atomically (temp file, fsync, rename, fsync of the
-/// directory); writers serialize on an advisory lock (`flock` on a sibling
-/// `.lock` file, since the hive's own inode changes at every write), so
-/// concurrent read-modify-write cycles never lose an update.
+/// The hive on disk (SPEC §2): one `.reg` file, 0600 in a 0700 directory (it
+/// holds the identity). Readers never see a torn file because writers replace
+/// it atomically (`write_file_atomically`); writers serialize on an advisory
+/// lock (`flock` on a sibling `.lock` file, since the hive's own inode changes
+/// at every write), so concurrent read-modify-write cycles never lose an
+/// update.
 class hive_file {
 public:
   /// A change applied under the lock; returning an error aborts the write.
@@ -39,15 +41,5 @@ private:
   std::filesystem::path file_;
   std::chrono::milliseconds lock_timeout_;
 };
-
-/// Writes `bytes` to `file` atomically and durably: a temporary file in the same
-/// directory, fsync, rename over `file`, fsync of the directory. `mode` gives
-/// the new file's permissions. A plain file name is in the working directory;
-/// missing parent directories are created.
-caf::expected<void> write_file_atomically(const std::filesystem::path& file,
-                                          std::string_view bytes, unsigned mode = 0644);
-
-/// Reads a whole file. A missing file is `ec::not_found`.
-caf::expected<std::string> read_whole_file(const std::filesystem::path& file);
 
 } // namespace vigil

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stop_token>
 #include <string>
 #include <system_error>
@@ -79,11 +81,12 @@ caf::expected<void> probe_writable(const fs::path& dir) {
     return make_system_error(err.value(), "create " + dir.string());
   if (!fs::is_directory(dir, err))
     return make_error(ec::io_error, dir.string() + " is not a directory");
-  if (created) // logs are for the administrator, not for every local user
-    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
-                    err);
+  // Logs name hosts, proxies, user names and what the platform said: they are
+  // for the administrator alone (issue 15, defect 5), like the files in it.
+  if (created)
+    fs::permissions(dir, fs::perms::owner_all, err);
   auto probe = dir / ".vigil-write-probe";
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     return make_system_error(errno, "open " + probe.string());
   bool wrote = ::write(fd, "x", 1) == 1;
@@ -101,11 +104,18 @@ caf::expected<std::vector<spdlog::sink_ptr>> open_module_files(const fs::path& d
   if (auto ok = probe_writable(dir); !ok)
     return ok.error();
   std::vector<spdlog::sink_ptr> sinks;
+  // spdlog creates its files with fopen(3) (0666 less the umask): each one,
+  // rotated ones included, is made private as soon as it is open.
+  spdlog::file_event_handlers private_files;
+  private_files.after_open = [](const spdlog::filename_t&, std::FILE* stream) {
+    if (stream)
+      (void) ::fchmod(::fileno(stream), 0600);
+  };
   try {
     for (auto module : all_log_modules) {
       auto file = (dir / (std::string{to_string(module)} + ".log")).string();
       sinks.push_back(make_redacting_sink(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        file, options.max_file_size, options.max_files)));
+        file, options.max_file_size, options.max_files, false, private_files)));
     }
   } catch (const spdlog::spdlog_ex& ex) {
     return make_error(ec::io_error, ex.what());

@@ -1,7 +1,6 @@
 #include "host/proxy_grammar.hpp"
 
 #include <cctype>
-#include <charconv>
 
 #include "common/error.hpp"
 #include "common/text.hpp"
@@ -17,22 +16,6 @@ bool has_control(std::string_view text) noexcept {
     if (is_control(c))
       return true;
   return false;
-}
-
-bool valid_host_name(std::string_view host) noexcept {
-  for (char c : host)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
-      return false;
-  return true;
-}
-
-bool valid_ipv6_literal(std::string_view host) noexcept {
-  if (host.find(':') == std::string_view::npos)
-    return false;
-  for (char c : host)
-    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.')
-      return false;
-  return true;
 }
 
 /// The letter of one of the proxy options (`/u`, `-N`, ...), or 0.
@@ -111,80 +94,6 @@ caf::expected<void> check_username(std::string_view name) {
 }
 
 } // namespace
-
-caf::expected<url_parts> parse_url_parts(std::string_view text) {
-  url_parts parts;
-  if (text.empty())
-    return invalid_argument_error("empty URL");
-  for (char c : text)
-    if (is_control(c) || c == ' ')
-      return invalid_argument_error("contains whitespace or a control character");
-  std::string_view rest = text;
-  if (auto sep = rest.find("://"); sep != std::string_view::npos) {
-    parts.scheme = fold_case(rest.substr(0, sep));
-    if (parts.scheme != "http" && parts.scheme != "https")
-      return invalid_argument_error("the scheme must be http or https");
-    rest.remove_prefix(sep + 3);
-  }
-  auto path_start = rest.find_first_of("/?#");
-  auto authority = rest.substr(0, path_start);
-  if (path_start != std::string_view::npos)
-    parts.path = std::string{rest.substr(path_start)};
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    parts.has_userinfo = true;
-    authority.remove_prefix(at + 1);
-  }
-  std::string_view port_text;
-  bool port_written = false;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      return invalid_argument_error("unterminated '[' in the host");
-    parts.host = std::string{authority.substr(1, close - 1)};
-    if (!valid_ipv6_literal(parts.host))
-      return invalid_argument_error("invalid IPv6 address in brackets");
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':')
-        return invalid_argument_error("unexpected text after ']'");
-      port_text = after.substr(1);
-      port_written = true;
-    }
-  } else {
-    auto colon = authority.find(':');
-    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
-      return invalid_argument_error("an IPv6 address must be written in brackets: [::1]:8080");
-    parts.host = std::string{authority.substr(0, colon)};
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      port_written = true;
-    }
-    if (!parts.host.empty() && !valid_host_name(parts.host))
-      return invalid_argument_error("invalid character in the host name");
-  }
-  if (parts.host.empty())
-    return invalid_argument_error("no host");
-  if (port_written) {
-    unsigned port = 0;
-    auto [ptr, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || err != std::errc{} || ptr != port_text.data() + port_text.size()
-        || port == 0 || port > 65535)
-      return invalid_argument_error("the port must be a number from 1 to 65535");
-    parts.port = static_cast<uint16_t>(port);
-  }
-  return parts;
-}
-
-std::string mask_userinfo(std::string_view text) {
-  auto sep = text.find("://");
-  size_t start = sep == std::string_view::npos ? 0 : sep + 3;
-  auto end = text.find_first_of("/?#", start);
-  auto authority = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
-  auto at = authority.rfind('@');
-  if (at == std::string_view::npos)
-    return std::string{text};
-  return std::string{text.substr(0, start)} + "***" + std::string{text.substr(start + at)};
-}
 
 caf::expected<proxy_option> parse_proxy_option(std::string_view text) {
   auto args = split_command_line(text);

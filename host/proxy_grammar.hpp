@@ -7,36 +7,16 @@
 #include <string_view>
 #include <vector>
 
+#include "host/url.hpp"
+
 // The proxy option grammar of SPEC §10 (`/u /n /p /a`), shared by setup's
 // `Proxy=` (installer/) and vigil-proxy (tools/). installer/ and tools/ sit at
 // the same layer and may not use each other, so the grammar lives one layer
-// down, in host/, beside the hive it is stored in (host/proxy_config). Also the
-// small URL check both need without depending on net/. Pure functions: no file
-// system, no network, no CAF actors.
+// down, in host/, beside the hive it is stored in (host/proxy_config). Its URLs
+// are checked by the one URL parser (host/url), the one the agent connects
+// with. Pure functions: no file system, no network, no CAF actors.
 
 namespace vigil {
-
-/// The parts of an `http(s)://` URL (or bare `host:port`) that the installer
-/// checks, without resolving or normalizing anything.
-struct url_parts {
-  std::string scheme;           ///< lower case; empty for a bare `host:port`
-  std::string host;             ///< without brackets around an IPv6 literal
-  std::optional<uint16_t> port; ///< when written, 1-65535
-  std::string path;             ///< from the first `/`, `?` or `#` on; may be empty
-  bool has_userinfo = false;    ///< `user[:password]@` was present
-};
-
-/// Splits `text` into `url_parts`. The scheme, when present, must be http or
-/// https; the host must be a DNS name (letters, digits, `-`, `.`, `_`), an IPv4
-/// address or a bracketed IPv6 literal; a port must be a number 1-65535; no
-/// whitespace or control characters anywhere. Errors are
-/// `ec::invalid_argument` with the reason only (callers add the masked URL,
-/// see `mask_userinfo`).
-caf::expected<url_parts> parse_url_parts(std::string_view text);
-
-/// `text` with any `user:password@` of its authority replaced by `***@`, so a
-/// URL can be quoted in an error message or a log line.
-std::string mask_userinfo(std::string_view text);
 
 /// The value of setup's `Proxy=` (and the `/u /n /p /a` part of
 /// vigil-proxy's arguments), parsed (SPEC §10). One user name and password apply to every proxy.
@@ -44,7 +24,10 @@ struct proxy_option {
   std::vector<std::string> proxy_urls; ///< `/u url1;url2`, in order (tried in that order)
   std::optional<std::string> pac_url;  ///< `/a URL`: a PAC file instead of a list
   std::optional<std::string> username; ///< `/n NAME`
-  std::optional<std::string> password; ///< `/p PASSWORD`: never logged, never in an error
+  std::optional<std::string> password; ///< `/p PASSWORD`: never logged, never in an error;
+                                       ///< `/p -` parses as "-", which vigil-proxy and setup
+                                       ///< replace by a line read from standard input
+                                       ///< (host/password_input)
 
   friend bool operator==(const proxy_option&, const proxy_option&) = default;
 };

@@ -132,50 +132,20 @@ caf::expected<scrubbed_key> read_key_file(const fs::path& file) {
   return key;
 }
 
-/// Creates the key file unless it exists. The new key is written to a private
-/// temporary file and published with link(2), which — unlike rename(2) — never
+/// Creates the key file unless it exists, through the one atomic writer
+/// (random temporary name, O_EXCL|O_NOFOLLOW, 0600 before the key is
+/// written). It is published with link(2), which — unlike rename(2) — never
 /// replaces a key another process published meanwhile: the loser of a race
 /// simply reads the winner's key afterwards.
 caf::expected<void> create_key_file(const fs::path& file) {
-  auto dir = file.parent_path();
-  std::error_code err;
-  fs::create_directories(dir, err);
-  if (err)
-    return make_system_error(err.value(), "create directory " + dir.string());
   scrubbed_key key;
-  unsigned char tag[8];
-  if (RAND_priv_bytes(key.bytes.data(), static_cast<int>(key.bytes.size())) != 1
-      || RAND_bytes(tag, sizeof(tag)) != 1)
+  if (RAND_priv_bytes(key.bytes.data(), static_cast<int>(key.bytes.size())) != 1)
     return openssl_error("generate host key");
-  std::string temp = file.string() + ".tmp." + std::to_string(::getpid()) + ".";
-  for (auto b : tag)
-    temp += "0123456789abcdef"[b & 15];
-  caf::expected<void> result{};
-  {
-    unique_fd fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
-    if (fd.fd < 0)
-      return make_system_error(errno, "create " + temp);
-    size_t put = 0;
-    while (put < key.bytes.size() && result) {
-      auto n = ::write(fd.fd, key.bytes.data() + put, key.bytes.size() - put);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        result = make_system_error(errno, "write " + temp);
-      else
-        put += static_cast<size_t>(n);
-    }
-    if (result && (::fchmod(fd.fd, 0600) != 0 || ::fsync(fd.fd) != 0))
-      result = make_system_error(errno, "fsync " + temp);
-  }
-  if (result && ::link(temp.c_str(), file.c_str()) != 0 && errno != EEXIST)
-    result = make_system_error(errno, "link " + temp + " to " + file.string());
-  ::unlink(temp.c_str());
-  if (!result)
-    return result;
-  unique_fd dir_fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (dir_fd.fd < 0 || ::fsync(dir_fd.fd) != 0)
-    return make_system_error(errno, "fsync directory " + dir.string());
+  auto written = write_file_atomically(
+    file, std::string_view{reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size()},
+    0600, if_exists::keep);
+  if (!written && code_of(written.error()) != ec::already_exists)
+    return written.error();
   return {};
 }
 

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <random>
 #include <spawn.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -39,6 +41,11 @@ pid_t spawn_child(const std::vector<std::string>& argv) {
   return rc == 0 ? pid : -1;
 }
 
+int& status_unused() {
+  static thread_local int status = 0;
+  return status;
+}
+
 /// Waits for a signal in `signals` or for `child` to exit, whichever comes
 /// first, up to `timeout`. Returns the signal number, 0 when the child exited
 /// (status in `status`), -1 on timeout.
@@ -59,6 +66,39 @@ int wait_signal_or_child(const sigset_t& signals, pid_t child, int& status,
 
 } // namespace
 
+bool killed_from_outside(int wait_status) noexcept {
+  return WIFSIGNALED(wait_status)
+         && (WTERMSIG(wait_status) == SIGKILL || WTERMSIG(wait_status) == SIGTERM);
+}
+
+namespace {
+
+/// Waits for a signal in `signals` or for `pid` (not a child of this process)
+/// to end. Returns the signal number, or 0 once the process is gone.
+int wait_signal_or_adopted(const sigset_t& signals, int pid) {
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  for (;;) {
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0)
+        break;
+    } else if (::kill(pid, 0) != 0 && errno == ESRCH) {
+      break;
+    }
+    timespec slice{0, 50'000'000};
+    if (int sig = ::sigtimedwait(&signals, nullptr, &slice); sig > 0) {
+      if (pidfd >= 0)
+        ::close(pidfd);
+      return sig;
+    }
+  }
+  if (pidfd >= 0)
+    ::close(pidfd);
+  return 0;
+}
+
+} // namespace
+
 int run_supervisor(const std::vector<std::string>& argv, const supervisor_options& options) {
   sigset_t signals;
   sigemptyset(&signals);
@@ -67,12 +107,31 @@ int run_supervisor(const std::vector<std::string>& argv, const supervisor_option
   auto log = module_logger(log_module::agent);
   std::mt19937_64 random{std::random_device{}()};
   unsigned crashes = 0;
+  if (options.adopt_pid > 0) {
+    // The agent started this supervisor because its own was killed: watch it
+    // until it ends, then start agents as usual.
+    log->warn("supervisor: started by the agent (pid {}) whose supervisor was killed",
+              options.adopt_pid);
+    if (int sig = wait_signal_or_adopted(signals, options.adopt_pid); sig > 0) {
+      log->info("supervisor: signal {}: stopping the agent", sig);
+      ::kill(options.adopt_pid, SIGTERM);
+      return 0;
+    }
+    log->error("supervisor: the agent (pid {}) ended; starting it again", options.adopt_pid);
+  }
   for (;;) {
     auto started = std::chrono::steady_clock::now();
+    if (options.before_start)
+      options.before_start();
     pid_t child = spawn_child(argv);
     if (child < 0) {
       log->error("supervisor: cannot start {}: {}", argv[0], std::strerror(errno));
-      return 1;
+      if (!options.protection_on || !options.protection_on())
+        return 1;
+      // Protected: the program may be back after the next repair.
+      if (wait_signal_or_child(signals, -1, status_unused(), std::chrono::seconds{1}) > 0)
+        return 0;
+      continue;
     }
     log->info("supervisor: agent started (pid {})", child);
     int status = 0;
@@ -92,6 +151,14 @@ int run_supervisor(const std::vector<std::string>& argv, const supervisor_option
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       log->info("supervisor: the agent stopped by itself");
       return 0;
+    }
+    if (killed_from_outside(status) && options.protection_on && options.protection_on()) {
+      // SPEC §13: whoever killed it, it runs again at once; the backoff is
+      // for crashes of its own.
+      log->error("supervisor: the agent was killed by signal {} while self-protection is on; "
+                 "starting it again now",
+                 WTERMSIG(status));
+      continue;
     }
     if (std::chrono::steady_clock::now() - started >= options.stable_after)
       crashes = 0;

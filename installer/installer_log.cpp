@@ -3,6 +3,7 @@
 #include <ctime>
 #include <iostream>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/redact.hpp"
@@ -11,10 +12,20 @@ namespace vigil {
 
 namespace {
 
+/// Opens the log for appending: never through a symbolic link, and private
+/// (it names the CustomerId and ActivationId, enough to provision a host:
+/// issue 15, defect 5), also when an older version left it readable.
+int open_log(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    (void) ::fchmod(fd, 0600);
+  return fd;
+}
+
 bool appendable(const std::filesystem::path& file) {
   std::error_code ignored;
   std::filesystem::create_directories(file.parent_path(), ignored);
-  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  int fd = open_log(file);
   if (fd < 0)
     return false;
   ::close(fd);
@@ -40,7 +51,7 @@ void installer_log::write(std::string_view line) {
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &parts);
   auto text = std::string{stamp} + " " + program_ + "[" + std::to_string(::getpid()) + "] "
               + redact(line) + "\n";
-  int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  int fd = open_log(file_);
   if (fd < 0)
     return;
   [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());

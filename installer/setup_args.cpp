@@ -381,6 +381,8 @@ std::string setup_usage() {
          "  GoldenImage=TRUE installs without starting; the first start creates the HostID.\n"
          "  TrustKey pins the platform's public signing key (its signing-key.pub): the agent\n"
          "  runs only manifests signed by it. Without it no manifest is accepted.\n"
+         "  A password on the command line is visible to every local user (/proc) while setup\n"
+         "  runs: /p - reads it from standard input instead (one line; not echoed at a terminal).\n"
          "\n"
          "In-place upgrade (keeps HostID, CustomerId, ActivationId and all state):\n"
          "  vigil-setup PatchInstall=TRUE [AllowDowngrade=TRUE] [SelfPatch=TRUE]\n"

@@ -8,6 +8,7 @@
 #include "common/signing.hpp"
 #include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
+#include "host/password_input.hpp"
 #include "host/paths.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
@@ -84,6 +85,14 @@ int main(int argc, char** argv) {
       return installer_exit::invalid_command_line;
     }
     trust_root = std::move(*key);
+  }
+  // `Proxy="... /p -"`: the password comes on standard input, never in
+  // /proc/PID/cmdline (issue 15, defect 6).
+  if (request->proxy) {
+    if (auto read = read_proxy_password(*request->proxy, STDIN_FILENO); !read) {
+      std::cerr << "vigil-setup: Proxy: /p -: " << context_of(read.error()) << "\n";
+      return installer_exit::invalid_command_line;
+    }
   }
   if (request->proxy && request->proxy->password)
     register_secret(*request->proxy->password);

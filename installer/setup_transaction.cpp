@@ -1,5 +1,7 @@
 #include "installer/setup_transaction.hpp"
 
+#include "host/program_integrity.hpp"
+
 #include <cstdlib>
 #include <unistd.h>
 
@@ -47,14 +49,12 @@ void setup_transaction::rollback() {
   }
 }
 
-caf::expected<void> setup_transaction::make_dirs(const fs::path& dir) {
+caf::expected<void> setup_transaction::make_dirs(const fs::path& dir, unsigned mode) {
   std::vector<fs::path> created;
   for (auto d = dir; !d.empty() && !fs::exists(d); d = d.parent_path())
     created.push_back(d);
-  std::error_code err;
-  fs::create_directories(dir, err);
-  if (err)
-    return make_system_error(err.value(), "create directory " + dir.string());
+  if (auto made = make_directories(dir, mode); !made)
+    return made;
   // Undo runs last-in first-out: register the shallowest first, so the
   // deepest directory is removed first.
   for (auto it = created.rbegin(); it != created.rend(); ++it)
@@ -115,7 +115,16 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
           std::error_code e;
           fs::remove_all(staging, e);
         });
-        return extract_archive(payload, staging);
+        if (auto extracted = extract_archive(payload, staging); !extracted)
+          return extracted;
+        // The archive's own top directory may carry the packer's private mode
+        // (mktemp -d: 0700); program files are readable by all (issue 15,
+        // defect 5).
+        std::error_code err;
+        fs::permissions(staging, fs::perms{0755}, err);
+        if (err)
+          return make_system_error(err.value(), "chmod " + staging.string());
+        return {};
       }); !ok)
     return ok;
   if (auto ok = step("swap-files", [&]() -> caf::expected<void> {
@@ -143,9 +152,42 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
         return {};
       }); !ok)
     return ok;
+  if (auto ok = step("keep-reference-copy", [&]() -> caf::expected<void> {
+        // What self-protection restores program files from (SPEC §13): a
+        // root-only copy of the files just installed, with their hashes; the
+        // previous version's copy stays for a rollback.
+        auto version_of = [](const fs::path& dir) {
+          auto text = read_whole_file(dir / "VERSION");
+          std::string v = text ? *text : std::string{};
+          while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' '))
+            v.pop_back();
+          return v;
+        };
+        auto version = version_of(files);
+        if (version.empty())
+          return make_error(ec::not_found, "the payload has no VERSION file");
+        auto copy = pristine_dir(paths_, version);
+        std::error_code err;
+        if (!fs::exists(copy, err))
+          undo_.emplace_back("remove " + copy.string(), [copy] {
+            std::error_code e;
+            fs::remove_all(copy, e);
+          });
+        auto kept = keep_pristine_copy(paths_, version, version_of(previous));
+        if (!kept)
+          return kept.error();
+        return {};
+      }); !ok)
+    return ok;
   if (auto ok = step("write-hive", [&]() -> caf::expected<void> {
-        if (auto made = make_dirs(paths_.hive_file().parent_path()); !made)
+        // The hive holds the identity (CustomerId, ActivationId): its directory
+        // 0700, the hive and its lock 0600, also when an older version left
+        // them readable (issue 15, defect 5).
+        auto hive_dir = paths_.hive_file().parent_path();
+        if (auto made = make_dirs(hive_dir, 0700); !made)
           return made;
+        std::error_code loose;
+        fs::permissions(hive_dir, fs::perms::owner_all, loose);
         keep_original(paths_.hive_file());
         keep_original(paths_.hive_file().string() + ".lock");
         auto written = hive_file{paths_.hive_file()}.update([&](hive& h) -> caf::expected<void> {
@@ -168,6 +210,10 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
         });
         if (!written)
           return written.error();
+        // An unchanged hive is not rewritten: its mode is set here.
+        for (auto& file : {paths_.hive_file(), fs::path{paths_.hive_file().string() + ".lock"}})
+          if (fs::exists(file, loose))
+            fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, loose);
         return {};
       }); !ok)
     return ok;
@@ -178,7 +224,7 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
         if (!bundle)
           return make_error(ec::not_found, "CaBundle " + settings.ca_bundle->string() + ": "
                                              + render(bundle.error()));
-        if (auto made = make_dirs(paths_.state_dir()); !made)
+        if (auto made = make_dirs(paths_.state_dir(), 0700); !made)
           return made;
         auto target = paths_.state_dir() / "ca-bundle.pem";
         keep_original(target);

@@ -48,7 +48,7 @@ private:
   caf::expected<void> step(const std::string& name, const std::function<caf::expected<void>()>& act);
   void rollback();
   /// Creates `dir` and missing parents, remembering which to remove on rollback.
-  caf::expected<void> make_dirs(const std::filesystem::path& dir);
+  caf::expected<void> make_dirs(const std::filesystem::path& dir, unsigned mode = 0755);
   /// Remembers `file`'s bytes (or absence) so rollback restores them.
   void keep_original(const std::filesystem::path& file);
 

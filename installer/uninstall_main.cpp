@@ -12,7 +12,7 @@
 #include "installer/installer_log.hpp"
 #include "installer/setup_args.hpp"
 #include "installer/setup_lock.hpp"
-#include "installer/spfkey_gate.hpp"
+#include "host/self_protection.hpp"
 #include "installer/uninstall_args.hpp"
 
 using namespace vigil;
@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
       return log.finish(installer_exit::fatal, "cannot stop the agent: " + render(ok.error()));
     if (auto ok = service->remove(); !ok)
       return log.finish(installer_exit::fatal, render(ok.error()));
+    fs::remove_all(self_protection_dropin(p).parent_path(), ignored);
     fs::remove_all(p.program_files(), ignored);
     if (ignored)
       return log.finish(installer_exit::fatal, "cannot remove " + p.program_files().string());

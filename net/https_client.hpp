@@ -9,7 +9,7 @@
 #include <string>
 
 #include "net/http_message.hpp"
-#include "net/url.hpp"
+#include "host/url.hpp"
 
 namespace vigil {
 

@@ -252,6 +252,20 @@ caf::expected<json> platform_service::assets() {
                                });
     if (!modules)
       failure = modules.error();
+    // The latest tamper events self-protection reported (SPEC §13), oldest first.
+    entry["tamper_events"] = json::array();
+    auto tampered = store_.scan(column::tamper, host_id + "|",
+                                [&](std::string_view, std::string_view value) {
+                                  auto event = json::parse(value, nullptr, false);
+                                  if (!event.is_discarded())
+                                    entry["tamper_events"].push_back(std::move(event));
+                                  return true;
+                                });
+    if (!tampered)
+      failure = tampered.error();
+    if (entry["tamper_events"].size() > 100)
+      entry["tamper_events"].erase(entry["tamper_events"].begin(),
+                                   entry["tamper_events"].end() - 100);
     entry["orders"] = json::array();
     if (auto orders = orders_of(host_id); orders) {
       for (auto& [order_key, record] : *orders)

@@ -198,7 +198,7 @@ caf::expected<void> platform_service::erase_host(const std::string& host_id, wri
   batch.erase(column::checkins, host_id);
   auto prefix = host_id + "|";
   for (auto col : {column::sequences, column::uploads, column::chunks, column::rows,
-                   column::orders}) {
+                   column::orders, column::tamper}) {
     auto scanned = store_.scan(col, prefix, [&](std::string_view key, std::string_view) {
       batch.erase(col, std::string{key});
       return true;

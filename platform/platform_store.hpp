@@ -30,6 +30,7 @@ inline constexpr const char* orders = "orders";           ///< host|order id -> 
 inline constexpr const char* duplicates = "duplicates";   ///< fingerprint|host id -> JSON
 inline constexpr const char* releases = "releases";       ///< version -> release record JSON
 inline constexpr const char* settings = "settings";       ///< name -> platform-wide value
+inline constexpr const char* tamper = "tamper";           ///< host|seq -> tamper event JSON
 } // namespace column
 
 /// Keys of `column::settings`.

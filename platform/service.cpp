@@ -289,7 +289,9 @@ http_response platform_service::checkin(const http_request& request, request_con
                      {"upgrade", std::move(upgrade_state)}}
                   .dump();
   bool has_orders = false;
-  bool write_now = upgrade_changed || halted;
+  // Tamper events (SPEC §13) are kept per host, keyed by the agent's own
+  // sequence number, so one sent again is stored once.
+  bool write_now = upgrade_changed || halted || !req->tamper_events.empty();
   {
     std::lock_guard guard{cache_mutex_};
     // A host without outstanding orders has only final ones (or none): any
@@ -306,6 +308,9 @@ http_response platform_service::checkin(const http_request& request, request_con
   write_batch batch;
   if (halted)
     put_release(batch, *halted);
+  for (auto& event : req->tamper_events)
+    batch.put(column::tamper, join_key({ctx.host_id, padded(event.seq)}),
+              protocol::to_json(event).dump());
   order_round round;
   if (has_orders) {
     auto collected = orders_at_checkin(ctx.host_id, req->order_acks, batch);

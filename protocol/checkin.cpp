@@ -76,6 +76,18 @@ void read_order_ack(json_reader& r, order_ack& out) {
   r.optional("reason", out.reason);
 }
 
+void read_tamper_event(json_reader& r, tamper_event& out) {
+  r.required("at", out.at);
+  r.non_empty("kind", out.kind);
+  r.non_empty("target", out.target);
+  r.non_empty("what", out.what);
+  r.optional("action", out.action);
+  r.optional("pid", out.pid);
+  r.optional("exe", out.exe);
+  r.optional("uid", out.uid);
+  r.required("seq", out.seq);
+}
+
 } // namespace
 
 bool is_order_result(std::string_view result) noexcept {
@@ -101,6 +113,12 @@ nlohmann::json to_json(const order_ack& msg) {
   return {{"id", msg.id}, {"result", msg.result}, {"reason", msg.reason}};
 }
 
+nlohmann::json to_json(const tamper_event& msg) {
+  return {{"at", msg.at},         {"kind", msg.kind}, {"target", msg.target},
+          {"what", msg.what},     {"action", msg.action}, {"pid", msg.pid},
+          {"exe", msg.exe},       {"uid", msg.uid},   {"seq", msg.seq}};
+}
+
 nlohmann::json to_json(const checkin_request& msg) {
   auto modules = nlohmann::json::array();
   for (const auto& m : msg.modules)
@@ -119,6 +137,12 @@ nlohmann::json to_json(const checkin_request& msg) {
     for (const auto& ack : msg.order_acks)
       acks.push_back(to_json(ack));
     out["order_acks"] = std::move(acks);
+  }
+  if (!msg.tamper_events.empty()) {
+    auto events = nlohmann::json::array();
+    for (const auto& e : msg.tamper_events)
+      events.push_back(to_json(e));
+    out["tamper_events"] = std::move(events);
   }
   return out;
 }
@@ -152,6 +176,13 @@ nlohmann::json to_json(const checkin_response& msg) {
   return out;
 }
 
+caf::expected<tamper_event> parse_tamper_event(const nlohmann::json& json) {
+  json_reader r{json, "tamper_event"};
+  tamper_event out;
+  read_tamper_event(r, out);
+  return r.result(std::move(out));
+}
+
 caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json) {
   json_reader r{json, "checkin_request"};
   checkin_request out;
@@ -170,6 +201,8 @@ caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json)
     });
   if (r.has("order_acks"))
     r.objects("order_acks", out.order_acks, read_order_ack);
+  if (r.has("tamper_events"))
+    r.objects("tamper_events", out.tamper_events, read_tamper_event);
   return r.result(std::move(out));
 }
 

@@ -64,6 +64,23 @@ struct order_ack {
   friend bool operator==(const order_ack&, const order_ack&) = default;
 };
 
+/// A change to the agent's files or protected hive values that
+/// self-protection found (SPEC §13), reported at the next check-ins until the
+/// platform has it; the platform lists them per host in `assets`.
+struct tamper_event {
+  int64_t at = 0;        ///< when it was found (Unix seconds)
+  std::string kind;      ///< "file" or "hive"
+  std::string target;    ///< the file (relative to the program files) or KEY\Value
+  std::string what;      ///< "content changed", "deleted", "mode changed", "value changed", ...
+  std::string action;    ///< "restored" or why it could not be
+  int64_t pid = 0;       ///< who changed it, where the kernel said; 0 unknown
+  std::string exe;       ///< that process's executable; empty unknown
+  int64_t uid = -1;      ///< its uid; -1 unknown
+  uint64_t seq = 0;      ///< the agent's number for it, so a repeat is dropped
+
+  friend bool operator==(const tamper_event&, const tamper_event&) = default;
+};
+
 /// `POST v1/checkin`: the periodic configuration check-in ("CAPI", SPEC §6.4).
 struct checkin_request {
   std::string host_id;               ///< the agent's HostID GUID
@@ -74,6 +91,8 @@ struct checkin_request {
   /// Orders finished since they were delivered; sent until the platform stops
   /// delivering them. Absent from the JSON when empty (older agents send none).
   std::vector<order_ack> order_acks;
+  /// Tamper events not yet reported; absent from the JSON when empty.
+  std::vector<tamper_event> tamper_events;
 
   friend bool operator==(const checkin_request&, const checkin_request&) = default;
 };
@@ -145,6 +164,11 @@ struct checkin_response {
 nlohmann::json to_json(const module_status& msg);
 /// `msg` as a JSON object with the fields above.
 nlohmann::json to_json(const order_ack& msg);
+/// `msg` as a JSON object.
+nlohmann::json to_json(const tamper_event& msg);
+/// A tamper event from `json` (the agent's journal keeps them as JSON lines);
+/// a field missing or mistyped is `ec::parse_error` naming it.
+caf::expected<tamper_event> parse_tamper_event(const nlohmann::json& json);
 /// `msg` as a JSON object; `modules` as an array of objects; `order_acks` only
 /// when not empty.
 nlohmann::json to_json(const checkin_request& msg);

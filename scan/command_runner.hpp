@@ -4,9 +4,12 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/expected.hpp>
+
+#include "host/process.hpp"
 
 namespace vigil::scan {
 
@@ -21,15 +24,15 @@ struct command_result {
 
 /// Where a bare program name (no '/') is looked up, instead of the agent's own
 /// PATH: fixed, so the same manifest runs the same binaries everywhere.
-inline constexpr const char* command_search_path =
-  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr std::string_view command_search_path = system_program_path;
 
-/// Runs `argv` without a shell (posix_spawn) in a new process group, with
-/// stdin from /dev/null, stdout and stderr into one pipe, a minimal C-locale
-/// environment and no inherited descriptors. Keeps at most `output_cap` bytes
-/// of output and reads and discards the rest, so a flooding command never
-/// grows memory; when `timeout` passes, SIGKILLs the whole process group and
-/// reports `timed_out`. Errors: an empty argv (`ec::invalid_argument`), a
+/// Runs `argv` without a shell (host/process: `run_program`) in a new process
+/// group, with stdin from /dev/null, stdout and stderr into one pipe, a
+/// minimal C-locale environment and no inherited descriptors. A bare program
+/// name is looked up in `command_search_path`. Keeps at most `output_cap`
+/// bytes of output and reads and discards the rest, so a flooding command
+/// never grows memory; when `timeout` passes, SIGKILLs the whole process group
+/// and reports `timed_out`. Errors: an empty argv (`ec::invalid_argument`), a
 /// program that is not found or cannot be started (`ec::not_found`, ...).
 caf::expected<command_result> run_command(const std::vector<std::string>& argv,
                                           std::chrono::milliseconds timeout,

@@ -22,8 +22,10 @@
 #      acknowledged; a self-upgrade: the platform publishes a signed release
 #      0.2.0, targets it, the agent verifies, installs and proves it (its
 #      watcher would have rolled back otherwise), assets shows the result;
-#  10. vigil-healthcheck's report; vigil-uninstall refused without an SPFKEY
-#      while self-protection is on, then done with one, keeping the identity.
+#  10. vigil-healthcheck's report; self-protection turned on by a signed
+#      order: a tampered program file restored and reported to the platform, a
+#      killed supervisor replaced; vigil-uninstall refused without an SPFKEY,
+#      then done with one, keeping the identity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -91,8 +93,9 @@ done
 echo "(exit $?); pinned trust root (the platform's signing-key.pub):"
 ./build/bin/vigil-reg --root "$agent_root" query "$key\Trust" /v RootKey
 stop_agent() {
-  ./build/bin/vigil-reg --root "$agent_root" delete "$key\\SelfProtection" /v Enabled /f >/dev/null 2>&1 || true
   "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True >/dev/null 2>&1 || true
+  # Self-protection restarts a killed agent: both processes at once.
+  pkill -KILL -f "vigil-agent --root $agent_root" 2>/dev/null || true
 }
 trap 'stop_agent; kill $platform_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -195,8 +198,28 @@ set -e
 report=$(ls -t "$agent_root"/opt/vigil/HealthCheck/*.json 2>/dev/null | head -1 || true)
 [ -n "$report" ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({k: r[k] for k in ("OverallHealth","AgentID","Provisioned","AgentPerformanceCounters","ProxyDetails") if k in r}, indent=2))' "$report"
 
+step "Self-protection (SPEC §13): turned on by a signed order; a tampered program file is restored"
+./build/bin/vigil-platform order add --data-dir "$data" --host "$host" --order '{"type":"self_protection","enabled":true}' >/dev/null
+for _ in $(seq 150); do "$agent_root/opt/vigil/bin/vigil-spconfig" --root "$agent_root" | grep -q "SelfProtection=on" && break; sleep 0.2; done
+"$agent_root/opt/vigil/bin/vigil-spconfig" --root "$agent_root"
+sum() { sha256sum "$agent_root/opt/vigil/bin/vigil-reg" | cut -c1-16; }
+echo "vigil-reg before: $(sum)"
+echo "tampered" >>"$agent_root/opt/vigil/bin/vigil-reg"
+echo "vigil-reg after appending to it: $(sum)"
+for _ in $(seq 50); do grep -q "bin/vigil-reg" "$agent_root/var/opt/vigil/state/tamper-events.jsonl" 2>/dev/null && break; sleep 0.1; done
+echo "vigil-reg a moment later: $(sum)"
+grep -h "tamper:" "$agent_root/var/opt/vigil/Log/SelfProtection.log" | tail -1 | sed 's/^/  /'
+for _ in $(seq 50); do ./build/bin/vigil-platform assets --data-dir "$data" --json | grep -q '"tamper_events": *\[ *{' && break; sleep 0.2; done
+./build/bin/vigil-platform assets --data-dir "$data" --json | python3 -c 'import json,sys; [print("  platform: host", h["host_id"], "tamper_events", json.dumps(h.get("tamper_events"))) for h in json.load(sys.stdin)]'
+supervisor=$(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid")
+kill -KILL "$supervisor"
+for _ in $(seq 50); do
+  now=$(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid" 2>/dev/null || true)
+  [ -n "$now" ] && [ "$now" != "$supervisor" ] && kill -0 "$now" 2>/dev/null && break; sleep 0.1
+done
+echo "supervisor $supervisor SIGKILLed; the agent started a new one: pid $(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid")"
+
 step "Self-protection on: vigil-uninstall needs an SPFKEY for this host (SPEC §13)"
-./build/bin/vigil-reg --root "$agent_root" add "$key\\SelfProtection" /v Enabled /t REG_DWORD /d 1 /f
 set +e
 "$agent_root/opt/vigil/bin/vigil-uninstall" --root "$agent_root" Uninstall=True
 echo "(exit $?: 1603 & 0xff, refused; nothing removed: $(cat "$agent_root/opt/vigil/VERSION"))"

@@ -15,6 +15,8 @@ packages=(
   # tools the tests drive for real
   openssl tinyproxy python3 curl zstd procps iproute2 util-linux
   python3-jsonschema
+  # systemd-analyze measures the agent's unit (tests/installer/service_unit_test)
+  systemd
   # baselines and load generators for bench/
   sqlite3 hyperfine wrk nginx-light python3-pacparser
 )

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: install, build, then every ctest entry (unit and
-# integration tests against the real binaries). .ci/run runs exactly this.
+# The whole test suite: install, build, then every ctest entry on both cores.
+# .ci/run runs exactly this. Each doctest case is its own entry, labelled unit,
+# integration (real binaries, servers, processes) or slow (cmake/vigil.cmake):
+# in build/, `ctest -L unit` runs the fast ones alone, `ctest -R 'NAME'` one
+# case, and `VIGIL_TEST_SEED=N` replays a case's logged random choices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)

@@ -1,6 +1,10 @@
 #include "storage/rocksdb_options.hpp"
 
+#include <sys/stat.h>
+
 #include <rocksdb/cache.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -37,12 +41,84 @@ constexpr size_t memtable_size = 1 * mib;
 //   hundred MB has fewer SSTs anyway.
 constexpr int max_open_files = 64;
 
+/// RocksDB's POSIX file system creates files 0644 and directories 0755 (less
+/// the umask); a store holds the agent's token and every row it collected (the
+/// platform's: every host's), so each file and directory it makes is private
+/// (issue 15, defect 5): owner-only as soon as it exists, before any content
+/// is flushed to it (the store's own directory is 0700 as well).
+class private_file_system final : public rocksdb::FileSystemWrapper {
+public:
+  using IOStatus = rocksdb::IOStatus;
+  using FileOptions = rocksdb::FileOptions;
+  using IODebugContext = rocksdb::IODebugContext;
+
+  explicit private_file_system(const std::shared_ptr<rocksdb::FileSystem>& target)
+    : FileSystemWrapper{target} {}
+
+  static const char* kClassName() { return "VigilPrivateFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+
+  IOStatus NewWritableFile(const std::string& f, const FileOptions& o,
+                           std::unique_ptr<rocksdb::FSWritableFile>* r,
+                           IODebugContext* dbg) override {
+    return tighten(f, 0600, target()->NewWritableFile(f, o, r, dbg));
+  }
+  IOStatus ReopenWritableFile(const std::string& f, const FileOptions& o,
+                              std::unique_ptr<rocksdb::FSWritableFile>* r,
+                              IODebugContext* dbg) override {
+    return tighten(f, 0600, target()->ReopenWritableFile(f, o, r, dbg));
+  }
+  IOStatus ReuseWritableFile(const std::string& f, const std::string& old, const FileOptions& o,
+                             std::unique_ptr<rocksdb::FSWritableFile>* r,
+                             IODebugContext* dbg) override {
+    return tighten(f, 0600, target()->ReuseWritableFile(f, old, o, r, dbg));
+  }
+  IOStatus NewRandomRWFile(const std::string& f, const FileOptions& o,
+                           std::unique_ptr<rocksdb::FSRandomRWFile>* r,
+                           IODebugContext* dbg) override {
+    return tighten(f, 0600, target()->NewRandomRWFile(f, o, r, dbg));
+  }
+  IOStatus NewLogger(const std::string& f, const rocksdb::IOOptions& o,
+                     std::shared_ptr<rocksdb::Logger>* r, IODebugContext* dbg) override {
+    return tighten(f, 0600, target()->NewLogger(f, o, r, dbg));
+  }
+  IOStatus LockFile(const std::string& f, const rocksdb::IOOptions& o, rocksdb::FileLock** l,
+                    IODebugContext* dbg) override {
+    return tighten(f, 0600, target()->LockFile(f, o, l, dbg));
+  }
+  IOStatus CreateDir(const std::string& d, const rocksdb::IOOptions& o,
+                     IODebugContext* dbg) override {
+    return tighten(d, 0700, target()->CreateDir(d, o, dbg));
+  }
+  IOStatus CreateDirIfMissing(const std::string& d, const rocksdb::IOOptions& o,
+                              IODebugContext* dbg) override {
+    return tighten(d, 0700, target()->CreateDirIfMissing(d, o, dbg));
+  }
+
+private:
+  static IOStatus tighten(const std::string& name, mode_t mode, IOStatus status) {
+    if (status.ok())
+      (void) ::chmod(name.c_str(), mode);
+    return status;
+  }
+};
+
+/// The Env every store uses: RocksDB's default threads, the private files.
+rocksdb::Env* private_env() {
+  // Never destroyed: a store closed during static destruction still has it.
+  static auto* env = rocksdb::NewCompositeEnv(
+                       std::make_shared<private_file_system>(rocksdb::FileSystem::Default()))
+                       .release();
+  return env;
+}
+
 } // namespace
 
 rocksdb::Options small_footprint_options() {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  options.env = private_env();
   // After a crash, recover every write up to the first incomplete WAL record:
   // a WriteBatch is one record, so it is recovered wholly or not at all.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;

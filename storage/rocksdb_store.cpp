@@ -89,6 +89,8 @@ caf::expected<std::unique_ptr<kv_store>> rocksdb_store::open(fs::path dir,
   fs::create_directories(dir, err);
   if (err)
     return make_system_error(err.value(), "create store directory " + dir.string());
+  // Owner-only, like every file RocksDB creates in it (small_footprint_options).
+  fs::permissions(dir, fs::perms::owner_all, err);
   auto options = small_footprint_options();
   // RocksDB refuses to open a database without naming all its families, so the
   // ones already there are listed and opened along with the requested ones.

@@ -200,6 +200,10 @@ std::string proxy_usage() {
   /d          delete all of the agent's proxy settings (back to the defaults)
   /c          print the current settings (never the password)
 
+  /p -       reads the password from standard input (one line; not echoed at
+              a terminal): a password on the command line is visible to every
+              local user in /proc while vigil-proxy runs
+
   Options are case-insensitive and may start with - instead of /. Quote values
   that contain spaces; \" is a literal quote. One user name and password apply
   to every proxy; the password is stored encrypted with this host's key, which

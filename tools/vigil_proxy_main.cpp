@@ -2,8 +2,10 @@
 // QualysProxy).
 
 #include <iostream>
+#include <unistd.h>
 
 #include "common/error.hpp"
+#include "host/password_input.hpp"
 #include "host/paths.hpp"
 #include "tools/proxy_command.hpp"
 
@@ -23,6 +25,14 @@ int main(int argc, char** argv) {
   if (command->help) {
     std::cout << vigil::proxy_usage();
     return 0;
+  }
+  // `/p -`: the password comes on standard input, never in /proc/PID/cmdline.
+  if (command->proxy) {
+    if (auto read = vigil::read_proxy_password(*command->proxy, STDIN_FILENO); !read) {
+      std::cerr << "vigil-proxy: /p -: " << vigil::context_of(read.error())
+                << "\nThe proxy settings are unchanged.\n";
+      return 2;
+    }
   }
   auto p = vigil::paths::from_environment(root);
   vigil::hive_file hive{p.hive_file()};

@@ -3,7 +3,7 @@
 #include <csignal>
 
 #include "common/error.hpp"
-#include "net/detail/bounded_process.hpp"
+#include "host/process.hpp"
 #include "net/pac/protocol.hpp"
 
 namespace vigil {
@@ -14,7 +14,7 @@ namespace {
 constexpr size_t max_answer_bytes = 64u << 10;
 
 /// The error of a child run that did not print its answers.
-caf::error run_failure(const detail::bounded_result& run, const pac_request& request) {
+caf::error run_failure(const program_result& run, const pac_request& request) {
   auto said = run.err;
   while (!said.empty() && (said.back() == '\n' || said.back() == '\r'))
     said.pop_back();
@@ -35,7 +35,7 @@ caf::error run_failure(const detail::bounded_result& run, const pac_request& req
     return make_error(ec::unspecified, "vigil-pac died of signal " + std::to_string(run.signal)
                                          + " evaluating " + script
                                          + (said.empty() ? "" : ": " + said));
-  switch (run.exit_code) {
+  switch (run.exit_code.value_or(-1)) {
     case pac_protocol::unreadable:
       return make_error(ec::not_found, said);
     case pac_protocol::script_error:
@@ -47,7 +47,8 @@ caf::error run_failure(const detail::bounded_result& run, const pac_request& req
     case pac_protocol::usage:
       return make_error(ec::invalid_argument, "vigil-pac rejected its arguments: " + said);
     default:
-      return make_error(ec::unspecified, "vigil-pac exited with " + std::to_string(run.exit_code)
+      return make_error(ec::unspecified, "vigil-pac exited with "
+                                           + std::to_string(run.exit_code.value_or(-1))
                                            + (said.empty() ? "" : ": " + said));
   }
 }
@@ -103,12 +104,13 @@ evaluate_pac_batch(const pac_request& request, const std::vector<pac_query>& que
   }
   if (asked.empty())
     return results;
-  detail::bounded_options options;
+  program_options options;
   options.timeout = request.timeout;
   options.max_out_bytes = max_answer_bytes * asked.size();
+  options.kill_on_overflow = true;
   if (request.script_file.empty())
     options.input = request.script_text;
-  auto run = detail::run_bounded(argv, options);
+  auto run = run_program(argv, options);
   if (!run)
     return std::move(run.error());
   if (run->timed_out || run->overflowed || run->signal != 0 || run->exit_code != 0)

@@ -72,7 +72,7 @@ TEST_CASE("checkin: waits for the identity actor's word instead of asking every 
   auto actor = system.spawn(checkin, std::shared_ptr<kv_store>{store}, transport, identity,
                             std::string{"0.1.0"}, std::make_shared<actor_bus>(), blackout_actor{},
                             std::shared_ptr<const trusted_keys>{}, selfpatch_actor{},
-                            orders_actor{});
+                            orders_actor{}, protector_actor{});
   sched.run();
   REQUIRE(p->subscribers.size() == 1);
   // A minute of not being provisioned: asked once (it used to poll every second).

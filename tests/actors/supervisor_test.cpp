@@ -7,6 +7,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
 #include <doctest/doctest.h>
+#include <future>
 
 #include "common/error.hpp"
 
@@ -168,4 +169,37 @@ TEST_CASE("supervisor: a child that stops cleanly is not restarted") {
   f.sched->advance_time(60s);
   f.sched->run();
   CHECK(f.starts("worker") == 1);
+}
+
+TEST_CASE("supervisor: a heartbeat comes back through every child; a wedged child stops it, "
+          "so the watchdog is not pinged") {
+  // Real threads: a detached child really blocks in a handler.
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  using wedge_atom = caf::atom_constant<caf::atom("wedge")>;
+  auto released = std::make_shared<std::promise<void>>();
+  auto release = released->get_future().share();
+  auto wedgeable = [release](caf::event_based_actor*) -> caf::behavior {
+    return {[release](wedge_atom) { release.wait(); }};
+  };
+  caf::actor wedged;
+  std::vector<child_spec> specs{
+    {"calm", {}, [](caf::local_actor* self, const actor_registry&) {
+       return caf::actor_cast<caf::actor>(
+         self->spawn([](caf::event_based_actor*) -> caf::behavior {
+           return {[](crash_atom) {}};
+         }));
+     }},
+    {"wedgeable", {}, [&](caf::local_actor* self, const actor_registry&) {
+       wedged = self->spawn<caf::detached>(wedgeable);
+       return wedged;
+     }},
+  };
+  auto sup = system.spawn(supervisor, std::move(specs), backoff_policy{});
+  CHECK(heartbeat(system, sup, 500ms));
+  caf::anon_send(wedged, wedge_atom::value);
+  CHECK_FALSE(heartbeat(system, sup, 300ms));
+  released->set_value();
+  CHECK(heartbeat(system, sup, 500ms));
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }

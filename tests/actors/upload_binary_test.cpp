@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/actors/synced_host.hpp"
+#include "tests/support/seed.hpp"
 #include "tests/support/servers.hpp"
 
 using namespace vigil;
@@ -80,7 +81,7 @@ TEST_CASE("upload: with the platform away the delta stays pending and ScanOnDema
 
 TEST_CASE("upload: 50 SIGKILLs of the agent during scans and uploads lose and duplicate nothing") {
   synced_host h{2000, {"ScanIntervalSeconds=1"}};
-  std::mt19937 random{std::random_device{}()};
+  std::mt19937 random{test::test_seed("file changes and kill moments")};
   size_t kills_with_upload_in_flight = 0;
   for (int round = 0; round < 50; ++round) {
     mutate(h.root, random, round);
@@ -113,7 +114,7 @@ TEST_CASE("upload: a SIGKILL in the middle of an upload resends at most the chun
   // kill lands between two chunks of one upload (DESIGN.md: upload resume
   // after SIGKILL resends at most one chunk).
   synced_host h{10};
-  std::mt19937_64 random{std::random_device{}()};
+  std::mt19937_64 random{test::test_seed("package versions")};
   auto random_version = [&](int) { // 32 random bytes: rows zstd cannot shrink much
     char text[65];
     for (int i = 0; i < 4; ++i)
@@ -202,7 +203,7 @@ TEST_CASE("upload: a SIGKILL in the middle of an upload resends at most the chun
 
 TEST_CASE("upload: 50 SIGKILLs of the platform during uploads lose and duplicate nothing") {
   synced_host h{2000, {"ScanIntervalSeconds=1"}};
-  std::mt19937 random{std::random_device{}()};
+  std::mt19937 random{test::test_seed("file changes and kill moments")};
   auto agent = test::start_agent(h.root);
   REQUIRE(h.wait_in_sync(60s)); // provisioned, first snapshots uploaded
   for (int round = 0; round < 50; ++round) {

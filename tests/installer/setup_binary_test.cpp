@@ -10,6 +10,9 @@
 
 #include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
+#include "host/proxy_config.hpp"
+#include "host/secret_box.hpp"
+#include "host/service_manager.hpp"
 #include "host/upgrade_marker.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"
@@ -122,7 +125,9 @@ TEST_CASE("vigil-setup: a fresh install runs the agent, which provisions within 
   CAPTURE(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(f.version() == "0.1.0\n");
-  CHECK(fs::exists(f.root / "etc/systemd/system/vigil-agent.service"));
+  // The unit installed is the one the code makes (one source, issue 16 item 10).
+  CHECK(test::read_file(f.root / "etc/systemd/system/vigil-agent.service")
+        == systemd_unit_text(paths{f.root}));
   CHECK(fs::exists(f.root / "var/opt/vigil/state/ca-bundle.pem"));
   // The platform's root key is pinned in the hive, as its signing-key.pub says.
   auto pinned = hive_file{f.root / "etc/opt/vigil/registry.reg"}.load();
@@ -238,6 +243,38 @@ TEST_CASE("vigil-setup: bad arguments exit 1639 with one line and change nothing
   auto u = f.uninstall({"Uninstall=True", "CustomerId=" + f.ids.first});
   CHECK(u.exit_code == status_of(installer_exit::invalid_command_line));
   CHECK(snapshot(f.root) == before);
+}
+
+TEST_CASE("vigil-setup: Proxy=\"... /p -\" reads the password from standard input") {
+  host_fixture f;
+  const std::string password = "Setup-Stdin 7";
+  auto args = f.install_args();
+  args.insert(args.begin(), {test::program("vigil-setup").string(), "--root", f.root.string()});
+  args.push_back("Proxy=/u http://127.0.0.1:3128 /n bob /p -");
+  args.push_back("GoldenImage=true");
+  SUBCASE("stored sealed, in no log") {
+    auto r = test::run(args, {}, password + "\n");
+    CAPTURE(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto config = load_proxy_config(hive_file{f.root / "etc/opt/vigil/registry.reg"});
+    REQUIRE(config);
+    CHECK(config->username == "bob");
+    REQUIRE(config->sealed_password);
+    auto box = secret_box::open(paths{f.root});
+    REQUIRE(box);
+    CHECK(*box->open_sealed(*config->sealed_password, proxy_password_purpose) == password);
+    auto log = test::read_file(f.root / "var/opt/vigil/CloudAgentInstaller.log");
+    CHECK(log.find("/p ***") != std::string::npos);
+    for (auto& text : {log, r.out, r.err, test::read_file(f.root / "etc/opt/vigil/registry.reg")})
+      CHECK(text.find("Setup-Stdin") == std::string::npos);
+  }
+  SUBCASE("nothing on standard input: 1639, nothing installed") {
+    auto before = snapshot(f.root);
+    auto r = test::run(args, {}, std::string{});
+    CHECK(r.exit_code == status_of(installer_exit::invalid_command_line));
+    CHECK(r.err.find("no password on standard input") != std::string::npos);
+    CHECK(snapshot(f.root) == before);
+  }
 }
 
 TEST_CASE("vigil-setup: another installation in progress gets 1618") {

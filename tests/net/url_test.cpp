@@ -1,4 +1,4 @@
-#include "net/url.hpp"
+#include "host/url.hpp"
 
 #include <doctest/doctest.h>
 

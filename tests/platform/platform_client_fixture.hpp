@@ -5,7 +5,7 @@
 
 #include "net/https_client.hpp"
 #include "net/platform_client.hpp"
-#include "net/url.hpp"
+#include "host/url.hpp"
 #include "tests/support/platform.hpp"
 
 namespace vigil::test {

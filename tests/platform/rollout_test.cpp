@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "platform/byte_range.hpp"
 #include "platform/duration.hpp"
+#include "tests/support/seed.hpp"
 
 using namespace vigil;
 using namespace vigil::platform;
@@ -39,11 +40,7 @@ TEST_CASE("rollout: the bucket is SHA-256's first 8 bytes, big-endian, mod 100")
 }
 
 TEST_CASE("rollout: RolloutPercent=40 takes about 40 % of random hosts, stably") {
-  auto seed = std::random_device{}();
-  if (const char* forced = std::getenv("VIGIL_TEST_SEED"))
-    seed = static_cast<unsigned>(std::stoul(forced));
-  MESSAGE("rollout seed (VIGIL_TEST_SEED to repeat): ", seed);
-  std::mt19937_64 rng{seed};
+  std::mt19937_64 rng{test::test_seed("host ids")};
   int in = 0;
   for (int i = 0; i < 1000; ++i) {
     auto host = random_guid(rng);

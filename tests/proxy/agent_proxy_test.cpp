@@ -223,6 +223,25 @@ TEST_CASE("agent + vigil-proxy: the guide's examples 1-6 take effect while the a
   }
 }
 
+TEST_CASE("agent + vigil-proxy /p -: a password from standard input authenticates to the proxy") {
+  site s;
+  test::tinyproxy authed{s.dir / "c", user, password};
+  s.proxy({"/t", "off"}); // a check-in that arrives came through the proxy
+  s.start();
+  auto r = test::run({test::program("vigil-proxy").string(), "--root", s.root.string(), "/u",
+                      authed.url(), "/n", user, "/p", "-"},
+                     {}, password + "\n");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(s.checks_in_through(authed));
+  s.agent->signal(SIGTERM);
+  CHECK(s.agent->wait() == 0);
+  s.agent.reset();
+  for (auto& file : s.files()) {
+    CAPTURE(file);
+    CHECK(test::read_file(file).find(password) == std::string::npos);
+  }
+}
+
 TEST_CASE("agent + PAC: failover list, direct fallback, and scripts that never finish") {
   site s;
   test::tinyproxy live{s.dir / "live"};

@@ -16,6 +16,7 @@
 #include "storage/rocksdb_store.hpp"
 #include "tests/storage/crash_layout.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/seed.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -110,11 +111,7 @@ TEST_CASE("rocksdb_store: SIGKILL at random moments leaves whole batches, in ord
   const auto log = tmp / "writer.log";
   const auto writer = test::test_program("storage_crash_writer");
   REQUIRE_MESSAGE(fs::exists(writer), writer.string());
-  auto seed = std::random_device{}();
-  if (const char* forced = std::getenv("VIGIL_TEST_SEED"))
-    seed = static_cast<unsigned>(std::stoul(forced));
-  MESSAGE("crash test seed (VIGIL_TEST_SEED to repeat): ", seed);
-  std::mt19937 rng{seed};
+  std::mt19937 rng{test::test_seed("kill moments")};
   std::uniform_int_distribution<int> delay_ms{20, 300};
 
   std::vector<std::string> tags; // batch n's run tag, as of the last inspection

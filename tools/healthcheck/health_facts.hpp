@@ -34,6 +34,13 @@ struct install_fact {
   /// The platform's root key pinned in the hive (`Trust\RootKey`): without
   /// it the agent accepts no manifest, release or order.
   bool trust_root_pinned = false;
+  /// Self-protection (SPEC §13) as the hive says: requested by the platform,
+  /// and until when an SPFKEY turned it off locally (0: not turned off).
+  bool protection_requested = false;
+  int64_t protection_off_until = 0;
+  /// The kernel offers BPF LSM (`/sys/kernel/security/lsm` names "bpf"):
+  /// where blocking, not only repairing, would be possible.
+  bool bpf_lsm = false;
   upgrade_marker upgrade;      ///< the last self-upgrade (`<state>/upgrade.json`)
 };
 

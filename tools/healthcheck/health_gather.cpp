@@ -15,6 +15,7 @@
 #include "common/error.hpp"
 #include "host/hive_file.hpp"
 #include "host/pinned_keys.hpp"
+#include "host/self_protection.hpp"
 #include "host/proxy_config.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
@@ -198,6 +199,11 @@ install_fact gather_install(const paths& p, hive& out_hive) {
   f.web_service_uri = hive_string(out_hive, key, "WebServiceUri");
   f.hive_complete = !f.customer_id.empty() && !f.activation_id.empty() && !f.web_service_uri.empty();
   f.trust_root_pinned = static_cast<bool>(read_pinned_keys(out_hive));
+  auto protection = read_protection_state(out_hive, unix_now());
+  f.protection_requested = protection.requested;
+  f.protection_off_until = protection.off_until.value_or(0);
+  if (auto lsm = read_whole_file("/sys/kernel/security/lsm"))
+    f.bpf_lsm = ("," + *lsm + ",").find(",bpf,") != std::string::npos;
   return f;
 }
 

@@ -144,6 +144,18 @@ std::string json_report(const facts& f, const verdict& v, const report_meta& met
       {"Target", string_or_null(f.install.upgrade.target)},
       {"Reason", string_or_null(f.install.upgrade.reason)},
       {"At", time_or_null(f.install.upgrade.at)}}},
+    {"SelfProtection",
+     {{"State", f.install.protection_requested && f.install.protection_off_until == 0
+                  ? "on"
+                  : "off"},
+      {"Requested", f.install.protection_requested},
+      {"OffUntil", time_or_null(f.install.protection_off_until)},
+      {"Watch", string_or_null(f.status ? f.status->tamper_watch : "")},
+      {"BpfLsm", f.install.bpf_lsm},
+      {"TamperEvents", f.status ? f.status->tamper_events : 0},
+      {"LastTamper", string_or_null(f.status ? f.status->last_tamper : "")},
+      {"LastTamperAt", time_or_null(f.status ? f.status->last_tamper_at : 0)},
+      {"OrdersPending", f.status ? f.status->orders_pending : 0}}},
     {"Provisioned", v.provisioned},
     {"AgentPerformanceCounters",
      {{"CPUUsageInMilliseconds", cpu},
@@ -188,6 +200,17 @@ std::string text_report(const facts& f, const verdict& v) {
         << f.install.upgrade.target
         << (f.install.upgrade.reason.empty() ? "" : " (" + f.install.upgrade.reason + ")")
         << "\n";
+  out << "Self Protection : "
+      << (f.install.protection_requested && f.install.protection_off_until == 0 ? "on" : "off");
+  if (f.install.protection_off_until > 0)
+    out << " (turned off with an SPFKEY until " << format_time(f.install.protection_off_until)
+        << ")";
+  out << "\n";
+  if (f.status && f.status->last_tamper_at > 0)
+    out << "Last Tamper : " << format_time(f.status->last_tamper_at) << " "
+        << f.status->last_tamper << "\n";
+  if (f.status && f.status->orders_pending > 0)
+    out << "Orders Pending : " << f.status->orders_pending << "\n";
   out << "\n";
   if (f.status) {
     out << "Agent Communication Details :\n\n";

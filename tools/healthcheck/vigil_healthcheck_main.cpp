@@ -218,9 +218,10 @@ static int run_health_check(int argc, char** argv) {
   fs::create_directories(dir, ec);
   auto json_file = dir / (base + ".json");
   auto text_file = dir / (base + ".txt");
-  auto wrote = write_file_atomically(json_file, json, 0644);
+  // The report names CustomerID and ActivationID: its reader is root alone.
+  auto wrote = write_file_atomically(json_file, json, 0600);
   if (wrote)
-    wrote = write_file_atomically(text_file, text, 0644);
+    wrote = write_file_atomically(text_file, text, 0600);
   out << text;
   int code = exit_code_of(v.status);
   if (!wrote) {

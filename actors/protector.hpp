@@ -1,0 +1,95 @@
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/message_types.hpp"
+#include "host/hive.hpp"
+#include "host/hive_file.hpp"
+#include "host/paths.hpp"
+#include "host/program_integrity.hpp"
+#include "host/tamper_watch.hpp"
+#include "storage/kv_store.hpp"
+
+namespace vigil {
+
+using protect_atom = caf::atom_constant<caf::atom("protect")>;
+using tamper_atom = caf::atom_constant<caf::atom("tamper")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// Self-protection (SPEC §13). While it is on, the protector
+/// - compares the program files with setup's list (host/program_integrity)
+///   and restores any that changed, woken at once by fanotify (which also
+///   names the process that changed them) and at least every second;
+/// - restores the protected hive values (HostID, CustomerId, ActivationId,
+///   WebServiceUri, the protection state, the pinned key) when changed from
+///   outside the agent;
+/// - starts a new built-in supervisor when its own was killed (the two watch
+///   each other; the supervisor restarts a killed agent at once);
+/// - keeps the systemd drop-in that makes the unit refuse a manual stop and
+///   restart always;
+/// and writes every tamper event to the SelfProtection log and the tamper
+/// journal, which check-in reports to the platform. It also carries out what
+/// the platform asks (a profile or a signed order), since a value the agent
+/// writes itself is not tampering. Spawn it detached: it blocks on fanotify.
+using protector_actor = caf::typed_actor<
+  /// One round: wait for changes (up to the tick), check, repair, report.
+  caf::reacts_to<tick_atom>,
+  /// The platform asks for protection on or off (`true` from a signed order;
+  /// `false` from the profile, which may only turn it on). Answers whether it
+  /// is on now.
+  caf::replies_to<protect_atom, bool, bool>::with<bool>,
+  /// The tamper events the platform has not taken yet (at most 100).
+  caf::replies_to<tamper_atom>::with<std::vector<protocol::tamper_event>>,
+  /// The platform took the events up to this sequence number.
+  caf::reacts_to<tamper_atom, uint64_t>>;
+
+/// How the protector runs; tests shorten the tick.
+struct protector_options {
+  /// The longest wait between two checks.
+  std::chrono::milliseconds tick{1000};
+  /// Whether to watch the built-in supervisor (the agent runs under it:
+  /// `supervisor_pidfile_env` is set). Empty: not supervised by it.
+  std::string supervisor_pidfile;
+};
+
+/// The protector's state.
+struct protector_state {
+  paths root_paths{"/"};
+  std::shared_ptr<kv_store> store;
+  std::shared_ptr<hive_file> hive;
+  std::string version;
+  protector_options options;
+  bool on = false;
+  int64_t off_until = 0;
+  std::unique_ptr<tamper_watch> watch;
+  std::optional<program_file_checker> files;
+  std::optional<vigil::hive> baseline;
+  /// Changes fanotify reported and no check has explained yet.
+  std::vector<file_change> recent;
+  static inline const char* name = "protector";
+};
+
+/// The protector of the installation at `root_paths`, running `version`;
+/// it keeps its baseline of protected values in `store`.
+protector_actor::behavior_type protector(protector_actor::stateful_pointer<protector_state> self,
+                                         paths root_paths, std::shared_ptr<kv_store> store,
+                                         std::shared_ptr<hive_file> hive, std::string version,
+                                         protector_options options);
+
+/// Checks the program files of `version` against setup's list and restores
+/// those that changed, logging and journaling each (no process attribution):
+/// what the built-in supervisor does before it starts the agent again while
+/// self-protection is on. Returns how many were found.
+size_t repair_program_files(const paths& p, const std::string& version);
+
+} // namespace vigil

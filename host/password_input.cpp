@@ -1,0 +1,131 @@
+#include "host/password_input.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/redact.hpp"
+#include "common/text.hpp"
+
+namespace vigil {
+
+namespace {
+
+constexpr size_t max_secret = 64 * 1024;
+
+/// The terminal settings to put back if a signal ends the process while the
+/// echo is off (a shell would otherwise be left typing blind).
+int restore_fd = -1;
+termios restore_settings{};
+
+void restore_and_reraise(int sig) {
+  if (restore_fd >= 0)
+    ::tcsetattr(restore_fd, TCSAFLUSH, &restore_settings);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+/// The echo of the terminal `fd` off for one scope, and signal handlers that
+/// turn it back on before SIGINT, SIGTERM, SIGHUP or SIGQUIT end the process.
+class echo_off {
+public:
+  explicit echo_off(int fd) {
+    if (::tcgetattr(fd, &saved_) != 0)
+      return;
+    auto quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK);
+    quiet.c_lflag |= ECHONL; // the Enter key still moves to the next line
+    restore_fd = fd;
+    restore_settings = saved_;
+    struct sigaction action {};
+    action.sa_handler = restore_and_reraise;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < std::size(signals_); ++i)
+      ::sigaction(signals_[i], &action, &old_[i]);
+    if (::tcsetattr(fd, TCSAFLUSH, &quiet) == 0)
+      fd_ = fd;
+  }
+  ~echo_off() {
+    if (fd_ >= 0)
+      ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (restore_fd >= 0) {
+      for (size_t i = 0; i < std::size(signals_); ++i)
+        ::sigaction(signals_[i], &old_[i], nullptr);
+      restore_fd = -1;
+    }
+  }
+  echo_off(const echo_off&) = delete;
+  echo_off& operator=(const echo_off&) = delete;
+
+private:
+  static constexpr int signals_[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  int fd_ = -1;
+  termios saved_{};
+  struct sigaction old_[std::size(signals_)] {};
+};
+
+/// Bytes from `fd` up to the first line break (not included) or the end; one
+/// byte at a time, so nothing after the line is consumed.
+caf::expected<std::string> read_line(int fd) {
+  std::string line;
+  for (;;) {
+    char c;
+    auto n = ::read(fd, &c, 1);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return make_system_error(errno, "read the password from standard input");
+    }
+    if (n == 0 || c == '\n')
+      break;
+    if (line.size() >= max_secret)
+      return invalid_argument_error("the password on standard input is longer than 64 KiB");
+    line += c;
+  }
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  return line;
+}
+
+} // namespace
+
+bool asks_password_on_stdin(const proxy_option& option) noexcept {
+  return option.password && *option.password == password_on_stdin;
+}
+
+caf::expected<std::string> read_secret_line(int fd, std::string_view prompt) {
+  caf::expected<std::string> line{std::string{}};
+  if (::isatty(fd)) {
+    std::string text{prompt};
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, text.data(), text.size());
+    echo_off quiet{fd};
+    line = read_line(fd);
+  } else {
+    line = read_line(fd);
+  }
+  if (!line)
+    return line;
+  // Registered before anything can quote it.
+  register_secret(*line);
+  if (line->empty())
+    return invalid_argument_error("no password on standard input (/p - reads one line)");
+  for (char c : *line)
+    if (is_control(c))
+      return invalid_argument_error("the password on standard input contains a control "
+                                    "character");
+  return line;
+}
+
+caf::expected<void> read_proxy_password(proxy_option& option, int fd) {
+  if (!asks_password_on_stdin(option))
+    return {};
+  auto line = read_secret_line(fd, "Proxy password: ");
+  if (!line)
+    return line.error();
+  option.password = std::move(*line);
+  return {};
+}
+
+} // namespace vigil
