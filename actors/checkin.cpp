@@ -204,8 +204,12 @@ void send_checkin(self_pointer self, const protocol::checkin_request& request) {
           s.last_checkin_error_at = 0;
         });
         record_profile(st);
-        if (answer->upgrade && st.selfpatch)
-          self->send(st.selfpatch, offer_atom::value, *answer->upgrade);
+        // Every answer goes to the self-patch actor, an empty offer when the
+        // platform targets no release: metadata it no longer offers is not
+        // reported stale.
+        if (st.selfpatch)
+          self->send(st.selfpatch, offer_atom::value,
+                     answer->upgrade.value_or(protocol::upgrade_offer{}));
         // Every answer goes to the orders actor, with or without orders: an
         // order no longer delivered has its acknowledgement.
         if (st.orders)

@@ -7,6 +7,7 @@
 #include "actors/selfpatch_logic.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
+#include "host/agent_status.hpp"
 #include "host/logging.hpp"
 #include "protocol/endpoints.hpp"
 
@@ -44,6 +45,28 @@ void refuse(self_pointer self, const std::string& target, const caf::error& caus
   set_marker(self, "refused", reason);
   if (!repeat)
     log()->error("upgrade to {} refused: {}", target, reason);
+}
+
+/// Records in the agent's status how fresh the release metadata the platform
+/// offers is (the health check reports expired metadata; SPEC §14). Metadata
+/// that expired is refused, never a reason to stop: the agent runs on.
+void record_metadata(const release_metadata& meta, int64_t now) {
+  record_agent_status([&](agent_status& s) {
+    s.release_metadata_version = meta.version;
+    s.release_metadata_expires_at = meta.expires_at;
+    s.release_metadata_checked_at = now;
+    s.release_metadata_expired = now > meta.expires_at;
+  });
+}
+
+/// The platform offers nothing to install: no metadata to be stale.
+void forget_metadata() {
+  record_agent_status([](agent_status& s) {
+    s.release_metadata_version.clear();
+    s.release_metadata_expires_at = 0;
+    s.release_metadata_checked_at = 0;
+    s.release_metadata_expired = false;
+  });
 }
 
 fs::path part_file(const selfpatch_state& st) {
@@ -133,6 +156,13 @@ void install(self_pointer self) {
   st.handed_over = true;
 }
 
+/// The last piece failed: the next is asked for after `options.retry`, or at
+/// the next check-in that reaches the platform, whichever comes first.
+void retry_later(self_pointer self) {
+  self->state.piece_failed = true;
+  self->delayed_send(self, self->state.options.retry, download_atom::value);
+}
+
 /// Asks for the next piece of the package, unless one is on its way, the
 /// network is in a blackout window, or the package is complete.
 void fetch_next(self_pointer self) {
@@ -152,6 +182,7 @@ void fetch_next(self_pointer self) {
     install(self);
     return;
   }
+  st.piece_failed = false;
   http_request request;
   request.target = protocol::endpoint_release_package("", st.release->version);
   request.fields.set("Range", next_range(have, st.release->size, st.options.chunk_bytes));
@@ -188,7 +219,7 @@ void fetch_next(self_pointer self) {
         } else {
           log()->warn("download of {}: HTTP {}; retrying in {} s", version, r.status,
                       st.options.retry.count());
-          self->delayed_send(self, st.options.retry, download_atom::value);
+          retry_later(self);
           return;
         }
         std::error_code err;
@@ -203,7 +234,7 @@ void fetch_next(self_pointer self) {
         }
         if (auto ok = append(part, body); !ok) {
           log()->error("download of {}: {}", version, render(ok.error()));
-          self->delayed_send(self, st.options.retry, download_atom::value);
+          retry_later(self);
           return;
         }
         self->send(self, download_atom::value);
@@ -213,16 +244,26 @@ void fetch_next(self_pointer self) {
         st.fetching = false;
         log()->warn("download of {} failed: {}; retrying in {} s", version, render(e),
                     st.options.retry.count());
-        self->delayed_send(self, st.options.retry, download_atom::value);
+        retry_later(self);
       });
 }
 
 void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   auto& st = self->state;
-  if (st.handed_over || offer.version == st.running_version)
+  if (offer.version.empty() || offer.version == st.running_version) {
+    forget_metadata(); // nothing offered (the check-in says so), or this very version
     return;
-  if (st.release && st.release->version == offer.version)
-    return; // already on its way
+  }
+  if (st.handed_over)
+    return;
+  if (st.release && st.release->version == offer.version) {
+    // Already on its way. The check-in that brought this offer reached the
+    // platform: a download whose last piece failed (the platform restarted,
+    // the network came back) resumes now rather than at its retry timer.
+    if (st.piece_failed)
+      fetch_next(self);
+    return;
+  }
   if (!st.keys) {
     refuse(self, offer.version,
            make_error(ec::signature_invalid, "no trust root is pinned: no release can be verified"));
@@ -241,9 +282,18 @@ void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   release_checks checks{st.options.now(), memory->highest_serial, highest};
   auto meta = check_release(offer.metadata, *st.keys, checks);
   if (!meta) {
+    if (code_of(meta.error()) == ec::metadata_expired) {
+      // Signed by the pinned key (checked before expiry): its times are true.
+      if (auto payload = open_document(offer.metadata, *st.keys))
+        if (auto expired = release_metadata::parse(*payload))
+          record_metadata(*expired, checks.now);
+    } else {
+      forget_metadata(); // refused for another cause, which the upgrade report names
+    }
     refuse(self, offer.version, meta.error());
     return;
   }
+  record_metadata(*meta, checks.now);
   if (meta->version != offer.version) {
     refuse(self, offer.version,
            make_error(ec::signature_invalid, "signed metadata of " + meta->version

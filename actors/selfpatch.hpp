@@ -37,10 +37,13 @@ using download_atom = caf::atom_constant<caf::atom("download")>;
 /// `vigil-setup PatchInstall=TRUE SelfPatch=TRUE` in its own session: its
 /// upgrade watcher proves the new version or rolls back. Every step is
 /// written to the upgrade marker; every refusal names its cause (SelfPatch
-/// log, and the report the check-in sends). Spawn it detached: it hashes and
-/// writes files.
+/// log, and the report the check-in sends). How fresh the offered metadata
+/// is goes to the agent's status (expired: the health check says Poor).
+/// Spawn it detached: it hashes and writes files.
 using selfpatch_actor = caf::typed_actor<
-  /// The platform offers this release (from the check-in's answer).
+  /// The platform offers this release (from every check-in's answer; an
+  /// empty version when it offers none). An offer of the release already
+  /// being fetched resumes a download that waits for its retry.
   caf::reacts_to<offer_atom, protocol::upgrade_offer>,
   /// Fetches the next piece of the package (internal, and after a window).
   caf::reacts_to<download_atom>,
@@ -69,6 +72,7 @@ struct selfpatch_state {
   upgrade_marker marker;                ///< as last written
   std::optional<release_metadata> release; ///< the verified release being fetched
   bool fetching = false;                ///< a piece is on its way
+  bool piece_failed = false;            ///< the last piece failed: a retry waits
   bool handed_over = false;             ///< vigil-setup runs: nothing more to do
   static inline const char* name = "selfpatch";
 };

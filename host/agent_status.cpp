@@ -136,6 +136,10 @@ std::string to_json_text(const agent_status& s) {
          {"checkin_interval_s", s.checkin_interval_s},
          {"config_id", s.config_id},
          {"profile_etag", s.profile_etag},
+         {"release_metadata_version", s.release_metadata_version},
+         {"release_metadata_expires_at", s.release_metadata_expires_at},
+         {"release_metadata_checked_at", s.release_metadata_checked_at},
+         {"release_metadata_expired", s.release_metadata_expired},
          {"in_blackout", s.in_blackout},
          {"blackout_until", s.blackout_until},
          {"modules", std::move(modules)},
@@ -174,6 +178,10 @@ caf::expected<agent_status> parse_agent_status(std::string_view text, std::strin
             && read_field(j, "checkin_interval_s", s.checkin_interval_s, problem)
             && read_field(j, "config_id", s.config_id, problem)
             && read_field(j, "profile_etag", s.profile_etag, problem)
+            && read_field(j, "release_metadata_version", s.release_metadata_version, problem)
+            && read_field(j, "release_metadata_expires_at", s.release_metadata_expires_at, problem)
+            && read_field(j, "release_metadata_checked_at", s.release_metadata_checked_at, problem)
+            && read_field(j, "release_metadata_expired", s.release_metadata_expired, problem)
             && read_field(j, "in_blackout", s.in_blackout, problem)
             && read_field(j, "blackout_until", s.blackout_until, problem)
             && read_field(j, "last_route", s.last_route, problem)

@@ -34,6 +34,7 @@ namespace vigil {
 //   uploader     modules[]: last_upload_ack, pending_delta_seq (0 once acked),
 //                state idle
 //   transport    last_route, last_transport_error{,_code,_at}
+//   selfpatch    release_metadata_{version,expires_at,checked_at,expired}
 //   blackout     in_blackout, blackout_until; modules[]: state
 //                waiting_for_blackout
 // Times are Unix seconds; 0 means "never" / "unknown".
@@ -82,6 +83,14 @@ struct agent_status {
   int64_t checkin_interval_s = 0; ///< the profile's `CapiIntervalSeconds`
   std::string config_id;          ///< the profile's identity
   std::string profile_etag;       ///< the profile's version
+  /// The signed release metadata the platform last offered (SPEC §12, §14):
+  /// its version and expiry, when the agent checked it, and whether it had
+  /// expired then (the upgrade is refused, the agent runs on; the health
+  /// check reports it). Cleared once the platform offers nothing newer.
+  std::string release_metadata_version;
+  int64_t release_metadata_expires_at = 0;
+  int64_t release_metadata_checked_at = 0;
+  bool release_metadata_expired = false;
   bool in_blackout = false;       ///< a network blackout window is in force
   int64_t blackout_until = 0;     ///< when it ends
   std::vector<module_status> modules; ///< in the order first recorded

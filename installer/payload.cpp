@@ -74,7 +74,8 @@ caf::expected<void> pack_payload(const fs::path& stub, const std::string& archiv
   return write_file_atomically(out, bytes, 0755);
 }
 
-caf::expected<void> extract_archive(std::string_view data, const fs::path& destination) {
+caf::expected<void> extract_archive(std::string_view data, const fs::path& destination,
+                                    std::string_view skip) {
   auto reader = open_reader(data);
   if (!reader)
     return reader.error();
@@ -95,6 +96,16 @@ caf::expected<void> extract_archive(std::string_view data, const fs::path& desti
     std::string name = archive_entry_pathname(entry);
     if (name.starts_with("/") || name.find("..") != std::string::npos)
       return make_error(ec::corruption, "payload member '" + name + "' escapes the destination");
+    if (!skip.empty()) {
+      std::string_view relative = name;
+      if (relative.starts_with("./"))
+        relative.remove_prefix(2);
+      auto dir = skip.substr(0, skip.size() - (skip.ends_with('/') ? 1 : 0));
+      if (relative.starts_with(skip) || relative == dir) {
+        archive_read_data_skip(reader->get());
+        continue;
+      }
+    }
     auto target = (destination / name).lexically_normal();
     archive_entry_set_pathname(entry, target.c_str());
     if (archive_write_header(writer.get(), entry) != ARCHIVE_OK)

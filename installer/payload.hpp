@@ -10,8 +10,10 @@ namespace vigil {
 /// The agent payload vigil-setup carries (SPEC §3: one self-contained file).
 /// The file is the setup program followed by a tar archive of the payload and
 /// a trailer: the magic `VIGIL-PAYLOAD-1`, then the archive's offset and size
-/// as 8-byte little-endian numbers. The archive holds `bin/` (vigil-agent,
-/// vigil-reg, vigil-uninstall, vigil-setup itself) and `VERSION`.
+/// as 8-byte little-endian numbers. The archive holds `bin/` (the programs,
+/// stripped, and the health report's schema), `VERSION`, and `package/` (the
+/// native package's control file and unit: `make_native_package` builds the
+/// .deb from these and the loose programs, which are in the payload once).
 inline constexpr std::string_view payload_magic = "VIGIL-PAYLOAD-1";
 
 /// Reads the payload archive appended to `file` (normally /proc/self/exe). A
@@ -24,9 +26,11 @@ caf::expected<void> pack_payload(const std::filesystem::path& stub, const std::s
                                  const std::filesystem::path& out);
 
 /// Extracts a tar archive (in memory) below `destination`, refusing absolute
-/// paths, `..` and symlink escapes, keeping file modes.
+/// paths, `..` and symlink escapes, keeping file modes. Members under
+/// `skip` (a directory, "package/") are left out when it is given.
 caf::expected<void> extract_archive(std::string_view archive,
-                                    const std::filesystem::path& destination);
+                                    const std::filesystem::path& destination,
+                                    std::string_view skip = {});
 
 /// The content of the archive member `name` (e.g. "VERSION"), or not_found.
 caf::expected<std::string> archive_member(std::string_view archive, std::string_view name);

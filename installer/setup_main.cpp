@@ -15,6 +15,7 @@
 #include "host/text_encoding.hpp"
 #include "host/upgrade_marker.hpp"
 #include "installer/installer_log.hpp"
+#include "installer/native_package.hpp"
 #include "installer/payload.hpp"
 #include "installer/setup_args.hpp"
 #include "installer/setup_lock.hpp"
@@ -123,7 +124,9 @@ int main(int argc, char** argv) {
     auto name = "vigil-agent_" + payload_version + "_amd64" + (deb ? ".deb" : ".tar");
     std::string bytes = *payload;
     if (deb) {
-      auto package = archive_member(*payload, name);
+      // Made from the payload's programs (they are in it once, not also
+      // inside an embedded .deb): the package always matches what installs.
+      auto package = make_native_package(*payload);
       if (!package)
         return log.finish(installer_exit::fatal, render(package.error()));
       bytes = std::move(*package);

@@ -9,6 +9,7 @@
 #include "host/hive.hpp"
 #include "host/hive_file.hpp"
 #include "host/pinned_keys.hpp"
+#include "installer/native_package.hpp"
 #include "installer/payload.hpp"
 
 namespace fs = std::filesystem;
@@ -115,7 +116,8 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
           std::error_code e;
           fs::remove_all(staging, e);
         });
-        if (auto extracted = extract_archive(payload, staging); !extracted)
+        // The native package's control file and unit stay in the payload.
+        if (auto extracted = extract_archive(payload, staging, native_package_dir); !extracted)
           return extracted;
         // The archive's own top directory may carry the packer's private mode
         // (mktemp -d: 0700); program files are readable by all (issue 15,

@@ -5,10 +5,21 @@
 #include <doctest/doctest.h>
 #include <fstream>
 
+#include <algorithm>
+#include <csignal>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
 #include "host/agent_status.hpp"
 #include "host/upgrade_marker.hpp"
+#include "platform/rollout.hpp"
+#include "tests/actors/synced_host.hpp"
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
+#include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -16,6 +27,15 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
+
+/// `vigil-platform release add` of `setup`; its output ("Version=X.Y.Z").
+std::string add_release(const test::platform_process& platform, const fs::path& setup) {
+  auto r = test::run({test::program("vigil-platform").string(), "release", "add", "--data-dir",
+                      platform.data_dir().string(), setup.string()});
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
 
 /// A host installed by vigil-setup against the platform, checking in every 2 s.
 struct fleet_host {
@@ -37,11 +57,7 @@ struct fleet_host {
   }
 
   std::string release_add(const fs::path& setup) {
-    auto r = test::run({test::program("vigil-platform").string(), "release", "add", "--data-dir",
-                        platform.data_dir().string(), setup.string()});
-    CAPTURE(r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
+    return add_release(platform, setup);
   }
 
   std::string version() const {
@@ -59,6 +75,198 @@ struct fleet_host {
   std::string marker_state() const {
     auto m = load_upgrade_marker(paths{root});
     return m ? m->state : std::string{};
+  }
+
+  /// Stops the installed agent (its supervisor), runs `meanwhile`, starts it
+  /// again as the service does, and waits until it checked in.
+  void restart_agent(const std::function<void()>& meanwhile) {
+    auto pid_text = test::read_file(root / "var/opt/vigil/state/vigil-agent.pid");
+    int pid = pid_text.empty() ? 0 : std::stoi(pid_text);
+    REQUIRE(pid > 0);
+    ::kill(pid, SIGTERM);
+    REQUIRE(test::wait_until([&] { return ::kill(pid, 0) != 0; }, 15s));
+    meanwhile();
+    auto started_at = unix_now();
+    REQUIRE(test::run({(root / "opt/vigil/bin/vigil-agent").string(), "--root", root.string()})
+              .exit_code == 0);
+    REQUIRE(test::wait_until([&] {
+      auto s = load_agent_status(paths{root});
+      return s && s->started_at >= started_at && s->last_checkin >= started_at;
+    }, 30s));
+  }
+};
+
+/// The package requests (`GET .../v1/releases/VERSION/package`) in the
+/// platform's request log, in order.
+std::vector<test::logged_request> package_requests(const test::platform_process& platform,
+                                                   const std::string& version) {
+  std::vector<test::logged_request> out;
+  for (auto& r : test::request_log(platform))
+    if (r.method == "GET" && r.target.ends_with("/v1/releases/" + version + "/package"))
+      out.push_back(r);
+  return out;
+}
+
+/// The first byte a logged `range=FIRST-LAST` outcome names.
+std::optional<uint64_t> range_start(const std::string& outcome) {
+  auto dash = outcome.find('-');
+  if (!outcome.starts_with("range=") || dash == std::string::npos)
+    return std::nullopt;
+  return std::stoull(outcome.substr(6, dash - 6));
+}
+
+/// `test::wait_until` for conditions that run the platform's admin commands:
+/// polled every 250 ms rather than every few, so the hosts keep the CPU.
+bool wait_paced(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
+  return test::wait_until(
+    [&] {
+      if (condition())
+        return true;
+      std::this_thread::sleep_for(250ms);
+      return false;
+    },
+    deadline);
+}
+
+/// Seconds since `since`, for the numbers the tests report.
+double seconds_since(std::chrono::steady_clock::time_point since) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                  - since);
+  return static_cast<double>(ms.count()) / 1000;
+}
+
+/// Hosts installed by vigil-setup under one platform, each in a root of its
+/// own (its own machine-id, so its own HostID), licensed for the modules the
+/// delta tests sync, checking in every 2 s, with a 30 s upgrade watch.
+struct fleet {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  std::pair<std::string, std::string> ids =
+    platform.create_customer("Vulnerability,PolicyCompliance");
+  std::vector<fs::path> roots;
+  std::vector<std::string> host_ids;
+  int round = 0; ///< package database generations written
+
+  /// `hosts` hosts; with `host_ids`, each keeps the HostID given (as a host
+  /// reinstalled after `Uninstall=True` keeps its own).
+  explicit fleet(size_t hosts, const std::vector<std::string>& given = {}) {
+    REQUIRE(test::set_profile(platform, ids.second, {"CapiIntervalSeconds=2"}) == 0);
+    for (size_t i = 0; i < hosts; ++i) {
+      auto root = dir / ("host" + std::to_string(i));
+      test::write_host_files(root, 300);
+      if (i < given.size())
+        REQUIRE(test::reg_add(root, "", "HostID", "REG_SZ", given[i]) == 0);
+      test::install_agent(root, platform, ids);
+      REQUIRE(test::reg_add(root, "SelfPatch", "WatchSeconds", "REG_DWORD", "30") == 0);
+      roots.push_back(root);
+    }
+    for (auto& root : roots) {
+      REQUIRE(test::wait_until([&] { return !test::host_id_of(root).empty(); }, 30s));
+      host_ids.push_back(test::host_id_of(root));
+    }
+  }
+
+  ~fleet() {
+    for (auto& root : roots)
+      test::run({(root / "opt/vigil/bin/vigil-uninstall").string(), "--root", root.string(),
+                 "Uninstall=True"});
+  }
+
+  std::string version(size_t i) const {
+    return test::read_file(roots[i] / "opt/vigil/VERSION");
+  }
+
+  /// Each host's entry in `assets --json`, by host index (one run of the
+  /// platform's admin command for the whole fleet).
+  std::map<size_t, nlohmann::json> assets() const {
+    std::map<size_t, nlohmann::json> out;
+    for (auto& h : test::assets(platform))
+      for (size_t i = 0; i < host_ids.size(); ++i)
+        if (h["host_id"] == host_ids[i])
+          out[i] = h;
+    return out;
+  }
+
+  std::string marker_state(size_t i) const {
+    auto m = load_upgrade_marker(paths{roots[i]});
+    return m ? m->state : std::string{};
+  }
+
+  /// Whether every host of `hosts` runs `to` and the platform shows its
+  /// upgrade to it succeeded.
+  bool upgraded(const std::set<size_t>& hosts, const std::string& to) const {
+    for (auto i : hosts)
+      if (version(i) != to + "\n")
+        return false;
+    auto all = assets();
+    for (auto i : hosts) {
+      auto a = all.find(i);
+      if (a == all.end() || a->second.value("agent_version", "") != to
+          || a->second["upgrade"].value("state", "") != "succeeded"
+          || a->second["upgrade"].value("target", "") != to)
+        return false;
+    }
+    return true;
+  }
+
+  /// Whether every host of `hosts` checked in at `at` or later.
+  bool checked_in_since(const std::set<size_t>& hosts, int64_t at) const {
+    auto all = assets();
+    for (auto i : hosts)
+      if (!all.count(i) || all[i].value("last_checkin", int64_t{0}) < at)
+        return false;
+    return true;
+  }
+
+  std::set<size_t> all() const {
+    std::set<size_t> out;
+    for (size_t i = 0; i < roots.size(); ++i)
+      out.insert(i);
+    return out;
+  }
+
+  /// With the platform stopped, every host scans a changed package database:
+  /// its Vulnerability delta cannot go and stays pending, and the uploader
+  /// backs off. Returns each host's pending sequence number; the platform
+  /// stays stopped.
+  std::vector<uint64_t> make_pending_deltas() {
+    std::vector<size_t> log_sizes;
+    for (auto& root : roots)
+      log_sizes.push_back(test::read_file(root / "var/opt/vigil/Log/Upload.log").size());
+    platform.terminate();
+    ++round;
+    for (auto& root : roots) {
+      test::write_file(root / "var/lib/dpkg/status",
+                       test::dpkg_status(300, [&](int i) {
+                         return test::version_of(i) + (i % 50 == 0 ? "-r" + std::to_string(round) : "");
+                       }));
+      REQUIRE(test::reg_add(root, "ScanOnDemand\\Vulnerability", "ScanOnDemand", "REG_DWORD", "1")
+              == 0);
+    }
+    std::vector<uint64_t> seqs;
+    for (auto& root : roots) {
+      uint64_t seq = 0;
+      CHECK(test::wait_until(
+        [&] {
+          auto s = load_agent_status(paths{root});
+          auto* m = s ? s->find_module("Vulnerability") : nullptr;
+          seq = m && test::on_demand_value(root, "Vulnerability") == 0u ? m->pending_delta_seq : 0;
+          return seq > 0;
+        },
+        60s));
+      seqs.push_back(seq);
+    }
+    // Each uploader has failed 5 times: its next try is 16 s (+-20 %) away,
+    // longer than an upgrade takes, so the pending delta crosses it.
+    for (size_t i = 0; i < roots.size(); ++i)
+      CHECK(test::wait_until(
+        [&] {
+          return test::read_file(roots[i] / "var/opt/vigil/Log/Upload.log")
+                   .find("(attempt 5)", log_sizes[i])
+                 != std::string::npos;
+        },
+        60s));
+    return seqs;
   }
 };
 
@@ -107,4 +315,278 @@ TEST_CASE("self-patch: TargetVersion upgrades the agent; identity kept; the plat
   CHECK(h.version() == "0.2.0\n");
   CHECK(test::read_file(h.root / "var/opt/vigil/Log/SelfPatch.log").find("refused: hash_mismatch")
         != std::string::npos);
+}
+
+TEST_CASE("self-patch fleet: RolloutPercent=40 takes exactly the hosts below it; TargetVersion "
+          "then upgrades all 5 keeping identity and pending deltas; a canary group that rolls "
+          "back halts the rollout before the others download") {
+  // HostIDs drawn until 2 fall below 40 and 3 do not (random HostIDs leave
+  // one side empty 9 % of the time); each bucket different.
+  std::vector<std::string> drawn;
+  {
+    std::random_device random;
+    std::set<int> used;
+    int below = 0, above = 0;
+    while (drawn.size() < 5) {
+      char text[39];
+      std::snprintf(text, sizeof text, "{%08X-%04X-4%03X-A%03X-%04X%08X}", random(),
+                    random() & 0xFFFF, random() & 0xFFF, random() & 0xFFF, random() & 0xFFFF,
+                    random());
+      int bucket = platform::rollout_bucket(text);
+      bool low = bucket < 40;
+      if (used.count(bucket) || (low && below == 2) || (!low && above == 3))
+        continue;
+      used.insert(bucket);
+      (low ? below : above)++;
+      drawn.push_back(text);
+    }
+  }
+  fleet f{5, drawn};
+  REQUIRE(f.host_ids == drawn);
+  for (auto& root : f.roots) {
+    std::string difference;
+    INFO(root);
+    REQUIRE(test::wait_until([&] { return test::in_sync(f.platform, root, &difference); }, 60s));
+  }
+  std::vector<int> buckets;
+  for (auto& host : f.host_ids)
+    buckets.push_back(platform::rollout_bucket(host));
+
+  // 1. RolloutPercent=40: the hosts whose bucket is below 40 go to 0.2.0;
+  //    the others are not offered it, never download it and report none.
+  add_release(f.platform, test::setup_of_version(f.dir.path(), "0.2.0"));
+  std::set<size_t> in_rollout;
+  for (size_t i = 0; i < buckets.size(); ++i)
+    if (buckets[i] < 40)
+      in_rollout.insert(i);
+  MESSAGE("buckets " << buckets[0] << " " << buckets[1] << " " << buckets[2] << " " << buckets[3]
+                     << " " << buckets[4] << ": " << in_rollout.size() << " of 5 below 40");
+  auto asked = std::chrono::steady_clock::now();
+  auto asked_at = static_cast<int64_t>(std::time(nullptr));
+  REQUIRE(test::set_profile(f.platform, f.ids.second,
+                            {"TargetVersion=0.2.0", "RolloutPercent=40"}) == 0);
+  // ... and every host has checked in twice since.
+  CHECK(wait_paced(
+    [&] { return f.upgraded(in_rollout, "0.2.0") && f.checked_in_since(f.all(), asked_at + 4); },
+    90s));
+  MESSAGE("RolloutPercent=40: " << in_rollout.size() << " host(s) upgraded in "
+                                << seconds_since(asked) << " s");
+  auto assets = f.assets();
+  for (size_t i = 0; i < f.roots.size(); ++i) {
+    if (in_rollout.count(i))
+      continue;
+    INFO("host " << i << " bucket " << buckets[i]);
+    CHECK(f.version(i) == "0.1.0\n");
+    CHECK(f.marker_state(i) == "none");
+    REQUIRE(assets.count(i));
+    auto& a = assets[i];
+    CHECK(a["rollout"] == "not_in_rollout");
+    auto state = a["upgrade"].value("state", "");
+    CHECK((state.empty() || state == "none"));
+    for (auto& r : package_requests(f.platform, "0.2.0"))
+      CHECK(r.host != f.host_ids[i]);
+  }
+
+  // 2. Deltas pending on every host (the platform was away), then
+  //    TargetVersion=0.3.0 for all: each ends on 0.3.0 with its HostID, and
+  //    each pending delta is applied exactly once.
+  auto v3 = test::setup_of_version(f.dir.path(), "0.3.0");
+  add_release(f.platform, v3);
+  for (auto& root : f.roots) // whatever the upgraded agents sent at their start is in
+    CHECK(test::wait_until([&] { return test::in_sync(f.platform, root); }, 60s));
+  auto pending = f.make_pending_deltas();
+  f.platform.start();
+  asked = std::chrono::steady_clock::now();
+  REQUIRE(test::set_profile(f.platform, f.ids.second,
+                            {"TargetVersion=0.3.0", "RolloutPercent=100"}) == 0);
+  CHECK(wait_paced([&] { return f.upgraded(f.all(), "0.3.0"); }, 120s));
+  MESSAGE("TargetVersion=0.3.0: profile set to all 5 upgraded (assets \"succeeded\") in "
+          << seconds_since(asked) << " s");
+  auto log = test::request_log(f.platform);
+  int uploaded_by_new = 0;
+  for (size_t i = 0; i < f.roots.size(); ++i) {
+    INFO("host " << i);
+    CHECK(test::host_id_of(f.roots[i]) == f.host_ids[i]);
+    CHECK(f.marker_state(i) == "succeeded");
+    CHECK_FALSE(fs::exists(f.roots[i] / "opt/vigil.previous"));
+    std::string difference;
+    CHECK(test::wait_until([&] { return test::in_sync(f.platform, f.roots[i], &difference); }, 60s));
+    INFO(difference);
+    log = test::request_log(f.platform);
+    auto complete = "/v1/deltas/Vulnerability/" + std::to_string(pending[i]) + "/complete";
+    size_t applied = 0, applied_at = 0, last_package = 0;
+    for (size_t n = 0; n < log.size(); ++n) {
+      if (log[n].host != f.host_ids[i])
+        continue;
+      if (log[n].target.ends_with(complete) && log[n].outcome == "applied") {
+        ++applied;
+        applied_at = n;
+      }
+      if (log[n].target.ends_with("/v1/releases/0.3.0/package"))
+        last_package = n;
+    }
+    CHECK(applied == 1);
+    uploaded_by_new += applied_at > last_package ? 1 : 0;
+  }
+  std::set<std::string> applied_once; // no (host, module, seq) applied twice
+  for (auto& r : log)
+    if (r.outcome == "applied")
+      CHECK_MESSAGE(applied_once.insert(r.host + " " + r.target).second,
+                    "applied twice: " << r.host << " " << r.target);
+  // The old versions' uploaders were backing off for 16 s: the new version
+  // uploads at its start (a slower machine may let an old one go first; the
+  // delta is applied once either way).
+  MESSAGE(uploaded_by_new << " of 5 pending deltas were uploaded by 0.3.0 after the upgrade");
+  WARN(uploaded_by_new == 5);
+
+  // 3. A canary group of 3 (the lowest buckets) is offered 0.4.0, whose agent
+  //    exits at start: each rolls back; the platform halts the rollout, and
+  //    when it is widened to every host the other 2 never download 0.4.0.
+  auto sorted = buckets;
+  std::sort(sorted.begin(), sorted.end());
+  int canary_percent = sorted[2] + 1;
+  std::set<size_t> canaries;
+  for (size_t i = 0; i < buckets.size(); ++i)
+    if (buckets[i] < canary_percent)
+      canaries.insert(i);
+  add_release(f.platform, test::setup_of_version(f.dir.path(), "0.4.0", "#!/bin/sh\nexit 3\n"));
+  asked = std::chrono::steady_clock::now();
+  REQUIRE(test::set_profile(f.platform, f.ids.second,
+                            {"TargetVersion=0.4.0",
+                             "RolloutPercent=" + std::to_string(canary_percent)}) == 0);
+  auto halted = [&] {
+    auto r = test::run({test::program("vigil-platform").string(), "release", "list", "--json", "--data-dir",
+                        f.platform.data_dir().string()});
+    auto list = nlohmann::json::parse(r.out, nullptr, false);
+    if (list.is_discarded())
+      return false;
+    for (auto& release : list)
+      if (release.value("version", "") == "0.4.0")
+        return release.value("halted", false);
+    return false;
+  };
+  CHECK(wait_paced(halted, 120s));
+  MESSAGE("canary group of " << canaries.size() << " (RolloutPercent=" << canary_percent
+                             << ") rolled back and halted the rollout in " << seconds_since(asked)
+                             << " s");
+  REQUIRE(test::set_profile(f.platform, f.ids.second,
+                            {"TargetVersion=0.4.0", "RolloutPercent=100"}) == 0);
+  auto fetched_by = [&](size_t i) {
+    size_t n = 0;
+    for (auto& r : package_requests(f.platform, "0.4.0"))
+      n += r.host == f.host_ids[i] ? 1 : 0;
+    return n;
+  };
+  // The canaries are back on 0.3.0 (their rollback reports halted it).
+  CHECK(wait_paced(
+    [&] {
+      auto all = f.assets();
+      for (auto i : canaries)
+        if (f.version(i) != "0.3.0\n" || !all.count(i)
+            || all[i]["upgrade"].value("state", "") != "rolled_back")
+          return false;
+      return true;
+    },
+    60s));
+  std::map<size_t, size_t> fetched_before;
+  for (auto i : canaries)
+    fetched_before[i] = fetched_by(i);
+  auto widened_at = static_cast<int64_t>(std::time(nullptr));
+  // Every host checks in twice under the widened rollout.
+  CHECK(wait_paced([&] { return f.checked_in_since(f.all(), widened_at + 4); }, 60s));
+  assets = f.assets();
+  for (size_t i = 0; i < f.roots.size(); ++i) {
+    INFO("host " << i << " bucket " << buckets[i]);
+    CHECK(f.version(i) == "0.3.0\n");
+    CHECK(test::host_id_of(f.roots[i]) == f.host_ids[i]);
+    REQUIRE(assets.count(i));
+    auto& a = assets[i];
+    if (canaries.count(i)) {
+      CHECK(f.marker_state(i) == "rolled_back");
+      CHECK(a["upgrade"].value("state", "") == "rolled_back");
+      CHECK(a["upgrade"].value("reason", "").starts_with("install_failed"));
+      CHECK(fetched_before[i] > 0);
+      CHECK(fetched_by(i) == fetched_before[i]); // not tried again
+    } else {
+      CHECK(fetched_by(i) == 0);
+      CHECK(a["rollout"] == "halted");
+    }
+  }
+  CHECK(test::read_file(f.platform.data_dir().string() + ".out").find("rollout of 0.4.0 halted")
+        != std::string::npos);
+}
+
+TEST_CASE("self-patch: a download cut off by the platform stopping resumes where it stopped once "
+          "the platform is back") {
+  fleet_host h;
+  auto v2 = test::setup_of_version(h.dir.path(), "0.2.0");
+  h.release_add(v2);
+  auto size = fs::file_size(v2);
+  constexpr uint64_t piece = 4 * 1024 * 1024; // the agent's ranged requests
+  REQUIRE(size > 2 * piece);
+  // The agent reaches the platform through a link carrying 4 MB/s of answers:
+  // each 4 MB piece takes a second, so the platform stops in the middle.
+  test::throttled_relay link{h.dir / "relay", h.platform.port(), 0, 4 * 1024 * 1024};
+  h.restart_agent([&] {
+    REQUIRE(test::reg_add(h.root, "", "WebServiceUri", "REG_SZ",
+                          "https://127.0.0.1:" + std::to_string(link.port()) + "/CloudAgent/")
+            == 0);
+  });
+  auto host = test::host_id_of(h.root);
+  REQUIRE(test::set_profile(h.platform, h.ids.second, {"TargetVersion=0.2.0"}) == 0);
+  // The second piece is asked for: the first is on disk.
+  REQUIRE(test::wait_until(
+    [&] {
+      for (auto& r : package_requests(h.platform, "0.2.0"))
+        if (range_start(r.outcome) == piece)
+          return true;
+      return false;
+    },
+    60s));
+  h.platform.kill();
+  auto before = package_requests(h.platform, "0.2.0");
+  auto part = h.root / "var/opt/vigil/Patch/vigil-setup-0.2.0.part";
+  // The agent fails to fetch what comes next while the platform is away.
+  auto selfpatch_log = h.root / "var/opt/vigil/Log/SelfPatch.log";
+  REQUIRE(test::wait_until(
+    [&] { return test::read_file(selfpatch_log).find("download of 0.2.0") != std::string::npos; },
+    60s));
+  std::error_code ignored;
+  auto have = fs::file_size(part, ignored);
+  MESSAGE("platform stopped with " << have << " of " << size << " bytes on the host");
+  CHECK(have >= piece);
+  CHECK(have < size);
+  CHECK(have % piece == 0);
+  auto back = std::chrono::steady_clock::now();
+  h.platform.start();
+  REQUIRE(test::wait_until([&] { return h.version() == "0.2.0\n"; }, 60s));
+  MESSAGE("platform back to 0.2.0 installed: " << seconds_since(back) << " s");
+  // The next check-in after the platform's return resumed the download, not
+  // the retry timer (30 s).
+  CHECK(seconds_since(back) < 25);
+  auto all = package_requests(h.platform, "0.2.0");
+  REQUIRE(all.size() > before.size());
+  std::string ranges;
+  for (auto& r : all)
+    ranges += r.outcome + " ";
+  MESSAGE("package requests: " << ranges);
+
+  // After the restart: from where the host stopped to the end, in order, and
+  // never from the start again.
+  uint64_t next = have;
+  for (size_t n = before.size(); n < all.size(); ++n) {
+    CHECK(all[n].host == host);
+    auto start = range_start(all[n].outcome);
+    REQUIRE(start);
+    CHECK(*start == next);
+    next = std::min<uint64_t>(next + piece, size);
+  }
+  CHECK(next == size);
+  CHECK(all[before.size()].outcome
+        == "range=" + std::to_string(have) + "-" + std::to_string(std::min(have + piece, size) - 1));
+  CHECK(test::wait_until([&] {
+    auto u = h.upgrade_state();
+    return u && u->value("state", "") == "succeeded";
+  }, 60s));
+  CHECK(test::host_id_of(h.root) == host);
 }

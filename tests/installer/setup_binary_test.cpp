@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <map>
+#include <set>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -128,6 +129,12 @@ TEST_CASE("vigil-setup: a fresh install runs the agent, which provisions within 
   // The unit installed is the one the code makes (one source, issue 16 item 10).
   CHECK(test::read_file(f.root / "etc/systemd/system/vigil-agent.service")
         == systemd_unit_text(paths{f.root}));
+  // The program files are the programs and VERSION: nothing only the native
+  // package needs (package/, a .deb).
+  std::set<std::string> top;
+  for (auto& entry : fs::directory_iterator(f.root / "opt/vigil"))
+    top.insert(entry.path().filename().string());
+  CHECK(top == std::set<std::string>{"VERSION", "bin"});
   CHECK(fs::exists(f.root / "var/opt/vigil/state/ca-bundle.pem"));
   // The platform's root key is pinned in the hive, as its signing-key.pub says.
   auto pinned = hive_file{f.root / "etc/opt/vigil/registry.reg"}.load();
@@ -337,17 +344,113 @@ TEST_CASE("vigil-setup: Extract writes the native package and installs nothing")
   REQUIRE(r.exit_code == 0);
   auto deb = out / "vigil-agent_0.1.0_amd64.deb";
   REQUIRE(fs::exists(deb));
-  auto info = test::run({"/usr/bin/dpkg-deb", "--field", deb.string(), "Package", "Version"});
+  auto info = test::run({"/usr/bin/dpkg-deb", "--field", deb.string(), "Package", "Version",
+                         "Depends", "Architecture"});
   CHECK(info.out.find("Package: vigil-agent") != std::string::npos);
   CHECK(info.out.find("Version: 0.1.0") != std::string::npos);
+  CHECK(info.out.find("Architecture: amd64") != std::string::npos);
+  CHECK(info.out.find("libc6") != std::string::npos); // CPack's dpkg-shlibdeps result
   auto contents = test::run({"/usr/bin/dpkg-deb", "--contents", deb.string()});
   CHECK(contents.out.find("./opt/vigil/bin/vigil-agent") != std::string::npos);
   CHECK(contents.out.find("./lib/systemd/system/vigil-agent.service") != std::string::npos);
+  CHECK(contents.out.find("root/root") != std::string::npos);
+  CHECK(contents.out.find("package/") == std::string::npos);
+  // The package's files are the payload's, byte for byte, with their modes;
+  // dpkg verifies its md5sums against them.
+  auto unpacked = dir / "unpacked";
+  REQUIRE(test::run({"/usr/bin/dpkg-deb", "-x", deb.string(), unpacked.string()}).exit_code == 0);
+  auto payload = dir / "payload";
+  fs::create_directories(payload);
+  REQUIRE(test::run({"/usr/bin/tar", "-xf", std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar.xz",
+                     "-C", payload.string()})
+            .exit_code == 0);
+  size_t programs = 0;
+  for (auto& entry : fs::directory_iterator(payload / "bin")) {
+    auto packaged = unpacked / "opt/vigil/bin" / entry.path().filename();
+    CAPTURE(packaged);
+    REQUIRE(fs::exists(packaged));
+    CHECK(test::read_file(packaged) == test::read_file(entry.path()));
+    CHECK(fs::status(packaged).permissions() == fs::status(entry.path()).permissions());
+    ++programs;
+  }
+  CHECK(programs >= 6);
+  CHECK(test::read_file(unpacked / "opt/vigil/VERSION") == "0.1.0\n");
+  CHECK(test::read_file(unpacked / "lib/systemd/system/vigil-agent.service")
+        == systemd_unit_text(paths{"/"}));
+  auto control = dir / "control";
+  REQUIRE(test::run({"/usr/bin/dpkg-deb", "-e", deb.string(), control.string()}).exit_code == 0);
+  CHECK(test::read_file(control / "md5sums").find("  opt/vigil/bin/vigil-agent\n")
+        != std::string::npos);
   auto tar = test::run({test::program("vigil-setup").string(), "--root", root.string(),
                         "extract=TAR", "Dir=" + out.string()});
   REQUIRE(tar.exit_code == 0);
   CHECK(fs::exists(out / "vigil-agent_0.1.0_amd64.tar"));
   CHECK_FALSE(fs::exists(root / "opt/vigil"));
+}
+
+TEST_CASE("vigil-setup: the package carries each program once, under 10 MB; the .deb of a "
+          "repacked payload names the payload's version") {
+  // The payload holds the loose programs, no second copy inside a .deb.
+  auto listing = test::run({"/usr/bin/tar", "-tJf",
+                            std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar.xz"});
+  REQUIRE(listing.exit_code == 0);
+  CAPTURE(listing.out);
+  CHECK(listing.out.find(".deb") == std::string::npos);
+  CHECK(listing.out.find("./bin/vigil-agent\n") != std::string::npos);
+  CHECK(listing.out.find("./package/control\n") != std::string::npos);
+  auto size = fs::file_size(test::program("vigil-setup"));
+  MESSAGE("vigil-setup: " << size << " bytes");
+  CHECK(size < 10'000'000);
+  // A payload of another VERSION (as tests and release engineers repack
+  // them; here a small one) extracts a package of that version, made of its
+  // own files.
+  test::temp_dir dir;
+  auto stage = dir / "stage";
+  fs::create_directories(stage / "bin");
+  REQUIRE(test::run({"/usr/bin/tar", "-xJf", std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar.xz",
+                     "-C", stage.string(), "./package"})
+            .exit_code == 0);
+  test::write_file(stage / "VERSION", "0.2.0\n");
+  test::write_file(stage / "bin/vigil-agent", "#!/bin/sh\necho 0.2.0\n");
+  fs::permissions(stage / "bin/vigil-agent", fs::perms::owner_all | fs::perms::group_read
+                                               | fs::perms::group_exec | fs::perms::others_read
+                                               | fs::perms::others_exec);
+  auto archive = dir / "payload.tar";
+  REQUIRE(test::run({"/usr/bin/tar", "-C", stage.string(), "-cf", archive.string(), "."})
+            .exit_code == 0);
+  auto newer = dir / "vigil-setup-0.2.0";
+  REQUIRE(test::run({test::program("vigil-pack").string(),
+                     std::string{VIGIL_TEST_BUILD_DIR} + "/vigil-setup-stub.stripped",
+                     archive.string(), newer.string()})
+            .exit_code == 0);
+  auto out = dir / "out";
+  fs::create_directories(out);
+  auto r = test::run({newer.string(), "--root", (dir / "root").string(), "Extract=deb",
+                      "Dir=" + out.string()});
+  CAPTURE(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto deb = out / "vigil-agent_0.2.0_amd64.deb";
+  REQUIRE(fs::exists(deb));
+  CHECK(test::run({"/usr/bin/dpkg-deb", "--field", deb.string(), "Version"}).out == "0.2.0\n");
+  auto unpacked = dir / "unpacked";
+  REQUIRE(test::run({"/usr/bin/dpkg-deb", "-x", deb.string(), unpacked.string()}).exit_code == 0);
+  CHECK(test::read_file(unpacked / "opt/vigil/VERSION") == "0.2.0\n");
+  CHECK(test::read_file(unpacked / "opt/vigil/bin/vigil-agent") == "#!/bin/sh\necho 0.2.0\n");
+  CHECK(fs::status(unpacked / "opt/vigil/bin/vigil-agent").permissions()
+        == fs::status(stage / "bin/vigil-agent").permissions());
+  // A payload without the native package's control file cannot make one.
+  fs::remove_all(stage / "package");
+  REQUIRE(test::run({"/usr/bin/tar", "-C", stage.string(), "-cf", archive.string(), "."})
+            .exit_code == 0);
+  REQUIRE(test::run({test::program("vigil-pack").string(),
+                     std::string{VIGIL_TEST_BUILD_DIR} + "/vigil-setup-stub.stripped",
+                     archive.string(), newer.string()})
+            .exit_code == 0);
+  fs::create_directories(out / "bare");
+  auto bare = test::run({newer.string(), "--root", (dir / "root").string(), "Extract=deb",
+                         "Dir=" + (out / "bare").string()});
+  CHECK(bare.exit_code == status_of(installer_exit::fatal));
+  CHECK(fs::is_empty(out / "bare"));
 }
 
 TEST_CASE("vigil-setup SelfPatch: a new version that starts and checks in is kept; the previous "

@@ -70,7 +70,8 @@ void install_agent(const std::filesystem::path& root, const platform_process& pl
                    const std::string& trust_key = {});
 
 /// A vigil-setup carrying the build's payload with another VERSION, written
-/// in `dir`; with `agent_script`, its bin/vigil-agent is that script instead
+/// in `dir` (about the size of the build's: stripped setup program, zstd
+/// payload); with `agent_script`, its bin/vigil-agent is that script instead
 /// (a version that exits at start, or never checks in). Throws on failure.
 std::filesystem::path setup_of_version(const std::filesystem::path& dir, const std::string& version,
                                        const std::string& agent_script = {});

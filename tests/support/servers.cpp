@@ -72,7 +72,7 @@ std::string tinyproxy::log() const {
 }
 
 throttled_relay::throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
-                                 size_t bytes_per_second) {
+                                 size_t bytes_per_second, size_t down_bytes_per_second) {
   std::filesystem::create_directories(dir);
   static std::atomic<int> started{0};
   auto out = dir / ("relay-" + std::to_string(++started) + "-to-" + std::to_string(target_port)
@@ -80,7 +80,8 @@ throttled_relay::throttled_relay(const std::filesystem::path& dir, uint16_t targ
   process_ = std::make_unique<child_process>(
     std::vector<std::string>{"/usr/bin/python3",
                              VIGIL_TEST_SOURCE_DIR "/tests/support/throttled_relay.py",
-                             std::to_string(target_port), std::to_string(bytes_per_second)},
+                             std::to_string(target_port), std::to_string(bytes_per_second),
+                             std::to_string(down_bytes_per_second)},
     out);
   // It prints its port, alone on a line, once listening.
   if (!wait_until(

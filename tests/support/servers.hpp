@@ -39,14 +39,15 @@ private:
   std::unique_ptr<child_process> process_;
 };
 
-/// A slow uplink: a TCP relay on 127.0.0.1 to 127.0.0.1:`target_port` that
-/// passes the client's bytes on at most `bytes_per_second`
+/// A slow link: a TCP relay on 127.0.0.1 to 127.0.0.1:`target_port` that
+/// passes the client's bytes on at most `bytes_per_second` and the answers
+/// at most `down_bytes_per_second` (0: full speed)
 /// (tests/support/throttled_relay.py); stopped on destruction.
 class throttled_relay {
 public:
   /// Starts it and waits (with a deadline) until it accepts connections.
   throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
-                  size_t bytes_per_second);
+                  size_t bytes_per_second, size_t down_bytes_per_second = 0);
 
   uint16_t port() const noexcept { return port_; }
 

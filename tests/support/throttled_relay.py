@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""A slow uplink for integration tests: a TCP relay on 127.0.0.1 that forwards
+"""A slow link for integration tests: a TCP relay on 127.0.0.1 that forwards
 each connection to 127.0.0.1:TARGET, passing the client's bytes upstream at
-most RATE bytes per second (the answers come back at full speed). Prints the
-port it listens on, then serves until killed.
+most RATE bytes per second and the answers back at most DOWN_RATE bytes per
+second (0 or absent: full speed). Prints the port it listens on, then serves
+until killed.
 
-Usage: throttled_relay.py TARGET_PORT RATE_BYTES_PER_SECOND
+Usage: throttled_relay.py TARGET_PORT RATE_BYTES_PER_SECOND [DOWN_RATE]
 """
 import asyncio
 import sys
@@ -25,6 +26,7 @@ async def pump(reader, writer, rate):
 
 async def main():
     target, rate = int(sys.argv[1]), int(sys.argv[2])
+    down_rate = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 
     async def relay(client_reader, client_writer):
         try:
@@ -33,7 +35,7 @@ async def main():
             client_writer.close()
             return
         await asyncio.gather(pump(client_reader, upstream_writer, rate),
-                             pump(upstream_reader, client_writer, 0))
+                             pump(upstream_reader, client_writer, down_rate))
 
     server = await asyncio.start_server(relay, "127.0.0.1", 0)
     print(server.sockets[0].getsockname()[1], flush=True)

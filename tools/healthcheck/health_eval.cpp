@@ -182,6 +182,26 @@ void check_connectivity(const facts& f, verdict& v, bool blackout) {
   v.communication_ok = blackout || (probes_ok && checkins_ok);
 }
 
+/// Self-patching (SPEC §12): the release metadata the platform offers had
+/// expired when the agent last checked it. The agent refuses that upgrade and
+/// runs on; the host is Poor until the platform signs the release again.
+bool check_release_metadata(const facts& f, verdict& v) {
+  if (!f.status || !f.status->release_metadata_expired)
+    return false;
+  auto& s = *f.status;
+  add(v, condition::release_metadata_expired, "WARNING",
+      "The release metadata the platform offers for " + s.release_metadata_version
+        + " expired at " + format_time(s.release_metadata_expires_at) + " (checked at "
+        + format_time(s.release_metadata_checked_at) + "): the upgrade is refused "
+        "(metadata_expired) and the agent runs on "
+        + (f.install.version.empty() ? std::string{"its installed version"} : f.install.version),
+      {"Sign the release again on the platform: vigil-platform release add --data-dir DIR "
+       "vigil-setup [--valid 30d] (new metadata, a higher serial)",
+       "Check this host's clock (date -u): a clock running ahead makes metadata look expired",
+       "See SelfPatch.log in the Log directory"});
+  return true;
+}
+
 module_verdict judge_scan_module(const facts& f, std::string_view name, bool blackout,
                                  verdict& v) {
   module_verdict m;
@@ -314,6 +334,7 @@ std::string_view to_string(condition c) noexcept {
     case condition::module_error: return "module_error";
     case condition::not_installed: return "not_installed";
     case condition::agent_never_ran: return "agent_never_ran";
+    case condition::release_metadata_expired: return "release_metadata_expired";
   }
   return "unknown";
 }
@@ -390,6 +411,7 @@ verdict evaluate(const facts& f) {
   check_certificates(f, v);
   check_proxy(f, v);
   check_connectivity(f, v, blackout);
+  bool stale_release = check_release_metadata(f, v);
   for (auto name : scan_modules)
     v.modules.push_back(judge_scan_module(f, name, blackout, v));
   v.modules.push_back(judge_patch(f, v));
@@ -416,7 +438,7 @@ verdict evaluate(const facts& f) {
     v.status = overall::not_provisioned;
   else if (!v.service_ok || !v.communication_ok || (enabled > 0 && healthy == 0))
     v.status = overall::bad;
-  else if (healthy < enabled)
+  else if (healthy < enabled || stale_release)
     v.status = overall::poor;
   else
     v.status = overall::good;

@@ -45,6 +45,7 @@ enum class condition : int {
   module_error = 1015,
   not_installed = 1016,
   agent_never_ran = 1017,
+  release_metadata_expired = 1018,
 };
 
 /// The snake_case name of a condition ("scan_overdue").

@@ -24,6 +24,18 @@ std::string route_name(const probe_fact& p) {
   return p.route == "direct" ? std::string{"Direct Connection"} : p.route;
 }
 
+/// The release metadata the platform last offered, as the agent checked it;
+/// null when it offers none.
+json release_metadata_json(const facts& f) {
+  if (!f.status || f.status->release_metadata_version.empty())
+    return nullptr;
+  auto& s = *f.status;
+  return {{"Version", s.release_metadata_version},
+          {"ExpiresAt", time_or_null(s.release_metadata_expires_at)},
+          {"CheckedAt", time_or_null(s.release_metadata_checked_at)},
+          {"Expired", s.release_metadata_expired}};
+}
+
 double rounded(double seconds) {
   return static_cast<double>(static_cast<int64_t>(seconds * 1000 + 0.5)) / 1000;
 }
@@ -143,7 +155,8 @@ std::string json_report(const facts& f, const verdict& v, const report_meta& met
       {"From", string_or_null(f.install.upgrade.from)},
       {"Target", string_or_null(f.install.upgrade.target)},
       {"Reason", string_or_null(f.install.upgrade.reason)},
-      {"At", time_or_null(f.install.upgrade.at)}}},
+      {"At", time_or_null(f.install.upgrade.at)},
+      {"ReleaseMetadata", release_metadata_json(f)}}},
     {"SelfProtection",
      {{"State", f.install.protection_requested && f.install.protection_off_until == 0
                   ? "on"
@@ -200,6 +213,9 @@ std::string text_report(const facts& f, const verdict& v) {
         << f.install.upgrade.target
         << (f.install.upgrade.reason.empty() ? "" : " (" + f.install.upgrade.reason + ")")
         << "\n";
+  if (f.status && f.status->release_metadata_expired)
+    out << "Release Metadata : " << f.status->release_metadata_version << " expired at "
+        << format_time(f.status->release_metadata_expires_at) << "\n";
   out << "Self Protection : "
       << (f.install.protection_requested && f.install.protection_off_until == 0 ? "on" : "off");
   if (f.install.protection_off_until > 0)

@@ -165,6 +165,44 @@ TEST_CASE("health: one module past its scan deadline makes Poor (exit 1)") {
   CHECK(evaluate(f).status == overall::good);
 }
 
+TEST_CASE("health: expired release metadata makes Poor (exit 1) and names why; a fresh or "
+          "withdrawn one does not") {
+  auto f = healthy();
+  f.install.version = "0.1.0";
+  f.status->release_metadata_version = "0.2.0";
+  f.status->release_metadata_expires_at = now - 3600;
+  f.status->release_metadata_checked_at = now - 30;
+  f.status->release_metadata_expired = true;
+  auto v = evaluate(f);
+  CHECK(v.status == overall::poor);
+  CHECK(exit_code_of(v.status) == 1);
+  auto* e = find_error(v, "release_metadata_expired");
+  REQUIRE(e != nullptr);
+  CHECK(e->code == 1018);
+  CHECK(e->severity == "WARNING");
+  CHECK(e->description.find("0.2.0 expired at 2024-01-24 16:27:25") != std::string::npos);
+  CHECK(e->description.find("runs on 0.1.0") != std::string::npos);
+  auto j = nlohmann::json::parse(json_report(f, v, {"0.1.0"}));
+  CHECK(j["Upgrade"]["ReleaseMetadata"]["Version"] == "0.2.0");
+  CHECK(j["Upgrade"]["ReleaseMetadata"]["Expired"] == true);
+  CHECK(j["Upgrade"]["ReleaseMetadata"]["ExpiresAt"] == "2024-01-24T16:27:25Z");
+  CHECK(text_report(f, v).find("Release Metadata : 0.2.0 expired at") != std::string::npos);
+  // Worse conditions still win: the service down is Bad.
+  f.service->running = false;
+  CHECK(evaluate(f).status == overall::bad);
+  // In-date metadata, or none offered: Good.
+  f = healthy();
+  f.status->release_metadata_version = "0.2.0";
+  f.status->release_metadata_expires_at = now + 3600;
+  f.status->release_metadata_checked_at = now - 30;
+  v = evaluate(f);
+  CHECK(v.status == overall::good);
+  CHECK(find_error(v, "release_metadata_expired") == nullptr);
+  CHECK(nlohmann::json::parse(json_report(healthy(), evaluate(healthy()), {"0.1.0"}))["Upgrade"]
+                             ["ReleaseMetadata"]
+          .is_null());
+}
+
 TEST_CASE("health: a module that never completed a scan counts from its activation") {
   auto f = healthy();
   module_status m;

@@ -446,6 +446,76 @@ TEST_CASE("vigil-healthcheck: a module whose scan overruns its deadline makes Po
   CHECK(h.text.find("Module Health : Vulnerability Health Bad") != std::string::npos);
 }
 
+TEST_CASE("vigil-healthcheck: expired release metadata is Poor and says why; the agent "
+          "restarted with it starts, checks in and runs on") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto ids = platform.create_customer("Vulnerability");
+  REQUIRE(test::set_profile(platform, ids.second, {"CapiIntervalSeconds=2"}) == 0);
+  installed_host host{dir.path(), platform, ids};
+  REQUIRE(test::wait_until([&] { return host.working({"Inventory", "Vulnerability"}); }, 60s));
+  // 0.2.0's metadata is signed valid for 1 s; the profile names it once it
+  // has expired.
+  auto newer = test::setup_of_version(dir.path(), "0.2.0");
+  auto added = test::run({test::program("vigil-platform").string(), "release", "add", "--data-dir",
+                          platform.data_dir().string(), newer.string(), "--valid", "1s"});
+  CAPTURE(added.err);
+  REQUIRE(added.exit_code == 0);
+  auto expired = [&] {
+    auto r = test::run({test::program("vigil-platform").string(), "release", "list", "--json", "--data-dir",
+                        platform.data_dir().string()});
+    auto list = json::parse(r.out, nullptr, false);
+    return list.is_array() && !list.empty() && list[0].value("expired", false);
+  };
+  REQUIRE(test::wait_until(expired, 10s));
+  REQUIRE(test::set_profile(platform, ids.second, {"TargetVersion=0.2.0"}) == 0);
+  REQUIRE(test::wait_until([&] {
+    auto s = host.status();
+    return s && s->release_metadata_expired;
+  }, 30s));
+  // Restarted, the agent starts and checks in; it refuses the metadata again.
+  auto before = host.status();
+  REQUIRE(before);
+  host.stop();
+  auto restarted_at = unix_now();
+  auto started = test::run({(host.root / "opt/vigil/bin/vigil-agent").string(), "--root",
+                            host.root.string()});
+  REQUIRE(started.exit_code == 0);
+  REQUIRE(test::wait_until([&] {
+    auto s = host.status();
+    return s && s->pid != before->pid && s->last_checkin >= restarted_at
+           && s->release_metadata_checked_at >= restarted_at && s->release_metadata_expired;
+  }, 30s));
+  auto h = run_health(host.root);
+  check_reports(h, "Poor", 1);
+  auto* stale = error_named(h.report, "release_metadata_expired");
+  REQUIRE(stale != nullptr);
+  CHECK((*stale)["ErrorCode"] == 1018);
+  CHECK((*stale)["Severity"] == "WARNING");
+  auto description = (*stale)["ErrorDescription"].get<std::string>();
+  CHECK(description.find("0.2.0 expired at") != std::string::npos);
+  CHECK(description.find("runs on 0.1.0") != std::string::npos);
+  CHECK(h.report["AgentVersion"] == "0.1.0");
+  CHECK(h.report["Upgrade"]["State"] == "refused");
+  CHECK(h.report["Upgrade"]["Reason"].get<std::string>().starts_with("metadata_expired"));
+  CHECK(h.report["Upgrade"]["ReleaseMetadata"]["Version"] == "0.2.0");
+  CHECK(h.report["Upgrade"]["ReleaseMetadata"]["Expired"] == true);
+  CHECK(h.text.find("Release Metadata : 0.2.0 expired at") != std::string::npos);
+  // Every module stays healthy: only the stale metadata makes it Poor.
+  CHECK((*module_entry(h.report, "Vulnerability"))["ModuleHealth"] == "Vulnerability Health Good");
+  CHECK(host.supervisor_pid() > 0);
+  CHECK(test::read_file(host.root / "opt/vigil/VERSION") == "0.1.0\n");
+  // The platform stops offering it: the next check-in clears it, Good again.
+  REQUIRE(test::set_profile(platform, ids.second, {"TargetVersion="}) == 0);
+  REQUIRE(test::wait_until([&] {
+    auto s = host.status();
+    return s && !s->release_metadata_expired && s->release_metadata_version.empty();
+  }, 30s));
+  auto cleared = run_health(host.root);
+  check_reports(cleared, "Good", 0);
+  CHECK(cleared.report["Upgrade"]["ReleaseMetadata"].is_null());
+}
+
 TEST_CASE("vigil-healthcheck: probes into a black hole end the run within 60 s") {
   test::temp_dir dir;
   black_hole hole;
