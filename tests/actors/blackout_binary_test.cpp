@@ -52,10 +52,12 @@ TEST_CASE("blackout: inside a network window nothing is sent, scans run, deltas 
   REQUIRE(h.wait_in_sync(60s));
   auto host = host_id_of(h.root);
   // Windows are whole minutes (HH:MM): this one is the rest of the current
-  // minute (UTC), or the next minute when less than 20 s of this one is left.
+  // minute (UTC), or the next minute when less than 15 s of this one is left
+  // (learning the window and a scan inside it take a few seconds). It lasts
+  // 45 s on average, the resume jitter after it 30 s.
   auto now = std::time(nullptr);
   auto start = now - now % 60;
-  if (now - start > 40)
+  if (now - start > 45)
     start += 60;
   auto end = start + 60; // 23:59-00:00 spans midnight: it starts on the first day
   nlohmann::json windows = nlohmann::json::array(
