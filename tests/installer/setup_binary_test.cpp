@@ -175,6 +175,10 @@ TEST_CASE("vigil-setup: PatchInstall upgrades in place and keeps identity and st
   REQUIRE(f.setup(f.install_args()).exit_code == 0);
   REQUIRE(test::wait_until([&] { return f.listed(f.host_id()); }, 10s));
   auto host = f.host_id();
+  // The platform logs a request after answering it: the host can be listed
+  // before the line of its provision is written.
+  REQUIRE(test::wait_until(
+    [&] { return f.platform.request_log().find("v1/provision") != std::string::npos; }, 10s));
   auto log_before = f.platform.request_log().size();
   auto r = f.setup({"patchinstall=true"}, newer);
   CAPTURE(r.err);
