@@ -59,9 +59,7 @@ void record_profile(const checkin_state& st) {
 }
 
 caf::error answer_error(const http_response& r) {
-  auto parsed = protocol::parse_body<protocol::error_response>(r.body);
-  return parsed ? protocol::to_error(*parsed, static_cast<int>(r.status))
-                : make_error(ec::protocol_error, "HTTP " + std::to_string(r.status));
+  return protocol::error_of_answer(static_cast<int>(r.status), r.body);
 }
 
 /// Fetches the manifests of the activated modules, conditionally on the cached

@@ -33,7 +33,8 @@ typename Inspector::result_type inspect(Inspector& f, http_fields& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
-  return f(caf::meta::type_name("http_request"), x.method, x.target, x.fields, x.body);
+  return f(caf::meta::type_name("http_request"), x.method, x.target, x.fields, x.body,
+           x.response_limit);
 }
 
 template <class Inspector>

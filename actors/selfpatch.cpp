@@ -186,6 +186,9 @@ void fetch_next(self_pointer self) {
   http_request request;
   request.target = protocol::endpoint_release_package("", st.release->version);
   request.fields.set("Range", next_range(have, st.release->size, st.options.chunk_bytes));
+  // No answer may carry more than the whole signed package: a longer one
+  // (endless data) is cut off at that size, not read to its end.
+  request.response_limit = static_cast<size_t>(st.release->size);
   st.fetching = true;
   auto version = st.release->version;
   self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
@@ -215,6 +218,17 @@ void fetch_next(self_pointer self) {
                                              + std::to_string(size) + " signed bytes"));
             return;
           }
+          if (r.body.size() < size) {
+            // The whole package, as the platform says, and not the signed one:
+            // asking again would only fetch the same bytes forever.
+            fs::remove(part_file(st));
+            refuse(self, version,
+                   make_error(ec::hash_mismatch, "the platform's whole package is "
+                                                   + std::to_string(r.body.size())
+                                                   + " bytes, the signed metadata says "
+                                                   + std::to_string(size)));
+            return;
+          }
           fs::remove(part_file(st)); // the whole package: start the file over
         } else {
           log()->warn("download of {}: HTTP {}; retrying in {} s", version, r.status,
@@ -242,6 +256,14 @@ void fetch_next(self_pointer self) {
       [=](const caf::error& e) {
         auto& st = self->state;
         st.fetching = false;
+        if (code_of(e) == ec::too_large && st.release && st.release->version == version) {
+          fs::remove(part_file(st));
+          refuse(self, version,
+                 make_error(ec::size_exceeded, "the platform's answer is longer than the "
+                                                 + std::to_string(st.release->size)
+                                                 + " signed bytes; cut off there"));
+          return;
+        }
         log()->warn("download of {} failed: {}; retrying in {} s", version, render(e),
                     st.options.retry.count());
         retry_later(self);

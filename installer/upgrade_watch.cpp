@@ -20,6 +20,14 @@ fs::path previous_files(const paths& p) {
 /// What the watch saw of the new version, for the rollback's reason.
 enum class seen { nothing, version, checked_in };
 
+/// Whether the new version's latest check-in since `since` failed because
+/// the platform answered busy (429, 5xx: `ec::busy`), which is the
+/// platform's trouble, not the new version's.
+bool platform_busy(const agent_status& s, int64_t since) {
+  return s.last_checkin_error_code == "busy" && s.last_checkin_error_at >= since
+         && s.last_checkin < s.last_checkin_error_at;
+}
+
 } // namespace
 
 std::chrono::seconds upgrade_watch_deadline(const paths& p, std::chrono::seconds fallback) {
@@ -76,13 +84,29 @@ caf::expected<upgrade_marker> watch_upgrade(const paths& p, service_manager& ser
   log.write("watching " + marker.target + " until it checks in, for at most "
             + std::to_string(options.deadline.count()) + " s");
   auto what = seen::nothing;
+  int64_t excused = 0; // seconds the platform answered busy, added to the deadline
+  auto polled_at = now();
   while (now() < marker.deadline) {
+    auto t = now();
+    auto step = t - polled_at;
+    polled_at = t;
     if (auto status = load_agent_status(p); status && status->version == marker.target
                                             && status->started_at >= marker.started_at) {
       what = std::max(what, seen::version);
       if (status->last_checkin >= marker.started_at) {
         what = seen::checked_in;
         break;
+      }
+      if (platform_busy(*status, marker.started_at) && step > 0
+          && excused < options.busy_allowance.count()) {
+        if (excused == 0)
+          log.write("the platform answers " + marker.target + "'s check-ins busy ("
+                    + status->last_checkin_error
+                    + "): that time does not count against it");
+        excused += step;
+        marker.deadline += step;
+        if (auto ok = save_upgrade_marker(p, marker); !ok)
+          return ok.error();
       }
     }
     std::this_thread::sleep_for(options.poll);
@@ -92,7 +116,10 @@ caf::expected<upgrade_marker> watch_upgrade(const paths& p, service_manager& ser
                     ? "not_started: " + marker.target + " did not start and report its version within "
                         + std::to_string(options.deadline.count()) + " s"
                     : "never_checked_in: " + marker.target + " started but did not check in within "
-                        + std::to_string(options.deadline.count()) + " s";
+                        + std::to_string(options.deadline.count()) + " s"
+                        + (excused > 0 ? " (and " + std::to_string(excused)
+                                           + " s the platform answered busy)"
+                                       : std::string{});
     return roll_back_upgrade(p, service, log, marker, reason, now());
   }
   std::error_code ignored;

@@ -17,6 +17,10 @@ struct upgrade_watch_options {
   /// (SPEC §12: 10 minutes by default; the hive value
   /// `SelfPatch\WatchSeconds` overrides it, see `upgrade_watch_deadline`).
   std::chrono::seconds deadline{600};
+  /// At most this much time during which the platform answered the new
+  /// version's check-ins busy (429, 5xx) is added to the deadline: the
+  /// platform's trouble is not the new version's fault (SPEC §12).
+  std::chrono::seconds busy_allowance{24 * 3600};
   /// How often the agent's status file is read.
   std::chrono::milliseconds poll{500};
   /// Unix seconds now.
@@ -32,7 +36,9 @@ std::chrono::seconds upgrade_watch_deadline(const paths& p, std::chrono::seconds
 /// in its own session so it outlives the agent it replaced. The previous
 /// version's files stay in `<program files>.previous` until the new version
 /// has started, checked in with the platform after `marker.started_at` and
-/// reported its version (`agent-status.json`), within the deadline. Then the
+/// reported its version (`agent-status.json`), within the deadline (extended
+/// by the time the platform answered its check-ins busy, see
+/// `busy_allowance`). Then the
 /// previous files go and the marker says `succeeded`. Otherwise the service
 /// is stopped, the previous files are put back, the service is started again
 /// and the marker says `rolled_back` with the reason, which the previous

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,10 @@ struct http_request {
   std::string target = "/"; ///< path and query, e.g. "/CloudAgent/v1/profile"
   http_fields fields;
   std::string body;
+  /// The longest response body the caller takes (0: the client's limit).
+  /// A longer one fails as `ec::too_large` without being read to its end:
+  /// a download whose signed size is known asks for no byte more.
+  std::size_t response_limit = 0;
 };
 
 /// An HTTP response.

@@ -87,7 +87,8 @@ http_response from_beast(http::response<http::string_body>&& in) {
 template <class Stream>
 asio::awaitable<result_type> exchange(Stream& stream, beast::tcp_stream& lowest,
                                       http::request<http::string_body> request,
-                                      const client_options& options, const std::string& peer) {
+                                      const client_options& options, std::size_t body_limit,
+                                      const std::string& peer) {
   error_code error;
   lowest.expires_after(options.io_timeout);
   co_await http::async_write(stream, request, awaitable_into(error));
@@ -95,7 +96,7 @@ asio::awaitable<result_type> exchange(Stream& stream, beast::tcp_stream& lowest,
     co_return io_failure(error, peer, "sending to");
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(options.max_response_bytes);
+  parser.body_limit(body_limit);
   lowest.expires_after(options.io_timeout);
   co_await http::async_read(stream, buffer, parser, awaitable_into(error));
   if (error)
@@ -103,7 +104,7 @@ asio::awaitable<result_type> exchange(Stream& stream, beast::tcp_stream& lowest,
   // Boost 1.74's parser does not always apply body_limit to a body whose
   // Content-Length arrived with the header in one read; the cap is a promise
   // to callers, so it is checked again here.
-  if (parser.get().body().size() > options.max_response_bytes)
+  if (parser.get().body().size() > body_limit)
     co_return io_failure(http::error::body_limit, peer, "reading the response from");
   co_return from_beast(parser.release());
 }
@@ -151,6 +152,9 @@ asio::awaitable<result_type> run_request(const https_client::impl& self, url ser
                                          proxy_credentials credentials) {
   auto executor = co_await asio::this_coro::executor;
   const auto& options = self.options;
+  auto body_limit = request.response_limit == 0
+                      ? options.max_response_bytes
+                      : std::min(request.response_limit, options.max_response_bytes);
   const url& hop = proxy ? *proxy : server;
   auto hop_name = proxy ? "proxy " + proxy->to_string() : server.to_string();
   error_code error;
@@ -174,7 +178,7 @@ asio::awaitable<result_type> run_request(const https_client::impl& self, url ser
     }
     co_return co_await exchange(stream, stream,
                                 to_beast(request, server.authority(), options.user_agent),
-                                options, server.to_string());
+                                options, body_limit, server.to_string());
   }
   if (proxy) {
     if (auto failed = co_await open_tunnel(stream, server, *proxy, credentials, options))
@@ -195,7 +199,7 @@ asio::awaitable<result_type> run_request(const https_client::impl& self, url ser
     co_return detail::classify_handshake_failure(error, ssl, peer);
   auto response = co_await exchange(tls, beast::get_lowest_layer(tls),
                                     to_beast(request, server.authority(), options.user_agent),
-                                    options, peer);
+                                    options, body_limit, peer);
   // No TLS close_notify round trip: the response is complete, and waiting on
   // a slow peer's shutdown would only add latency.
   co_return response;

@@ -33,8 +33,10 @@ void platform_client::set_proxies(proxy_settings proxies) {
 }
 
 caf::expected<http_response> platform_client::send(std::string method, std::string target,
-                                                   std::string body, http_fields fields) {
+                                                   std::string body, http_fields fields,
+                                                   std::size_t response_limit) {
   http_request request;
+  request.response_limit = response_limit;
   request.method = std::move(method);
   request.target = std::move(target);
   request.body = std::move(body);
@@ -57,15 +59,11 @@ caf::expected<http_response> platform_client::send(std::string method, std::stri
 
 caf::expected<http_response> platform_client::request(http_request request) {
   return send(std::move(request.method), join_target(base_, request.target),
-              std::move(request.body), std::move(request.fields));
+              std::move(request.body), std::move(request.fields), request.response_limit);
 }
 
 caf::error platform_client::platform_error(const http_response& response) const {
-  auto parsed = protocol::parse_body<protocol::error_response>(response.body);
-  if (!parsed)
-    return protocol::to_error({"unknown", "HTTP " + std::to_string(response.status), std::nullopt},
-                              static_cast<int>(response.status));
-  return protocol::to_error(*parsed, static_cast<int>(response.status));
+  return protocol::error_of_answer(static_cast<int>(response.status), response.body);
 }
 
 caf::expected<protocol::status_response> platform_client::status() {

@@ -82,7 +82,7 @@ public:
 
 private:
   caf::expected<http_response> send(std::string method, std::string target, std::string body,
-                                    http_fields fields = {});
+                                    http_fields fields = {}, std::size_t response_limit = 0);
   caf::error platform_error(const http_response& response) const;
 
   https_client client_;

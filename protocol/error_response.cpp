@@ -28,7 +28,7 @@ caf::error to_error(const error_response& response, int status) {
     code = ec::permission_denied;
   else if (response.code == error_codes::not_found)
     code = ec::not_found;
-  else if (response.code == error_codes::internal || status >= 500)
+  else if (response.code == error_codes::internal || status >= 500 || status == 429)
     code = ec::busy;
   std::string context{"platform "};
   context += std::to_string(status);
@@ -37,6 +37,13 @@ caf::error to_error(const error_response& response, int status) {
   context += ": ";
   context += response.message;
   return make_error(code, std::move(context));
+}
+
+caf::error error_of_answer(int status, std::string_view body) {
+  auto parsed = parse_body<error_response>(body);
+  if (parsed)
+    return to_error(*parsed, status);
+  return to_error({"unknown", "HTTP " + std::to_string(status), std::nullopt}, status);
 }
 
 nlohmann::json to_json(const error_response& msg) {

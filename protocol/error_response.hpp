@@ -52,10 +52,16 @@ struct error_response {
 int http_status_of(std::string_view code) noexcept;
 
 /// `response`, received with HTTP `status`, as a Vigil error: `unauthorized` ->
-/// `ec::permission_denied`, `not_found` -> `ec::not_found`, `internal` or any 5xx
-/// -> `ec::busy` (retry later), anything else -> `ec::protocol_error`. The
+/// `ec::permission_denied`, `not_found` -> `ec::not_found`, `internal`, any 5xx
+/// or 429 -> `ec::busy` (the platform's trouble: retry later), anything else ->
+/// `ec::protocol_error`. The
 /// context reads "platform <status> <code>: <message>".
 caf::error to_error(const error_response& response, int status);
+
+/// The error a non-2xx answer with `body` means: `to_error` of the platform's
+/// error body, or, for a body that is not one (a load balancer's or proxy's
+/// page), of the status alone, so that a 429 or 5xx is still `ec::busy`.
+caf::error error_of_answer(int status, std::string_view body);
 
 /// `msg` as a JSON object; `expected_seq` omitted when absent.
 nlohmann::json to_json(const error_response& msg);

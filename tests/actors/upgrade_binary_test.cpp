@@ -13,6 +13,10 @@
 #include <set>
 #include <thread>
 
+#include "common/release_metadata.hpp"
+#include "common/sha256.hpp"
+#include "common/signed_document.hpp"
+#include "common/signing.hpp"
 #include "host/agent_status.hpp"
 #include "host/upgrade_marker.hpp"
 #include "platform/rollout.hpp"
@@ -37,16 +41,20 @@ std::string add_release(const test::platform_process& platform, const fs::path& 
   return r.out;
 }
 
-/// A host installed by vigil-setup against the platform, checking in every 2 s.
+/// A host installed by vigil-setup against the platform, checking in every 2 s;
+/// with `relayed`, through a `hostile_relay` (whoever holds its TLS path).
 struct fleet_host {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
   std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");
   fs::path root = dir / "host";
+  std::optional<test::hostile_relay> relay;
 
-  fleet_host() {
+  explicit fleet_host(bool relayed = false) {
     REQUIRE(test::set_profile(platform, ids.second, {"CapiIntervalSeconds=2"}) == 0);
-    test::install_agent(root, platform, ids);
+    if (relayed)
+      relay.emplace(dir / "relay", platform.data_dir(), platform.port());
+    test::install_agent(root, platform, ids, {}, relayed ? relay->web_service_uri() : "");
     REQUIRE(test::reg_add(root, "SelfPatch", "WatchSeconds", "REG_DWORD", "30") == 0);
     REQUIRE(test::wait_until([&] { return upgrade_state().has_value(); }, 20s));
   }
@@ -589,4 +597,139 @@ TEST_CASE("self-patch: a download cut off by the platform stopping resumes where
     return u && u->value("state", "") == "succeeded";
   }, 60s));
   CHECK(test::host_id_of(h.root) == host);
+}
+
+namespace {
+
+/// Release metadata for `package_bytes` offered as `version`, valid for an
+/// hour from a minute ago.
+release_metadata metadata_of(const std::string& version, const std::string& package_bytes,
+                             uint64_t serial) {
+  release_metadata m;
+  m.version = version;
+  m.sha256 = sha256_hex(package_bytes);
+  m.size = package_bytes.size();
+  m.serial = serial;
+  m.issued_at = unix_now() - 60;
+  m.expires_at = unix_now() + 3600;
+  m.package_name = "vigil-setup";
+  return m;
+}
+
+/// The offer of `metadata` (a signed envelope, or anything else) as `version`.
+nlohmann::json offer_of(const std::string& version, const std::string& metadata) {
+  return {{"version", version}, {"metadata", metadata}};
+}
+
+} // namespace
+
+TEST_CASE("self-patch: whoever holds the TLS path cannot upgrade a host; each refusal names its "
+          "cause and the host runs on its version") {
+  fleet_host h{true};
+  auto& relay = *h.relay;
+  auto platform_key = signing_key::from_text(
+    test::read_file(h.platform.data_dir() / "signing-key"));
+  REQUIRE(platform_key);
+  auto other_key = signing_key::generate();
+  REQUIRE(other_key);
+  auto package_file = test::setup_of_version(h.dir.path(), "0.2.0");
+  auto package = test::read_file(package_file);
+  auto other_file = test::setup_of_version(h.dir.path(), "0.3.0");
+  auto other = test::read_file(other_file);
+  REQUIRE(package != other);
+  auto pid = std::stoi(test::read_file(h.root / "var/opt/vigil/state/vigil-agent.pid"));
+  auto selfpatch_log = h.root / "var/opt/vigil/Log/SelfPatch.log";
+
+  // Each case offers its own version, so each wait sees its own refusal.
+  auto refused = [&](const std::string& target, const nlohmann::json& rules,
+                     const std::string& cause) {
+    INFO("offered " << target << ", expecting " << cause);
+    relay.set(rules);
+    CHECK(test::wait_until([&] {
+      auto u = h.upgrade_state();
+      return u && u->value("state", "") == "refused" && u->value("target", "") == target
+             && u->value("reason", "").starts_with(cause);
+    }, 60s));
+    CHECK(h.version() == "0.1.0\n");
+    CHECK(::kill(pid, 0) == 0); // the same agent runs on
+    CHECK(test::read_file(selfpatch_log).find("upgrade to " + target + " refused: " + cause)
+          != std::string::npos);
+  };
+  auto signed_by = [](const signing_key& key, const release_metadata& m) {
+    return sign_document(key, m.to_json_text());
+  };
+
+  // Unsigned metadata, then metadata signed by a key the host never pinned.
+  refused("0.2.1", {{"offer", offer_of("0.2.1", metadata_of("0.2.1", package, 10).to_json_text())}},
+          "signature_invalid");
+  refused("0.2.2",
+          {{"offer", offer_of("0.2.2", signed_by(*other_key, metadata_of("0.2.2", package, 10)))}},
+          "signature_invalid");
+  // Expired metadata (signed by the platform's key).
+  auto expired = metadata_of("0.2.3", package, 10);
+  expired.issued_at = unix_now() - 7200;
+  expired.expires_at = unix_now() - 3600;
+  refused("0.2.3", {{"offer", offer_of("0.2.3", signed_by(*platform_key, expired))}},
+          "metadata_expired");
+  // A lower version than the one installed.
+  refused("0.0.9",
+          {{"offer", offer_of("0.0.9", signed_by(*platform_key, metadata_of("0.0.9", package, 10)))}},
+          "downgrade_refused");
+  // Metadata of one version offered as another (mix-and-match of metadata).
+  refused("0.2.5",
+          {{"offer", offer_of("0.2.5", signed_by(*platform_key, metadata_of("0.2.0", package, 10)))}},
+          "signature_invalid");
+  // A package longer than its metadata says, answered whole to every ranged
+  // request (endless data): cut off at the signed size, not read to its end.
+  auto longer_file = h.dir / "longer";
+  test::write_file(longer_file, package + std::string(32 * 1024 * 1024, 'x'));
+  refused("0.2.0",
+          {{"offer", offer_of("0.2.0", signed_by(*platform_key, metadata_of("0.2.0", package, 20)))},
+           {"packages", {{"0.2.0", longer_file.string()}}}},
+          "size_exceeded");
+  CHECK(test::wait_until([&] {
+    return relay.log().find("GET /CloudAgent/v1/releases/0.2.0/package 200 cut") != std::string::npos;
+  }, 10s));
+  // 0.2.0's metadata spliced with 0.3.0's package bytes.
+  refused("0.2.4",
+          {{"offer", offer_of("0.2.4", signed_by(*platform_key, metadata_of("0.2.4", package, 21)))},
+           {"packages", {{"0.2.4", other_file.string()}}}},
+          other.size() > package.size() ? "size_exceeded" : "hash_mismatch");
+  // Metadata the host accepted (serial 21) replayed with an older serial.
+  refused("0.2.6",
+          {{"offer", offer_of("0.2.6", signed_by(*platform_key, metadata_of("0.2.6", package, 15)))}},
+          "replayed_metadata");
+  // Nothing was staged or installed on the way.
+  CHECK(h.marker_state() == "refused");
+  CHECK_FALSE(fs::exists(h.root / "var/opt/vigil/Patch/staged/vigil-setup"));
+  CHECK_FALSE(fs::exists(h.root / "opt/vigil.previous"));
+}
+
+TEST_CASE("self-patch: a platform answering 503 while the new version is watched does not roll "
+          "it back") {
+  fleet_host h{true};
+  auto& relay = *h.relay;
+  REQUIRE(test::reg_add(h.root, "SelfPatch", "WatchSeconds", "REG_DWORD", "15") == 0);
+  h.release_add(test::setup_of_version(h.dir.path(), "0.2.0"));
+  REQUIRE(test::set_profile(h.platform, h.ids.second, {"TargetVersion=0.2.0"}) == 0);
+  // From the download on, every check-in gets a load balancer's 503 page.
+  REQUIRE(test::wait_until([&] { return h.marker_state() == "downloading"; }, 60s));
+  relay.set({{"checkin_status", 503}});
+  REQUIRE(test::wait_until([&] { return h.marker_state() == "watching"; }, 60s));
+  auto watching = std::chrono::steady_clock::now();
+  // Twice the watch deadline: the old watcher rolled back at 15 s.
+  while (seconds_since(watching) < 30) {
+    CHECK(h.marker_state() == "watching");
+    std::this_thread::sleep_for(500ms);
+  }
+  CHECK(h.version() == "0.2.0\n");
+  relay.set({});
+  CHECK(test::wait_until([&] { return h.marker_state() == "succeeded"; }, 30s));
+  CHECK(h.version() == "0.2.0\n");
+  CHECK(test::wait_until([&] {
+    auto u = h.upgrade_state();
+    return u && u->value("state", "") == "succeeded" && u->value("target", "") == "0.2.0";
+  }, 30s));
+  auto installer_log = test::read_file(h.root / "var/opt/vigil/CloudAgentInstaller.log");
+  CHECK(installer_log.find("check-ins busy") != std::string::npos);
 }

@@ -117,11 +117,13 @@ int set_profile(const platform_process& platform, const std::string& activation_
 }
 
 void install_agent(const fs::path& root, const platform_process& platform,
-                   const std::pair<std::string, std::string>& ids, const std::string& trust_key) {
+                   const std::pair<std::string, std::string>& ids, const std::string& trust_key,
+                   const std::string& web_service_uri) {
   write_file(root / "etc/machine-id", random_machine_id());
   auto r = run({program("vigil-setup").string(), "--root", root.string(),
                 "CustomerId=" + ids.first, "ActivationId=" + ids.second,
-                "WebServiceUri=" + platform.web_service_uri(),
+                "WebServiceUri=" + (web_service_uri.empty() ? platform.web_service_uri()
+                                                            : web_service_uri),
                 "CaBundle=" + platform.ca_file().string(),
                 "TrustKey=" + (trust_key.empty() ? platform.trust_key_file().string() : trust_key)});
   if (r.exit_code != 0)

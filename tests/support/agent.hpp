@@ -64,10 +64,11 @@ int set_profile(const platform_process& platform, const std::string& activation_
 /// Installs the build's vigil-setup into `root` for the customer `ids` of
 /// `platform`, as an administrator would: a machine-id of its own, the
 /// platform's CA (`CaBundle=`) and root key (`TrustKey=`, or `trust_key`: a
-/// file or the key text) pinned. Throws with setup's stderr when it fails.
+/// file or the key text) pinned; `web_service_uri` instead of the platform's
+/// own (a relay in front of it). Throws with setup's stderr when it fails.
 void install_agent(const std::filesystem::path& root, const platform_process& platform,
                    const std::pair<std::string, std::string>& ids,
-                   const std::string& trust_key = {});
+                   const std::string& trust_key = {}, const std::string& web_service_uri = {});
 
 /// A vigil-setup carrying the build's payload with another VERSION, written
 /// in `dir` (about the size of the build's: stripped setup program, zstd

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/temp_dir.hpp"
 #include "vigil_test_config.hpp"
 
@@ -71,32 +73,73 @@ std::string tinyproxy::log() const {
   return read_file(log_);
 }
 
-throttled_relay::throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
-                                 size_t bytes_per_second, size_t down_bytes_per_second) {
-  std::filesystem::create_directories(dir);
-  static std::atomic<int> started{0};
-  auto out = dir / ("relay-" + std::to_string(++started) + "-to-" + std::to_string(target_port)
-                    + ".out");
-  process_ = std::make_unique<child_process>(
-    std::vector<std::string>{"/usr/bin/python3",
-                             VIGIL_TEST_SOURCE_DIR "/tests/support/throttled_relay.py",
-                             std::to_string(target_port), std::to_string(bytes_per_second),
-                             std::to_string(down_bytes_per_second)},
-    out);
-  // It prints its port, alone on a line, once listening.
+namespace {
+
+/// Starts a test helper script (`argv`) that prints the port it listens on,
+/// alone on a line, and waits (with a deadline) until that port accepts.
+uint16_t start_printing_port(std::unique_ptr<child_process>& process,
+                             const std::vector<std::string>& argv,
+                             const std::filesystem::path& out, const std::string& what) {
+  process = std::make_unique<child_process>(argv, out);
+  uint16_t port = 0;
   if (!wait_until(
         [&] {
           std::istringstream lines{read_file(out)};
           for (std::string line; std::getline(lines, line) && !lines.eof();)
             if (!line.empty() && line.size() <= 5
                 && line.find_first_not_of("0123456789") == std::string::npos) {
-              port_ = static_cast<uint16_t>(std::stoul(line));
-              return port_accepts(port_);
+              port = static_cast<uint16_t>(std::stoul(line));
+              return port_accepts(port);
             }
           return false;
         },
         std::chrono::seconds{10}))
-    throw std::runtime_error("the throttled relay did not start; see " + out.string());
+    throw std::runtime_error(what + " did not start; see " + out.string());
+  return port;
+}
+
+} // namespace
+
+throttled_relay::throttled_relay(const std::filesystem::path& dir, uint16_t target_port,
+                                 size_t bytes_per_second, size_t down_bytes_per_second) {
+  std::filesystem::create_directories(dir);
+  static std::atomic<int> started{0};
+  auto out = dir / ("relay-" + std::to_string(++started) + "-to-" + std::to_string(target_port)
+                    + ".out");
+  port_ = start_printing_port(
+    process_,
+    {"/usr/bin/python3", VIGIL_TEST_SOURCE_DIR "/tests/support/throttled_relay.py",
+     std::to_string(target_port), std::to_string(bytes_per_second),
+     std::to_string(down_bytes_per_second)},
+    out, "the throttled relay");
+}
+
+hostile_relay::hostile_relay(const std::filesystem::path& dir,
+                             const std::filesystem::path& platform_dir, uint16_t platform_port)
+  : control_(dir / "hostile-relay.json"), log_(dir / "hostile-relay.log") {
+  std::filesystem::create_directories(dir);
+  set(nlohmann::json::object());
+  port_ = start_printing_port(
+    process_,
+    {"/usr/bin/python3", VIGIL_TEST_SOURCE_DIR "/tests/support/hostile_relay.py",
+     std::to_string(platform_port), (platform_dir / "server.pem").string(),
+     (platform_dir / "server.key").string(), control_.string(), log_.string()},
+    dir / "hostile-relay.out", "the hostile relay");
+}
+
+std::string hostile_relay::web_service_uri() const {
+  return "https://127.0.0.1:" + std::to_string(port_) + "/CloudAgent/";
+}
+
+void hostile_relay::set(const nlohmann::json& rules) {
+  auto next = control_;
+  next += ".next";
+  write_file(next, rules.is_null() ? std::string{"{}"} : rules.dump());
+  std::filesystem::rename(next, control_);
+}
+
+std::string hostile_relay::log() const {
+  return read_file(log_);
 }
 
 openssl_server::openssl_server(const std::filesystem::path& cert, const std::filesystem::path& key,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "tests/support/process.hpp"
 
 namespace vigil::test {
@@ -52,6 +54,35 @@ public:
   uint16_t port() const noexcept { return port_; }
 
 private:
+  uint16_t port_ = 0;
+  std::unique_ptr<child_process> process_;
+};
+
+/// Whoever holds the TLS path to the platform: an HTTPS server on 127.0.0.1
+/// with the platform's own certificate (so agents trusting its CA accept it)
+/// that forwards to the real platform and, as `set` says, replaces the
+/// check-in's upgrade offer, serves chosen package bytes, or answers
+/// check-ins with an HTTP status (tests/support/hostile_relay.py); stopped on
+/// destruction.
+class hostile_relay {
+public:
+  /// Starts it in front of the platform whose data directory (certificate,
+  /// key) and port are given; waits (with a deadline) until it accepts.
+  hostile_relay(const std::filesystem::path& dir, const std::filesystem::path& platform_dir,
+                uint16_t platform_port);
+
+  uint16_t port() const noexcept { return port_; }
+  /// "https://127.0.0.1:PORT/CloudAgent/", for agents to use.
+  std::string web_service_uri() const;
+  /// Replaces the rules (atomically): {"offer": {...} or null, "packages":
+  /// {"VERSION": "file"}, "checkin_status": N}; {} relays unchanged.
+  void set(const nlohmann::json& rules);
+  /// "METHOD PATH STATUS" per request answered, oldest first.
+  std::string log() const;
+
+private:
+  std::filesystem::path control_;
+  std::filesystem::path log_;
   uint16_t port_ = 0;
   std::unique_ptr<child_process> process_;
 };
