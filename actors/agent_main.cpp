@@ -297,12 +297,26 @@ int main(int argc, char** argv) {
   std::vector<child_spec> children{
     {"transport",
      {"blackout"},
-     [platform, bus, target = base->to_string(), proxy_options = *proxy_options](
+     [p, platform, bus, target = base->to_string(), proxy_options = *proxy_options](
        caf::local_actor* self, const actor_registry& running) {
        auto resolver = self->spawn<caf::detached>(proxy_resolver, proxy_options, bus);
-       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
-         transport_with_resolver, platform, resolver, target,
-         running.get<blackout_actor>("blackout")));
+       // The WebServiceUri as the hive has it now: a changed one is used from
+       // the next request on (SPEC §2), and a restarted transport starts on it.
+       auto web_service_uri = [p]() -> caf::expected<std::string> {
+         auto h = hive_file{p.hive_file()}.load();
+         if (!h)
+           return h.error();
+         auto settings = read_agent_settings(*h);
+         if (!settings)
+           return settings.error();
+         return settings->web_service_uri;
+       };
+       auto transport = self->spawn<caf::detached>(
+         transport_following_hive, platform, resolver, target,
+         running.get<blackout_actor>("blackout"), web_service_uri);
+       bus->subscribe(caf::actor_cast<caf::actor>(transport));
+       caf::anon_send(transport, changed_atom::value);
+       return caf::actor_cast<caf::actor>(transport);
      }},
     {"registry_watch",
      {},

@@ -270,8 +270,11 @@ void fetch_next(self_pointer self) {
       });
 }
 
+void settle_interrupted(self_pointer self, bool checked_in);
+
 void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   auto& st = self->state;
+  settle_interrupted(self, true); // an offer comes with every check-in answered
   if (offer.version.empty() || offer.version == st.running_version) {
     forget_metadata(); // nothing offered (the check-in says so), or this very version
     return;
@@ -349,28 +352,59 @@ void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   fetch_next(self);
 }
 
+/// Leftovers of an upgrade no process works on any more: the previous
+/// version's files (or the failed one's, after an interrupted rollback) and
+/// an unfinished staging directory.
+void remove_leftovers(const selfpatch_state& st) {
+  std::error_code ignored;
+  auto files = st.root_paths.program_files().string();
+  fs::remove_all(files + ".previous", ignored);
+  fs::remove_all(files + ".staging", ignored);
+}
+
+/// Finishes or undoes an upgrade whose installer or watcher was stopped
+/// (SIGKILL, power loss) before it decided. The program files are always one
+/// whole version (they are exchanged atomically), so the version running is
+/// the one installed: the target, which is kept once a check-in was answered
+/// (`checked_in`, the proof the watcher waited for), or the previous one, and
+/// the upgrade was rolled back. Called at start, before each check-in and at
+/// each check-in answered, so a host reports the outcome without a restart.
+void settle_interrupted(self_pointer self, bool checked_in) {
+  auto& st = self->state;
+  auto& m = st.marker;
+  if (m.state != "installing" && m.state != "watching" && m.state != "staged")
+    return;
+  if (m.watcher_pid > 0 && ::kill(m.watcher_pid, 0) == 0)
+    return; // the installer or its watcher is still at work
+  if (m.target == st.running_version) {
+    if (!checked_in)
+      return;
+    remove_leftovers(st);
+    set_marker(self, "succeeded");
+    log()->warn("the installer of {} stopped before it decided; {} runs and checked in: "
+                "upgrade succeeded",
+                m.target, m.target);
+  } else if (m.state != "staged") { // staged: the download is used again
+    remove_leftovers(st);
+    set_marker(self, "rolled_back", "install_interrupted: the installer stopped before " + m.target
+                                      + " was proven; " + st.running_version + " runs");
+    if (auto ok = remember_rollback(*st.store, m.target, m.serial); !ok)
+      log()->error("cannot record the rollback of {}: {}", m.target, render(ok.error()));
+    log()->warn("{} was rolled back: {}", m.target, m.reason);
+  }
+}
+
 /// What the marker the last run left says, now that this version runs.
 void settle_marker(self_pointer self) {
   auto& st = self->state;
   auto& m = st.marker;
-  auto watcher_alive = m.watcher_pid > 0 && ::kill(m.watcher_pid, 0) == 0;
   if (m.state == "rolled_back" && !m.target.empty() && m.target != st.running_version) {
     if (auto ok = remember_rollback(*st.store, m.target, m.serial); !ok)
       log()->error("cannot record the rollback of {}: {}", m.target, render(ok.error()));
     log()->warn("{} was rolled back: {}", m.target, m.reason);
-  } else if ((m.state == "installing" || m.state == "watching" || m.state == "staged")
-             && !watcher_alive) {
-    // vigil-setup or its watcher was stopped before it finished.
-    if (m.target == st.running_version) {
-      std::error_code ignored;
-      fs::remove_all(st.root_paths.program_files().string() + ".previous", ignored);
-      set_marker(self, "succeeded");
-    } else if (m.state != "staged") {
-      set_marker(self, "rolled_back", "install_interrupted: the installer stopped before " + m.target
-                                        + " was proven; " + st.running_version + " runs");
-      (void) remember_rollback(*st.store, m.target, m.serial);
-    }
+    return;
   }
+  settle_interrupted(self, false);
 }
 
 } // namespace
@@ -414,6 +448,7 @@ selfpatch_actor::behavior_type selfpatch(selfpatch_actor::stateful_pointer<selfp
       auto& st = self->state;
       if (auto marker = load_upgrade_marker(st.root_paths))
         st.marker = *marker;
+      settle_interrupted(self, false);
       auto& m = st.marker;
       return protocol::upgrade_report{m.state, m.target, m.reason, m.at};
     },

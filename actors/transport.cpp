@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "host/agent_status.hpp"
+#include "host/url.hpp"
 #include "host/logging.hpp"
 
 namespace vigil {
@@ -126,7 +127,40 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
     [=](proxies_atom, proxy_settings&) {
       // The resolver decides the routes of every request.
     },
+    [=](changed_atom) {
+      auto& st = self->state;
+      if (!st.web_service_uri)
+        return;
+      auto log = module_logger(log_module::network);
+      auto text = st.web_service_uri();
+      if (!text) {
+        log->error("cannot read the WebServiceUri: {}; still using {}", render(text.error()),
+                   st.target);
+        return;
+      }
+      auto next = parse_url(*text);
+      if (!next || next->scheme != "https") {
+        log->error("WebServiceUri '{}' is not an https URL; still using {}", *text, st.target);
+        return;
+      }
+      if (next->to_string() == st.client->base().to_string())
+        return;
+      log->info("WebServiceUri is now {} (was {})", next->to_string(),
+                st.client->base().to_string());
+      st.client->set_base(*next);
+      st.target = next->to_string();
+    },
   };
+}
+
+transport_actor::behavior_type
+transport_following_hive(transport_actor::stateful_pointer<transport_state> self,
+                         platform_client client, proxy_resolver_actor resolver,
+                         std::string target, blackout_actor blackout,
+                         std::function<caf::expected<std::string>()> web_service_uri) {
+  self->state.web_service_uri = std::move(web_service_uri);
+  return transport_with_resolver(self, std::move(client), std::move(resolver), std::move(target),
+                                 std::move(blackout));
 }
 
 } // namespace vigil

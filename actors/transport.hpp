@@ -7,10 +7,12 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <tuple>
 
+#include "actors/actor_bus.hpp"
 #include "actors/blackout.hpp"
 #include "actors/message_types.hpp"
 #include "actors/proxy_resolver.hpp"
@@ -35,7 +37,11 @@ using transport_actor = caf::typed_actor<
   /// Sets the HostID and agent token for the following requests.
   caf::reacts_to<credentials_atom, std::string, std::string>,
   /// Replaces the proxy settings; the next request uses them.
-  caf::reacts_to<proxies_atom, proxy_settings>>;
+  caf::reacts_to<proxies_atom, proxy_settings>,
+  /// Shared state changed (the actor bus): the WebServiceUri in the hive is
+  /// read again and, when it changed, used from the next request on (SPEC §2:
+  /// the agent reacts to the hive without a restart).
+  caf::reacts_to<changed_atom>>;
 
 /// The transport's state: the platform client it owns.
 struct transport_state {
@@ -44,6 +50,8 @@ struct transport_state {
   proxy_resolver_actor resolver;
   /// The URL whose routes are asked for: the WebServiceUri.
   std::string target;
+  /// Reads the WebServiceUri as the hive has it now (empty: fixed).
+  std::function<caf::expected<std::string>()> web_service_uri;
   /// Set while a network blackout window is announced; an upload in progress
   /// stops before its next chunk (SPEC §9b). Written by the transport's
   /// blackout listener, read on the transport's thread between chunks: the
@@ -68,5 +76,15 @@ transport_actor::behavior_type
 transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
                         platform_client client, proxy_resolver_actor resolver, std::string target,
                         blackout_actor blackout);
+
+/// `transport_with_resolver` that, at each `changed_atom` (subscribe it to the
+/// actor bus), reads the WebServiceUri with `web_service_uri` and moves to it
+/// when it changed and is an https URL (a bad one is logged and ignored: the
+/// platform stays reachable). Spawn it with `caf::detached`.
+transport_actor::behavior_type
+transport_following_hive(transport_actor::stateful_pointer<transport_state> self,
+                         platform_client client, proxy_resolver_actor resolver,
+                         std::string target, blackout_actor blackout,
+                         std::function<caf::expected<std::string>()> web_service_uri);
 
 } // namespace vigil

@@ -1,6 +1,7 @@
 #include "host/atomic_file.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -88,6 +89,21 @@ caf::expected<std::pair<int, std::string>> create_temporary(int dir_fd, const st
 }
 
 } // namespace
+
+caf::expected<void> exchange_paths(const fs::path& a, const fs::path& b) {
+  if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
+    auto err = errno;
+    if (err == EINVAL || err == ENOSYS)
+      return make_error(ec::invalid_argument, "exchange " + a.string() + " and " + b.string()
+                                                + ": the file system cannot exchange them");
+    return make_system_error(err, "exchange " + a.string() + " and " + b.string());
+  }
+  auto dir = b.has_parent_path() ? b.parent_path() : fs::path{"."};
+  unique_fd dir_fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0)
+    return make_system_error(errno, "sync " + dir.string());
+  return {};
+}
 
 caf::expected<std::string> read_whole_file(const fs::path& file) {
   unique_fd fd{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};

@@ -44,6 +44,14 @@ caf::expected<void> write_file_atomically(const std::filesystem::path& file,
 /// exactly `mode` (the umask does not apply). An existing `dir` keeps its mode.
 caf::expected<void> make_directories(const std::filesystem::path& dir, unsigned mode);
 
+/// Exchanges `a` and `b` (files or directories, on one file system) in one
+/// atomic step (renameat2 RENAME_EXCHANGE), then syncs their directory: at
+/// every moment each name holds one whole thing, the old or the new, so a
+/// process killed at any instant leaves no gap (the program files during an
+/// upgrade or a rollback, SPEC §12). Both must exist; a file system without
+/// the exchange is `ec::invalid_argument`, other failures name the paths.
+caf::expected<void> exchange_paths(const std::filesystem::path& a, const std::filesystem::path& b);
+
 /// Reads a whole file. A missing file is `ec::not_found`.
 caf::expected<std::string> read_whole_file(const std::filesystem::path& file);
 

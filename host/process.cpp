@@ -1,11 +1,16 @@
 #include "host/process.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -104,6 +109,107 @@ struct spawn_setup {
   }
 };
 
+/// Starts `path` with `argv` and `env` (null: this process's) by fork and
+/// execve, for children that need what posix_spawn cannot give: resource
+/// limits, another user, no_new_privs. Between fork and execve the child
+/// calls only async-signal-safe functions on memory prepared before the fork
+/// (this process has other threads). `stdio` are the descriptors for 0-2
+/// (-1: /dev/null). A failed execve (or user switch) comes back through a
+/// close-on-exec pipe as its errno, so it is an error here, never a silent
+/// exit status 127.
+caf::expected<pid_t> spawn_restricted(const char* path, const std::vector<std::string>& argv,
+                                      const std::vector<std::string>* env,
+                                      const std::array<int, 3>& stdio, bool own_group,
+                                      const std::optional<process_limits>& limits,
+                                      const std::optional<process_user>& user) {
+  std::vector<char*> args;
+  for (auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> vars;
+  if (env != nullptr) {
+    for (auto& var : *env)
+      vars.push_back(const_cast<char*>(var.c_str()));
+    vars.push_back(nullptr);
+  }
+  char** envp = env != nullptr ? vars.data() : environ;
+  std::vector<std::pair<__rlimit_resource_t, rlimit>> rlimits;
+  if (limits) {
+    auto add = [&](__rlimit_resource_t resource, uint64_t value) {
+      if (value > 0)
+        rlimits.push_back({resource, rlimit{static_cast<rlim_t>(value), static_cast<rlim_t>(value)}});
+    };
+    add(RLIMIT_AS, limits->address_space_bytes);
+    add(RLIMIT_CPU, limits->cpu_seconds);
+    add(RLIMIT_FSIZE, limits->file_size_bytes);
+    add(RLIMIT_NOFILE, limits->open_files);
+    add(RLIMIT_NPROC, limits->processes);
+  }
+  bool switch_user = user && ::geteuid() == 0;
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    return make_system_error(errno, "pipe");
+  unique_fd report_read{report[0]}, report_write{report[1]};
+  pid_t pid = ::fork();
+  if (pid < 0)
+    return make_system_error(errno, "fork for " + argv[0]);
+  if (pid == 0) {
+    auto fail = [&](int err) {
+      (void) !::write(report[1], &err, sizeof err);
+      ::_exit(127);
+    };
+    struct sigaction defaults {};
+    defaults.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+      ::sigaction(sig, &defaults, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (own_group && ::setpgid(0, 0) != 0)
+      fail(errno);
+    for (int target = 0; target < 3; ++target) {
+      int fd = stdio[static_cast<size_t>(target)];
+      if (fd < 0)
+        fd = ::open("/dev/null", target == 0 ? O_RDONLY : O_WRONLY);
+      if (fd < 0 || ::dup2(fd, target) < 0)
+        fail(errno);
+    }
+    // Everything above 2 closes at execve (the report pipe too: success is
+    // its end of file).
+    if (::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) != 0)
+      for (int fd = 3; fd < 1024; ++fd)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (auto& [resource, value] : rlimits)
+      if (::setrlimit(resource, &value) != 0)
+        fail(errno);
+    if (switch_user) {
+      gid_t group = user->gid;
+      if (::setgroups(1, &group) != 0 || ::setgid(user->gid) != 0 || ::setuid(user->uid) != 0)
+        fail(errno);
+    }
+    if (user && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+      fail(errno);
+    ::execve(path, args.data(), envp);
+    fail(errno);
+  }
+  report_write.reset();
+  int err = 0;
+  ssize_t n;
+  while ((n = ::read(report_read.get(), &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  if (n == static_cast<ssize_t>(sizeof err)) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (err == ENOENT)
+      return make_error(ec::not_found, "no program " + argv[0]);
+    return make_system_error(err, "start " + argv[0]
+                                    + (switch_user ? " as user " + std::to_string(user->uid)
+                                                   : std::string{}));
+  }
+  return pid;
+}
+
 caf::expected<void> check_argv(const std::vector<std::string>& argv) {
   if (argv.empty() || argv.front().empty())
     return make_error(ec::invalid_argument, "no program to run");
@@ -168,8 +274,14 @@ caf::expected<program_result> run_program(const std::vector<std::string>& argv,
     setup.flags |= POSIX_SPAWN_SETPGROUP;
   }
   auto deadline = clock_type::now() + options.timeout;
-  auto started = setup.spawn(argv[0].c_str(), argv,
-                             options.environment ? &*options.environment : nullptr);
+  auto* env = options.environment ? &*options.environment : nullptr;
+  auto started =
+    options.limits || options.user
+      ? spawn_restricted(argv[0].c_str(), argv, env,
+                         {in_child.get(), out_child.get(),
+                          options.merge_output ? out_child.get() : err_child.get()},
+                         options.own_process_group, options.limits, options.user)
+      : setup.spawn(argv[0].c_str(), argv, env);
   if (!started)
     return started.error();
   pid_t pid = *started;
@@ -281,6 +393,18 @@ caf::expected<program_result> run_program(const std::vector<std::string>& argv,
   else if (WIFSIGNALED(status))
     result.signal = WTERMSIG(status);
   return result;
+}
+
+process_user unprivileged_user() {
+  process_user out{65534, 65534};
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[1024];
+  if (::getpwnam_r("nobody", &entry, buffer, sizeof buffer, &found) == 0 && found != nullptr) {
+    out.uid = found->pw_uid;
+    out.gid = found->pw_gid;
+  }
+  return out;
 }
 
 caf::expected<int> start_detached(const std::vector<std::string>& argv,

@@ -3,6 +3,7 @@
 #include <caf/expected.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,6 +19,28 @@
 // signal mask and default dispositions, and a child that is always reaped.
 
 namespace vigil {
+
+/// Resource limits for a child (setrlimit, soft = hard, so the child cannot
+/// raise them); 0 leaves that limit as this process has it.
+struct process_limits {
+  uint64_t address_space_bytes = 0; ///< RLIMIT_AS: memory it may map
+  uint64_t cpu_seconds = 0;         ///< RLIMIT_CPU: CPU time, then SIGKILL
+  uint64_t file_size_bytes = 0;     ///< RLIMIT_FSIZE: the largest file it may write
+  uint64_t open_files = 0;          ///< RLIMIT_NOFILE
+  uint64_t processes = 0;           ///< RLIMIT_NPROC: processes of its user
+};
+
+/// The user and group a child runs as (its only supplementary group is
+/// `gid`). Switching needs root; a process that is not root runs its
+/// children as itself, which is already unprivileged.
+struct process_user {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+/// The unprivileged user children that need no privilege run as: `nobody`
+/// from the user database, else 65534:65534 (its usual ids).
+process_user unprivileged_user();
 
 /// Limits and plumbing of one `run_program`.
 struct program_options {
@@ -40,6 +63,11 @@ struct program_options {
   /// The child leads a new process group, and the deadline kills the whole
   /// group, so nothing it started in the background outlives it.
   bool own_process_group = false;
+  /// Resource limits applied in the child before it runs the program.
+  std::optional<process_limits> limits;
+  /// The user the child runs as (see `process_user`); it also gets
+  /// no_new_privs, so no set-user-ID program gives root back.
+  std::optional<process_user> user;
   /// Stop at the child's exit, with what it wrote until then, instead of
   /// waiting for the end of its output: a program that starts a daemon (which
   /// may keep the output open) has done its work when it exits.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "host/atomic_file.hpp"
 #include "host/hive.hpp"
 #include "host/hive_file.hpp"
 #include "host/pinned_keys.hpp"
@@ -134,14 +135,23 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
         fs::remove_all(previous, err);
         bool had_files = fs::exists(files);
         if (had_files) {
-          fs::rename(files, previous, err);
-          if (err)
+          // One atomic exchange, then the old version (now at the staging
+          // name) moves aside: killed at any instant, the program files are
+          // one whole version, old or new, never none (SPEC §12).
+          if (auto swapped = exchange_paths(staging, files); !swapped)
+            return swapped;
+          fs::rename(staging, previous, err);
+          if (err) {
+            (void) exchange_paths(staging, files);
             return make_system_error(err.value(), "move " + files.string() + " aside");
+          }
           undo_.emplace_back("put back " + files.string(), [files, previous] {
-            std::error_code e;
-            fs::remove_all(files, e);
-            fs::rename(previous, files, e);
+            if (exchange_paths(previous, files)) {
+              std::error_code e;
+              fs::remove_all(previous, e);
+            }
           });
+          return {};
         } else {
           undo_.emplace_back("remove " + files.string(), [files] {
             std::error_code e;

@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "host/agent_status.hpp"
+#include "host/atomic_file.hpp"
 #include "host/hive_file.hpp"
 
 namespace fs = std::filesystem;
@@ -47,15 +48,13 @@ caf::expected<upgrade_marker> roll_back_upgrade(const paths& p, service_manager&
   (void) service.stop();
   auto files = p.program_files();
   auto previous = previous_files(p);
-  auto failed = fs::path{files.string() + ".failed"};
   std::error_code err;
   if (fs::exists(previous, err)) {
-    fs::remove_all(failed, err);
-    fs::rename(files, failed, err);
-    fs::rename(previous, files, err);
-    if (err)
-      return make_system_error(err.value(), "put " + previous.string() + " back");
-    fs::remove_all(failed, err);
+    // One atomic exchange: killed at any instant, the program files are one
+    // whole version. The failed version, now at the previous name, goes.
+    if (auto swapped = exchange_paths(previous, files); !swapped)
+      return swapped.error();
+    fs::remove_all(previous, err);
   }
   marker.state = "rolled_back";
   marker.reason = reason;

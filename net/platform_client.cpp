@@ -32,6 +32,10 @@ void platform_client::set_proxies(proxy_settings proxies) {
   proxies_ = std::move(proxies);
 }
 
+void platform_client::set_base(url base) {
+  base_ = std::move(base);
+}
+
 caf::expected<http_response> platform_client::send(std::string method, std::string target,
                                                    std::string body, http_fields fields,
                                                    std::size_t response_limit) {

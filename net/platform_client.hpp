@@ -48,6 +48,9 @@ public:
   void set_credentials(std::string host_id, std::string token);
   /// The proxies the next calls use (changes apply to the next request).
   void set_proxies(proxy_settings proxies);
+  /// The platform's base URL (the WebServiceUri) the next calls go to.
+  void set_base(url base);
+  const url& base() const noexcept { return base_; }
 
   /// Sends `request`, whose target is relative to the base ("v1/checkin"),
   /// with the protocol and credential headers, and returns any response.

@@ -4,9 +4,19 @@
 
 namespace vigil::scan {
 
+process_limits command_limits(std::chrono::milliseconds timeout) {
+  process_limits limits;
+  limits.address_space_bytes = uint64_t{1} << 30;
+  limits.cpu_seconds = static_cast<uint64_t>((timeout.count() + 999) / 1000) + 1;
+  limits.file_size_bytes = uint64_t{64} << 20;
+  limits.open_files = 256;
+  limits.processes = 256;
+  return limits;
+}
+
 caf::expected<command_result> run_command(const std::vector<std::string>& argv,
                                           std::chrono::milliseconds timeout,
-                                          size_t output_cap) {
+                                          size_t output_cap, bool privileged) {
   if (argv.empty() || argv.front().empty())
     return make_error(ec::invalid_argument, "command: empty argv");
   auto program = find_program(argv.front(), command_search_path);
@@ -24,6 +34,9 @@ caf::expected<command_result> run_command(const std::vector<std::string>& argv,
   options.max_out_bytes = output_cap;
   options.merge_output = true;
   options.own_process_group = true;
+  options.limits = command_limits(timeout);
+  if (!privileged)
+    options.user = unprivileged_user();
   auto run = run_program(args, options);
   if (!run)
     return run.error();

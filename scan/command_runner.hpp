@@ -32,10 +32,18 @@ inline constexpr std::string_view command_search_path = system_program_path;
 /// name is looked up in `command_search_path`. Keeps at most `output_cap`
 /// bytes of output and reads and discards the rest, so a flooding command
 /// never grows memory; when `timeout` passes, SIGKILLs the whole process group
-/// and reports `timed_out`. Errors: an empty argv (`ec::invalid_argument`), a
+/// and reports `timed_out`. It runs under `command_limits` with no_new_privs,
+/// and, unless `privileged` (a signed manifest's `"privileged": true`), as
+/// the unprivileged user (`unprivileged_user`: most host data is readable by
+/// anyone; a command that needs root must say so). Errors: an empty argv (`ec::invalid_argument`), a
 /// program that is not found or cannot be started (`ec::not_found`, ...).
 caf::expected<command_result> run_command(const std::vector<std::string>& argv,
                                           std::chrono::milliseconds timeout,
-                                          size_t output_cap);
+                                          size_t output_cap, bool privileged = false);
+
+/// The limits every command runs under (issue 15, defect 1): 1 GiB of
+/// address space, the timeout (rounded up) plus one second of CPU, files of
+/// at most 64 MiB, 256 open files, 256 processes of its user.
+process_limits command_limits(std::chrono::milliseconds timeout);
 
 } // namespace vigil::scan

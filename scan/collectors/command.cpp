@@ -2,7 +2,8 @@
 //
 // spec: {"argv": ["/usr/bin/dpkg", "-l"], "name"?: row name,
 //        "timeout_ms"?: <= collect_context::command_timeout (also the default),
-//        "output_limit"?: bytes, <= collect_context::output_cap (also the default)}
+//        "output_limit"?: bytes, <= collect_context::output_cap (also the default),
+//        "privileged"?: bool (default false: run as the unprivileged user)}
 //
 //   command/<name, or argv joined by spaces>
 //     {"argv", "exit_code"? | "signal"?, "output", "timed_out", "truncated"}
@@ -10,7 +11,10 @@
 //
 // stdout and stderr are interleaved in "output" (at most output_limit bytes;
 // the rest is read and discarded, "truncated": true); at the deadline the
-// command's process group is killed ("timed_out": true, "signal": 9).
+// command's process group is killed ("timed_out": true, "signal": 9). Every
+// command runs with an empty (C locale, fixed PATH) environment, under
+// resource limits and no_new_privs, and as `nobody` unless the (signed)
+// manifest says "privileged": true (issue 15, defect 1).
 
 #include "common/error.hpp"
 #include "scan/collectors/collectors.hpp"
@@ -37,6 +41,9 @@ caf::expected<void> collect_command(const collector_call& call) {
   auto limit = spec_count(call.spec, "output_limit", call.ctx.output_cap, call.ctx.output_cap);
   if (!limit)
     return limit.error();
+  auto privileged = spec_bool(call.spec, "privileged", false);
+  if (!privileged)
+    return privileged.error();
   std::string key = "command/";
   if (*name && !(*name)->empty()) {
     key += **name;
@@ -45,7 +52,7 @@ caf::expected<void> collect_command(const collector_call& call) {
       key += (i > 0 ? " " : "") + (*argv)[i];
   }
   nlohmann::json value{{"argv", *argv}};
-  auto result = run_command(*argv, std::chrono::milliseconds{*timeout}, *limit);
+  auto result = run_command(*argv, std::chrono::milliseconds{*timeout}, *limit, *privileged);
   if (!result) {
     value["error"] = render(result.error());
   } else {

@@ -55,6 +55,7 @@ transport_actor::behavior_type played_transport(transport_actor::pointer,
         uint64_t) -> caf::result<bool, bool, uint64_t, uint64_t> { return {true, false, 1, 0}; },
     [=](credentials_atom, std::string&, std::string&) {},
     [=](proxies_atom, proxy_settings&) {},
+    [=](changed_atom) {},
   };
 }
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 #include <functional>
 #include <map>
 #include <random>
@@ -24,7 +26,9 @@
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/servers.hpp"
+#include "tests/support/seed.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "vigil_test_config.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -599,6 +603,35 @@ TEST_CASE("self-patch: a download cut off by the platform stopping resumes where
   CHECK(test::host_id_of(h.root) == host);
 }
 
+TEST_CASE("agent: a WebServiceUri changed in the hive is used from the next request, without a "
+          "restart; a bad one is refused and the last good one stays") {
+  fleet_host h;
+  auto pid = std::stoi(test::read_file(h.root / "var/opt/vigil/state/vigil-agent.pid"));
+  test::hostile_relay relay{h.dir / "relay", h.platform.data_dir(), h.platform.port()};
+  REQUIRE(test::reg_add(h.root, "", "WebServiceUri", "REG_SZ", relay.web_service_uri()) == 0);
+  CHECK(test::wait_until(
+    [&] { return relay.log().find("POST /CloudAgent/v1/checkin 200") != std::string::npos; }, 15s));
+  CHECK(std::stoi(test::read_file(h.root / "var/opt/vigil/state/vigil-agent.pid")) == pid);
+  CHECK(::kill(pid, 0) == 0);
+  auto network_log = h.root / "var/opt/vigil/Log/Network.log";
+  CHECK(test::wait_until(
+    [&] {
+      return test::read_file(network_log)
+               .find("WebServiceUri is now https://127.0.0.1:" + std::to_string(relay.port()))
+             != std::string::npos;
+    },
+    15s));
+  REQUIRE(test::reg_add(h.root, "", "WebServiceUri", "REG_SZ", "http://127.0.0.1:1/CloudAgent/")
+          == 0);
+  CHECK(test::wait_until(
+    [&] { return test::read_file(network_log).find("is not an https URL") != std::string::npos; },
+    15s));
+  auto seen = relay.log().size();
+  CHECK(test::wait_until(
+    [&] { return relay.log().find("POST /CloudAgent/v1/checkin 200", seen) != std::string::npos; },
+    15s));
+}
+
 namespace {
 
 /// Release metadata for `package_bytes` offered as `version`, valid for an
@@ -732,4 +765,235 @@ TEST_CASE("self-patch: a platform answering 503 while the new version is watched
   }, 30s));
   auto installer_log = test::read_file(h.root / "var/opt/vigil/CloudAgentInstaller.log");
   CHECK(installer_log.find("check-ins busy") != std::string::npos);
+}
+
+namespace {
+
+/// The processes running program `name` (argv[0]'s file name) for `root`
+/// (named in their command line): the agent's supervisor and worker, or
+/// vigil-setup and its watcher. Zombies (empty command line) are left out.
+std::vector<int> processes_of(const std::string& name, const fs::path& root) {
+  std::vector<int> out;
+  std::error_code err;
+  for (auto& entry : fs::directory_iterator("/proc", err)) {
+    auto pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    // Read with read(2): a process that ends meanwhile is an error (ESRCH)
+    // that would make an istream throw.
+    std::string text;
+    if (int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+      char chunk[4096];
+      ssize_t n;
+      while ((n = ::read(fd, chunk, sizeof chunk)) > 0)
+        text.append(chunk, static_cast<size_t>(n));
+      ::close(fd);
+    }
+    std::vector<std::string> args;
+    for (size_t at = 0; at < text.size();) {
+      auto end = text.find('\0', at);
+      if (end == std::string::npos)
+        end = text.size();
+      args.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+    if (args.empty() || fs::path{args[0]}.filename() != name
+        || std::find(args.begin(), args.end(), root.string()) == args.end())
+      continue;
+    out.push_back(std::stoi(pid));
+  }
+  return out;
+}
+
+/// Where `tree` differs from `payload` (an extracted vigil-setup payload,
+/// whose package/ directory is not installed): file names and contents.
+std::string tree_difference(const fs::path& tree, const fs::path& payload) {
+  std::map<std::string, std::string> want, have;
+  for (auto& e : fs::recursive_directory_iterator(payload))
+    if (e.is_regular_file()) {
+      auto rel = fs::relative(e.path(), payload).string();
+      if (!rel.starts_with("package/"))
+        want[rel] = test::read_file(e.path());
+    }
+  for (auto& e : fs::recursive_directory_iterator(tree))
+    if (e.is_regular_file())
+      have[fs::relative(e.path(), tree).string()] = test::read_file(e.path());
+  std::string out;
+  for (auto& [name, bytes] : want)
+    if (!have.count(name))
+      out += "missing " + name + "; ";
+    else if (have[name] != bytes)
+      out += "differs " + name + "; ";
+  for (auto& [name, bytes] : have)
+    if (!want.count(name))
+      out += "extra " + name + "; ";
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("self-patch crash matrix: the agent, vigil-setup and the watcher SIGKILLed at each "
+          "upgrade state; every host ends on one whole version, identity and deltas intact") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  auto ids = platform.create_customer("Vulnerability,PolicyCompliance");
+  REQUIRE(test::set_profile(platform, ids.second, {"CapiIntervalSeconds=2"}) == 0);
+  // Answers at 4 MB/s: a download lasts about 2 s, long enough to be killed in.
+  test::throttled_relay link{dir / "link", platform.port(), 0, 4 * 1024 * 1024};
+  auto root = dir / "host";
+  test::write_host_files(root, 300);
+  test::install_agent(root, platform, ids, {},
+                      "https://127.0.0.1:" + std::to_string(link.port()) + "/CloudAgent/");
+  REQUIRE(test::reg_add(root, "SelfPatch", "WatchSeconds", "REG_DWORD", "20") == 0);
+  REQUIRE(test::wait_until([&] { return !test::host_id_of(root).empty(); }, 30s));
+  auto host = test::host_id_of(root);
+  auto payload_of = [&](const std::string& version) { return dir / ("payload-" + version); };
+  REQUIRE(test::run({"/usr/bin/tar", "-xf", std::string{VIGIL_TEST_BUILD_DIR} + "/payload.tar.xz",
+                     "-C", (fs::create_directories(payload_of("0.1.0")), payload_of("0.1.0")).string()})
+            .exit_code
+          == 0);
+  auto marker = [&] {
+    auto m = load_upgrade_marker(paths{root});
+    return m ? *m : upgrade_marker{};
+  };
+  auto version = [&] { return test::read_file(root / "opt/vigil/VERSION"); };
+  auto agent_binary = (root / "opt/vigil/bin/vigil-agent").string();
+  // The service manager's part (systemd's Restart=always, or the next boot):
+  // the agent runs unless vigil-setup is at work on the files.
+  auto keep_service_up = [&] {
+    if (!processes_of("vigil-agent", root).empty())
+      return;
+    if (!processes_of("vigil-setup", root).empty() && marker().state == "installing")
+      return;
+    test::run({agent_binary, "--root", root.string()});
+  };
+  auto kill_all = [](const std::vector<int>& pids) {
+    for (auto pid : pids)
+      ::kill(pid, SIGKILL);
+    return !pids.empty();
+  };
+  std::mt19937 random{static_cast<unsigned>(test::test_seed("crash matrix"))};
+  std::map<std::string, int> kills;
+  auto part_size = [&](const std::string& v) {
+    std::error_code err;
+    auto n = fs::file_size(root / ("var/opt/vigil/Patch/vigil-setup-" + v + ".part"), err);
+    return err ? uintmax_t{0} : n;
+  };
+
+  // Each round offers a newer release and kills at the points its plan names.
+  enum class point { agent_downloading, agent_staged, setup_installing, watcher_watching,
+                     agent_watching };
+  const std::vector<std::vector<point>> plans = {
+    {point::agent_downloading, point::agent_staged, point::watcher_watching},
+    {point::agent_downloading, point::setup_installing},
+    {point::agent_downloading, point::agent_watching, point::watcher_watching},
+    {point::agent_staged, point::setup_installing},
+    {point::agent_downloading, point::agent_downloading, point::agent_watching},
+    {point::setup_installing},
+    {point::agent_downloading, point::agent_staged, point::agent_watching, point::watcher_watching},
+    {point::setup_installing},
+    {point::agent_downloading, point::agent_staged, point::setup_installing},
+    {point::agent_downloading, point::watcher_watching},
+  };
+  std::string old_version = "0.1.0";
+  int minor = 1;
+  for (auto& plan : plans) {
+    auto target = "0." + std::to_string(++minor) + ".0";
+    INFO("round to " << target << " from " << old_version);
+    // The host changes and scans now: its delta travels while the kills go on.
+    test::mutate(root, random, minor);
+    REQUIRE(test::reg_add(root, "ScanOnDemand\\Vulnerability", "ScanOnDemand", "REG_DWORD", "1")
+            == 0);
+    add_release(platform, test::setup_of_version(dir.path(), target));
+    REQUIRE(test::set_profile(platform, ids.second, {"CapiIntervalSeconds=2",
+                                                     "TargetVersion=" + target}) == 0);
+    for (auto at : plan) {
+      bool killed = false;
+      auto reached = test::wait_until(
+        [&] {
+          keep_service_up();
+          auto m = marker();
+          if (m.target != target)
+            return false;
+          switch (at) {
+          case point::agent_downloading:
+            if (m.state != "downloading" || part_size(target) == 0)
+              return false;
+            killed = kill_all(processes_of("vigil-agent", root));
+            kills["agent@downloading"] += killed;
+            return killed;
+          case point::agent_staged:
+            if (m.state != "staged")
+              return false;
+            killed = kill_all(processes_of("vigil-agent", root));
+            kills["agent@staged"] += killed;
+            return killed;
+          case point::setup_installing: {
+            if (m.state != "installing")
+              return false;
+            // Somewhere in stop-service, stage-files, swap-files, write-hive.
+            std::this_thread::sleep_for(std::chrono::milliseconds{random() % 250});
+            killed = kill_all(processes_of("vigil-setup", root));
+            kills["setup@installing"] += killed;
+            return killed;
+          }
+          case point::watcher_watching:
+            if (m.state != "watching")
+              return false;
+            killed = kill_all(processes_of("vigil-setup", root));
+            kills["watcher@watching"] += killed;
+            return killed;
+          case point::agent_watching:
+            if (m.state != "watching" || processes_of("vigil-agent", root).empty())
+              return false;
+            killed = kill_all(processes_of("vigil-agent", root));
+            kills["agent@watching"] += killed;
+            return killed;
+          }
+          return false;
+        },
+        90s);
+      if (!reached) // the round went past this point first (it raced a kill before)
+        MESSAGE("round to " << target << ": a kill point was not reached");
+    }
+    // The round ends: the host runs one version, old or new, and knows which.
+    CHECK(test::wait_until(
+      [&] {
+        keep_service_up();
+        auto m = marker();
+        return (m.state == "succeeded" || m.state == "rolled_back")
+               && processes_of("vigil-setup", root).empty()
+               && processes_of("vigil-agent", root).size() == 2;
+      },
+      120s));
+    auto m = marker();
+    auto now_running = version();
+    MESSAGE("round to " << target << ": " << m.state << " (" << m.reason << "), running "
+                        << now_running);
+    REQUIRE((now_running == target + "\n" || now_running == old_version + "\n"));
+    CHECK((m.state == "succeeded") == (now_running == target + "\n"));
+    auto running = now_running.substr(0, now_running.size() - 1);
+    CHECK(tree_difference(root / "opt/vigil", payload_of(running)) == "");
+    CHECK_FALSE(fs::exists(root / "opt/vigil.previous"));
+    CHECK_FALSE(fs::exists(root / "opt/vigil.staging"));
+    CHECK(test::host_id_of(root) == host);
+    old_version = running;
+  }
+  int total = 0;
+  std::string counts;
+  for (auto& [where, n] : kills) {
+    total += n;
+    counts += where + "=" + std::to_string(n) + " ";
+  }
+  MESSAGE("SIGKILLs: " << total << " (" << counts << ")");
+  CHECK(total >= 20);
+  // Nothing collected was lost or applied twice across all of it.
+  std::string difference;
+  CHECK_MESSAGE(test::wait_until([&] { return test::in_sync(platform, root, &difference); }, 60s),
+                difference);
+  size_t applied = 0;
+  CHECK(test::applied_at_most_once(test::request_log(platform), &applied));
+  MESSAGE(applied << " deltas applied, none twice");
+  test::run({(root / "opt/vigil/bin/vigil-uninstall").string(), "--root", root.string(),
+             "Uninstall=True"});
 }

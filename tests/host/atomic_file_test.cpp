@@ -179,3 +179,19 @@ TEST_CASE("write_file_atomically: a missing directory is private for a private f
   REQUIRE(write_file_atomically(dir / "shared/key", "k", 0600));
   CHECK(mode_of(dir / "shared") == 0775);
 }
+
+TEST_CASE("exchange_paths: two directories trade places in one step; a missing one is an error "
+          "naming it") {
+  test::temp_dir dir;
+  auto files = dir / "vigil";
+  auto staging = dir / "vigil.staging";
+  test::write_file(files / "VERSION", "0.1.0\n");
+  test::write_file(staging / "VERSION", "0.2.0\n");
+  REQUIRE(exchange_paths(staging, files));
+  CHECK(test::read_file(files / "VERSION") == "0.2.0\n");
+  CHECK(test::read_file(staging / "VERSION") == "0.1.0\n");
+  auto missing = exchange_paths(dir / "nothing", files);
+  REQUIRE_FALSE(missing);
+  CHECK(render(missing.error()).find("nothing") != std::string::npos);
+  CHECK(test::read_file(files / "VERSION") == "0.2.0\n");
+}

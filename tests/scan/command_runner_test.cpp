@@ -102,3 +102,45 @@ TEST_CASE("run_command: a flooding command keeps at most the cap and memory stay
   CHECK(!seq->timed_out);
   CHECK(seq->output == "1\n2\n3\n4\n5\n");
 }
+
+TEST_CASE("run_command: commands run as the unprivileged user unless privileged, under limits, "
+          "with no_new_privs") {
+  auto nobody = unprivileged_user();
+  auto id = run_command({"/usr/bin/id", "-u"}, 5s, 4096);
+  REQUIRE(id);
+  CHECK(id->exit_code == 0);
+  if (::geteuid() == 0) {
+    CHECK(id->output == std::to_string(nobody.uid) + "\n");
+    auto groups = run_command({"/usr/bin/id", "-G"}, 5s, 4096);
+    REQUIRE(groups);
+    CHECK(groups->output == std::to_string(nobody.gid) + "\n");
+    auto root = run_command({"/usr/bin/id", "-u"}, 5s, 4096, true);
+    REQUIRE(root);
+    CHECK(root->output == "0\n");
+    // What only root may read stays unread.
+    auto shadow = run_command({"/bin/cat", "/etc/shadow"}, 5s, 4096);
+    REQUIRE(shadow);
+    CHECK(shadow->exit_code != 0);
+  } else {
+    CHECK(id->output == std::to_string(::geteuid()) + "\n");
+  }
+  // The limits hold in the child (and it cannot raise them: soft = hard).
+  auto limits = run_command({"/bin/sh", "-c", "ulimit -v; ulimit -t; ulimit -n; ulimit -Hv"}, 5s,
+                            4096);
+  REQUIRE(limits);
+  CHECK(limits->output == "1048576\n6\n256\n1048576\n");
+  auto status = run_command({"/bin/grep", "NoNewPrivs", "/proc/self/status"}, 5s, 4096);
+  REQUIRE(status);
+  CHECK(status->output.find("NoNewPrivs:\t1") != std::string::npos);
+  // A program that cannot start still is a named error (through the fork path).
+  auto missing = run_command({"/nonexistent/program"}, 5s, 4096, true);
+  REQUIRE_FALSE(missing);
+  CHECK(code_of(missing.error()) == ec::not_found);
+}
+
+TEST_CASE("run_command: a command that allocates past its address space limit fails alone") {
+  auto r = run_command({"/usr/bin/python3", "-c", "x = bytearray(2 << 30)"}, 10s, 4096);
+  REQUIRE(r);
+  CHECK(r->exit_code != 0);
+  CHECK(r->output.find("MemoryError") != std::string::npos);
+}
