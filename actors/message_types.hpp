@@ -55,7 +55,8 @@ typename Inspector::result_type inspect(Inspector& f, proxy_credentials& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proxy_settings& x) {
-  return f(caf::meta::type_name("proxy_settings"), x.proxies, x.credentials, x.direct_fallback);
+  return f(caf::meta::type_name("proxy_settings"), x.proxies, x.credentials,
+           x.credentialed, x.credentials_to_any, x.direct_fallback);
 }
 
 namespace protocol {

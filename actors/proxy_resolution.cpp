@@ -6,6 +6,7 @@
 #include "host/proxy_grammar.hpp"
 #include "host/secret_box.hpp"
 #include "host/system_proxy.hpp"
+#include "host/text_encoding.hpp"
 
 namespace vigil {
 
@@ -96,7 +97,12 @@ source_result proxy_resolution::pac_source(const std::string& pac_url, const std
   auto key = "pac\n" + pac_url + "\n" + target;
   if (auto hit = from_cache(key))
     return *hit;
-  source_result result{"PAC " + mask_userinfo(pac_url), {}, {}};
+  // A PAC file from the administrator's URL names the administrator's
+  // proxies only when it came over https: over plain http, anyone on the
+  // path could name their own.
+  source_result result{"PAC " + mask_userinfo(pac_url), {}, {},
+                       iequals(std::string_view{pac_url}.substr(0, 8), "https://")
+                         || iequals(std::string_view{pac_url}.substr(0, 7), "file://")};
   if (!options_.fetch || !options_.evaluate) {
     result.failure = "PAC files are not supported by this build";
     return remember(key, std::move(result));
@@ -173,7 +179,7 @@ merged_routes proxy_resolution::resolve(const std::string& target) {
   auto parsed = parse_url(target);
   std::vector<source_result> sources;
   if (!config_.proxy_urls.empty())
-    sources.push_back({"ProxyUrls", routes_of_list(config_.proxy_urls), {}});
+    sources.push_back({"ProxyUrls", routes_of_list(config_.proxy_urls), {}, true});
   if (parsed) {
     auto pac_target = pac_url_of(*parsed);
     if (config_.pac_url)
@@ -186,7 +192,8 @@ merged_routes proxy_resolution::resolve(const std::string& target) {
     log->error("cannot resolve proxies for '{}': {}", mask_userinfo(target),
                render(parsed.error()));
   }
-  auto merged = merge_routes(sources, config_.direct_fallback, config_.any_source(), credentials());
+  auto merged = merge_routes(sources, config_.direct_fallback, config_.any_source(), credentials(),
+                             config_.credentials_to_any);
   if (auto outcome = outcome_of(config_, merged); outcome != last_outcome_) {
     log->info("routes to {}: {}", parsed ? parsed->to_string() : mask_userinfo(target), outcome);
     for (auto& note : merged.notes)

@@ -11,9 +11,11 @@ namespace vigil {
 
 
 merged_routes merge_routes(const std::vector<source_result>& sources, bool direct_fallback,
-                           bool any_source_configured, const proxy_credentials& credentials) {
+                           bool any_source_configured, const proxy_credentials& credentials,
+                           bool credentials_to_any) {
   merged_routes out;
   out.settings.credentials = credentials;
+  out.settings.credentials_to_any = credentials_to_any;
   bool direct_proposed = false;
   for (auto& source : sources) {
     if (source.failure)
@@ -42,8 +44,15 @@ merged_routes merge_routes(const std::vector<source_result>& sources, bool direc
       auto same = [&](const url& u) {
         return u.scheme == parsed->scheme && iequals(u.host, parsed->host) && u.port == parsed->port;
       };
-      if (std::none_of(out.settings.proxies.begin(), out.settings.proxies.end(), same))
+      if (source.administrator_named
+          && std::none_of(out.settings.credentialed.begin(), out.settings.credentialed.end(), same))
+        out.settings.credentialed.push_back(*parsed);
+      if (std::none_of(out.settings.proxies.begin(), out.settings.proxies.end(), same)) {
+        if (!source.administrator_named && !credentials_to_any && !credentials.empty())
+          out.notes.push_back(source.source + ": no credentials to " + parsed->to_string()
+                              + " (not named by the administrator; vigil-proxy /e on allows it)");
         out.settings.proxies.push_back(std::move(*parsed));
+      }
     }
   }
   bool none = out.settings.proxies.empty();
@@ -66,9 +75,17 @@ std::string describe(const proxy_settings& settings) {
   std::string out = "proxies ";
   for (size_t i = 0; i < settings.proxies.size(); ++i)
     out += (i ? ", " : "") + settings.proxies[i].to_string();
-  if (!settings.credentials.username.empty())
+  if (!settings.credentials.username.empty()) {
     out += " (user " + settings.credentials.username
-           + (settings.credentials.password.empty() ? ", no password)" : ", password set)");
+           + (settings.credentials.password.empty() ? ", no password" : ", password set");
+    if (settings.credentials_to_any)
+      out += ", to every proxy";
+    else
+      for (auto& p : settings.proxies)
+        if (credentials_for(settings, p).empty())
+          out += ", none to " + p.to_string();
+    out += ")";
+  }
   out += settings.direct_fallback ? "; then direct" : "; direct disabled (/t off)";
   return out;
 }

@@ -27,6 +27,9 @@ struct source_result {
   std::string source;                  ///< for logs: "ProxyUrls", "PAC http://...", ...
   std::vector<candidate_route> routes; ///< in the source's order; empty: nothing to propose
   std::optional<std::string> failure;  ///< why the source could not answer (logged)
+  /// The administrator named these proxies (`/u`, or a PAC file fetched over
+  /// https from the `/a` URL): the credentials may go to them.
+  bool administrator_named = false;
 };
 
 /// The routes of one request and what to log about them.
@@ -49,9 +52,13 @@ struct merged_routes {
 ///
 /// A DIRECT a source proposes between proxies is tried last, after every
 /// proxy. Proxies that are not `http(s)://host[:port]` URLs (a PAC's SOCKS) are
-/// skipped with a note; `credentials` apply to every proxy (SPEC §10).
+/// skipped with a note. `credentials` go to the proxies of sources the
+/// administrator named (`administrator_named`), or to every proxy with
+/// `credentials_to_any` (`vigil-proxy /e on`); a proxy that gets none while
+/// credentials are set is noted once.
 merged_routes merge_routes(const std::vector<source_result>& sources, bool direct_fallback,
-                           bool any_source_configured, const proxy_credentials& credentials);
+                           bool any_source_configured, const proxy_credentials& credentials,
+                           bool credentials_to_any = false);
 
 /// The routes of a proxy list (`ProxyUrls`): each URL as given, a bare
 /// `host:port` with `http://` added.

@@ -13,6 +13,7 @@ constexpr std::string_view password_name = "Password";
 constexpr std::string_view direct_name = "DirectAttemptEnabled";
 constexpr std::string_view system_name = "SystemProxyEnabled";
 constexpr std::string_view wpad_name = "WPADEnabled";
+constexpr std::string_view any_proxy_name = "CredentialsToAnyProxy";
 
 std::optional<std::string> text_of(const reg_key& key, std::string_view name) {
   auto* v = key.find(name);
@@ -67,6 +68,7 @@ proxy_config read_proxy_config(const hive& h) {
   config.direct_fallback = flag_of(*key, direct_name, true);
   config.system_proxy = flag_of(*key, system_name, false);
   config.wpad = flag_of(*key, wpad_name, false);
+  config.credentials_to_any = flag_of(*key, any_proxy_name, false);
   return config;
 }
 
@@ -90,6 +92,7 @@ void write_proxy_config(hive& h, const proxy_config& config) {
   h.set(key, reg_value::dword(std::string{direct_name}, config.direct_fallback ? 1 : 0));
   h.set(key, reg_value::dword(std::string{system_name}, config.system_proxy ? 1 : 0));
   h.set(key, reg_value::dword(std::string{wpad_name}, config.wpad ? 1 : 0));
+  h.set(key, reg_value::dword(std::string{any_proxy_name}, config.credentials_to_any ? 1 : 0));
 }
 
 caf::expected<proxy_config> load_proxy_config(const hive_file& file) {

@@ -46,6 +46,9 @@ struct proxy_config {
   bool direct_fallback = true;                ///< DirectAttemptEnabled (/t)
   bool system_proxy = false;                  ///< SystemProxyEnabled (/h)
   bool wpad = false;                          ///< WPADEnabled (/w)
+  /// CredentialsToAnyProxy (/e): the credentials also go to proxies named by
+  /// WPAD, a PAC file fetched over plain http, or the system settings.
+  bool credentials_to_any = false;
 
   /// Whether any proxy source (list, PAC, WPAD, system) is configured.
   bool any_source() const noexcept {

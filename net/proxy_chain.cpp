@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "host/logging.hpp"
+#include "host/text_encoding.hpp"
 
 namespace vigil {
 
@@ -41,6 +42,15 @@ caf::expected<routed_response> send_over_routes(const proxy_settings& settings,
   return make_error(ec::all_routes_failed, std::move(context));
 }
 
+proxy_credentials credentials_for(const proxy_settings& settings, const url& proxy) {
+  if (settings.credentials_to_any)
+    return settings.credentials;
+  for (auto& named : settings.credentialed)
+    if (named.scheme == proxy.scheme && iequals(named.host, proxy.host) && named.port == proxy.port)
+      return settings.credentials;
+  return {};
+}
+
 caf::expected<routed_response> send_with_proxies(const https_client& client, const url& server,
                                                  const http_request& request,
                                                  const proxy_settings& settings,
@@ -48,7 +58,8 @@ caf::expected<routed_response> send_with_proxies(const https_client& client, con
   return send_over_routes(
     settings,
     [&](const std::optional<url>& proxy) {
-      return client.send(server, request, proxy, settings.credentials);
+      return client.send(server, request, proxy,
+                         proxy ? credentials_for(settings, *proxy) : proxy_credentials{});
     },
     attempts);
 }

@@ -12,14 +12,25 @@
 namespace vigil {
 
 /// The proxies one request may use, in order, and what happens when all fail
-/// (SPEC §10): one username and password apply to every proxy.
+/// (SPEC §10). One username and password, sent only to the proxies the
+/// administrator named (issue 15, defect 3): whoever answers WPAD or serves a
+/// PAC file over plain HTTP must not collect them.
 struct proxy_settings {
   std::vector<url> proxies;
   proxy_credentials credentials;
+  /// The proxies `credentials` go to (same scheme, host and port); the
+  /// others get none, unless `credentials_to_any`.
+  std::vector<url> credentialed;
+  /// `vigil-proxy /e on`: the administrator sends the credentials to every
+  /// proxy, whoever named it.
+  bool credentials_to_any = false;
   /// Connect directly after every proxy failed (`vigil-proxy /t on`, default).
   /// With no proxies at all, the connection is always direct.
   bool direct_fallback = true;
 };
+
+/// The credentials `settings` sends to `proxy`: its own, or none.
+proxy_credentials credentials_for(const proxy_settings& settings, const url& proxy);
 
 /// One route that was tried and failed.
 struct route_attempt {

@@ -20,7 +20,7 @@ char option_letter(std::string_view arg) noexcept {
   if (arg.size() != 2 || (arg[0] != '/' && arg[0] != '-'))
     return 0;
   char letter = static_cast<char>(std::tolower(static_cast<unsigned char>(arg[1])));
-  return std::string_view{"unpawhdct"}.find(letter) != std::string_view::npos ? letter : 0;
+  return std::string_view{"unpawhedct"}.find(letter) != std::string_view::npos ? letter : 0;
 }
 
 /// The URL of the guide's example 5 spelling `/http://server/file.pac`, or "".
@@ -74,7 +74,7 @@ caf::expected<proxy_command> parse_proxy_command(const std::vector<std::string>&
         return invalid("--help stands alone");
       } else if (!arg.empty() && (arg[0] == '/' || arg[0] == '-')) {
         return invalid("unknown option '" + printable(arg)
-                       + "' (the options are /u /n /p /a /w /h /d /c /t; --help shows the usage)");
+                       + "' (the options are /u /n /p /a /w /h /e /d /c /t; --help shows the usage)");
       } else {
         return invalid("unexpected argument '" + printable(arg)
                        + "' (option values that contain spaces must be quoted)");
@@ -101,12 +101,15 @@ caf::expected<proxy_command> parse_proxy_command(const std::vector<std::string>&
     switch (letter) {
       case 'w':
       case 'h':
+      case 'e':
       case 't': {
         auto flag = on_off(letter, value);
         if (!flag)
           return flag.error();
-        (letter == 'w' ? command.wpad : letter == 'h' ? command.system_proxy : command.direct) =
-          *flag;
+        (letter == 'w'   ? command.wpad
+         : letter == 'h' ? command.system_proxy
+         : letter == 'e' ? command.credentials_to_any
+                         : command.direct) = *flag;
         break;
       }
       default: // u n p a
@@ -159,6 +162,8 @@ caf::expected<proxy_config> apply_proxy_command(const proxy_command& command, hi
       config.system_proxy = *command.system_proxy;
     if (command.direct)
       config.direct_fallback = *command.direct;
+    if (command.credentials_to_any)
+      config.credentials_to_any = *command.credentials_to_any;
     return {};
   });
 }
@@ -179,6 +184,7 @@ std::string render_proxy_config(const proxy_config& config) {
   out += "Use WPAD (/w):                    " + on(config.wpad) + "\n";
   out += "Use system proxy settings (/h):   " + on(config.system_proxy) + "\n";
   out += "Direct after proxies fail (/t):   " + on(config.direct_fallback) + "\n";
+  out += "Credentials to every proxy (/e):  " + on(config.credentials_to_any) + "\n";
   return out;
 }
 
@@ -197,6 +203,9 @@ std::string proxy_usage() {
   /h on|off   use the system proxy settings: https_proxy, http_proxy, no_proxy
               of the service environment and /etc/environment (default off)
   /t on|off   connect directly after every proxy failed (default on)
+  /e on|off   send the /n /p credentials to every proxy, also those named by
+              WPAD, a PAC file fetched over plain http or the system settings
+              (default off: only to the /u proxies and those of an https /a PAC)
   /d          delete all of the agent's proxy settings (back to the defaults)
   /c          print the current settings (never the password)
 

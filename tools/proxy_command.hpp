@@ -21,12 +21,15 @@ struct proxy_command {
   std::optional<bool> wpad;          ///< `/w on|off`
   std::optional<bool> system_proxy;  ///< `/h on|off`
   std::optional<bool> direct;        ///< `/t on|off`
+  std::optional<bool> credentials_to_any; ///< `/e on|off`
   bool remove = false;               ///< `/d`
   bool show = false;                 ///< `/c`
   bool help = false;                 ///< `--help`, `/?`
 
   /// Whether the command changes the settings (anything but `/c` and help).
-  bool changes() const noexcept { return proxy || wpad || system_proxy || direct || remove; }
+  bool changes() const noexcept {
+    return proxy || wpad || system_proxy || direct || credentials_to_any || remove;
+  }
 };
 
 /// Parses arguments (without the program name and `--root`). Options start
@@ -36,7 +39,7 @@ struct proxy_command {
 ///   setup's `Proxy=` (`parse_proxy_option`): `/u` and `/a` exclude each
 ///   other, `/n` and `/p` need one of them, `/p` needs `/n`. The guide's
 ///   example 5 spelling `/http://server/file.pac` is taken as `/a URL`.
-/// - `/w`, `/h`, `/t` take `on` or `off` (case-insensitive).
+/// - `/w`, `/h`, `/t`, `/e` take `on` or `off` (case-insensitive).
 /// - `/d` stands alone; `/c` may follow a change (it then shows the result).
 /// - `--help`, `/?` or `-?` alone ask for the usage.
 ///

@@ -192,8 +192,21 @@ TEST_CASE("agent + vigil-proxy: the guide's examples 1-6 take effect while the a
     // 5: a PAC file, spelled as in the guide.
     s.proxy({"/" + pacs.url("/QualysAgent.pac")});
     CHECK(s.checks_in_through(a));
-    // 6: credentials for the PAC's proxies.
+    // 6: credentials for the PAC's proxies. This PAC comes over plain http,
+    //    so whoever serves it could name their own proxy: the credentials
+    //    are not sent to the proxies it names (issue 15, defect 3) until the
+    //    administrator opts in with /e on.
     s.proxy({"/n", user, "/p", password, "/a", pacs.url("/QualysAgent6.pac")});
+    CHECK(test::wait_until(
+      [&] {
+        return s.log("Proxy").find("no credentials to http://127.0.0.1:"
+                                   + std::to_string(authed.port()))
+               != std::string::npos;
+      },
+      30s));
+    CHECK(test::wait_until(
+      [&] { return s.log("Network").find("proxy_auth_required") != std::string::npos; }, 30s));
+    s.proxy({"/e", "on"});
     CHECK(s.checks_in_through(authed));
     CHECK(s.log("Proxy").find("routes to https://127.0.0.1:") != std::string::npos);
 
@@ -284,4 +297,62 @@ TEST_CASE("agent + PAC: failover list, direct fallback, and scripts that never f
     auto text = s.log("Proxy");
     return text.find("PAC " + pacs.url("/hog.pac") + ": evaluation failed") != std::string::npos;
   }, 10s));
+}
+
+// WPAD end to end (issue 15, defect 3): in a network and mount namespace of
+// its own (`unshare -n -m`: its own loopback, its own /etc/hosts bound over
+// the host's), wpad.example.test resolves to a server the test runs on port
+// 80. The test binary runs itself again inside; the inner case does the work.
+TEST_CASE("agent + WPAD: the WPAD-named proxy is found and used, but gets no credentials "
+          "unless /e on") {
+  if (std::getenv("VIGIL_WPAD_NAMESPACE") == nullptr) {
+    if (::geteuid() != 0) {
+      MESSAGE("skipped: unshare -n -m needs root");
+      return;
+    }
+    test::temp_dir outer;
+    auto hosts = outer / "hosts";
+    test::write_file(hosts, "127.0.0.1 localhost wpad.example.test\n::1 localhost\n");
+    auto self = fs::read_symlink("/proc/self/exe").string();
+    auto script = "set -e; ip link set lo up; mount --bind " + hosts.string()
+                  + " /etc/hosts; exec env VIGIL_WPAD_NAMESPACE=1 " + self
+                  + " --test-case='agent + WPAD:*'";
+    auto r = test::run({"/usr/bin/unshare", "-n", "-m", "--propagation", "private", "/bin/sh",
+                        "-c", script});
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Status: SUCCESS") != std::string::npos);
+    return;
+  }
+  // Inside the namespace.
+  site s;
+  test::write_file(s.root / "etc/resolv.conf", "search example.test\n");
+  test::tinyproxy authed{s.dir / "authed", user, password};
+  test::pac_server wpad{80};
+  wpad.set("/wpad.dat", "function FindProxyForURL(url, host) { return \"PROXY 127.0.0.1:"
+                          + std::to_string(authed.port()) + "\"; }");
+  s.proxy({"/w", "on", "/t", "off"});
+  s.start();
+  // The credentials an administrator set for its own proxy list...
+  s.proxy({"/u", "http://127.0.0.1:" + std::to_string(test::free_port()), "/n", user, "/p",
+           password});
+  // ... are not sent to the proxy WPAD names: it answers 407.
+  CHECK(test::wait_until([&] { return wpad.requests() > 0; }, 30s));
+  auto noted = test::wait_until(
+    [&] {
+      return s.log("Proxy").find("WPAD http://wpad.example.test/wpad.dat: no credentials to "
+                                 "http://127.0.0.1:"
+                                 + std::to_string(authed.port()))
+             != std::string::npos;
+    },
+    30s);
+  CHECK_MESSAGE(noted, s.log("Proxy"));
+  CHECK(test::wait_until(
+    [&] { return s.log("Network").find("proxy_auth_required") != std::string::npos; }, 30s));
+  CHECK(relayed(authed) == 0);
+  // The administrator opts in: the same proxy now relays the check-ins.
+  s.proxy({"/e", "on"});
+  CHECK(s.checks_in_through(authed));
+  CHECK(relayed(authed) > 0);
 }

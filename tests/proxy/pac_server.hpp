@@ -9,11 +9,11 @@
 
 namespace vigil::test {
 
-/// A plain-HTTP file server on 127.0.0.1 (port 0, reported): serves the text
-/// set for each path with 200, anything else with 404. For PAC files.
+/// A plain-HTTP file server on 127.0.0.1 (`port`; 0: any, reported): serves
+/// the text set for each path with 200, anything else with 404. For PAC files.
 class pac_server {
 public:
-  pac_server();
+  explicit pac_server(uint16_t port = 0);
   ~pac_server();
   pac_server(const pac_server&) = delete;
   pac_server& operator=(const pac_server&) = delete;

@@ -38,6 +38,7 @@ TEST_CASE("proxy config: write then read round-trips; names and types as documen
   c.username = "u";
   c.direct_fallback = false;
   c.wpad = true;
+  c.credentials_to_any = true;
   write_proxy_config(h, c);
   CHECK(read_proxy_config(h) == c);
   auto* key = h.find_key(proxy_key());
@@ -47,6 +48,7 @@ TEST_CASE("proxy config: write then read round-trips; names and types as documen
   CHECK(key->find("DirectAttemptEnabled")->as_number() == 0u);
   CHECK(key->find("WPADEnabled")->as_number() == 1u);
   CHECK(key->find("SystemProxyEnabled")->as_number() == 0u);
+  CHECK(key->find("CredentialsToAnyProxy")->as_number() == 1u);
   CHECK(key->find("ProxyUrls") == nullptr);
   CHECK(key->find("Password") == nullptr);
   // Back to the defaults: the key goes.

@@ -23,9 +23,9 @@ const candidate_route direct{true, {}};
 
 } // namespace
 
-TEST_CASE("routes: the sources in order, each proxy once, credentials for every proxy") {
+TEST_CASE("routes: the sources in order, each proxy once, never a URL's own credentials") {
   std::vector<source_result> sources{
-    {"ProxyUrls", routes_of_list({"http://a:1", "b:2"}), {}},
+    {"ProxyUrls", routes_of_list({"http://a:1", "b:2"}), {}, true},
     {"PAC", {proxy("http://c:3"), direct, proxy("http://a:1")}, {}},
     {"system proxy", {proxy("http://user:pw@d:4")}, {}},
   };
@@ -91,4 +91,33 @@ TEST_CASE("routes: described for the log without the password") {
   CHECK(text.find("user bob, password set") != std::string::npos);
   CHECK(text.find("hunter2") == std::string::npos);
   CHECK(text.find("/t off") != std::string::npos);
+}
+
+TEST_CASE("routes: credentials go only to the proxies the administrator named, unless /e on") {
+  std::vector<source_result> sources{
+    {"ProxyUrls", routes_of_list({"http://a:1"}), {}, true},
+    {"PAC https://pac/x", {proxy("http://b:2")}, {}, true},
+    {"WPAD", {proxy("http://evil:3"), proxy("http://A:1")}, {}},
+    {"PAC http://pac/y", {proxy("http://c:4")}, {}},
+  };
+  auto m = merge_routes(sources, true, true, {"bob", "pw"});
+  REQUIRE(m.settings.proxies.size() == 4);
+  auto creds = [&](size_t i) { return credentials_for(m.settings, m.settings.proxies[i]); };
+  CHECK(creds(0).username == "bob"); // a:1, from /u (WPAD naming it too changes nothing)
+  CHECK(creds(0).password == "pw");
+  CHECK(creds(1).username == "bob"); // b:2, from a PAC fetched over https
+  CHECK(creds(2).empty());           // evil:3, named by WPAD
+  CHECK(creds(3).empty());           // c:4, from a PAC fetched over plain http
+  int noted = 0;
+  for (auto& note : m.notes)
+    noted += note.find("no credentials to") != std::string::npos ? 1 : 0;
+  CHECK(noted == 2);
+  CHECK(describe(m.settings).find("none to http://evil:3") != std::string::npos);
+  // The administrator's opt-in: every proxy gets them.
+  auto any = merge_routes(sources, true, true, {"bob", "pw"}, true);
+  for (auto& p : any.settings.proxies)
+    CHECK(credentials_for(any.settings, p).username == "bob");
+  // No credentials set: nothing to withhold, nothing noted.
+  auto none = merge_routes(sources, true, true, {});
+  CHECK(none.notes.empty());
 }

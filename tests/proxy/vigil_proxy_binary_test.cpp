@@ -169,6 +169,12 @@ TEST_CASE("vigil-proxy binary: --help, set, show, delete") {
   auto show = root.run({"-C"});
   CHECK(show.exit_code == 0);
   CHECK(show.out.find("Direct after proxies fail (/t):   on") != std::string::npos);
+  CHECK(show.out.find("Credentials to every proxy (/e):  off") != std::string::npos);
+  auto opt_in = root.run({"/e", "on"});
+  CHECK_MESSAGE(opt_in.exit_code == 0, opt_in.err);
+  CHECK(root.config().credentials_to_any);
+  CHECK(root.config().username == "bob"); // the rest stays as it was
+  CHECK(root.run({"/e", "maybe"}).exit_code != 0);
   CHECK(root.run({"/d"}).exit_code == 0);
   CHECK(root.config() == proxy_config{});
 }

@@ -255,6 +255,8 @@ proxy_fact gather_proxy(const paths& p, const hive& h, proxy_settings& out) {
     else if (f.error.empty())
       f.error = named(u.error());
   }
+  out.credentialed = out.proxies; // the administrator's own list (/u)
+  out.credentials_to_any = config.credentials_to_any;
   f.pac_file_path = config.pac_url.value_or("");
   f.direct_attempt_enabled = config.direct_fallback;
   f.system_proxy_enabled = config.system_proxy;

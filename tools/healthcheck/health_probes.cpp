@@ -148,7 +148,9 @@ probe_runner::probe_runner(probe_config config, const patch_fact& patch,
       }
       ++sh.running;
       std::thread{[state = shared_, c = *client, platform = *config.platform, route,
-                   credentials = config.proxies.credentials, index] {
+                   credentials = route ? credentials_for(config.proxies, *route)
+                                       : proxy_credentials{},
+                   index] {
         auto result = probe_status(c, platform, route, credentials);
         std::lock_guard guard{state->mutex};
         state->status_results[index] = std::move(result);
