@@ -63,5 +63,6 @@ fs::path paths::machine_id_file() const { return under("etc/machine-id"); }
 fs::path paths::etc_environment() const { return under("etc/environment"); }
 fs::path paths::resolv_conf() const { return under("etc/resolv.conf"); }
 fs::path paths::systemd_unit() const { return under("etc/systemd/system/vigil-agent.service"); }
+fs::path paths::install_conf() const { return under("etc/vigil/install.conf"); }
 
 } // namespace vigil

@@ -61,6 +61,10 @@ public:
   std::filesystem::path resolv_conf() const;
   /// `<root>/etc/systemd/system/vigil-agent.service`.
   std::filesystem::path systemd_unit() const;
+  /// `<root>/etc/vigil/install.conf`: the native package's install
+  /// configuration (vigil-setup's arguments, one a line), written by the
+  /// administrator before `dpkg -i`.
+  std::filesystem::path install_conf() const;
 
 private:
   std::filesystem::path under(std::string_view relative) const;

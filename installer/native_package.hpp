@@ -19,9 +19,15 @@ inline constexpr std::string_view native_package_dir = "package/";
 ///   ./opt/vigil/VERSION            the payload's VERSION
 ///   ./lib/systemd/system/vigil-agent.service   `systemd_unit_text` for /
 /// and its control file is the payload's package/control with `Version:` the
-/// payload's VERSION and `Installed-Size:` these files' size, plus md5sums.
+/// payload's VERSION and `Installed-Size:` these files' size, plus md5sums
+/// and the maintainer scripts (`maintainer_scripts`: postinst, prerm and
+/// postrm run vigil-setup's and vigil-uninstall's steps, configured by
+/// `/etc/vigil/install.conf`).
 /// The same payload always gives the same bytes (root-owned, fixed times,
 /// sorted). A payload without package/control or VERSION is `ec::not_found`.
-caf::expected<std::string> make_native_package(std::string_view payload);
+/// With `enrollment` (`enrollment_attachment`), its files go to
+/// `/usr/share/vigil-agent/` too, for postinst (`vigil-platform package`).
+caf::expected<std::string> make_native_package(std::string_view payload,
+                                               std::string_view enrollment = {});
 
 } // namespace vigil

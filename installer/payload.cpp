@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "common/error.hpp"
 #include "host/hive_file.hpp"
@@ -44,11 +45,11 @@ caf::expected<reader_ptr> open_reader(std::string_view data) {
 
 } // namespace
 
-caf::expected<std::string> read_embedded_payload(const fs::path& file) {
-  auto bytes = read_whole_file(file);
-  if (!bytes)
-    return bytes.error();
-  std::string_view all = *bytes;
+namespace {
+
+/// Where the payload of `all` (a vigil-setup file's bytes) starts, and its size.
+caf::expected<std::pair<uint64_t, uint64_t>> locate_payload(std::string_view all,
+                                                            const fs::path& file) {
   if (all.size() < trailer_size || all.substr(all.size() - trailer_size, payload_magic.size())
                                      != payload_magic)
     return make_error(ec::not_found, file.string() + " carries no agent payload");
@@ -57,7 +58,76 @@ caf::expected<std::string> read_embedded_payload(const fs::path& file) {
   auto size = get_le64(trailer.substr(8, 8));
   if (offset + size + trailer_size != all.size())
     return make_error(ec::corruption, "the payload trailer of " + file.string() + " is damaged");
-  return std::string{all.substr(offset, size)};
+  return std::make_pair(offset, size);
+}
+
+} // namespace
+
+caf::expected<std::string> read_embedded_payload(const fs::path& file) {
+  auto bytes = read_whole_file(file);
+  if (!bytes)
+    return bytes.error();
+  auto where = locate_payload(*bytes, file);
+  if (!where)
+    return where.error();
+  return bytes->substr(where->first, where->second);
+}
+
+namespace {
+
+/// Where the attachment before the payload at `offset` starts, and its size;
+/// nothing when there is none.
+std::optional<std::pair<uint64_t, uint64_t>> locate_attachment(std::string_view all,
+                                                               uint64_t offset) {
+  auto marker = attachment_magic.size() + 8;
+  if (offset < marker || all.substr(offset - marker, attachment_magic.size()) != attachment_magic)
+    return std::nullopt;
+  auto size = get_le64(all.substr(offset - 8, 8));
+  if (size > offset - marker)
+    return std::nullopt;
+  return std::make_pair(offset - marker - size, size);
+}
+
+} // namespace
+
+caf::expected<std::string> read_setup_program(const fs::path& file) {
+  auto bytes = read_whole_file(file);
+  if (!bytes)
+    return bytes.error();
+  auto where = locate_payload(*bytes, file);
+  if (!where)
+    return where.error();
+  auto attachment = locate_attachment(*bytes, where->first);
+  bytes->resize(attachment ? attachment->first : where->first);
+  return bytes;
+}
+
+caf::expected<std::string> read_setup_attachment(const fs::path& file) {
+  auto bytes = read_whole_file(file);
+  if (!bytes)
+    return bytes.error();
+  auto where = locate_payload(*bytes, file);
+  if (!where)
+    return where.error();
+  auto attachment = locate_attachment(*bytes, where->first);
+  if (!attachment)
+    return make_error(ec::not_found, file.string() + " carries no attachment");
+  return bytes->substr(attachment->first, attachment->second);
+}
+
+std::string packed_setup(std::string program, std::string_view archive,
+                         std::string_view attachment) {
+  if (!attachment.empty()) {
+    program += attachment;
+    program += attachment_magic;
+    put_le64(program, attachment.size());
+  }
+  auto offset = program.size();
+  program += archive;
+  program += payload_magic;
+  put_le64(program, offset);
+  put_le64(program, archive.size());
+  return program;
 }
 
 caf::expected<void> pack_payload(const fs::path& stub, const std::string& archive,
@@ -65,13 +135,7 @@ caf::expected<void> pack_payload(const fs::path& stub, const std::string& archiv
   auto program = read_whole_file(stub);
   if (!program)
     return program.error();
-  std::string bytes = std::move(*program);
-  auto offset = bytes.size();
-  bytes += archive;
-  bytes += payload_magic;
-  put_le64(bytes, offset);
-  put_le64(bytes, archive.size());
-  return write_file_atomically(out, bytes, 0755);
+  return write_file_atomically(out, packed_setup(std::move(*program), archive), 0755);
 }
 
 caf::expected<void> extract_archive(std::string_view data, const fs::path& destination,
@@ -150,23 +214,6 @@ caf::expected<std::string> archive_member(std::string_view data, std::string_vie
     return content;
   }
   return make_error(ec::not_found, "the payload has no " + std::string{name});
-}
-
-int compare_versions(std::string_view a, std::string_view b) {
-  auto next = [](std::string_view& s) -> uint64_t {
-    uint64_t n = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    s.remove_prefix(static_cast<size_t>(ptr - s.data()));
-    while (!s.empty() && !std::isdigit(static_cast<unsigned char>(s.front())))
-      s.remove_prefix(1);
-    return ec == std::errc{} ? n : 0;
-  };
-  while (!a.empty() || !b.empty()) {
-    auto x = next(a), y = next(b);
-    if (x != y)
-      return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 } // namespace vigil

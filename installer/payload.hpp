@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "installer/version_order.hpp"
+
 namespace vigil {
 
 /// The agent payload vigil-setup carries (SPEC §3: one self-contained file).
@@ -20,6 +22,26 @@ inline constexpr std::string_view payload_magic = "VIGIL-PAYLOAD-1";
 /// file without a trailer (a bare build of the stub) is `ec::not_found`.
 caf::expected<std::string> read_embedded_payload(const std::filesystem::path& file);
 
+/// Marks an attachment between the setup program and the payload archive:
+/// `program, attachment, magic, size (8-byte little-endian), archive,
+/// trailer`. `vigil-platform package` attaches its enrollment there, so the
+/// payload's bytes (compressed once, at build time) stay as they are.
+inline constexpr std::string_view attachment_magic = "VIGIL-ATTACH-1";
+
+/// The setup program of the vigil-setup file `file`: the bytes before its
+/// attachment, or before its payload when it has none (`ec::not_found`
+/// without a trailer).
+caf::expected<std::string> read_setup_program(const std::filesystem::path& file);
+
+/// The attachment of the vigil-setup file `file` (`attachment_magic`);
+/// `ec::not_found` when it has none.
+caf::expected<std::string> read_setup_attachment(const std::filesystem::path& file);
+
+/// `program` followed by `attachment` (when not empty, with its marker),
+/// `archive` and the trailer: a vigil-setup file.
+std::string packed_setup(std::string program, std::string_view archive,
+                         std::string_view attachment = {});
+
 /// Writes `stub` followed by `archive` and the trailer to `out` (the build's
 /// `vigil-pack` step, and tests that make payloads of other versions).
 caf::expected<void> pack_payload(const std::filesystem::path& stub, const std::string& archive,
@@ -34,8 +56,5 @@ caf::expected<void> extract_archive(std::string_view archive,
 
 /// The content of the archive member `name` (e.g. "VERSION"), or not_found.
 caf::expected<std::string> archive_member(std::string_view archive, std::string_view name);
-
-/// Compares dotted versions numerically ("0.10.0" > "0.9.1"): <0, 0, >0.
-int compare_versions(std::string_view a, std::string_view b);
 
 } // namespace vigil

@@ -10,8 +10,6 @@
 #include "host/hive.hpp"
 #include "host/hive_file.hpp"
 #include "host/pinned_keys.hpp"
-#include "installer/native_package.hpp"
-#include "installer/payload.hpp"
 
 namespace fs = std::filesystem;
 
@@ -83,7 +81,7 @@ void setup_transaction::keep_original(const fs::path& file) {
   });
 }
 
-caf::expected<void> setup_transaction::run(const std::string& payload,
+caf::expected<void> setup_transaction::run(const unpack_function& unpack,
                                            const install_settings& settings) {
   auto files = paths_.program_files();
   auto staging = fs::path{files.string() + ".staging"};
@@ -111,14 +109,15 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
       }); !ok)
     return ok;
   if (auto ok = step("stage-files", [&]() -> caf::expected<void> {
+        if (settings.files_in_place) // the package manager's files are in place
+          return {};
         if (auto made = make_dirs(staging); !made)
           return made;
         undo_.emplace_back("remove " + staging.string(), [staging] {
           std::error_code e;
           fs::remove_all(staging, e);
         });
-        // The native package's control file and unit stay in the payload.
-        if (auto extracted = extract_archive(payload, staging, native_package_dir); !extracted)
+        if (auto extracted = unpack(staging); !extracted)
           return extracted;
         // The archive's own top directory may carry the packer's private mode
         // (mktemp -d: 0700); program files are readable by all (issue 15,
@@ -131,6 +130,8 @@ caf::expected<void> setup_transaction::run(const std::string& payload,
       }); !ok)
     return ok;
   if (auto ok = step("swap-files", [&]() -> caf::expected<void> {
+        if (settings.files_in_place)
+          return {};
         std::error_code err;
         fs::remove_all(previous, err);
         bool had_files = fs::exists(files);

@@ -23,6 +23,10 @@ struct install_settings {
   /// Hive values under `Proxy` (already encrypted where secret), name -> data.
   std::vector<std::pair<std::string, std::string>> proxy_values;
   bool golden_image = false; ///< install but do not start
+  /// The native package's scripts: the package manager has put the program
+  /// files in place, so stage-files and swap-files are skipped (the payload
+  /// is not read) and every other step runs as for vigil-setup.
+  bool files_in_place = false;
   /// Keep the previous version's files in `<program files>.previous` after
   /// committing: the upgrade watcher removes them once the new version is
   /// proven, or puts them back (SPEC §12).
@@ -33,16 +37,22 @@ struct install_settings {
 /// to undo itself, and a failure at any step undoes the completed ones in
 /// reverse, leaving files, hive and service as they were (and removing the
 /// directories the run created). Steps: stop-service, stage-files,
-/// swap-files, write-hive, install-ca-bundle, register-service,
-/// start-service. A test can make a step fail after it acted through the
-/// environment variable VIGIL_SETUP_FAIL_AT=<step>.
+/// swap-files (both do nothing with `files_in_place`), keep-reference-copy,
+/// write-hive, install-ca-bundle, register-service, start-service. A test
+/// can make a step fail after it acted through the environment variable
+/// VIGIL_SETUP_FAIL_AT=<step>.
 class setup_transaction {
 public:
   setup_transaction(paths p, installer_log& log, service_manager& service);
   ~setup_transaction();
 
-  /// Installs `payload` (the tar archive) with `settings`.
-  caf::expected<void> run(const std::string& payload, const install_settings& settings);
+  /// Writes the new program files into a directory (vigil-setup: extracts
+  /// its payload archive there).
+  using unpack_function = std::function<caf::expected<void>(const std::filesystem::path& dir)>;
+
+  /// Installs with `settings`; `unpack` fills the staging directory (not
+  /// called with `files_in_place`).
+  caf::expected<void> run(const unpack_function& unpack, const install_settings& settings);
 
 private:
   caf::expected<void> step(const std::string& name, const std::function<caf::expected<void>()>& act);

@@ -37,6 +37,12 @@ std::string run_admin_command(platform_service& service, const std::string& requ
       return answer(caf::expected<json>{json{{"customer_id", ids->first},
                                              {"activation_id", ids->second}}});
     }
+    if (name == "activation") {
+      auto customer = service.customer_of(command.at("activation").get<std::string>());
+      if (!customer)
+        return failure(render(customer.error()));
+      return answer(caf::expected<json>{json{{"customer_id", *customer}}});
+    }
     if (name == "assets")
       return answer(service.assets());
     if (name == "profile_set")

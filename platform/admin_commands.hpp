@@ -24,7 +24,8 @@ inline constexpr int64_t default_spfkey_validity_s = 24 * 3600;
 /// "host": G, "valid_s": N}` (N defaults to `default_spfkey_validity_s`; result
 /// `{"spfkey", "host_id", "expires_at"}`), `{"command": "release_add", "file": PATH,
 /// "valid_s": N}` (N defaults to `default_release_validity_s`),
-/// `{"command": "release_list"}` — and answers `{"ok": true, "result": ...}` or
+/// `{"command": "release_list"}`, `{"command": "activation", "activation": G}`
+/// (result `{"customer_id"}`) — and answers `{"ok": true, "result": ...}` or
 /// `{"ok": false, "error": "..."}`. The same function serves the admin socket
 /// of a running server and the offline path, so both behave alike.
 std::string run_admin_command(platform_service& service, const std::string& request);

@@ -11,8 +11,13 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
+#include "host/atomic_file.hpp"
+#include "installer/enrollment.hpp"
+#include "installer/install_run.hpp"
+#include "installer/setup_args.hpp"
 #include "net/certificates.hpp"
 #include "net/https_server.hpp"
 #include "net/local_command.hpp"
@@ -51,6 +56,13 @@ constexpr const char* usage =
   "  vigil-platform release add --data-dir DIR FILE [--valid 30d]\n"
   "      FILE is a vigil-setup file; prints Version=X.Y.Z and Serial=N\n"
   "  vigil-platform release list --data-dir DIR [--json]\n"
+  "  vigil-platform package --data-dir DIR --type setup|deb --activation {GUID} [--url URL]\n"
+  "      [--setup FILE] --out FILE\n"
+  "      an installer that enrolls hosts here: vigil-setup with no arguments, or dpkg -i\n"
+  "      with no /etc/vigil/install.conf; it carries URL (default\n"
+  "      https://HOSTNAME:8443/CloudAgent/), DIR/ca.pem, DIR/signing-key.pub and the\n"
+  "      customer's IDs; arguments given at install win. FILE: the vigil-setup to start\n"
+  "      from (default: the one beside this program)\n"
   "Admin commands work while `serve` runs (through DIR/admin.sock).\n";
 
 struct options {
@@ -209,6 +221,70 @@ int serve(const options& opts) {
 }
 
 /// Runs an admin command on the running server, or offline when none runs.
+int admin(const options& opts, const json& command, const std::function<int(const json&)>& show);
+
+/// `vigil-platform package` (issue 19, item 3): an installer carrying this
+/// platform's URL, CA, public root key and an activation's IDs.
+int make_package(const options& opts) {
+  for (auto* required : {"type", "activation", "out"})
+    if (!opts.named.count(required))
+      return fail(std::string{"package: --"} + required + " is required", 2);
+  auto type = opts.named.at("type");
+  installer_kind kind = installer_kind::setup;
+  if (type == "deb")
+    kind = installer_kind::deb;
+  else if (type == "rpm")
+    return fail("package: --type rpm: Vigil builds no .rpm yet (issue 19, item 2)", 2);
+  else if (type != "setup")
+    return fail("package: --type is setup or deb, not '" + type + "'", 2);
+  fs::path dir = opts.named.at("data-dir");
+  enrollment e;
+  e.activation_id = opts.named.at("activation");
+  if (opts.named.count("url")) {
+    e.web_service_uri = opts.named.at("url");
+  } else {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    e.web_service_uri = std::string{"https://"} + host + ":8443/CloudAgent/";
+  }
+  auto ca = read_whole_file(dir / "ca.pem");
+  if (!ca)
+    return fail("package: " + (dir / "ca.pem").string() + ": " + render(ca.error())
+                + " (run `serve` once first)");
+  e.ca_pem = std::move(*ca);
+  if (auto signer = platform::ensure_signing_key(dir); !signer)
+    return fail("package: signing key: " + render(signer.error()));
+  auto key = read_trust_key(platform::signing_public_key_file(dir).string());
+  if (!key)
+    return fail("package: " + context_of(key.error()));
+  e.trust_key = std::move(*key);
+  if (int rc = admin(opts, {{"command", "activation"}, {"activation", e.activation_id}},
+                     [&](const json& r) {
+                       e.customer_id = r.value("customer_id", "");
+                       return 0;
+                     });
+      rc != 0)
+    return rc;
+  // What the hosts will check: refused here rather than on every host.
+  auto args = enrollment_args(enrollment_conf_text(e), fs::path{dir / "ca.pem"});
+  if (auto checked = parse_setup_args(args); !checked)
+    return fail("package: " + context_of(checked.error()), 2);
+  fs::path setup = opts.named.count("setup")
+                     ? fs::path{opts.named.at("setup")}
+                     : fs::read_symlink("/proc/self/exe").parent_path() / "vigil-setup";
+  auto bytes = make_enrolled_installer(setup, e, kind);
+  if (!bytes)
+    return fail("package: " + setup.string() + ": " + render(bytes.error()));
+  fs::path out = opts.named.at("out");
+  if (auto ok = write_file_atomically(out, *bytes, kind == installer_kind::setup ? 0755 : 0644);
+      !ok)
+    return fail("package: " + render(ok.error()));
+  std::cout << "wrote " << out.string() << " (" << bytes->size() << " bytes) for CustomerId="
+            << e.customer_id << " ActivationId=" << e.activation_id
+            << " WebServiceUri=" << e.web_service_uri << "\n";
+  return 0;
+}
+
 int admin(const options& opts, const json& command, const std::function<int(const json&)>& show) {
   fs::path dir = opts.named.at("data-dir");
   auto socket = dir / "admin.sock";
@@ -458,6 +534,8 @@ int main(int argc, char** argv) {
                    return 0;
                  });
   }
+  if (w[0] == "package")
+    return make_package(opts);
   if (w[0] == "release" && w.size() > 1 && w[1] == "list")
     return admin(opts, {{"command", "release_list"}},
                  [&](const json& r) { return show_releases(r, opts.json_output); });

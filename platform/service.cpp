@@ -283,11 +283,13 @@ http_response platform_service::checkin(const http_request& request, request_con
     std::lock_guard guard{rollout_mutex_};
     upgrade_state = upgrades_.to_json(ctx.host_id);
   }
-  auto record = json{{"last_checkin", now_()},
-                     {"agent_version", req->agent_version},
-                     {"module_states", std::move(states)},
-                     {"upgrade", std::move(upgrade_state)}}
-                  .dump();
+  auto record_json = json{{"last_checkin", now_()},
+                          {"agent_version", req->agent_version},
+                          {"module_states", std::move(states)},
+                          {"upgrade", std::move(upgrade_state)}};
+  if (req->self_protection)
+    record_json["self_protection"] = *req->self_protection;
+  auto record = record_json.dump();
   bool has_orders = false;
   // Tamper events (SPEC §13) are kept per host, keyed by the agent's own
   // sequence number, so one sent again is stored once.
@@ -407,6 +409,16 @@ caf::expected<void> platform_service::flush_checkins() {
       unsaved_checkins_.try_emplace(host, std::move(record));
   }
   return ok;
+}
+
+caf::expected<std::string> platform_service::customer_of(const std::string& activation_id) {
+  caf::error error;
+  auto activation = load_json(store_, column::activations, activation_id, error);
+  if (error)
+    return error;
+  if (!activation || !activation->contains("customer_id"))
+    return make_error(ec::not_found, "no activation key " + activation_id);
+  return (*activation)["customer_id"].get<std::string>();
 }
 
 caf::expected<std::pair<std::string, std::string>>

@@ -103,6 +103,10 @@ public:
   caf::expected<std::pair<std::string, std::string>>
   create_customer(const std::vector<std::string>& modules);
 
+  /// The CustomerId that `activation_id` belongs to (`vigil-platform
+  /// package`); an unknown key is `ec::not_found`.
+  caf::expected<std::string> customer_of(const std::string& activation_id);
+
   /// Applies `KEY=VALUE` assignments to the profile of `activation_id` and
   /// returns the new profile JSON. Keys (case-insensitive): CapiIntervalSeconds,
   /// LogLevel, TargetVersion (X.Y.Z; empty: none), RolloutPercent (0-100: the share of the hosts,

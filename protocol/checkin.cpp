@@ -144,6 +144,8 @@ nlohmann::json to_json(const checkin_request& msg) {
       events.push_back(to_json(e));
     out["tamper_events"] = std::move(events);
   }
+  if (msg.self_protection)
+    out["self_protection"] = *msg.self_protection;
   return out;
 }
 
@@ -203,6 +205,7 @@ caf::expected<checkin_request> parse_checkin_request(const nlohmann::json& json)
     r.objects("order_acks", out.order_acks, read_order_ack);
   if (r.has("tamper_events"))
     r.objects("tamper_events", out.tamper_events, read_tamper_event);
+  r.optional("self_protection", out.self_protection);
   return r.result(std::move(out));
 }
 

@@ -93,6 +93,10 @@ struct checkin_request {
   std::vector<order_ack> order_acks;
   /// Tamper events not yet reported; absent from the JSON when empty.
   std::vector<tamper_event> tamper_events;
+  /// Whether self-protection is on (SPEC §13); absent from older agents. The
+  /// platform flags a protected host that goes silent: its agent may have
+  /// been removed around its own scripts.
+  std::optional<bool> self_protection;
 
   friend bool operator==(const checkin_request&, const checkin_request&) = default;
 };

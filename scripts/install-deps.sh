@@ -17,6 +17,8 @@ packages=(
   python3-jsonschema
   # systemd-analyze measures the agent's unit (tests/installer/service_unit_test)
   systemd
+  # lintian checks the native package (tests/installer/native_package_test)
+  lintian
   # baselines and load generators for bench/
   sqlite3 hyperfine wrk nginx-light python3-pacparser
 )

@@ -54,13 +54,15 @@ struct watch_fixture {
     REQUIRE(update_agent_status(p, change));
   }
 
-  upgrade_marker watch(std::chrono::seconds deadline) {
+  upgrade_marker watch(std::chrono::seconds deadline,
+                       std::chrono::seconds busy_allowance = std::chrono::hours{24}) {
     upgrade_marker m;
     m.from = "0.1.0";
     m.target = "0.2.0";
     m.started_at = clock;
     upgrade_watch_options o;
     o.deadline = deadline;
+    o.busy_allowance = busy_allowance;
     o.poll = std::chrono::milliseconds{0};
     o.now = [this] {
       ++clock;
@@ -169,23 +171,9 @@ TEST_CASE("upgrade watch: the busy allowance bounds how long the platform's trou
       s.last_checkin_error_at = t;
     });
   };
-  upgrade_marker m;
-  m.from = "0.1.0";
-  m.target = "0.2.0";
-  m.started_at = f.clock;
-  upgrade_watch_options o;
-  o.deadline = std::chrono::seconds{30};
-  o.busy_allowance = std::chrono::seconds{40};
-  o.poll = std::chrono::milliseconds{0};
-  o.now = [&] {
-    ++f.clock;
-    f.at_second(f.clock);
-    return f.clock;
-  };
-  auto result = watch_upgrade(f.p, f.service, f.log, m, o);
-  REQUIRE(result);
-  CHECK(result->state == "rolled_back");
-  CHECK(result->reason.find("s the platform answered busy") != std::string::npos);
+  auto result = f.watch(std::chrono::seconds{30}, std::chrono::seconds{40});
+  CHECK(result.state == "rolled_back");
+  CHECK(result.reason.find("s the platform answered busy") != std::string::npos);
   // About the deadline plus the allowance, never forever.
   CHECK(f.clock >= started + 30 + 35);
   CHECK(f.clock <= started + 30 + 40 + 40);

@@ -1,0 +1,176 @@
+#include "installer/package_script.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/redact.hpp"
+#include "host/atomic_file.hpp"
+#include "host/hive_file.hpp"
+#include "host/service_manager.hpp"
+#include "installer/enrollment.hpp"
+#include "installer/install_conf.hpp"
+#include "installer/install_run.hpp"
+#include "installer/installer_log.hpp"
+#include "installer/maintainer_scripts.hpp"
+#include "installer/setup_lock.hpp"
+#include "installer/uninstall_run.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vigil {
+
+namespace {
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+/// Whether the hive holds a configuration (a CustomerId).
+bool configured(const paths& p) {
+  auto h = hive_file{p.hive_file()}.load();
+  if (!h)
+    return false;
+  auto* v = h->get(agent_key, "CustomerId");
+  return v && v->as_string() && !v->as_string()->empty();
+}
+
+/// The request `postinst configure OLD` carries out, and the TrustKey it
+/// pins; an error is a refused configuration, its message vigil-setup's.
+struct configure_plan {
+  setup_request request;
+  std::optional<std::string> trust_root;
+  std::string why; ///< for the log
+};
+
+caf::expected<configure_plan> plan_configure(const paths& p, const std::string& old_version) {
+  configure_plan plan;
+  // An upgrade of a configured install; an older package that never
+  // configured one (before maintainer scripts) installs as if fresh.
+  if (!old_version.empty() && configured(p)) {
+    plan.request.action = setup_action::patch;
+    plan.why = "upgrade from " + old_version + ": PatchInstall=TRUE (identity, state and "
+               "configuration kept; install.conf is not read)";
+    return plan;
+  }
+  std::error_code ignored;
+  auto conf = p.install_conf();
+  // A package made for one platform (vigil-platform package) carries the
+  // defaults; install.conf's keys replace them.
+  auto enrolled = p.root() / packaged_enrollment_dir;
+  std::vector<std::string> defaults;
+  if (auto text = read_whole_file(enrolled / enrollment_conf_name)) {
+    std::optional<fs::path> ca;
+    if (fs::exists(enrolled / enrollment_ca_name, ignored))
+      ca = enrolled / enrollment_ca_name;
+    defaults = enrollment_args(*text, ca);
+  }
+  std::string text;
+  if (!fs::exists(conf, ignored)) {
+    if (configured(p)) {
+      plan.request.action = setup_action::patch;
+      plan.why = "no " + conf.string() + ": the configuration in the hive is kept (PatchInstall=TRUE)";
+      return plan;
+    }
+    if (defaults.empty())
+      return make_error(ec::invalid_argument,
+                        "no configuration: write CustomerId=, ActivationId= and WebServiceUri= "
+                        "(vigil-setup's arguments, one a line) to "
+                          + conf.string() + " before installing the package");
+  } else {
+    auto read = read_whole_file(conf);
+    if (!read)
+      return make_error(ec::invalid_argument, conf.string() + ": " + render(read.error()));
+    text = std::move(*read);
+  }
+  auto request = parse_install_conf(text, defaults);
+  if (!request)
+    return make_error(ec::invalid_argument, conf.string() + ": " + context_of(request.error()));
+  plan.request = std::move(*request);
+  auto trust_root = complete_request(plan.request, STDIN_FILENO);
+  if (!trust_root)
+    return make_error(ec::invalid_argument, conf.string() + ": " + context_of(trust_root.error()));
+  plan.trust_root = std::move(*trust_root);
+  plan.why = "fresh install configured by "
+             + (text.empty() ? (enrolled / enrollment_conf_name).string()
+                             : conf.string() + (defaults.empty() ? "" : " over the package's enrollment"));
+  return plan;
+}
+
+int configure(const paths& p, const std::string& old_version) {
+  const std::string program = "vigil-agent.postinst";
+  // Refused configurations are refused before anything is written, as
+  // vigil-setup refuses a bad command line (no log, no directory).
+  auto plan = plan_configure(p, old_version);
+  if (!plan) {
+    std::cerr << program << ": " << redact(context_of(plan.error())) << " (exit code "
+              << installer_exit::invalid_command_line << ")\n";
+    return installer_exit::invalid_command_line;
+  }
+  installer_log log{p, program};
+  log.write("run: configure " + plan->why + "; " + to_log_string(plan->request));
+  auto lock = setup_lock::take(p.root());
+  if (!lock)
+    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
+                                                         : installer_exit::fatal,
+                      render(lock.error()));
+  auto version = read_whole_file(p.version_file());
+  if (!version)
+    return log.finish(installer_exit::fatal,
+                      "the package's files are not in place: " + render(version.error()));
+  return run_install(p, plan->request, std::move(plan->trust_root), log,
+                     install_source{nullptr, trimmed(*version), true});
+}
+
+} // namespace
+
+int run_package_script(const paths& p, const std::vector<std::string>& args) {
+  if (args.size() < 2) {
+    std::cerr << "vigil-uninstall: " << package_script_option
+              << " needs the maintainer script's name and dpkg's arguments\n";
+    return installer_exit::invalid_command_line;
+  }
+  const auto& script = args[0];
+  const auto& action = args[1];
+  std::string version = args.size() > 2 ? args[2] : std::string{};
+  if (script == "postinst" && action == "configure")
+    return configure(p, version);
+  std::error_code ignored;
+  installer_log log{p, "vigil-agent." + script};
+  log.write("run: " + script + " " + action + (version.empty() ? "" : " " + version));
+  auto lock = setup_lock::take(p.root());
+  if (!lock)
+    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
+                                                         : installer_exit::fatal,
+                      render(lock.error()));
+  if (script == "prerm" && action == "remove") {
+    uninstall_request request;
+    request.action = uninstall_action::uninstall;
+    if (const char* key = std::getenv(std::string{spfkey_variable}.c_str()); key && *key) {
+      request.spf_key = key;
+      register_secret(key);
+    }
+    log.write("removal: Uninstall=True; " + to_log_string(request));
+    return run_uninstall(p, request, log, program_files_owner::package_manager);
+  }
+  auto service = make_service_manager(p);
+  if (script == "prerm"
+      && (action == "upgrade" || action == "deconfigure" || action == "failed-upgrade")) {
+    if (auto ok = service->stop(); !ok)
+      return log.finish(installer_exit::fatal, "cannot stop the agent: " + render(ok.error()));
+    return log.finish(installer_exit::success, "agent stopped for dpkg to replace its files");
+  }
+  if (script == "postinst" && action.starts_with("abort-")) {
+    if (!fs::exists(p.systemd_unit(), ignored))
+      return log.finish(installer_exit::success, "not installed: nothing to start");
+    if (auto ok = service->start(); !ok)
+      return log.finish(installer_exit::fatal, "cannot start the agent: " + render(ok.error()));
+    return log.finish(installer_exit::success, "agent started again after " + action);
+  }
+  return log.finish(installer_exit::success, "nothing to do for " + script + " " + action);
+}
+
+} // namespace vigil
