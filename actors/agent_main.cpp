@@ -224,6 +224,11 @@ int main(int argc, char** argv) {
       if (h && self_protection_enabled(*h, unix_now()))
         repair_program_files(p, running_version);
     };
+    options.accept_stop = [p](int sender) {
+      auto h = hive_file{p.hive_file()}.load();
+      return !(h && self_protection_enabled(*h, unix_now()))
+             || stop_signal_allowed(p, sender, static_cast<int>(::getppid()));
+    };
     auto code = run_supervisor({self_exe.string(), "--root", p.root().string(), "--foreground"},
                                options);
     std::filesystem::remove(pidfile, ignored);
@@ -435,7 +440,22 @@ int main(int argc, char** argv) {
       }
     }};
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    siginfo_t info{};
+    received = sigwaitinfo(&signals, &info);
+    if (received < 0)
+      continue; // EINTR
+    // While self-protection is on, only the supervisor, the service manager
+    // and Vigil's own programs may stop the agent (SPEC §13).
+    auto h = hive_file{p.hive_file()}.load();
+    if (!(h && self_protection_enabled(*h, unix_now()))
+        || stop_signal_allowed(p, info.si_pid, static_cast<int>(::getppid())))
+      break;
+    module_logger(log_module::self_protection)
+      ->warn("signal {} from pid {} ignored: self-protection is on (stop with vigil-spconfig or "
+             "the platform)",
+             received, info.si_pid);
+  }
   notify_service_manager("STOPPING=1");
   log->info("{} received: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
   // Graceful within 5 s (SPEC §6): everything that matters is already synced

@@ -233,8 +233,9 @@ void add_tamper_and_send(self_pointer self, protocol::checkin_request request) {
   }
   self->request(st.protector, std::chrono::seconds{5}, tamper_atom::value)
     .then(
-      [=](const std::vector<protocol::tamper_event>& events) mutable {
+      [=](const std::vector<protocol::tamper_event>& events, bool protection_on) mutable {
         request.tamper_events = events;
+        request.self_protection = protection_on;
         send_checkin(self, request);
       },
       [=](const caf::error&) { send_checkin(self, request); });

@@ -375,11 +375,11 @@ protector_actor::behavior_type protector(protector_actor::stateful_pointer<prote
       }
       return st.on;
     },
-    [=](tamper_atom) -> std::vector<protocol::tamper_event> {
+    [=](tamper_atom) -> caf::result<std::vector<protocol::tamper_event>, bool> {
       uint64_t after = 0;
       if (auto stored = self->state.store->get(meta, reported_key); stored && *stored)
         after = static_cast<uint64_t>(parse_int64(**stored).value_or(0));
-      return read_tamper_events(self->state.root_paths, after);
+      return {read_tamper_events(self->state.root_paths, after), self->state.on};
     },
     [=](tamper_atom, uint64_t seq) {
       uint64_t after = 0;

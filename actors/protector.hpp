@@ -48,8 +48,9 @@ using protector_actor = caf::typed_actor<
   /// `false` from the profile, which may only turn it on). Answers whether it
   /// is on now.
   caf::replies_to<protect_atom, bool, bool>::with<bool>,
-  /// The tamper events the platform has not taken yet (at most 100).
-  caf::replies_to<tamper_atom>::with<std::vector<protocol::tamper_event>>,
+  /// The tamper events the platform has not taken yet (at most 100), and
+  /// whether self-protection is on now (the check-in reports both).
+  caf::replies_to<tamper_atom>::with<std::vector<protocol::tamper_event>, bool>,
   /// The platform took the events up to this sequence number.
   caf::reacts_to<tamper_atom, uint64_t>>;
 

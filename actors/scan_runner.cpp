@@ -34,10 +34,13 @@ caf::expected<scan::snapshot> run_manifest_until(const paths& root,
                                                  const std::atomic<bool>& stop, scan_cost* cost) {
   auto cpu_start = thread_cpu_time();
   auto wall_start = std::chrono::steady_clock::now();
+  // What the programs the collectors ran used: the limit covers them too.
+  std::chrono::nanoseconds children{0};
   scan::collect_context ctx;
   ctx.root_paths = &root;
+  ctx.charge_cpu = [&](std::chrono::nanoseconds used) { children += used; };
   ctx.pace = [&] {
-    auto pause = cpu_limit_pause(thread_cpu_time() - cpu_start,
+    auto pause = cpu_limit_pause(thread_cpu_time() - cpu_start + children,
                                  std::chrono::steady_clock::now() - wall_start, cpu_limit_percent);
     // In slices, so a stop is seen within 50 ms even at a 2 % limit.
     while (pause.count() > 0 && !stop.load()) {
@@ -60,7 +63,7 @@ caf::expected<scan::snapshot> run_manifest_until(const paths& root,
   }
   scan::finalize(rows);
   if (cost) {
-    cost->cpu = thread_cpu_time() - cpu_start;
+    cost->cpu = thread_cpu_time() - cpu_start + children;
     cost->wall = std::chrono::steady_clock::now() - wall_start;
     cost->rows = rows.size();
   }

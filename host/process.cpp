@@ -58,6 +58,27 @@ private:
   int fd_ = -1;
 };
 
+/// The C arrays execve and posix_spawn take, pointing into `argv` and `env`
+/// (which must outlive them); `envp` is this process's environment when
+/// `env` is null. Built before a fork: the child only reads them.
+struct exec_arrays {
+  std::vector<char*> args;
+  std::vector<char*> vars;
+  char** envp = nullptr;
+
+  exec_arrays(const std::vector<std::string>& argv, const std::vector<std::string>* env) {
+    for (auto& arg : argv)
+      args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    if (env != nullptr) {
+      for (auto& var : *env)
+        vars.push_back(const_cast<char*>(var.c_str()));
+      vars.push_back(nullptr);
+    }
+    envp = env != nullptr ? vars.data() : environ;
+  }
+};
+
 /// The attributes and file actions of one posix_spawn call, with the hygiene
 /// every child gets: an empty signal mask, default dispositions for every
 /// signal (the agent's threads block or ignore some), and no descriptor of
@@ -88,19 +109,9 @@ struct spawn_setup {
                              const std::vector<std::string>* env, int first_inherited_fd = 3) {
     posix_spawn_file_actions_addclosefrom_np(&actions, first_inherited_fd);
     posix_spawnattr_setflags(&attributes, flags);
-    std::vector<char*> args;
-    for (auto& arg : argv)
-      args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    std::vector<char*> vars;
-    if (env != nullptr) {
-      for (auto& var : *env)
-        vars.push_back(const_cast<char*>(var.c_str()));
-      vars.push_back(nullptr);
-    }
+    exec_arrays arrays{argv, env};
     pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, path, &actions, &attributes, args.data(),
-                           env != nullptr ? vars.data() : environ);
+    int rc = ::posix_spawn(&pid, path, &actions, &attributes, arrays.args.data(), arrays.envp);
     if (rc == ENOENT)
       return make_error(ec::not_found, "no program " + argv[0]);
     if (rc != 0)
@@ -122,17 +133,7 @@ caf::expected<pid_t> spawn_restricted(const char* path, const std::vector<std::s
                                       const std::array<int, 3>& stdio, bool own_group,
                                       const std::optional<process_limits>& limits,
                                       const std::optional<process_user>& user) {
-  std::vector<char*> args;
-  for (auto& arg : argv)
-    args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> vars;
-  if (env != nullptr) {
-    for (auto& var : *env)
-      vars.push_back(const_cast<char*>(var.c_str()));
-    vars.push_back(nullptr);
-  }
-  char** envp = env != nullptr ? vars.data() : environ;
+  exec_arrays arrays{argv, env};
   std::vector<std::pair<__rlimit_resource_t, rlimit>> rlimits;
   if (limits) {
     auto add = [&](__rlimit_resource_t resource, uint64_t value) {
@@ -189,7 +190,7 @@ caf::expected<pid_t> spawn_restricted(const char* path, const std::vector<std::s
     }
     if (user && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
       fail(errno);
-    ::execve(path, args.data(), envp);
+    ::execve(path, arrays.args.data(), arrays.envp);
     fail(errno);
   }
   report_write.reset();
@@ -220,9 +221,16 @@ caf::expected<void> check_argv(const std::vector<std::string>& argv) {
   return {};
 }
 
-void reap(pid_t pid, int& status) {
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+void reap(pid_t pid, int& status, rusage* usage = nullptr) {
+  while (::wait4(pid, &status, 0, usage) < 0 && errno == EINTR) {
   }
+}
+
+std::chrono::nanoseconds cpu_of(const rusage& usage) {
+  auto ns = [](const timeval& t) {
+    return std::chrono::seconds{t.tv_sec} + std::chrono::microseconds{t.tv_usec};
+  };
+  return ns(usage.ru_utime) + ns(usage.ru_stime);
 }
 
 /// Whether `pid` (our child) has ended, without reaping it: its pid and
@@ -387,7 +395,9 @@ caf::expected<program_result> run_program(const std::vector<std::string>& argv,
   int status = 0;
   if (result.timed_out || result.overflowed)
     kill_child();
-  reap(pid, status);
+  rusage usage{};
+  reap(pid, status, &usage);
+  result.cpu = cpu_of(usage);
   if (WIFEXITED(status))
     result.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))

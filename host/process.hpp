@@ -83,6 +83,9 @@ struct program_result {
   bool truncated = false;       ///< output past a cap was dropped
   std::string out;              ///< stdout (with stderr when merged), up to its cap
   std::string err;              ///< stderr, up to its cap
+  /// CPU time (user + system) the child used, with the descendants it
+  /// waited for: what a CPU limit must count (issue 15, defect 8).
+  std::chrono::nanoseconds cpu{0};
 
   /// Exited by itself with status 0.
   bool succeeded() const noexcept {

@@ -89,9 +89,12 @@ caf::expected<void> pass_spfkey_gate(hive_file& hive, const std::optional<std::s
     return make_error(ec::invalid_argument,
                       "self-protection is on: SPFKEY=<key> is required (vigil-platform spfkey "
                       "--host {HostID} issues one)");
-  auto used = use_spfkey(hive, *key, now);
-  if (!used)
-    return used.error();
+  // The key also turns protection off (as vigil-spconfig's does): the agent
+  // then accepts the stop from whichever vigil-uninstall the administrator
+  // runs, not only the installed one.
+  auto off = turn_protection_off_with_key(hive, *key, now);
+  if (!off)
+    return off.error();
   return {};
 }
 
@@ -200,6 +203,21 @@ std::string self_protection_dropin_text() {
          "[Service]\n"
          "Restart=always\n"
          "RestartSec=1\n";
+}
+
+bool stop_signal_allowed(const paths& p, int sender, int parent) {
+  if (sender <= 1 || sender == parent)
+    return true;
+  std::error_code err;
+  auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(sender) + "/exe", err);
+  if (err)
+    return false; // gone already, or not ours to read: not one of our programs
+  auto within = [&](const std::filesystem::path& dir) {
+    auto d = dir.lexically_normal().string();
+    auto e = exe.lexically_normal().string();
+    return e.size() > d.size() && e.compare(0, d.size(), d) == 0 && e[d.size()] == '/';
+  };
+  return within(p.bin_dir()) || within(p.patch_dir() / "staged");
 }
 
 } // namespace vigil

@@ -56,8 +56,9 @@ bool self_protection_enabled(const hive& h, int64_t now);
 caf::expected<int64_t> use_spfkey(hive_file& hive, std::string_view key, int64_t now);
 
 /// The uninstall gate of SPEC §13: while self-protection is on, removing the
-/// agent needs an unused SPFKEY (`use_spfkey`); no key given is
-/// `ec::invalid_argument`. Off: passes whatever is given.
+/// agent needs an unused SPFKEY, which then also turns protection off
+/// (`turn_protection_off_with_key`), so the agent accepts being stopped; no
+/// key given is `ec::invalid_argument`. Off: passes whatever is given.
 caf::expected<void> pass_spfkey_gate(hive_file& hive, const std::optional<std::string>& key,
                                      int64_t now);
 
@@ -117,5 +118,16 @@ std::vector<hive_tamper> compare_protected_values(const hive& now, const hive& b
 /// Puts every protected value of `baseline` back into `h` and removes the
 /// protected values `baseline` does not have.
 void restore_protected_values(hive& h, const hive& baseline);
+
+/// Whether a stop signal sent by process `sender` (siginfo's si_pid) may
+/// stop the agent while self-protection is on (SPEC §13: stopping goes
+/// through vigil-spconfig, the platform or the service manager): the kernel
+/// or init (0, 1: systemd's own stop, which RefuseManualStop guards),
+/// `parent` (the built-in supervisor stopping its agent), or a program whose
+/// executable is one of the installed programs or the staged package of a
+/// self-upgrade (vigil-setup, vigil-uninstall, vigil-spconfig). Anyone else
+/// — `kill` from a shell, even root's — is refused (root can still SIGKILL,
+/// which the supervisor answers with a restart).
+bool stop_signal_allowed(const paths& p, int sender, int parent);
 
 } // namespace vigil

@@ -50,13 +50,13 @@ int& status_unused() {
 /// first, up to `timeout`. Returns the signal number, 0 when the child exited
 /// (status in `status`), -1 on timeout.
 int wait_signal_or_child(const sigset_t& signals, pid_t child, int& status,
-                         std::chrono::milliseconds timeout) {
+                         std::chrono::milliseconds timeout, siginfo_t* info = nullptr) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (child > 0 && ::waitpid(child, &status, WNOHANG) == child)
       return 0;
     timespec slice{0, 100'000'000}; // children are reaped within 100 ms
-    int sig = ::sigtimedwait(&signals, nullptr, &slice);
+    int sig = ::sigtimedwait(&signals, info, &slice);
     if (sig > 0)
       return sig;
     if (std::chrono::steady_clock::now() >= deadline)
@@ -135,7 +135,16 @@ int run_supervisor(const std::vector<std::string>& argv, const supervisor_option
     }
     log->info("supervisor: agent started (pid {})", child);
     int status = 0;
-    int sig = wait_signal_or_child(signals, child, status, std::chrono::hours{24 * 365 * 10});
+    siginfo_t info{};
+    int sig = 0;
+    for (;;) {
+      sig = wait_signal_or_child(signals, child, status, std::chrono::hours{24 * 365 * 10}, &info);
+      if (sig <= 0 || !options.accept_stop || options.accept_stop(info.si_pid))
+        break;
+      log->warn("supervisor: signal {} from pid {} ignored: self-protection is on (stop with "
+                "vigil-spconfig or the platform)",
+                sig, info.si_pid);
+    }
     if (sig > 0) {
       log->info("supervisor: signal {}: stopping the agent", sig);
       ::kill(child, SIGTERM);

@@ -30,6 +30,10 @@ struct supervisor_options {
   /// Called before each start of the agent (none: nothing), e.g. to repair
   /// the program files a killer may have replaced.
   std::function<void()> before_start;
+  /// Whether a SIGTERM or SIGINT from process `sender` stops the agent (none:
+  /// always). While self-protection is on, one from a process that may not
+  /// stop it is logged and ignored (SPEC §13).
+  std::function<bool(int sender)> accept_stop;
 };
 
 /// The environment variable a supervised agent finds its supervisor's pidfile

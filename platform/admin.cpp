@@ -222,6 +222,7 @@ caf::expected<json> platform_service::assets() {
       entry["last_checkin"] = checkin->value("last_checkin", int64_t{0});
       entry["agent_version"] = checkin->value("agent_version", "");
       entry["module_states"] = checkin->value("module_states", json::object());
+      entry["self_protection"] = checkin->value("self_protection", false);
     }
     if (checkin_error)
       failure = checkin_error;
@@ -236,6 +237,11 @@ caf::expected<json> platform_service::assets() {
     }
     if (auto config = profile_of(entry["activation_id"].get<std::string>()); config) {
       entry["target_version"] = (*config)->target_version;
+      // A protected host gone quiet is flagged, never dropped (SPEC §13).
+      if (auto silent = detail::silent_protected_for(entry.value("self_protection", false),
+                                             entry.value("last_checkin", int64_t{0}),
+                                             (*config)->capi_interval_s, now_()))
+        entry["silent_protected_s"] = *silent;
       entry["rollout"] = std::string{to_string(
         decide_upgrade(host_id, entry["agent_version"].get<std::string>(), **config, nullptr))};
     } else {

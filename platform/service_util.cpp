@@ -48,4 +48,14 @@ bool known_module(std::string_view module) {
   return protocol::is_module_name(module);
 }
 
+std::optional<int64_t> silent_protected_for(bool protection_on, int64_t last_checkin,
+                                            int64_t interval_s, int64_t now) {
+  if (!protection_on || last_checkin <= 0)
+    return std::nullopt;
+  auto silent = now - last_checkin;
+  if (silent <= 3 * std::max<int64_t>(interval_s, 1))
+    return std::nullopt;
+  return silent;
+}
+
 } // namespace vigil::platform::detail

@@ -43,4 +43,12 @@ std::optional<nlohmann::json> load_json(kv_store& store, std::string_view column
 /// Whether `module` is a known module name.
 bool known_module(std::string_view module);
 
+/// How long a host whose last check-in said self-protection was on has been
+/// silent, once it missed three check-in intervals (`interval_s` each):
+/// its agent may have been removed around its own scripts, or stopped by
+/// someone who could (SPEC §13). Nothing for a host that checks in, that
+/// never said it was protected, or never checked in.
+std::optional<int64_t> silent_protected_for(bool protection_on, int64_t last_checkin,
+                                            int64_t interval_s, int64_t now);
+
 } // namespace vigil::platform::detail

@@ -25,6 +25,9 @@ struct collect_context {
   /// Called between items and between chunks of long work (hashing a large
   /// file), so the caller can pause to honour a CPU limit. May be empty.
   std::function<void()> pace;
+  /// Told the CPU time of every program a collector ran (`command`), which
+  /// the CPU limit counts with the scan thread's own. May be empty.
+  std::function<void(std::chrono::nanoseconds)> charge_cpu;
 };
 
 /// Runs the collector `spec` and appends its rows to `out` (unsorted: call

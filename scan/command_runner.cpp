@@ -47,6 +47,7 @@ caf::expected<command_result> run_command(const std::vector<std::string>& argv,
   result.timed_out = run->timed_out;
   result.truncated = run->truncated;
   result.output = std::move(run->out);
+  result.cpu = run->cpu;
   return result;
 }
 

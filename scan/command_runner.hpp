@@ -20,6 +20,7 @@ struct command_result {
   bool timed_out = false;       ///< the deadline passed; its process group was killed
   bool truncated = false;       ///< it printed more than the cap; the rest was discarded
   std::string output;           ///< stdout and stderr interleaved, at most the cap
+  std::chrono::nanoseconds cpu{0}; ///< CPU time it used (user + system)
 };
 
 /// Where a bare program name (no '/') is looked up, instead of the agent's own

@@ -56,6 +56,8 @@ caf::expected<void> collect_command(const collector_call& call) {
   if (!result) {
     value["error"] = render(result.error());
   } else {
+    if (call.ctx.charge_cpu)
+      call.ctx.charge_cpu(result->cpu);
     if (result->exit_code)
       value["exit_code"] = *result->exit_code;
     if (result->signal)

@@ -1,4 +1,6 @@
 #include "actors/module_logic.hpp"
+#include "actors/scan_runner.hpp"
+#include "protocol/manifest.hpp"
 
 #include <doctest/doctest.h>
 
@@ -59,4 +61,25 @@ TEST_CASE("CPU limit: the pause keeps CPU over wall time at the limit") {
   CHECK(cpu_limit_pause(100ms, 100ms, 25) == 300ms);
   CHECK(cpu_limit_pause(100ms, 500ms, 25) == 0ns);
   CHECK(cpu_limit_pause(10ms, 20ms, 10) == 80ms);
+}
+
+TEST_CASE("CPU limit: programs the collectors run count against it (issue 15, defect 8)") {
+  // One command that burns CPU in a child: the scan thread itself does
+  // almost nothing, so only the child's CPU can make the scan wait.
+  protocol::manifest manifest;
+  manifest.module = "UDC";
+  manifest.version = 1;
+  manifest.collectors.push_back(
+    {"command",
+     {{"type", "command"},
+      {"argv", {"/bin/sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"}}}});
+  paths root{"/"};
+  scan_cost cost;
+  run_manifest(root, manifest, 20, &cost);
+  INFO("cpu " << std::chrono::duration<double>(cost.cpu).count() << " s, wall "
+              << std::chrono::duration<double>(cost.wall).count() << " s");
+  CHECK(cost.cpu >= 100ms); // the child's CPU is counted
+  // At 20 %, the scan takes at least 5 times the CPU it used (less a
+  // scheduling slice of slack), so the child's burst is paid back by waiting.
+  CHECK(cost.wall * 100 >= cost.cpu * 480);
 }

@@ -272,6 +272,64 @@ TEST_CASE("self-protection: a program file replaced, appended to, deleted or chm
   CHECK(status->last_tamper.find("bin/vigil-reg") != std::string::npos);
 }
 
+TEST_CASE("self-protection: a protected host removed around its own scripts (both processes "
+          "killed at once, program files deleted) is flagged by the platform as silent") {
+  protected_host h;
+  REQUIRE(test::wait_until([&] { return h.asset().value("self_protection", false); }, 20s));
+  CHECK_FALSE(h.asset().contains("silent_protected_s"));
+  auto remove_agent = [&] {
+    for (int round = 0; round < 3; ++round) {
+      auto p = processes_of(h.root);
+      if (p.supervisor > 0)
+        ::kill(p.supervisor, SIGKILL);
+      if (p.agent > 0)
+        ::kill(p.agent, SIGKILL);
+      test::wait_until([&] {
+        auto now = processes_of(h.root);
+        return now.supervisor == 0 && now.agent == 0;
+      }, 3s);
+    }
+  };
+  remove_agent();
+  std::error_code ignored;
+  fs::remove_all(h.root / "opt/vigil", ignored);
+  remove_agent();
+  // Three check-in intervals of 1 s without a word.
+  CHECK(test::wait_until([&] { return h.asset().contains("silent_protected_s"); }, 20s));
+  auto a = h.asset();
+  CHECK(a.value("silent_protected_s", int64_t{0}) > 3);
+  CHECK(a.value("self_protection", false));
+}
+
+TEST_CASE("self-protection: a SIGTERM from another process is ignored while protection is on; "
+          "with protection off (vigil-spconfig and a key) it stops the agent") {
+  protected_host h;
+  auto before = processes_of(h.root);
+  REQUIRE(before.supervisor > 0);
+  REQUIRE(before.agent > 0);
+  ::kill(before.agent, SIGTERM);
+  ::kill(before.supervisor, SIGTERM);
+  auto me = "from pid " + std::to_string(::getpid()) + " ignored";
+  auto log = [&](const std::string& module) {
+    return test::read_file(h.root / "var/opt/vigil/Log" / (module + ".log"));
+  };
+  CHECK(test::wait_until(
+    [&] { return log("Agent").find(me) != std::string::npos
+                 && log("SelfProtection").find(me) != std::string::npos; },
+    15s));
+  auto after = processes_of(h.root);
+  CHECK(after.supervisor == before.supervisor);
+  CHECK(after.agent == before.agent);
+  REQUIRE(h.spconfig({"SPFKEY=" + h.spfkey()}).exit_code == 0);
+  ::kill(before.supervisor, SIGTERM);
+  CHECK(test::wait_until(
+    [&] {
+      auto now = processes_of(h.root);
+      return now.supervisor == 0 && now.agent == 0;
+    },
+    20s));
+}
+
 TEST_CASE("self-protection: a protected hive value changed is restored and reported; "
           "ScanOnDemand stays writable and starts a scan") {
   protected_host h;

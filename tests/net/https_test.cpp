@@ -327,6 +327,7 @@ TEST_CASE("https through real tinyproxy instances with Basic auth") {
   proxy_settings settings;
   settings.proxies = {*parse_url(live.url())};
   settings.credentials = {"alice", "s3cr3tPass9"};
+  settings.credentialed = settings.proxies; // the administrator's own proxy
   settings.direct_fallback = false;
 
   SUBCASE("the right password goes through the proxy") {

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "platform/platform_store.hpp"
+#include "platform/service_util.hpp"
 #include "protocol/delta_codec.hpp"
 #include "protocol/headers.hpp"
 #include "protocol/provision.hpp"
@@ -278,4 +279,14 @@ TEST_CASE("platform: without a signing key no order is queued (agents obey signe
   CHECK_FALSE(json::parse(answer.body).contains("signed_orders"));
   CHECK((*f.service.assets())[0]["last_checkin"] == f.now);
   CHECK((*f.service.assets())[0]["orders"].empty());
+}
+
+TEST_CASE("platform: a protected host that missed three check-in intervals is silent") {
+  using vigil::platform::detail::silent_protected_for;
+  // Protected, interval 60 s: silent only past 180 s.
+  CHECK_FALSE(silent_protected_for(true, 1000, 60, 1000 + 180));
+  CHECK(silent_protected_for(true, 1000, 60, 1000 + 181) == 181);
+  // Not protected, or never checked in: never flagged.
+  CHECK_FALSE(silent_protected_for(false, 1000, 60, 1000 + 100000));
+  CHECK_FALSE(silent_protected_for(true, 0, 60, 100000));
 }

@@ -213,3 +213,11 @@ TEST_CASE("order_type wire names") {
   CHECK(to_json(scan)
         == nlohmann::json{{"id", "x"}, {"type", "scan"}, {"module", "UDC"}});
 }
+
+TEST_CASE("checkin_request: self_protection is sent when known and optional (older agents)") {
+  auto msg = sample_request();
+  msg.self_protection = true;
+  test::check_message(msg, {"/self_protection"});
+  CHECK(to_json(msg)["self_protection"] == true);
+  CHECK_FALSE(to_json(sample_request()).contains("self_protection"));
+}
