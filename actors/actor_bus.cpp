@@ -7,15 +7,26 @@ namespace vigil {
 
 void actor_bus::subscribe(caf::actor subscriber) {
   std::lock_guard guard{mutex_};
-  // A restarted actor subscribes again; messages to the dead incarnation are
-  // dropped by CAF, and restarts are rare, so the list is not pruned.
-  subscribers_.push_back(std::move(subscriber));
+  subscribers_.push_back(caf::actor_cast<caf::weak_actor_ptr>(subscriber));
 }
 
 void actor_bus::publish() {
   std::lock_guard guard{mutex_};
-  for (auto& s : subscribers_)
-    caf::anon_send(s, changed_atom::value);
+  // A restarted actor subscribes again; its dead incarnation is gone from
+  // the list at the next publish (the bus holds no strong reference, so a
+  // dead actor's memory is not kept alive either).
+  std::erase_if(subscribers_, [](const caf::weak_actor_ptr& s) {
+    auto strong = s.lock();
+    if (!strong)
+      return true;
+    caf::anon_send(caf::actor_cast<caf::actor>(strong), changed_atom::value);
+    return false;
+  });
+}
+
+size_t actor_bus::size() {
+  std::lock_guard guard{mutex_};
+  return subscribers_.size();
 }
 
 } // namespace vigil

@@ -89,6 +89,12 @@ int fail(const std::string& message) {
   return 1;
 }
 
+/// Set by the self-patch actor's restart: the agent stops gracefully and
+/// exits with `restart_exit_code` (EX_TEMPFAIL), so its supervisor (or
+/// systemd) starts it again from the program files.
+std::atomic<bool> restart_requested{false};
+constexpr int restart_exit_code = 75;
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -256,6 +262,7 @@ int main(int argc, char** argv) {
   board->apply([&](agent_status& s) {
     s.pid = static_cast<int>(::getpid());
     s.started_at = unix_now();
+    s.checkins_since_start = 0;
     s.version = running_version;
     s.provisioned = !identity->agent_token.empty();
     for (auto& m : s.modules) { // no scan survives a restart
@@ -357,7 +364,11 @@ int main(int argc, char** argv) {
        // Detached: it hashes and writes the package (SPEC §12).
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
          vigil::selfpatch, p, store, running.get<transport_actor>("transport"), pinned,
-         running_version, running.get<blackout_actor>("blackout"), selfpatch_options{}));
+         running_version, running.get<blackout_actor>("blackout"),
+         selfpatch_options{.restart = [] {
+           restart_requested = true;
+           ::kill(::getpid(), SIGTERM);
+         }}));
      }},
     {"protector",
      {},
@@ -448,7 +459,7 @@ int main(int argc, char** argv) {
     // While self-protection is on, only the supervisor, the service manager
     // and Vigil's own programs may stop the agent (SPEC §13).
     auto h = hive_file{p.hive_file()}.load();
-    if (!(h && self_protection_enabled(*h, unix_now()))
+    if (info.si_pid == ::getpid() || !(h && self_protection_enabled(*h, unix_now()))
         || stop_signal_allowed(p, info.si_pid, static_cast<int>(::getppid())))
       break;
     module_logger(log_module::self_protection)
@@ -475,9 +486,10 @@ int main(int argc, char** argv) {
   if (stopped.wait_for(std::chrono::seconds{4}) != std::future_status::ready) {
     log->warn("actors did not stop within 4 s; exiting anyway");
     logs->flush();
-    ::_exit(0);
+    ::_exit(restart_requested ? restart_exit_code : 0);
   }
-  log->info("stopped");
+  log->info(restart_requested ? "stopped: to be started again from the program files"
+                              : "stopped");
   logs->flush();
-  return 0;
+  return restart_requested ? restart_exit_code : 0;
 }

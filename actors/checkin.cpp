@@ -197,6 +197,7 @@ void send_checkin(self_pointer self, const protocol::checkin_request& request) {
         record_agent_status([&](agent_status& s) {
           s.provisioned = true; // a check-in needs the agent token
           s.last_checkin = st.last_checkin;
+          ++s.checkins_since_start;
           s.last_checkin_error.clear();
           s.last_checkin_error_code.clear();
           s.last_checkin_error_at = 0;

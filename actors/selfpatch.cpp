@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/sha256.hpp"
 #include "host/agent_status.hpp"
+#include "host/atomic_file.hpp"
 #include "host/logging.hpp"
 #include "protocol/endpoints.hpp"
 
@@ -385,6 +386,24 @@ void settle_interrupted(self_pointer self, bool checked_in) {
                 "upgrade succeeded",
                 m.target, m.target);
   } else if (m.state != "staged") { // staged: the download is used again
+    // This process may have been started from the previous files while the
+    // installer was at work (before it stopped the service): the files on
+    // disk are then the target, whole (they are exchanged atomically), and
+    // the upgrade is not rolled back; this process restarts into them.
+    auto installed = read_whole_file(st.root_paths.program_files() / "VERSION");
+    auto on_disk = installed ? *installed : std::string{};
+    while (!on_disk.empty() && std::isspace(static_cast<unsigned char>(on_disk.back())))
+      on_disk.pop_back();
+    if (on_disk == m.target) {
+      if (!st.restarting && st.options.restart) {
+        st.restarting = true;
+        log()->warn("the program files are {} but this process runs {} (started while the "
+                    "installer was at work): restarting into {}",
+                    m.target, st.running_version, m.target);
+        st.options.restart();
+      }
+      return;
+    }
     remove_leftovers(st);
     set_marker(self, "rolled_back", "install_interrupted: the installer stopped before " + m.target
                                       + " was proven; " + st.running_version + " runs");

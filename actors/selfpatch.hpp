@@ -57,6 +57,11 @@ struct selfpatch_options {
   uint64_t chunk_bytes = 4 * 1024 * 1024;          ///< bytes per ranged request
   std::chrono::seconds retry{30};                  ///< after a failed piece
   std::function<int64_t()> now;                    ///< Unix seconds
+  /// Stops this process so that its supervisor starts it again from the
+  /// program files (the agent's: exit 75 after a graceful stop). Called when
+  /// the files are already the target version but this process was started
+  /// from the previous one meanwhile. Empty: nothing is done.
+  std::function<void()> restart;
 };
 
 /// The self-patch actor's state.
@@ -74,6 +79,7 @@ struct selfpatch_state {
   bool fetching = false;                ///< a piece is on its way
   bool piece_failed = false;            ///< the last piece failed: a retry waits
   bool handed_over = false;             ///< vigil-setup runs: nothing more to do
+  bool restarting = false;              ///< `options.restart` was called
   static inline const char* name = "selfpatch";
 };
 

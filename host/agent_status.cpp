@@ -130,6 +130,7 @@ std::string to_json_text(const agent_status& s) {
          {"version", s.version},
          {"provisioned", s.provisioned},
          {"last_checkin", s.last_checkin},
+         {"checkins_since_start", s.checkins_since_start},
          {"last_checkin_error", s.last_checkin_error},
          {"last_checkin_error_code", s.last_checkin_error_code},
          {"last_checkin_error_at", s.last_checkin_error_at},
@@ -172,6 +173,7 @@ caf::expected<agent_status> parse_agent_status(std::string_view text, std::strin
             && read_field(j, "version", s.version, problem)
             && read_field(j, "provisioned", s.provisioned, problem)
             && read_field(j, "last_checkin", s.last_checkin, problem)
+            && read_field(j, "checkins_since_start", s.checkins_since_start, problem)
             && read_field(j, "last_checkin_error", s.last_checkin_error, problem)
             && read_field(j, "last_checkin_error_code", s.last_checkin_error_code, problem)
             && read_field(j, "last_checkin_error_at", s.last_checkin_error_at, problem)

@@ -77,6 +77,10 @@ struct agent_status {
   std::string version;            ///< its version
   bool provisioned = false;       ///< the platform accepted the HostID
   int64_t last_checkin = 0;       ///< the latest successful check-in ("CAPI")
+  /// Successful check-ins by this process (since `started_at`): what the
+  /// upgrade watcher waits for. `last_checkin` may be the previous run's,
+  /// from the same second the new version started.
+  uint64_t checkins_since_start = 0;
   std::string last_checkin_error; ///< why the latest check-in failed; empty after a success
   std::string last_checkin_error_code; ///< its `ec` name ("connection_refused")
   int64_t last_checkin_error_at = 0;   ///< when it failed

@@ -92,7 +92,9 @@ caf::expected<upgrade_marker> watch_upgrade(const paths& p, service_manager& ser
     if (auto status = load_agent_status(p); status && status->version == marker.target
                                             && status->started_at >= marker.started_at) {
       what = std::max(what, seen::version);
-      if (status->last_checkin >= marker.started_at) {
+      // A check-in of this very process: `last_checkin` alone may be the
+      // previous version's, from the second the new one started.
+      if (status->checkins_since_start > 0 && status->last_checkin >= marker.started_at) {
         what = seen::checked_in;
         break;
       }

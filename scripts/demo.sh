@@ -24,7 +24,8 @@
 #      watcher would have rolled back otherwise), assets shows the result;
 #  10. vigil-healthcheck's report; self-protection turned on by a signed
 #      order: a tampered program file restored and reported to the platform, a
-#      killed supervisor replaced; vigil-uninstall refused without an SPFKEY,
+#      killed supervisor replaced, a SIGTERM from the shell ignored;
+#      vigil-uninstall refused without an SPFKEY,
 #      then done with one, keeping the identity.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -198,7 +199,7 @@ set -e
 report=$(ls -t "$agent_root"/opt/vigil/HealthCheck/*.json 2>/dev/null | head -1 || true)
 [ -n "$report" ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({k: r[k] for k in ("OverallHealth","AgentID","Provisioned","AgentPerformanceCounters","ProxyDetails") if k in r}, indent=2))' "$report"
 
-step "Self-protection (SPEC §13): turned on by a signed order; a tampered program file is restored"
+step "Self-protection (SPEC §13): turned on by a signed order; a tampered program file is restored; kills and a SIGTERM from a shell do not stop it"
 ./build/bin/vigil-platform order add --data-dir "$data" --host "$host" --order '{"type":"self_protection","enabled":true}' >/dev/null
 for _ in $(seq 150); do "$agent_root/opt/vigil/bin/vigil-spconfig" --root "$agent_root" | grep -q "SelfProtection=on" && break; sleep 0.2; done
 "$agent_root/opt/vigil/bin/vigil-spconfig" --root "$agent_root"
@@ -218,6 +219,11 @@ for _ in $(seq 50); do
   [ -n "$now" ] && [ "$now" != "$supervisor" ] && kill -0 "$now" 2>/dev/null && break; sleep 0.1
 done
 echo "supervisor $supervisor SIGKILLed; the agent started a new one: pid $(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid")"
+supervisor=$(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid")
+kill -TERM "$supervisor"
+for _ in $(seq 50); do grep -q "ignored: self-protection is on" "$agent_root/var/opt/vigil/Log/Agent.log" && break; sleep 0.1; done
+kill -0 "$supervisor" && echo "SIGTERM from this shell to supervisor $supervisor: ignored, still running (stop with vigil-spconfig or the platform)"
+grep -h "ignored: self-protection is on" "$agent_root/var/opt/vigil/Log/Agent.log" | tail -1 | sed 's/^/  /'
 
 step "Self-protection on: vigil-uninstall needs an SPFKEY for this host (SPEC §13)"
 set +e

@@ -2,6 +2,8 @@
 
 #include "actors/supervisor.hpp"
 
+#include "actors/actor_bus.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
@@ -202,4 +204,33 @@ TEST_CASE("supervisor: a heartbeat comes back through every child; a wedged chil
   released->set_value();
   CHECK(heartbeat(system, sup, 500ms));
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("actor bus: a subscriber that is gone is dropped at the next publish; the live one "
+          "hears it") {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  caf::actor_system system{cfg};
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(system.scheduler());
+  auto heard = std::make_shared<int>(0);
+  auto listener = [heard](caf::event_based_actor*) -> caf::behavior {
+    return {[heard](changed_atom) { ++*heard; }};
+  };
+  actor_bus bus;
+  auto live = system.spawn(listener);
+  {
+    // Two incarnations of a restarted actor: the first one dies.
+    auto dead = system.spawn(listener);
+    bus.subscribe(dead);
+    bus.subscribe(live);
+    caf::anon_send_exit(dead, caf::exit_reason::kill);
+    sched.run();
+  }
+  CHECK(bus.size() == 2);
+  bus.publish();
+  sched.run();
+  CHECK(bus.size() == 1);
+  CHECK(*heard == 1);
+  caf::anon_send_exit(live, caf::exit_reason::kill);
+  sched.run();
 }

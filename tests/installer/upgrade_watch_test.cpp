@@ -90,6 +90,7 @@ TEST_CASE("upgrade watch: a version that starts and checks in is kept") {
         s.version = "0.2.0";
         s.started_at = started;
         s.last_checkin = t;
+        s.checkins_since_start = 1;
       });
   };
   auto m = f.watch(std::chrono::seconds{60});
@@ -99,12 +100,15 @@ TEST_CASE("upgrade watch: a version that starts and checks in is kept") {
   CHECK(f.service.stops == 0);
 }
 
-TEST_CASE("upgrade watch: a version that never checks in is rolled back at the deadline") {
+TEST_CASE("upgrade watch: a version that never checks in is rolled back at the deadline, even "
+          "when the previous version's last check-in fell in the same second") {
   watch_fixture f;
   auto started = f.clock + 1;
   f.agent_status_is([&](agent_status& s) {
     s.version = "0.2.0";
     s.started_at = started;
+    s.last_checkin = started; // the previous run's, carried over in the status file
+    s.checkins_since_start = 0;
   });
   auto m = f.watch(std::chrono::seconds{30});
   CHECK(m.state == "rolled_back");
@@ -132,6 +136,7 @@ TEST_CASE("upgrade watch: time the platform answers busy does not count against 
         s.last_checkin_error_at = t;
       } else {
         s.last_checkin = t;
+        s.checkins_since_start = 1;
         s.last_checkin_error_code.clear();
       }
     });

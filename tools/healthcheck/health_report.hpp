@@ -9,7 +9,7 @@ namespace vigil::health {
 
 /// The version of `health_report.schema.json` the JSON report follows
 /// (`JSONSchemaVersion`); raised with every change to the report's shape.
-inline constexpr const char* json_schema_version = "1.0";
+inline constexpr const char* json_schema_version = "1.1";
 
 /// What the report says about the tool itself.
 struct report_meta {
