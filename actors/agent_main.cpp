@@ -186,13 +186,9 @@ int main(int argc, char** argv) {
   // The version this agent is: its installed payload's VERSION (what an
   // upgrade installed), else the one it was built as.
   std::string running_version = VIGIL_VERSION;
-  if (auto installed = read_whole_file(p.version_file())) {
-    auto v = *installed;
-    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' '))
-      v.pop_back();
-    if (!v.empty())
-      running_version = v;
-  }
+  if (auto installed = read_whole_file(p.version_file()))
+    if (auto v = trim_blanks_and_line_breaks(*installed); !v.empty())
+      running_version = std::string{v};
   std::error_code ignored;
   std::filesystem::create_directories(p.state_dir(), ignored);
   std::filesystem::permissions(p.state_dir(), std::filesystem::perms::owner_all, ignored);

@@ -7,6 +7,7 @@
 #include "actors/selfpatch_logic.hpp"
 #include "common/error.hpp"
 #include "common/sha256.hpp"
+#include "common/text.hpp"
 #include "host/agent_status.hpp"
 #include "host/atomic_file.hpp"
 #include "host/logging.hpp"
@@ -391,10 +392,7 @@ void settle_interrupted(self_pointer self, bool checked_in) {
     // disk are then the target, whole (they are exchanged atomically), and
     // the upgrade is not rolled back; this process restarts into them.
     auto installed = read_whole_file(st.root_paths.program_files() / "VERSION");
-    auto on_disk = installed ? *installed : std::string{};
-    while (!on_disk.empty() && std::isspace(static_cast<unsigned char>(on_disk.back())))
-      on_disk.pop_back();
-    if (on_disk == m.target) {
+    if (installed && trim_blanks_and_line_breaks(*installed) == m.target) {
       if (!st.restarting && st.options.restart) {
         st.restarting = true;
         log()->warn("the program files are {} but this process runs {} (started while the "

@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "common/redact.hpp"
 #include "common/signing.hpp"
+#include "common/text.hpp"
 #include "host/agent_status.hpp"
 #include "host/hive_file.hpp"
 #include "host/password_input.hpp"
@@ -22,10 +23,9 @@ namespace vigil {
 
 namespace {
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
+/// `text` without surrounding blanks and line breaks (a VERSION file's).
+std::string trimmed(std::string_view text) {
+  return std::string{trim_blanks_and_line_breaks(text)};
 }
 
 /// The hive value of the installed agent, or empty.

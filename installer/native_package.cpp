@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/paths.hpp"
 #include "host/service_manager.hpp"
 #include "installer/archive_io.hpp"
@@ -17,10 +18,9 @@ namespace vigil {
 
 namespace {
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
+/// `text` without surrounding blanks and line breaks (a VERSION file's).
+std::string trimmed(std::string_view text) {
+  return std::string{trim_blanks_and_line_breaks(text)};
 }
 
 std::string md5_hex(std::string_view bytes) {

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/redact.hpp"
+#include "common/text.hpp"
 #include "host/atomic_file.hpp"
 #include "host/hive_file.hpp"
 #include "host/service_manager.hpp"
@@ -23,10 +24,9 @@ namespace vigil {
 
 namespace {
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
+/// `text` without surrounding blanks and line breaks (a VERSION file's).
+std::string trimmed(std::string_view text) {
+  return std::string{trim_blanks_and_line_breaks(text)};
 }
 
 /// Whether the hive holds a configuration (a CustomerId).
