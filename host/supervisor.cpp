@@ -73,9 +73,11 @@ bool killed_from_outside(int wait_status) noexcept {
 
 namespace {
 
-/// Waits for a signal in `signals` or for `pid` (not a child of this process)
-/// to end. Returns the signal number, or 0 once the process is gone.
-int wait_signal_or_adopted(const sigset_t& signals, int pid) {
+/// Waits for a signal in `signals` that `accept` takes (none: any) or for
+/// `pid` (not a child of this process) to end. Returns the signal number, or
+/// 0 once the process is gone.
+int wait_signal_or_adopted(const sigset_t& signals, int pid,
+                           const std::function<bool(int sender)>& accept) {
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   for (;;) {
     if (pidfd >= 0) {
@@ -86,7 +88,15 @@ int wait_signal_or_adopted(const sigset_t& signals, int pid) {
       break;
     }
     timespec slice{0, 50'000'000};
-    if (int sig = ::sigtimedwait(&signals, nullptr, &slice); sig > 0) {
+    siginfo_t info{};
+    if (int sig = ::sigtimedwait(&signals, &info, &slice); sig > 0) {
+      if (accept && !accept(info.si_pid)) {
+        module_logger(log_module::agent)
+          ->warn("supervisor: signal {} from pid {} ignored: self-protection is on (stop with "
+                 "vigil-spconfig or the platform)",
+                 sig, info.si_pid);
+        continue;
+      }
       if (pidfd >= 0)
         ::close(pidfd);
       return sig;
@@ -112,7 +122,8 @@ int run_supervisor(const std::vector<std::string>& argv, const supervisor_option
     // until it ends, then start agents as usual.
     log->warn("supervisor: started by the agent (pid {}) whose supervisor was killed",
               options.adopt_pid);
-    if (int sig = wait_signal_or_adopted(signals, options.adopt_pid); sig > 0) {
+    if (int sig = wait_signal_or_adopted(signals, options.adopt_pid, options.accept_stop);
+        sig > 0) {
       log->info("supervisor: signal {}: stopping the agent", sig);
       ::kill(options.adopt_pid, SIGTERM);
       return 0;

@@ -219,10 +219,16 @@ for _ in $(seq 50); do
   [ -n "$now" ] && [ "$now" != "$supervisor" ] && kill -0 "$now" 2>/dev/null && break; sleep 0.1
 done
 echo "supervisor $supervisor SIGKILLed; the agent started a new one: pid $(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid")"
+# The new supervisor settles in (it detaches once more and rewrites the pidfile).
+for _ in $(seq 50); do
+  a=$(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid" 2>/dev/null || true); sleep 0.2
+  b=$(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid" 2>/dev/null || true)
+  [ -n "$a" ] && [ "$a" = "$b" ] && kill -0 "$b" 2>/dev/null && break
+done
 supervisor=$(cat "$agent_root/var/opt/vigil/state/vigil-agent.pid")
-kill -TERM "$supervisor"
+kill -TERM "$supervisor" || true
 for _ in $(seq 50); do grep -q "ignored: self-protection is on" "$agent_root/var/opt/vigil/Log/Agent.log" && break; sleep 0.1; done
-kill -0 "$supervisor" && echo "SIGTERM from this shell to supervisor $supervisor: ignored, still running (stop with vigil-spconfig or the platform)"
+kill -0 "$supervisor" 2>/dev/null && echo "SIGTERM from this shell to supervisor $supervisor: ignored, still running (stop with vigil-spconfig or the platform)"
 grep -h "ignored: self-protection is on" "$agent_root/var/opt/vigil/Log/Agent.log" | tail -1 | sed 's/^/  /'
 
 step "Self-protection on: vigil-uninstall needs an SPFKEY for this host (SPEC §13)"
