@@ -455,7 +455,7 @@ int main(int argc, char** argv) {
     // While self-protection is on, only the supervisor, the service manager
     // and Vigil's own programs may stop the agent (SPEC §13).
     auto h = hive_file{p.hive_file()}.load();
-    if (info.si_pid == ::getpid() || !(h && self_protection_enabled(*h, unix_now()))
+    if (!(h && self_protection_enabled(*h, unix_now()))
         || stop_signal_allowed(p, info.si_pid, static_cast<int>(::getppid())))
       break;
     module_logger(log_module::self_protection)

@@ -1,6 +1,7 @@
 #include "host/self_protection.hpp"
 
 #include <algorithm>
+#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/spfkey.hpp"
@@ -206,7 +207,7 @@ std::string self_protection_dropin_text() {
 }
 
 bool stop_signal_allowed(const paths& p, int sender, int parent) {
-  if (sender <= 1 || sender == parent)
+  if (sender <= 1 || sender == parent || sender == ::getpid())
     return true;
   std::error_code err;
   auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(sender) + "/exe", err);

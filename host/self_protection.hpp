@@ -123,7 +123,8 @@ void restore_protected_values(hive& h, const hive& baseline);
 /// stop the agent while self-protection is on (SPEC §13: stopping goes
 /// through vigil-spconfig, the platform or the service manager): the kernel
 /// or init (0, 1: systemd's own stop, which RefuseManualStop guards),
-/// `parent` (the built-in supervisor stopping its agent), or a program whose
+/// `parent` (the built-in supervisor stopping its agent), this process itself
+/// (a restart it asked for), or a program whose
 /// executable is one of the installed programs or the staged package of a
 /// self-upgrade (vigil-setup, vigil-uninstall, vigil-spconfig). Anyone else
 /// — `kill` from a shell, even root's — is refused (root can still SIGKILL,

@@ -23,10 +23,6 @@ namespace vigil {
 
 namespace {
 
-/// `text` without surrounding blanks and line breaks (a VERSION file's).
-std::string trimmed(std::string_view text) {
-  return std::string{trim_blanks_and_line_breaks(text)};
-}
 
 /// The hive value of the installed agent, or empty.
 std::string installed_value(const paths& p, const char* name) {
@@ -46,7 +42,7 @@ caf::expected<std::string> read_trust_key(const std::string& value) {
   if (!text)
     return make_error(ec::invalid_argument, "TrustKey: cannot read " + value + ": "
                                               + render(text.error()));
-  auto key = trimmed(*text);
+  auto key = std::string{trim_blanks_and_line_breaks(*text)};
   while (!key.empty() && (key.front() == ' ' || key.front() == '\n'))
     key.erase(key.begin());
   if (!is_public_key_text(key))
@@ -82,7 +78,8 @@ int run_install(const paths& p, const setup_request& request, std::optional<std:
   // versions): nothing to compare with.
   auto installed = source.files_in_place ? caf::expected<std::string>{std::string{}}
                                          : read_whole_file(p.version_file());
-  auto installed_version = installed ? trimmed(*installed) : std::string{};
+  auto installed_version =
+    installed ? std::string{trim_blanks_and_line_breaks(*installed)} : std::string{};
   const auto& payload_version = source.version;
   std::error_code ignored;
   install_settings settings;

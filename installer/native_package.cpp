@@ -18,10 +18,6 @@ namespace vigil {
 
 namespace {
 
-/// `text` without surrounding blanks and line breaks (a VERSION file's).
-std::string trimmed(std::string_view text) {
-  return std::string{trim_blanks_and_line_breaks(text)};
-}
 
 std::string md5_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -141,7 +137,7 @@ caf::expected<std::string> make_native_package(std::string_view payload,
     return data_tar.error();
 
   tar_xz_writer control_tar;
-  auto control_text = control_for((*control)->bytes, trimmed((*version)->bytes),
+  auto control_text = control_for((*control)->bytes, std::string{trim_blanks_and_line_breaks((*version)->bytes)},
                                   (bytes + 1023) / 1024);
   for (auto ok : {control_tar.directory("./"), control_tar.file("./control", 0644, control_text),
                   control_tar.file("./md5sums", 0644, md5sums)})

@@ -23,17 +23,11 @@ namespace {
 const std::string& agent_path = test::agent_reg_path;
 using test::assets;
 using test::host_id_of;
+using test::listed;
 using test::on_demand_value;
 using test::prepare_root;
 using test::random_machine_id;
 using test::start_agent;
-
-bool listed(const test::platform_process& platform, const std::string& host_id) {
-  for (auto& h : assets(platform))
-    if (h["host_id"] == host_id)
-      return true;
-  return false;
-}
 
 /// CPU time (user + system) the process used so far, in clock ticks.
 long cpu_ticks(pid_t pid) {

@@ -104,11 +104,7 @@ struct protected_host {
   }
 
   bool listed() const {
-    auto id = test::host_id_of(root);
-    for (auto& h : test::assets(platform))
-      if (h["host_id"] == id)
-        return true;
-    return false;
+    return test::listed(platform, test::host_id_of(root));
   }
 
   nlohmann::json asset() const {

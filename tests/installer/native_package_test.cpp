@@ -143,16 +143,11 @@ struct package_host {
   }
 
   int agent_pid() const {
-    auto text = test::read_file(root / "var/opt/vigil/state/vigil-agent.pid");
-    int pid = text.empty() ? 0 : std::stoi(text);
-    return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+    return test::running_agent_pid(root);
   }
 
   bool listed(const std::string& host) const {
-    for (auto& h : test::assets(platform))
-      if (h["host_id"] == host)
-        return true;
-    return false;
+    return test::listed(platform, host);
   }
 
   std::string installer_log() const {
@@ -160,10 +155,7 @@ struct package_host {
   }
 
   void stop_agent() const {
-    if (auto pid = agent_pid()) {
-      ::kill(pid, SIGTERM);
-      test::wait_until([&] { return ::kill(pid, 0) != 0; }, 10s);
-    }
+    test::stop_agent(root);
   }
 };
 

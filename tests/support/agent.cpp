@@ -1,5 +1,6 @@
 #include "tests/support/agent.hpp"
 
+#include <csignal>
 #include <random>
 #include <sstream>
 
@@ -114,6 +115,26 @@ int set_profile(const platform_process& platform, const std::string& activation_
                                 activation_id};
   argv.insert(argv.end(), assignments.begin(), assignments.end());
   return run(argv).exit_code;
+}
+
+bool listed(const platform_process& platform, const std::string& host_id) {
+  for (auto& h : assets(platform))
+    if (h["host_id"] == host_id)
+      return true;
+  return false;
+}
+
+int running_agent_pid(const fs::path& root) {
+  auto text = read_file(root / "var/opt/vigil/state/vigil-agent.pid");
+  int pid = text.empty() ? 0 : std::stoi(text);
+  return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+}
+
+void stop_agent(const fs::path& root) {
+  if (auto pid = running_agent_pid(root)) {
+    ::kill(pid, SIGTERM);
+    wait_until([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds{10});
+  }
 }
 
 void install_agent(const fs::path& root, const platform_process& platform,

@@ -61,6 +61,15 @@ row_map platform_rows(const platform_process& platform, const std::string& host_
 int set_profile(const platform_process& platform, const std::string& activation_id,
                 const std::vector<std::string>& assignments);
 
+/// Whether `platform`'s `assets` lists the host `host_id`.
+bool listed(const platform_process& platform, const std::string& host_id);
+
+/// The agent's (supervisor's) pid from `root`'s pidfile when it runs, else 0.
+int running_agent_pid(const std::filesystem::path& root);
+
+/// SIGTERM to the agent of `root`, and waits (up to 10 s) until it is gone.
+void stop_agent(const std::filesystem::path& root);
+
 /// Installs the build's vigil-setup into `root` for the customer `ids` of
 /// `platform`, as an administrator would: a machine-id of its own, the
 /// platform's CA (`CaBundle=`) and root key (`TrustKey=`, or `trust_key`: a
