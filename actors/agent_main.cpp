@@ -27,6 +27,7 @@
 #include "protocol/modules.hpp"
 #include "actors/registry_watch.hpp"
 #include "actors/selfpatch.hpp"
+#include "actors/state_repair.hpp"
 #include "actors/status.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
@@ -241,6 +242,11 @@ int main(int argc, char** argv) {
   if (!opened)
     return fail("cannot open the store: " + render(opened.error()));
   std::shared_ptr<kv_store> store = std::move(*opened);
+  // Before any actor reads it: every corrupt value rebuilt, never acted on
+  // and never a crash loop (issue 15, defect 9).
+  auto repairs = repair_stored_state(*store);
+  if (!repairs)
+    return fail("cannot check the stored state: " + render(repairs.error()));
   auto machine = read_machine_identity(p);
   // The agent token is sealed at rest with the host key (issue 15).
   auto box = secret_box::open(p);
@@ -254,8 +260,17 @@ int main(int argc, char** argv) {
   // in memory, written by the status actor off the scheduler threads. It
   // starts from what the last run left (last scans, uploads, errors).
   auto status = load_agent_status(p);
+  if (!status && code_of(status.error()) != ec::not_found)
+    repairs->push_back("the status file was unreadable (" + render(status.error())
+                       + "): started afresh");
+  for (auto& note : identity->repairs)
+    repairs->push_back(note);
   auto board = std::make_shared<status_board>(status ? std::move(*status) : agent_status{});
   board->apply([&](agent_status& s) {
+    for (auto& note : *repairs) {
+      log->warn("corrupt stored state: {}", note);
+      s.note_rebuilt(note, unix_now());
+    }
     s.pid = static_cast<int>(::getpid());
     s.started_at = unix_now();
     s.checkins_since_start = 0;

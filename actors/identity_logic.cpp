@@ -42,13 +42,29 @@ caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& stor
     return h.error();
   agent_identity identity;
   identity.fingerprint = fingerprint;
+  auto log = module_logger(log_module::provision);
   if (auto* value = h->get(agent_key, "HostID"); value && value->as_string()
-                                                 && protocol::is_guid(*value->as_string()))
+                                                 && protocol::is_guid(*value->as_string())) {
     identity.host_id = *value->as_string();
+  } else if (value) {
+    // A HostID that is there but garbled is not a fresh install: the HostID
+    // the platform issued the token to is this machine's, and a new one would
+    // list the host twice.
+    auto token_host = meta_value(store, identity_keys::token_host);
+    if (!token_host)
+      return token_host.error();
+    if (protocol::is_guid(*token_host)) {
+      identity.host_id = *token_host;
+      identity.repairs.push_back("the hive's HostID was corrupt: restored to " + identity.host_id
+                                 + ", the HostID the platform knows this machine by");
+    } else {
+      identity.repairs.push_back("the hive's HostID was corrupt and the store holds none: "
+                                 "this machine takes a new one");
+    }
+  }
   auto stored = meta_value(store, identity_keys::fingerprint);
   if (!stored)
     return stored.error();
-  auto log = module_logger(log_module::provision);
   if (identity.host_id.empty()) {
     identity.host_id = protocol::make_guid();
     log->info("no HostID yet: created {}", identity.host_id);

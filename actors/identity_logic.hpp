@@ -6,6 +6,7 @@
 #include <caf/expected.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/hive_file.hpp"
 #include "host/secret_box.hpp"
@@ -20,6 +21,9 @@ struct agent_identity {
   std::string fingerprint;  ///< this machine's fingerprint
   std::string agent_token;  ///< empty until provisioned
   bool cloned = false;      ///< a new HostID was made because the machine changed
+  /// Corrupt values found and rebuilt on the way (a garbled HostID in the
+  /// hive restored from the store), one line each, for the status.
+  std::vector<std::string> repairs;
 };
 
 /// Keys of the store's `meta` column that hold the identity.

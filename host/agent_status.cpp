@@ -117,6 +117,12 @@ const module_status* agent_status::find_module(std::string_view name) const noex
   return nullptr;
 }
 
+void agent_status::note_rebuilt(std::string what, int64_t at) {
+  rebuilt.push_back({std::move(what), at});
+  if (rebuilt.size() > max_rebuilt_state)
+    rebuilt.erase(rebuilt.begin(), rebuilt.end() - max_rebuilt_state);
+}
+
 std::filesystem::path agent_status_file(const paths& p) {
   return p.state_dir() / "agent-status.json";
 }
@@ -125,6 +131,9 @@ std::string to_json_text(const agent_status& s) {
   json modules = json::array();
   for (auto& m : s.modules)
     modules.push_back(to_json(m));
+  json rebuilt = json::array();
+  for (auto& r : s.rebuilt)
+    rebuilt.push_back({{"what", r.what}, {"at", r.at}});
   json j{{"pid", s.pid},
          {"started_at", s.started_at},
          {"version", s.version},
@@ -154,7 +163,8 @@ std::string to_json_text(const agent_status& s) {
          {"last_tamper", s.last_tamper},
          {"last_tamper_at", s.last_tamper_at},
          {"tamper_events", s.tamper_events},
-         {"orders_pending", s.orders_pending}};
+         {"orders_pending", s.orders_pending},
+         {"rebuilt_state", std::move(rebuilt)}};
   return j.dump(2) + "\n";
 }
 
@@ -207,6 +217,17 @@ caf::expected<agent_status> parse_agent_status(std::string_view text, std::strin
       if (!read_module(entry, m, problem))
         return fail(problem);
       s.modules.push_back(std::move(m));
+    }
+  }
+  if (auto it = j.find("rebuilt_state"); it != j.end() && !it->is_null()) {
+    if (!it->is_array())
+      return fail("field 'rebuilt_state' is not an array");
+    for (auto& entry : *it) {
+      rebuilt_state r;
+      if (!entry.is_object() || !read_field(entry, "what", r.what, problem)
+          || !read_field(entry, "at", r.at, problem))
+        return fail(problem.empty() ? "an entry of 'rebuilt_state' is not an object" : problem);
+      s.rebuilt.push_back(std::move(r));
     }
   }
   return s;

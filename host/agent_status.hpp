@@ -70,6 +70,14 @@ struct module_status {
   friend bool operator==(const module_status&, const module_status&) = default;
 };
 
+/// A stored value the agent found corrupt and rebuilt (issue 15, defect 9).
+struct rebuilt_state {
+  std::string what; ///< what was corrupt and what was done, in one line
+  int64_t at = 0;   ///< when
+
+  friend bool operator==(const rebuilt_state&, const rebuilt_state&) = default;
+};
+
 /// Everything `vigil-healthcheck` learns from the running agent.
 struct agent_status {
   int pid = 0;                    ///< the agent process (`--foreground`)
@@ -114,6 +122,13 @@ struct agent_status {
   uint64_t tamper_events = 0;
   /// Orders received from the platform and not yet carried out (orders actor).
   uint64_t orders_pending = 0;
+  /// Corrupt stored values rebuilt at start, newest last (at most
+  /// `max_rebuilt_state`; older entries drop off).
+  std::vector<rebuilt_state> rebuilt;
+  static constexpr size_t max_rebuilt_state = 16;
+
+  /// Appends `what` at `at` to `rebuilt`, dropping the oldest beyond the cap.
+  void note_rebuilt(std::string what, int64_t at);
 
   /// The module named `name`, added (idle, not activated) when absent.
   module_status& module(std::string_view name);

@@ -182,6 +182,22 @@ void check_connectivity(const facts& f, verdict& v, bool blackout) {
   v.communication_ok = blackout || (probes_ok && checkins_ok);
 }
 
+/// Corrupt stored values the agent rebuilt in the last week (issue 15,
+/// defect 9): each a WARNING that does not change the verdict (the agent
+/// recovered), but says what a disk or a restore did to the host.
+void check_rebuilt_state(const facts& f, verdict& v) {
+  if (!f.status)
+    return;
+  constexpr int64_t shown_for_s = 7 * 24 * 3600;
+  for (auto& r : f.status->rebuilt)
+    if (r.at + shown_for_s >= f.now)
+      add(v, condition::state_rebuilt, "WARNING",
+          "At " + format_time(r.at) + " the agent found corrupt stored state and rebuilt it: "
+            + r.what,
+          {"Check the disk under the agent's state directory (dmesg, smartctl) if this repeats",
+           "See Agent.log in the Log directory (\"corrupt stored state\")"});
+}
+
 /// Self-patching (SPEC §12): the release metadata the platform offers had
 /// expired when the agent last checked it. The agent refuses that upgrade and
 /// runs on; the host is Poor until the platform signs the release again.
@@ -335,6 +351,7 @@ std::string_view to_string(condition c) noexcept {
     case condition::not_installed: return "not_installed";
     case condition::agent_never_ran: return "agent_never_ran";
     case condition::release_metadata_expired: return "release_metadata_expired";
+    case condition::state_rebuilt: return "state_rebuilt";
   }
   return "unknown";
 }
@@ -412,6 +429,7 @@ verdict evaluate(const facts& f) {
   check_proxy(f, v);
   check_connectivity(f, v, blackout);
   bool stale_release = check_release_metadata(f, v);
+  check_rebuilt_state(f, v);
   for (auto name : scan_modules)
     v.modules.push_back(judge_scan_module(f, name, blackout, v));
   v.modules.push_back(judge_patch(f, v));

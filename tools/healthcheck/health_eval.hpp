@@ -46,6 +46,7 @@ enum class condition : int {
   not_installed = 1016,
   agent_never_ran = 1017,
   release_metadata_expired = 1018,
+  state_rebuilt = 1019,
 };
 
 /// The snake_case name of a condition ("scan_overdue").
