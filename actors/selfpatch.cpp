@@ -11,7 +11,9 @@
 #include "host/agent_status.hpp"
 #include "host/atomic_file.hpp"
 #include "host/logging.hpp"
+#include "host/upgrade_marker.hpp"
 #include "protocol/endpoints.hpp"
+#include "protocol/zstd.hpp"
 
 namespace fs = std::filesystem;
 
@@ -101,12 +103,25 @@ caf::expected<void> append(const fs::path& file, std::string_view bytes) {
   return {};
 }
 
-/// The whole package is here: verify, stage root-only, verify through the
-/// descriptor that will run, hand over to the new version's vigil-setup.
-void install(self_pointer self) {
+/// Where a package rebuilt from a binary patch is written before staging.
+fs::path rebuilt_file(const selfpatch_state& st) {
+  return st.root_paths.patch_dir() / ("vigil-setup-" + st.release->version + ".rebuilt");
+}
+
+/// The signed size and hash `content` (a package, or an expanded package
+/// rebuilt from a patch) must have.
+caf::expected<void> check_signed(const release_metadata& meta, bool expanded,
+                                 std::string_view sha256, uint64_t size) {
+  return expanded ? check_expanded_package_bytes(meta, sha256, size)
+                  : check_package_bytes(meta, sha256, size);
+}
+
+/// The whole package is here (`part`: downloaded, or rebuilt from a patch
+/// when `expanded`): verify, stage root-only, verify through the descriptor
+/// that will run, hand over to the new version's vigil-setup.
+void install(self_pointer self, const fs::path& part, bool expanded) {
   auto& st = self->state;
   auto meta = *st.release;
-  auto part = part_file(st);
   std::error_code err;
   auto size = fs::file_size(part, err);
   int fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -117,7 +132,7 @@ void install(self_pointer self) {
     log()->error("cannot hash {}: {}", part.string(), render(hash.error()));
     return;
   }
-  if (auto ok = check_package_bytes(meta, *hash, err ? 0 : size); !ok) {
+  if (auto ok = check_signed(meta, expanded, *hash, err ? 0 : size); !ok) {
     fs::remove(part, err);
     refuse(self, meta.version, ok.error());
     return;
@@ -138,7 +153,7 @@ void install(self_pointer self) {
     return;
   }
   auto again = sha256_of_descriptor(fd);
-  if (!again || *again != meta.sha256) {
+  if (!again || *again != (expanded ? meta.expanded_sha256 : meta.sha256)) {
     ::close(fd);
     fs::remove(staged, err);
     refuse(self, meta.version,
@@ -146,8 +161,10 @@ void install(self_pointer self) {
     return;
   }
   set_marker(self, "staged");
-  log()->info("{} verified and staged ({} bytes, sha256 {}); handing over to its vigil-setup",
-              meta.version, meta.size, meta.sha256);
+  log()->info("{} verified and staged ({} bytes, sha256 {}{}); handing over to its vigil-setup",
+              meta.version, expanded ? meta.expanded_size : meta.size,
+              expanded ? meta.expanded_sha256 : meta.sha256,
+              expanded ? ", rebuilt from a binary patch" : "");
   auto started = spawn_detached(fd, {"vigil-setup", "--root", st.root_paths.root().string(),
                                      "PatchInstall=TRUE", "SelfPatch=TRUE"});
   ::close(fd);
@@ -165,6 +182,76 @@ void retry_later(self_pointer self) {
   self->delayed_send(self, self->state.options.retry, download_atom::value);
 }
 
+void fetch_next(self_pointer self);
+
+/// The patch could not be used: the whole package is fetched instead.
+void patch_failed(self_pointer self, const std::string& why) {
+  auto& st = self->state;
+  st.patch_pending = false;
+  log()->warn("binary patch to {} from {} not used ({}): downloading the whole package",
+              st.release->version, st.running_version, why);
+  fetch_next(self);
+}
+
+/// Rebuilds the release's expanded package from `patch` and the reference of
+/// the running version, and installs it once its signed size and SHA-256
+/// match. Blocking (this actor is detached): about 80 MB for a moment.
+void apply_patch(self_pointer self, std::string_view patch) {
+  auto& st = self->state;
+  auto meta = *st.release;
+  auto reference = read_whole_file(patch_reference_file(st.root_paths, st.running_version));
+  if (!reference)
+    return patch_failed(self, "no reference: " + render(reference.error()));
+  auto expanded_from = protocol::zstd_decompress(*reference, 1ull << 30, "patch reference");
+  reference->clear();
+  reference->shrink_to_fit();
+  if (!expanded_from)
+    return patch_failed(self, render(expanded_from.error()));
+  auto rebuilt = protocol::zstd_apply_patch(*expanded_from, patch, meta.expanded_size);
+  expanded_from->clear();
+  expanded_from->shrink_to_fit();
+  if (!rebuilt)
+    return patch_failed(self, render(rebuilt.error()));
+  if (auto ok = check_expanded_package_bytes(meta, sha256_hex(*rebuilt), rebuilt->size()); !ok)
+    return patch_failed(self, render(ok.error()));
+  auto file = rebuilt_file(st);
+  if (auto ok = write_file_atomically(file, *rebuilt, 0700); !ok)
+    return patch_failed(self, render(ok.error()));
+  st.patch_pending = false;
+  log()->info("{} rebuilt from a binary patch of {} bytes (the package is {} bytes)",
+              meta.version, patch.size(), meta.size);
+  install(self, file, true);
+}
+
+/// Asks for the binary patch from the running version to the release; any
+/// failure falls back to the whole package.
+void fetch_patch(self_pointer self) {
+  auto& st = self->state;
+  http_request request;
+  request.target = protocol::endpoint_release_patch("", st.release->version, st.running_version);
+  // A patch no smaller than the package is of no use: cut off there.
+  request.response_limit = static_cast<size_t>(st.release->size);
+  st.fetching = true;
+  auto version = st.release->version;
+  self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
+    .then(
+      [=](const http_response& r) {
+        auto& st = self->state;
+        st.fetching = false;
+        if (!st.release || st.release->version != version || !st.patch_pending)
+          return;
+        if (r.status != 200)
+          return patch_failed(self, "HTTP " + std::to_string(r.status));
+        apply_patch(self, r.body);
+      },
+      [=](const caf::error& e) {
+        auto& st = self->state;
+        st.fetching = false;
+        if (st.release && st.release->version == version && st.patch_pending)
+          patch_failed(self, render(e));
+      });
+}
+
 /// Asks for the next piece of the package, unless one is on its way, the
 /// network is in a blackout window, or the package is complete.
 void fetch_next(self_pointer self) {
@@ -173,6 +260,10 @@ void fetch_next(self_pointer self) {
     return;
   if (!network_allowed_by(st.blackout, st.windows))
     return; // the blackout actor's push at the window's end resumes
+  if (st.patch_pending) {
+    fetch_patch(self);
+    return;
+  }
   auto part = part_file(st);
   std::error_code err;
   uint64_t have = fs::exists(part, err) ? fs::file_size(part, err) : 0;
@@ -181,7 +272,7 @@ void fetch_next(self_pointer self) {
     have = 0;
   }
   if (have == st.release->size) {
-    install(self);
+    install(self, part, false);
     return;
   }
   st.piece_failed = false;
@@ -345,6 +436,12 @@ void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   if (auto ok = remember_upgrade(*st.store, meta->serial, st.running_version); !ok)
     log()->error("cannot record the metadata serial: {}", render(ok.error()));
   st.release = *meta;
+  // A patch when the platform signed the expanded package and this host kept
+  // the reference to rebuild it from; never over a download under way.
+  std::error_code ignored;
+  st.patch_pending = !meta->expanded_sha256.empty()
+                     && fs::exists(patch_reference_file(st.root_paths, st.running_version), ignored)
+                     && !fs::exists(part_file(st), ignored);
   st.marker.from = st.running_version;
   st.marker.target = meta->version;
   st.marker.serial = meta->serial;

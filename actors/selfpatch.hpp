@@ -80,6 +80,9 @@ struct selfpatch_state {
   bool piece_failed = false;            ///< the last piece failed: a retry waits
   bool handed_over = false;             ///< vigil-setup runs: nothing more to do
   bool restarting = false;              ///< `options.restart` was called
+  /// A binary patch is being tried for `release` (SPEC §12): the whole
+  /// package is fetched only once it failed or there is none.
+  bool patch_pending = false;
   static inline const char* name = "selfpatch";
 };
 

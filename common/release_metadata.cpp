@@ -112,6 +112,10 @@ std::string release_metadata::to_json_text() const {
     {"expires_at", expires_at},
     {"package_name", package_name},
   };
+  if (!expanded_sha256.empty()) {
+    doc["expanded_sha256"] = expanded_sha256;
+    doc["expanded_size"] = expanded_size;
+  }
   return doc.dump();
 }
 
@@ -152,6 +156,14 @@ caf::expected<release_metadata> release_metadata::parse(std::string_view json_te
     return err;
   if (!is_plain_file_name(out.package_name))
     return bad_field("package_name", "not a plain file name");
+  if (doc.contains("expanded_sha256") || doc.contains("expanded_size")) {
+    if (auto err = read(string_field, "expanded_sha256", out.expanded_sha256))
+      return err;
+    if (!is_sha256_hex(out.expanded_sha256))
+      return bad_field("expanded_sha256", "not 64 lowercase hex digits");
+    if (auto err = read(unsigned_field, "expanded_size", out.expanded_size))
+      return err;
+  }
   return out;
 }
 
@@ -199,6 +211,24 @@ caf::expected<void> check_package_bytes(const release_metadata& meta,
     return make_error(ec::hash_mismatch, "package " + meta.package_name + " has SHA-256 "
                                            + std::string{sha256_hex_of_content}
                                            + ", not the signed " + meta.sha256);
+  return {};
+}
+
+caf::expected<void> check_expanded_package_bytes(const release_metadata& meta,
+                                                 std::string_view sha256_hex_of_content,
+                                                 uint64_t content_size) {
+  if (meta.expanded_sha256.empty())
+    return make_error(ec::hash_mismatch, "the metadata of " + meta.version
+                                           + " signs no expanded package");
+  if (content_size != meta.expanded_size)
+    return make_error(content_size > meta.expanded_size ? ec::size_exceeded : ec::hash_mismatch,
+                      "the expanded package of " + meta.version + " has "
+                        + std::to_string(content_size) + " bytes, not the "
+                        + std::to_string(meta.expanded_size) + " signed");
+  if (sha256_hex_of_content != meta.expanded_sha256)
+    return make_error(ec::hash_mismatch, "the expanded package of " + meta.version
+                                           + " has SHA-256 " + std::string{sha256_hex_of_content}
+                                           + ", not the signed " + meta.expanded_sha256);
   return {};
 }
 

@@ -46,6 +46,12 @@ struct release_metadata {
   int64_t issued_at = 0;    ///< seconds since the Unix epoch
   int64_t expires_at = 0;   ///< seconds since the Unix epoch; valid through this second
   std::string package_name; ///< the package's file name (no '/', not "." or "..")
+  /// The expanded package (SPEC §12, binary patches): the same vigil-setup
+  /// with its payload archive stored uncompressed and no attachment, which a
+  /// host rebuilds from a patch against the expanded package it installed.
+  /// Empty / 0 when the platform offers no patches (older metadata).
+  std::string expanded_sha256;
+  uint64_t expanded_size = 0;
 
   /// The metadata as a JSON object (with "type": "release_metadata"), one line:
   /// the payload to sign with `sign_document`.
@@ -87,5 +93,12 @@ caf::expected<release_metadata> check_release(std::string_view envelope, const t
 caf::expected<void> check_package_bytes(const release_metadata& meta,
                                         std::string_view sha256_hex_of_content,
                                         uint64_t content_size);
+
+/// Like `check_package_bytes`, for the expanded package a host rebuilt from a
+/// patch: `expanded_size` and `expanded_sha256`. Metadata without them makes
+/// every expanded package `ec::hash_mismatch`.
+caf::expected<void> check_expanded_package_bytes(const release_metadata& meta,
+                                                 std::string_view sha256_hex_of_content,
+                                                 uint64_t content_size);
 
 } // namespace vigil

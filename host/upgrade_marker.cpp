@@ -11,6 +11,10 @@ std::filesystem::path upgrade_marker_file(const paths& p) {
   return p.state_dir() / "upgrade.json";
 }
 
+std::filesystem::path patch_reference_file(const paths& p, std::string_view version) {
+  return p.patch_dir() / "reference" / ("vigil-setup-" + std::string{version} + ".expanded.zst");
+}
+
 caf::expected<upgrade_marker> load_upgrade_marker(const paths& p) {
   auto file = upgrade_marker_file(p);
   auto text = read_whole_file(file);

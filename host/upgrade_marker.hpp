@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "host/paths.hpp"
 
@@ -37,6 +38,13 @@ std::filesystem::path upgrade_marker_file(const paths& p);
 /// The marker; a missing file is a marker in state "none"; a malformed one is
 /// `ec::parse_error` naming the file.
 caf::expected<upgrade_marker> load_upgrade_marker(const paths& p);
+
+/// `<Patch>/reference/vigil-setup-<version>.expanded.zst`: the expanded
+/// package (installer/payload: expand_package) of the version vigil-setup
+/// installed, zstd-compressed; what the self-patch actor rebuilds the next
+/// release from a binary patch against (SPEC §12). vigil-setup writes it
+/// after each successful install and removes the others.
+std::filesystem::path patch_reference_file(const paths& p, std::string_view version);
 
 /// Replaces the marker atomically (mode 0600) and syncs it.
 caf::expected<void> save_upgrade_marker(const paths& p, const upgrade_marker& marker);

@@ -2,6 +2,7 @@
 
 #include <caf/expected.hpp>
 #include <optional>
+#include <filesystem>
 #include <string>
 
 #include "host/paths.hpp"
@@ -22,6 +23,10 @@ struct install_source {
   /// files in place already (and decided about versions); setup does every
   /// other step.
   bool files_in_place = false;
+  /// The path of the vigil-setup file being run (/proc/self/exe), kept as
+  /// the reference binary patches of the next release apply to (SPEC §12);
+  /// empty for the native package (its hosts download whole packages).
+  std::filesystem::path package_file;
 };
 
 /// The public key `TrustKey=` names: the key text itself, or the file holding

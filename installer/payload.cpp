@@ -130,6 +130,36 @@ std::string packed_setup(std::string program, std::string_view archive,
   return program;
 }
 
+caf::expected<std::string> expand_package(std::string_view package, std::string_view name) {
+  auto where = locate_payload(package, fs::path{std::string{name}});
+  if (!where)
+    return where.error();
+  auto attachment = locate_attachment(package, where->first);
+  auto program = package.substr(0, attachment ? attachment->first : where->first);
+  auto archive_bytes = package.substr(where->first, where->second);
+  // The archive's bytes through its compression filter, as one raw stream.
+  reader_ptr reader{archive_read_new(), archive_read_free};
+  archive_read_support_format_raw(reader.get());
+  archive_read_support_filter_all(reader.get());
+  archive_entry* entry = nullptr;
+  if (archive_read_open_memory(reader.get(), archive_bytes.data(), archive_bytes.size()) != ARCHIVE_OK
+      || archive_read_next_header(reader.get(), &entry) != ARCHIVE_OK)
+    return make_error(ec::corruption, std::string{name} + ": cannot read its payload archive: "
+                                        + archive_error_string(reader.get()));
+  std::string tar;
+  char buffer[64 * 1024];
+  for (;;) {
+    auto n = archive_read_data(reader.get(), buffer, sizeof buffer);
+    if (n < 0)
+      return make_error(ec::corruption, std::string{name} + ": cannot decompress its payload: "
+                                          + archive_error_string(reader.get()));
+    if (n == 0)
+      break;
+    tar.append(buffer, static_cast<size_t>(n));
+  }
+  return packed_setup(std::string{program}, tar);
+}
+
 caf::expected<void> pack_payload(const fs::path& stub, const std::string& archive,
                                  const fs::path& out) {
   auto program = read_whole_file(stub);

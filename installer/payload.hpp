@@ -42,6 +42,14 @@ caf::expected<std::string> read_setup_attachment(const std::filesystem::path& fi
 std::string packed_setup(std::string program, std::string_view archive,
                          std::string_view attachment = {});
 
+/// The expanded form of the vigil-setup file whose bytes are `package`
+/// (SPEC §12, binary patches): its setup program (without any attachment),
+/// its payload archive decompressed, and the trailer — itself a valid
+/// vigil-setup file, and what patches between releases are made from and
+/// rebuild: compressed bytes differ entirely after the first change, the
+/// programs inside do not. `name` names the file in errors.
+caf::expected<std::string> expand_package(std::string_view package, std::string_view name);
+
 /// Writes `stub` followed by `archive` and the trailer to `out` (the build's
 /// `vigil-pack` step, and tests that make payloads of other versions).
 caf::expected<void> pack_payload(const std::filesystem::path& stub, const std::string& archive,

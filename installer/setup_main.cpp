@@ -131,5 +131,5 @@ int main(int argc, char** argv) {
   // The native package's control file stays in the payload.
   auto unpack = [&](const fs::path& dir) { return extract_archive(*payload, dir, native_package_dir); };
   return run_install(p, *request, std::move(*trust_root), log,
-                     install_source{unpack, payload_version, false});
+                     install_source{unpack, payload_version, false, "/proc/self/exe"});
 }

@@ -61,8 +61,10 @@ std::string run_admin_command(platform_service& service, const std::string& requ
       return answer(service.issue_spfkey(command.at("host").get<std::string>(),
                                          command.value("valid_s", default_spfkey_validity_s)));
     if (name == "release_add")
-      return answer(service.add_release(command.at("file").get<std::string>(),
-                                        command.value("valid_s", default_release_validity_s)));
+      return answer(service.add_release(
+        command.at("file").get<std::string>(),
+        command.value("valid_s", default_release_validity_s),
+        patch_options{command.value("patch_level", 0), command.value("patch_from", size_t{3})}));
     if (name == "release_list")
       return answer(service.list_releases());
     return failure("unknown admin command '" + name + "'");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/atomic_file.hpp"
 #include "installer/enrollment.hpp"
 #include "installer/install_run.hpp"
@@ -53,8 +54,10 @@ constexpr const char* usage =
   "      delivered until the agent acknowledges it; prints OrderId=...\n"
   "  vigil-platform spfkey --data-dir DIR --host {GUID} [--valid 24h]\n"
   "      prints SPFKEY=<key>: an uninstall key for that host (SPEC 13)\n"
-  "  vigil-platform release add --data-dir DIR FILE [--valid 30d]\n"
-  "      FILE is a vigil-setup file; prints Version=X.Y.Z and Serial=N\n"
+  "  vigil-platform release add --data-dir DIR FILE [--valid 30d] [--patch-level 1-19]\n"
+  "      FILE is a vigil-setup file; prints Version=X.Y.Z and Serial=N. --patch-level\n"
+  "      also makes binary patches from the 3 highest earlier releases (PatchFrom=V each):\n"
+  "      hosts on those download only the difference (19: smallest, about a minute each)\n"
   "  vigil-platform release list --data-dir DIR [--json]\n"
   "  vigil-platform package --data-dir DIR --type setup|deb --activation {GUID} [--url URL]\n"
   "      [--setup FILE] --out FILE\n"
@@ -523,14 +526,26 @@ int main(int argc, char** argv) {
         return fail("--valid: " + context_of(parsed.error()), 2);
       valid_s = *parsed;
     }
+    int patch_level = 0;
+    if (opts.named.count("patch-level")) {
+      auto level = parse_int64(opts.named.at("patch-level"));
+      if (!level || *level < 1 || *level > 19)
+        return fail("--patch-level: a zstd level from 1 to 19", 2);
+      patch_level = static_cast<int>(*level);
+    }
     // The running server reads the file itself: give it a path from anywhere.
     std::error_code ignored;
     auto file = fs::absolute(w[2], ignored);
     return admin(opts,
-                 {{"command", "release_add"}, {"file", file.string()}, {"valid_s", valid_s}},
+                 {{"command", "release_add"},
+                  {"file", file.string()},
+                  {"valid_s", valid_s},
+                  {"patch_level", patch_level}},
                  [](const json& r) {
                    std::cout << "Version=" << r.value("version", "") << "\n"
                              << "Serial=" << r.value("serial", uint64_t{0}) << "\n";
+                   for (auto& from : r.value("patches_from", json::array()))
+                     std::cout << "PatchFrom=" << from.get<std::string>() << "\n";
                    return 0;
                  });
   }

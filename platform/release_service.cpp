@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "host/atomic_file.hpp"
 #include "platform/byte_range.hpp"
 #include "platform/platform_store.hpp"
 #include "platform/service.hpp"
@@ -37,7 +38,8 @@ caf::expected<void> platform_service::load_rollouts() {
   return {};
 }
 
-caf::expected<json> platform_service::add_release(const std::string& file, int64_t valid_s) {
+caf::expected<json> platform_service::add_release(const std::string& file, int64_t valid_s,
+                                                  const patch_options& patches) {
   if (!options_.signer)
     return make_error(ec::invalid_argument, "the platform has no signing key to sign releases");
   if (options_.data_dir.empty())
@@ -48,10 +50,11 @@ caf::expected<json> platform_service::add_release(const std::string& file, int64
     return package.error();
   std::unique_lock guard{global_};
   auto record = store_release(store_, options_.data_dir, *package, *options_.signer, now_(),
-                              valid_s);
+                              valid_s, patches);
   if (!record)
     return record.error();
   auto meta = json::parse(record->metadata.to_json_text());
+  meta["patches_from"] = release_patches_of(options_.data_dir, record->metadata.version);
   std::lock_guard rollout{rollout_mutex_};
   releases_[record->metadata.version] = std::move(*record);
   return meta;
@@ -184,6 +187,27 @@ http_response platform_service::release_package(const http_request& request,
   } else {
     ctx.outcome = "range=whole";
   }
+  r.body = std::move(*bytes);
+  return r;
+}
+
+http_response platform_service::release_patch(request_context& ctx, const std::string& version,
+                                              const std::string& from) {
+  {
+    std::lock_guard guard{rollout_mutex_};
+    if (!releases_.contains(version) || options_.data_dir.empty())
+      return error_answer(codes::not_found, "no release " + version);
+  }
+  auto bytes = read_whole_file(release_patch_file(options_.data_dir, version, from));
+  if (!bytes) {
+    if (code_of(bytes.error()) == ec::not_found)
+      return error_answer(codes::not_found, "no patch to " + version + " from " + from);
+    return store_failure(bytes.error());
+  }
+  http_response r;
+  r.status = 200;
+  r.fields.set("Content-Type", "application/zstd");
+  ctx.outcome = "patch-from=" + from;
   r.body = std::move(*bytes);
   return r;
 }

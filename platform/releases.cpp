@@ -14,6 +14,7 @@
 #include "host/hive_file.hpp"
 #include "installer/payload.hpp"
 #include "platform/platform_store.hpp"
+#include "protocol/zstd.hpp"
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -91,6 +92,64 @@ fs::path release_metadata_file(const fs::path& data_dir, const std::string& vers
   return release_dir(data_dir, version) / "metadata.json";
 }
 
+fs::path release_patch_file(const fs::path& data_dir, const std::string& version,
+                            const std::string& from) {
+  return release_dir(data_dir, version) / ("patch-from-" + from + ".zst");
+}
+
+std::vector<std::string> release_patches_of(const fs::path& data_dir, const std::string& version) {
+  std::vector<std::pair<vigil::version, std::string>> found;
+  std::error_code ignored;
+  for (auto& entry : fs::directory_iterator(release_dir(data_dir, version), ignored)) {
+    auto name = entry.path().filename().string();
+    if (!name.starts_with("patch-from-") || !name.ends_with(".zst"))
+      continue;
+    auto from = name.substr(11, name.size() - 11 - 4);
+    if (auto v = vigil::version::parse(from))
+      found.emplace_back(*v, from);
+  }
+  std::sort(found.rbegin(), found.rend());
+  std::vector<std::string> out;
+  for (auto& f : found)
+    out.push_back(f.second);
+  return out;
+}
+
+namespace {
+
+/// Writes the patches `options` asks for, to the release `to` (expanded
+/// `expanded_to`) from the highest earlier releases in `existing`.
+caf::expected<void> make_patches(const fs::path& data_dir,
+                                 const std::map<std::string, release_record>& existing,
+                                 const std::string& to, const std::string& expanded_to,
+                                 const patch_options& options) {
+  if (options.level <= 0)
+    return {};
+  auto target = vigil::version::parse(to);
+  std::vector<std::pair<vigil::version, std::string>> earlier;
+  for (auto& [v, record] : existing)
+    if (auto parsed = vigil::version::parse(v); parsed && *parsed < *target)
+      earlier.emplace_back(*parsed, v);
+  std::sort(earlier.rbegin(), earlier.rend());
+  if (earlier.size() > options.from_count)
+    earlier.resize(options.from_count);
+  for (auto& [parsed, from] : earlier) {
+    auto file = release_package_file(data_dir, from);
+    auto bytes = read_whole_file(file);
+    if (!bytes)
+      continue; // its package is gone: no patch from it
+    auto expanded_from = expand_package(*bytes, file.string());
+    if (!expanded_from)
+      return expanded_from.error();
+    auto patch = protocol::zstd_patch(*expanded_from, expanded_to, options.level);
+    if (auto ok = write_file_atomically(release_patch_file(data_dir, to, from), patch); !ok)
+      return ok.error();
+  }
+  return {};
+}
+
+} // namespace
+
 caf::expected<release_package> read_release_package(const fs::path& file) {
   auto payload = read_embedded_payload(file);
   if (!payload) {
@@ -119,7 +178,7 @@ caf::expected<release_package> read_release_package(const fs::path& file) {
 caf::expected<release_record> store_release(kv_store& store, const fs::path& data_dir,
                                             const release_package& package,
                                             const signing_key& key, int64_t now,
-                                            int64_t valid_s) {
+                                            int64_t valid_s, const patch_options& patches) {
   if (valid_s <= 0)
     return make_error(ec::invalid_argument, "a release's validity must be positive");
   auto previous = highest_serial(store);
@@ -143,12 +202,22 @@ caf::expected<release_record> store_release(kv_store& store, const fs::path& dat
   m.issued_at = now;
   m.expires_at = now + valid_s;
   m.package_name = std::string{release_package_name};
+  auto expanded = expand_package(package.bytes, std::string{release_package_name});
+  if (!expanded)
+    return expanded.error();
+  m.expanded_sha256 = sha256_hex(*expanded);
+  m.expanded_size = expanded->size();
   record.envelope = sign_document(key, m.to_json_text());
   std::error_code failed;
   fs::create_directories(release_dir(data_dir, m.version), failed);
   if (failed)
     return make_error(ec::io_error, "creating " + release_dir(data_dir, m.version).string() + ": "
                                       + failed.message());
+  // Patches from earlier releases (a version added again replaces them).
+  for (auto& old : release_patches_of(data_dir, m.version))
+    fs::remove(release_patch_file(data_dir, m.version, old), failed);
+  if (auto ok = make_patches(data_dir, *existing, m.version, *expanded, patches); !ok)
+    return ok.error();
   // Files first, then the record: a record never names a package that is not
   // on disk (a crash in between leaves files that the next add replaces).
   if (auto ok = write_file_atomically(release_package_file(data_dir, m.version), package.bytes);

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/release_metadata.hpp"
 #include "common/signing.hpp"
@@ -62,6 +63,21 @@ std::filesystem::path release_package_file(const std::filesystem::path& data_dir
 std::filesystem::path release_metadata_file(const std::filesystem::path& data_dir,
                                             const std::string& version);
 
+/// DIR/releases/<version>/patch-from-<from>.zst: a binary patch that rebuilds
+/// the expanded package of `version` from the expanded package of `from`.
+std::filesystem::path release_patch_file(const std::filesystem::path& data_dir,
+                                         const std::string& version, const std::string& from);
+
+/// Binary patches made when a release is added (SPEC §12): from each of the
+/// `from_count` highest earlier releases whose package is on disk, at zstd
+/// `level` (0: none made). 19 makes the smallest patches and takes about a
+/// minute each for Vigil's 35 MB expanded package; 9 takes seconds and makes
+/// them about 60 % larger.
+struct patch_options {
+  int level = 0;
+  size_t from_count = 3;
+};
+
 /// A vigil-setup file read for adding: its bytes and the version its payload's
 /// VERSION names (canonical X.Y.Z).
 struct release_package {
@@ -80,11 +96,18 @@ caf::expected<release_package> read_release_package(const std::filesystem::path&
 /// one more than the highest ever issued (kept in the store, so serials only
 /// grow, across versions and restarts); the metadata is issued at `now` and
 /// expires `valid_s` seconds later.
+/// The metadata also signs the expanded package's size and SHA-256 (what a
+/// host rebuilds from a patch), and the patches of `patches` are written
+/// beside the package before the record.
 caf::expected<release_record> store_release(kv_store& store,
                                             const std::filesystem::path& data_dir,
                                             const release_package& package,
                                             const signing_key& key, int64_t now,
-                                            int64_t valid_s);
+                                            int64_t valid_s, const patch_options& patches = {});
+
+/// The versions a patch to `version` exists from, highest first.
+std::vector<std::string> release_patches_of(const std::filesystem::path& data_dir,
+                                            const std::string& version);
 
 /// Every stored release by version.
 caf::expected<std::map<std::string, release_record>> load_releases(kv_store& store);

@@ -191,6 +191,9 @@ http_response platform_service::dispatch(const http_request& request,
     case endpoint::release_package:
       return wants("GET") ? release_package(request, ctx, route->version)
                           : error_answer(codes::invalid_request, "release packages take GET");
+    case endpoint::release_patch:
+      return wants("GET") ? release_patch(ctx, route->version, route->from)
+                          : error_answer(codes::invalid_request, "release patches take GET");
     default: return error_answer(codes::not_found, "no such endpoint");
   }
 }

@@ -137,7 +137,8 @@ public:
   /// the metadata as JSON. Refused (`ec::invalid_argument`) for a file that is
   /// not a vigil-setup with a VERSION, and when the service has no signer or
   /// data directory.
-  caf::expected<nlohmann::json> add_release(const std::string& file, int64_t valid_s);
+  caf::expected<nlohmann::json> add_release(const std::string& file, int64_t valid_s,
+                                            const patch_options& patches = {});
 
   /// Every release, by version: its metadata (version, serial, sha256, size,
   /// issued_at, expires_at), the tally of its current rollout (tried,
@@ -195,6 +196,10 @@ private:
                             const std::string& module, uint64_t seq);
   http_response delta_complete(const http_request& request, request_context& ctx,
                                const std::string& module, uint64_t seq);
+  /// `GET v1/releases/{version}/patch/{from}`: the patch file, whole (it is
+  /// small; a failed fetch falls back to the resumable package).
+  http_response release_patch(request_context& ctx, const std::string& version,
+                              const std::string& from);
   http_response release_package(const http_request& request, request_context& ctx,
                                 const std::string& version);
   /// Records `report` as `host_id`'s latest and halts its release's rollout

@@ -112,6 +112,15 @@ std::string endpoint_release_package(std::string_view base, std::string_view ver
   return out;
 }
 
+std::string endpoint_release_patch(std::string_view base, std::string_view version,
+                                   std::string_view from) {
+  auto out = join(base, "v1/releases/");
+  append_segment(out, version);
+  out += "/patch/";
+  append_segment(out, from);
+  return out;
+}
+
 std::optional<route> match_route(std::string_view base, std::string_view target) {
   target = target.substr(0, target.find_first_of("?#"));
   auto prefix = normalized_base(base);
@@ -133,12 +142,21 @@ std::optional<route> match_route(std::string_view base, std::string_view target)
     return std::nullopt;
   }
   if (name == "releases") {
+    auto plain = [](std::string_view v) {
+      return !v.empty() && v.size() <= 32
+             && v.find_first_not_of("0123456789.") == std::string_view::npos;
+    };
     auto version = next_segment(rest);
-    bool plain = !version.empty() && version.size() <= 32
-                 && version.find_first_not_of("0123456789.") == std::string_view::npos;
-    if (!plain || rest != "package")
+    if (!plain(version))
       return std::nullopt;
-    return route{endpoint::release_package, {}, 0, std::string{version}};
+    if (rest == "package")
+      return route{endpoint::release_package, {}, 0, std::string{version}, {}};
+    if (next_segment(rest) != "patch" || target.back() == '/')
+      return std::nullopt;
+    auto from = next_segment(rest);
+    if (!rest.empty() || !plain(from))
+      return std::nullopt;
+    return route{endpoint::release_patch, {}, 0, std::string{version}, std::string{from}};
   }
   auto module = next_segment(rest);
   if (!is_module_name(module))

@@ -40,6 +40,12 @@ std::string endpoint_delta_complete(std::string_view base, std::string_view modu
 /// vigil-setup file, 200 whole or 206 from byte N (SPEC §12, resumable).
 std::string endpoint_release_package(std::string_view base, std::string_view version);
 
+/// `GET v1/releases/{version}/patch/{from}`: a zstd binary patch that
+/// rebuilds the release's expanded package from the expanded package of
+/// `from` (SPEC §12); 404 when the platform made none.
+std::string endpoint_release_patch(std::string_view base, std::string_view version,
+                                   std::string_view from);
+
 /// The endpoints, as the platform routes them.
 enum class endpoint {
   status,         ///< `status`
@@ -50,6 +56,7 @@ enum class endpoint {
   delta,          ///< `v1/deltas/{module}/{seq}`
   delta_complete, ///< `v1/deltas/{module}/{seq}/complete`
   release_package, ///< `v1/releases/{version}/package`
+  release_patch,   ///< `v1/releases/{version}/patch/{from}`
 };
 
 /// A request target resolved to its endpoint and path parameters.
@@ -61,9 +68,12 @@ struct route {
   /// The delta sequence number (at least 1) of `delta` and `delta_complete`; 0
   /// otherwise.
   uint64_t seq = 0;
-  /// The release version of `release_package` ("X.Y.Z": digits and dots);
-  /// empty otherwise.
+  /// The release version of `release_package` and `release_patch` ("X.Y.Z":
+  /// digits and dots); empty otherwise.
   std::string version;
+  /// The version a `release_patch` starts from (digits and dots); empty
+  /// otherwise.
+  std::string from;
 
   friend bool operator==(const route&, const route&) = default;
 };

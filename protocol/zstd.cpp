@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <new>
+#include <stdexcept>
 
 #include <zstd.h>
 
@@ -85,6 +86,69 @@ caf::expected<std::string> zstd_decompress(std::string_view data, size_t max_siz
   }
   if (hint != 0)
     return make_error(ec::corruption, name + ": truncated zstd data");
+  return out;
+}
+
+namespace {
+
+/// The smallest window log covering `bytes`, at least zstd's minimum.
+int window_log_for(size_t bytes) {
+  int log = 10; // zstd's smallest window
+  while (log < 31 && (size_t{1} << log) < bytes)
+    ++log;
+  return log;
+}
+
+} // namespace
+
+std::string zstd_patch(std::string_view reference, std::string_view target, int level) {
+  auto window = window_log_for(reference.size() + target.size());
+  if (window > max_patch_window_log)
+    throw std::invalid_argument{"zstd_patch: reference and target exceed the patch window"};
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx{ZSTD_createCCtx(), ZSTD_freeCCtx};
+  if (!ctx)
+    throw std::bad_alloc{};
+  auto set = [&](ZSTD_cParameter p, int v) {
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(ctx.get(), p, v)))
+      throw std::bad_alloc{};
+  };
+  set(ZSTD_c_compressionLevel, level);
+  set(ZSTD_c_checksumFlag, 1);
+  set(ZSTD_c_contentSizeFlag, 1);
+  set(ZSTD_c_windowLog, window);
+  set(ZSTD_c_enableLongDistanceMatching, 1);
+  if (ZSTD_isError(ZSTD_CCtx_refPrefix(ctx.get(), reference.data(), reference.size())))
+    throw std::bad_alloc{};
+  std::string out(ZSTD_compressBound(target.size()), '\0');
+  auto n = ZSTD_compress2(ctx.get(), out.data(), out.size(), target.data(), target.size());
+  if (ZSTD_isError(n))
+    throw std::bad_alloc{};
+  out.resize(n);
+  return out;
+}
+
+caf::expected<std::string> zstd_apply_patch(std::string_view reference, std::string_view patch,
+                                            size_t size, std::string_view what) {
+  auto name = std::string{what};
+  auto declared = ZSTD_getFrameContentSize(patch.data(), patch.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN)
+    return make_error(ec::corruption, name + ": not a zstd patch with its content size");
+  if (declared != size)
+    return make_error(ec::corruption, name + ": rebuilds " + std::to_string(declared)
+                                        + " bytes, " + std::to_string(size) + " expected");
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx{ZSTD_createDCtx(), ZSTD_freeDCtx};
+  if (!ctx || ZSTD_isError(ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax,
+                                                  max_patch_window_log)))
+    throw std::bad_alloc{};
+  if (ZSTD_isError(ZSTD_DCtx_refPrefix(ctx.get(), reference.data(), reference.size())))
+    throw std::bad_alloc{};
+  std::string out(size, '\0');
+  auto n = ZSTD_decompressDCtx(ctx.get(), out.data(), out.size(), patch.data(), patch.size());
+  if (ZSTD_isError(n))
+    return make_error(ec::corruption, name + ": " + ZSTD_getErrorName(n));
+  if (n != size)
+    return make_error(ec::corruption, name + ": rebuilt " + std::to_string(n) + " bytes, "
+                                        + std::to_string(size) + " expected");
   return out;
 }
 

@@ -58,4 +58,26 @@ std::string zstd_compress(std::string_view data, int level = default_zstd_level)
 caf::expected<std::string> zstd_decompress(std::string_view data, size_t max_size,
                                            std::string_view what = "zstd");
 
+/// The largest window (log2 bytes) of a package patch: the reference and the
+/// target together (two expanded packages of about 35 MB each fit in 2^27).
+inline constexpr int max_patch_window_log = 28;
+
+/// `target` as a zstd patch against `reference` (what `zstd --patch-from`
+/// makes: the reference is a raw prefix the frame copies from, with
+/// long-distance matching and a window covering both), at `level` (1 to 19;
+/// 19 is smallest and slowest). One frame with the content size and a
+/// checksum. Throws `std::bad_alloc` when zstd cannot allocate, and
+/// `std::invalid_argument` when the two exceed `max_patch_window_log`.
+std::string zstd_patch(std::string_view reference, std::string_view target, int level);
+
+/// The target rebuilt from `patch` and the `reference` it was made against;
+/// exactly `size` bytes (the size the caller trusts, e.g. signed), decoded in
+/// one pass into a buffer of that size (no window buffer beyond it). A patch
+/// that names another content size, needs a larger window, is not zstd, fails
+/// its checksum, or was made against another reference (its checksum then
+/// fails, or it decodes to other bytes, which the caller's hash catches) is an
+/// `ec::corruption` error "<what>: ...".
+caf::expected<std::string> zstd_apply_patch(std::string_view reference, std::string_view patch,
+                                            size_t size, std::string_view what = "patch");
+
 } // namespace vigil::protocol

@@ -37,9 +37,12 @@ namespace fs = std::filesystem;
 namespace {
 
 /// `vigil-platform release add` of `setup`; its output ("Version=X.Y.Z").
-std::string add_release(const test::platform_process& platform, const fs::path& setup) {
-  auto r = test::run({test::program("vigil-platform").string(), "release", "add", "--data-dir",
-                      platform.data_dir().string(), setup.string()});
+std::string add_release(const test::platform_process& platform, const fs::path& setup,
+                        const std::vector<std::string>& options = {}) {
+  std::vector<std::string> argv{test::program("vigil-platform").string(), "release", "add",
+                                "--data-dir", platform.data_dir().string(), setup.string()};
+  argv.insert(argv.end(), options.begin(), options.end());
+  auto r = test::run(argv);
   CAPTURE(r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;
@@ -68,8 +71,8 @@ struct fleet_host {
                "Uninstall=True"});
   }
 
-  std::string release_add(const fs::path& setup) {
-    return add_release(platform, setup);
+  std::string release_add(const fs::path& setup, const std::vector<std::string>& options = {}) {
+    return add_release(platform, setup, options);
   }
 
   std::string version() const {
@@ -327,6 +330,53 @@ TEST_CASE("self-patch: TargetVersion upgrades the agent; identity kept; the plat
   CHECK(h.version() == "0.2.0\n");
   CHECK(test::read_file(h.root / "var/opt/vigil/Log/SelfPatch.log").find("refused: hash_mismatch")
         != std::string::npos);
+}
+
+TEST_CASE("self-patch: a host on the previous release downloads only a binary patch, rebuilds "
+          "the package and checks its signed hash; a damaged patch falls back to the package") {
+  fleet_host h;
+  // vigil-setup kept the expanded package it installed as the reference.
+  auto reference = patch_reference_file(paths{h.root}, "0.1.0");
+  REQUIRE(fs::exists(reference));
+  auto mode = fs::status(reference).permissions() & fs::perms::all;
+  CHECK((mode == (fs::perms::owner_read | fs::perms::owner_write)));
+  // The platform holds the release the host runs, and makes a patch from it.
+  h.release_add(test::program("vigil-setup"));
+  auto newer = test::setup_of_version(h.dir.path(), "0.2.0");
+  CHECK(h.release_add(newer, {"--patch-level", "3"}).find("PatchFrom=0.1.0") != std::string::npos);
+  auto patch = h.platform.data_dir() / "releases/0.2.0/patch-from-0.1.0.zst";
+  REQUIRE(fs::exists(patch));
+  MESSAGE("0.1.0 -> 0.2.0 (same programs, another VERSION): patch " << fs::file_size(patch)
+          << " bytes, package " << fs::file_size(newer) << " bytes");
+  REQUIRE(test::set_profile(h.platform, h.ids.second, {"TargetVersion=0.2.0"}) == 0);
+  CHECK(test::wait_until([&] {
+    auto u = h.upgrade_state();
+    return u && u->value("state", "") == "succeeded" && u->value("target", "") == "0.2.0";
+  }, 90s));
+  CHECK(h.version() == "0.2.0\n");
+  auto self_patch_log = [&] { return test::read_file(h.root / "var/opt/vigil/Log/SelfPatch.log"); };
+  CHECK(self_patch_log().find("0.2.0 rebuilt from a binary patch") != std::string::npos);
+  CHECK(package_requests(h.platform, "0.2.0").empty()); // the package never travelled
+  CHECK(h.platform.request_log().find("/v1/releases/0.2.0/patch/0.1.0") != std::string::npos);
+  // The new version's setup keeps its own reference, and only it.
+  CHECK(test::wait_until([&] { return fs::exists(patch_reference_file(paths{h.root}, "0.2.0")); }, 10s));
+  CHECK_FALSE(fs::exists(reference));
+
+  // 0.3.0's patch is damaged on the platform: the rebuilt bytes cannot match
+  // the signed hash, and the whole package is fetched instead.
+  auto third = test::setup_of_version(h.dir.path(), "0.3.0");
+  CHECK(h.release_add(third, {"--patch-level", "3"}).find("PatchFrom=0.2.0") != std::string::npos);
+  auto damaged = h.platform.data_dir() / "releases/0.3.0/patch-from-0.2.0.zst";
+  REQUIRE(fs::exists(damaged));
+  {
+    std::fstream f{damaged, std::ios::in | std::ios::out | std::ios::binary};
+    f.seekp(static_cast<std::streamoff>(fs::file_size(damaged) / 2));
+    f.put('\x42');
+  }
+  REQUIRE(test::set_profile(h.platform, h.ids.second, {"TargetVersion=0.3.0"}) == 0);
+  CHECK(test::wait_until([&] { return h.version() == "0.3.0\n"; }, 90s));
+  CHECK(self_patch_log().find("binary patch to 0.3.0 from 0.2.0 not used") != std::string::npos);
+  CHECK_FALSE(package_requests(h.platform, "0.3.0").empty());
 }
 
 TEST_CASE("self-patch fleet: RolloutPercent=40 takes exactly the hosts below it; TargetVersion "

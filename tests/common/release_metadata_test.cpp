@@ -204,3 +204,27 @@ TEST_CASE("check_package_bytes: size first, then hash") {
   REQUIRE_FALSE(shorter);
   CHECK(vigil::code_of(shorter.error()) == ec::hash_mismatch);
 }
+
+TEST_CASE("release metadata: the expanded package's hash and size are signed when present") {
+  auto m = sample();
+  CHECK(m.to_json_text().find("expanded") == std::string::npos); // older metadata: unchanged
+  auto refused = vigil::check_expanded_package_bytes(m, vigil::sha256_hex("x"), 1);
+  REQUIRE_FALSE(refused);
+  CHECK(vigil::code_of(refused.error()) == ec::hash_mismatch);
+  m.expanded_sha256 = vigil::sha256_hex("expanded bytes");
+  m.expanded_size = 14;
+  auto parsed = vigil::release_metadata::parse(m.to_json_text());
+  REQUIRE(parsed);
+  CHECK(parsed->expanded_sha256 == m.expanded_sha256);
+  CHECK(parsed->expanded_size == 14);
+  CHECK(vigil::check_expanded_package_bytes(*parsed, vigil::sha256_hex("expanded bytes"), 14));
+  auto longer = vigil::check_expanded_package_bytes(*parsed, vigil::sha256_hex("expanded bytes!"), 15);
+  REQUIRE_FALSE(longer);
+  CHECK(vigil::code_of(longer.error()) == ec::size_exceeded);
+  auto other = vigil::check_expanded_package_bytes(*parsed, vigil::sha256_hex("expanded bytez"), 14);
+  REQUIRE_FALSE(other);
+  CHECK(vigil::code_of(other.error()) == ec::hash_mismatch);
+  auto text = m.to_json_text();
+  auto bad = text.replace(text.find(m.expanded_sha256), 64, std::string(64, 'X'));
+  CHECK_FALSE(vigil::release_metadata::parse(bad));
+}

@@ -74,6 +74,7 @@ const std::vector<rule> table{
   {"var/opt/vigil/state/**", kind::file, 0600, "RocksDB (token), snapshots, status"},
   {"var/opt/vigil/Manifests/**", kind::dir, 0700, "cached manifests"},
   {"var/opt/vigil/Manifests/**", kind::file, 0600, "cached manifests"},
+  {"var/opt/vigil/Patch", kind::dir, 0700, "upgrade packages, the binary-patch reference"},
   {"var/opt/vigil/Patch/**", kind::dir, 0700, "upgrade packages"},
   {"var/opt/vigil/Patch/**", kind::file, 0600, "upgrade packages"},
 };

@@ -12,6 +12,7 @@
 #include "installer/enrollment.hpp"
 #include "installer/maintainer_scripts.hpp"
 #include "installer/payload.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -142,4 +143,32 @@ TEST_CASE("enrollment: attached between the setup program and its payload, which
   auto lines = enrollment_args(enrollment_conf_text(e), std::filesystem::path{"/x/ca.pem"});
   CHECK(lines.back() == "CaBundle=/x/ca.pem");
   CHECK(std::find(lines.begin(), lines.end(), "CustomerId=" + customer) != lines.end());
+}
+
+TEST_CASE("expand_package: the build's vigil-setup with its payload uncompressed, without attachment") {
+  auto setup = test::read_file(test::program("vigil-setup"));
+  REQUIRE_FALSE(setup.empty());
+  auto expanded = expand_package(setup, "vigil-setup");
+  REQUIRE(expanded);
+  CHECK(expanded->size() > setup.size()); // the payload was compressed
+  test::temp_dir dir;
+  auto file = dir / "expanded";
+  test::write_file(file, *expanded);
+  // Itself a vigil-setup file: the same program, a payload with the same VERSION.
+  auto original_payload = read_embedded_payload(test::program("vigil-setup"));
+  auto payload = read_embedded_payload(file);
+  REQUIRE(original_payload);
+  REQUIRE(payload);
+  CHECK(*archive_member(*payload, "VERSION") == *archive_member(*original_payload, "VERSION"));
+  CHECK(*read_setup_program(file) == *read_setup_program(test::program("vigil-setup")));
+  // Expanding is stable, and an enrolled copy expands to the same bytes.
+  auto again = expand_package(*expanded, "expanded");
+  REQUIRE(again);
+  CHECK(*again == *expanded);
+  auto enrolled = packed_setup(*read_setup_program(test::program("vigil-setup")),
+                               *original_payload, "an enrollment");
+  auto expanded_enrolled = expand_package(enrolled, "enrolled");
+  REQUIRE(expanded_enrolled);
+  CHECK(*expanded_enrolled == *expanded);
+  CHECK_FALSE(expand_package("not a vigil-setup file", "junk"));
 }

@@ -279,3 +279,33 @@ TEST_CASE("delta documents: unknown fields are skipped, bad JSON is named") {
                      + std::string(1000, ']') + "}";
   CHECK(context_of(text_error(deep)) == "delta: nested deeper than 64 levels");
 }
+
+TEST_CASE("zstd patches: a target rebuilt from its patch and the reference, nothing else") {
+  std::string reference;
+  for (int i = 0; i < 20000; ++i)
+    reference += "row " + std::to_string(i * 7919 % 10007) + " of the previous release\n";
+  auto target = reference;
+  target.replace(100000, 5, "THREE");
+  target += "and a new tail";
+  auto patch = vigil::protocol::zstd_patch(reference, target, 3);
+  CHECK(patch.size() * 50 < target.size()); // only the difference travels
+  auto rebuilt = vigil::protocol::zstd_apply_patch(reference, patch, target.size());
+  REQUIRE(rebuilt);
+  CHECK(*rebuilt == target);
+  // Another size than the caller trusts: refused before decoding.
+  auto wrong_size = vigil::protocol::zstd_apply_patch(reference, patch, target.size() + 1);
+  REQUIRE_FALSE(wrong_size);
+  CHECK(vigil::code_of(wrong_size.error()) == vigil::ec::corruption);
+  // Another reference: the frame's checksum fails.
+  auto other = reference;
+  other[50000] ^= 1;
+  other[150000] ^= 1;
+  auto wrong_reference = vigil::protocol::zstd_apply_patch(other, patch, target.size());
+  CHECK((!wrong_reference || *wrong_reference != target));
+  // Damaged bytes.
+  auto damaged = patch;
+  damaged[damaged.size() / 2] ^= 0x55;
+  auto broken = vigil::protocol::zstd_apply_patch(reference, damaged, target.size());
+  CHECK((!broken || *broken != target));
+  CHECK_FALSE(vigil::protocol::zstd_apply_patch(reference, "not zstd", 8));
+}

@@ -46,6 +46,12 @@ TEST_CASE("match_route resolves every built target back to its endpoint") {
         == route{endpoint::release_package, "", 0, "0.2.0"});
   CHECK_FALSE(match_route(base, endpoint_release_package(base, "../x")));
   CHECK_FALSE(match_route(base, endpoint_release_package(base, "0.2.0") + "/"));
+  CHECK(match_route(base, endpoint_release_patch(base, "0.2.0", "0.1.0"))
+        == route{endpoint::release_patch, "", 0, "0.2.0", "0.1.0"});
+  CHECK(endpoint_release_patch(base, "0.2.0", "0.1.0").ends_with("v1/releases/0.2.0/patch/0.1.0"));
+  CHECK_FALSE(match_route(base, endpoint_release_patch(base, "0.2.0", "../x")));
+  CHECK_FALSE(match_route(base, endpoint_release_patch(base, "0.2.0", "0.1.0") + "/"));
+  CHECK_FALSE(match_route(base, endpoint_release_patch(base, "0.2.0", "0.1.0") + "/more"));
 }
 
 TEST_CASE("match_route refuses targets that name no endpoint") {
