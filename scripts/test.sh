@@ -11,3 +11,6 @@ bash scripts/build.sh
 echo "build: $(( $(date +%s) - start )) s"
 cd build
 ctest --output-on-failure --timeout 900 -j2
+cd ..
+# The unit tests again under AddressSanitizer + UBSan (issue 15).
+bash scripts/test-sanitized.sh
