@@ -376,7 +376,7 @@ int main(int argc, char** argv) {
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
          vigil::selfpatch, p, store, running.get<transport_actor>("transport"), pinned,
          running_version, running.get<blackout_actor>("blackout"),
-         selfpatch_options{.restart = [] {
+         selfpatch_options{.now = {}, .restart = [] {
            restart_requested = true;
            ::kill(::getpid(), SIGTERM);
          }}));

@@ -1,5 +1,6 @@
 #include "actors/selfpatch.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <fcntl.h>
 #include <unistd.h>
@@ -425,11 +426,14 @@ void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   std::error_code err;
   fs::create_directories(dir, err);
   fs::permissions(dir, fs::perms::owner_all, err);
-  if (auto free = free_disk_bytes(dir); free && *free < meta->size * 3) {
+  // Three packages' worth: the download (or the package rebuilt from a
+  // patch, the larger), the staged copy, and the previous version's files.
+  auto needed = std::max(meta->size, meta->expanded_size) * 3;
+  if (auto free = free_disk_bytes(dir); free && *free < needed) {
     refuse(self, meta->version,
            make_error(ec::insufficient_disk_space,
                       std::to_string(*free) + " bytes free in " + dir.string() + ", "
-                        + std::to_string(meta->size * 3) + " needed"));
+                        + std::to_string(needed) + " needed"));
     return;
   }
   // The serial is remembered now: older metadata is never accepted again.

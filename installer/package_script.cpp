@@ -118,7 +118,7 @@ int configure(const paths& p, const std::string& old_version) {
     return log.finish(installer_exit::fatal,
                       "the package's files are not in place: " + render(version.error()));
   return run_install(p, plan->request, std::move(plan->trust_root), log,
-                     install_source{nullptr, std::string{trim_blanks_and_line_breaks(*version)}, true});
+                     install_source{nullptr, std::string{trim_blanks_and_line_breaks(*version)}, true, {}});
 }
 
 } // namespace

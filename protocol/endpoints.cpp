@@ -128,17 +128,17 @@ std::optional<route> match_route(std::string_view base, std::string_view target)
     return std::nullopt;
   auto rest = target.substr(prefix.size());
   if (rest == "status")
-    return route{endpoint::status, {}, 0, {}};
+    return route{endpoint::status, {}, 0, {}, {}};
   if (next_segment(rest) != "v1")
     return std::nullopt;
   auto name = next_segment(rest);
   if (rest.empty() && target.back() != '/') {
     if (name == "provision")
-      return route{endpoint::provision, {}, 0, {}};
+      return route{endpoint::provision, {}, 0, {}, {}};
     if (name == "checkin")
-      return route{endpoint::checkin, {}, 0, {}};
+      return route{endpoint::checkin, {}, 0, {}, {}};
     if (name == "profile")
-      return route{endpoint::profile, {}, 0, {}};
+      return route{endpoint::profile, {}, 0, {}, {}};
     return std::nullopt;
   }
   if (name == "releases") {
@@ -163,7 +163,7 @@ std::optional<route> match_route(std::string_view base, std::string_view target)
     return std::nullopt;
   if (name == "manifests")
     return rest.empty() && target.back() != '/'
-             ? std::optional<route>{route{endpoint::manifest, std::string{module}, 0, {}}}
+             ? std::optional<route>{route{endpoint::manifest, std::string{module}, 0, {}, {}}}
              : std::nullopt;
   if (name != "deltas" || rest.empty())
     return std::nullopt;
@@ -171,9 +171,9 @@ std::optional<route> match_route(std::string_view base, std::string_view target)
   if (!seq)
     return std::nullopt;
   if (rest.empty() && target.back() != '/')
-    return route{endpoint::delta, std::string{module}, *seq, {}};
+    return route{endpoint::delta, std::string{module}, *seq, {}, {}};
   if (rest == "complete")
-    return route{endpoint::delta_complete, std::string{module}, *seq, {}};
+    return route{endpoint::delta_complete, std::string{module}, *seq, {}, {}};
   return std::nullopt;
 }
 

@@ -87,20 +87,47 @@ struct protected_host {
   }
 
   ~protected_host() {
-    // Both processes at once, the supervisor first, so neither restarts the other.
-    for (int round = 0; round < 3; ++round) {
+    // As an administrator would: protection off with a key, then SIGTERM,
+    // which the supervisor then obeys and passes on. (SIGKILLs alone raced
+    // with the agent adopting a new supervisor and left agents running.)
+    // Never a throw from here (a destructor): a test may have deleted the
+    // programs, and test::run throws when it cannot start one.
+    auto spconfig_program = root / "opt/vigil/bin/vigil-spconfig";
+    std::error_code missing;
+    if (fs::exists(spconfig_program, missing)) {
+      try {
+        auto key = test::run({test::program("vigil-platform").string(), "spfkey", "--data-dir",
+                              platform.data_dir().string(), "--host", test::host_id_of(root)});
+        if (auto at = key.out.find("SPFKEY="); key.exit_code == 0 && at != std::string::npos) {
+          auto value = key.out.substr(at + 7);
+          test::run({spconfig_program.string(), "--root", root.string(),
+                     "SPFKEY=" + value.substr(0, value.find('\n'))});
+        }
+      } catch (const std::exception&) {
+        // SIGKILLs below
+      }
+    }
+    if (auto p = processes_of(root); p.supervisor > 0) {
+      ::kill(p.supervisor, SIGTERM);
+      test::wait_until([&] {
+        auto now = processes_of(root);
+        return now.supervisor == 0 && now.agent == 0;
+      }, 10s);
+    }
+    // Whatever is left: both processes at once, the supervisor first, so
+    // neither restarts the other; again while either is there (one may have
+    // started the other anew in between), until none has been seen for a
+    // moment or 15 s have passed.
+    int quiet = 0;
+    test::wait_until([&] {
       auto p = processes_of(root);
       if (p.supervisor > 0)
         ::kill(p.supervisor, SIGKILL);
       if (p.agent > 0)
         ::kill(p.agent, SIGKILL);
-      if (p.supervisor == 0 && p.agent == 0)
-        break;
-      test::wait_until([&] {
-        auto now = processes_of(root);
-        return now.supervisor == 0 && now.agent == 0;
-      }, 3s);
-    }
+      quiet = p.supervisor == 0 && p.agent == 0 ? quiet + 1 : 0;
+      return quiet >= 20;
+    }, 15s);
   }
 
   bool listed() const {

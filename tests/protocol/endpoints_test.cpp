@@ -29,21 +29,21 @@ TEST_CASE("endpoint builders keep a module name in one path segment") {
 
 TEST_CASE("match_route resolves every built target back to its endpoint") {
   const std::string base = "/CloudAgent/";
-  CHECK(match_route(base, endpoint_status(base)) == route{endpoint::status, "", 0, {}});
-  CHECK(match_route(base, endpoint_provision(base)) == route{endpoint::provision, "", 0, {}});
-  CHECK(match_route(base, endpoint_checkin(base)) == route{endpoint::checkin, "", 0, {}});
-  CHECK(match_route(base, endpoint_profile(base)) == route{endpoint::profile, "", 0, {}});
+  CHECK(match_route(base, endpoint_status(base)) == route{endpoint::status, "", 0, {}, {}});
+  CHECK(match_route(base, endpoint_provision(base)) == route{endpoint::provision, "", 0, {}, {}});
+  CHECK(match_route(base, endpoint_checkin(base)) == route{endpoint::checkin, "", 0, {}, {}});
+  CHECK(match_route(base, endpoint_profile(base)) == route{endpoint::profile, "", 0, {}, {}});
   CHECK(match_route(base, endpoint_manifest(base, "PolicyCompliance"))
-        == route{endpoint::manifest, "PolicyCompliance", 0, {}});
+        == route{endpoint::manifest, "PolicyCompliance", 0, {}, {}});
   CHECK(match_route(base, endpoint_delta(base, "Inventory", 18446744073709551615ull))
-        == route{endpoint::delta, "Inventory", 18446744073709551615ull, {}});
+        == route{endpoint::delta, "Inventory", 18446744073709551615ull, {}, {}});
   CHECK(match_route(base, endpoint_delta_complete(base, "SCA", 3))
-        == route{endpoint::delta_complete, "SCA", 3, {}});
+        == route{endpoint::delta_complete, "SCA", 3, {}, {}});
   CHECK(match_route("/CloudAgent", "/CloudAgent/v1/profile?x=1")
-        == route{endpoint::profile, "", 0, {}});
-  CHECK(match_route("", "/status") == route{endpoint::status, "", 0, {}});
+        == route{endpoint::profile, "", 0, {}, {}});
+  CHECK(match_route("", "/status") == route{endpoint::status, "", 0, {}, {}});
   CHECK(match_route(base, endpoint_release_package(base, "0.2.0"))
-        == route{endpoint::release_package, "", 0, "0.2.0"});
+        == route{endpoint::release_package, "", 0, "0.2.0", {}});
   CHECK_FALSE(match_route(base, endpoint_release_package(base, "../x")));
   CHECK_FALSE(match_route(base, endpoint_release_package(base, "0.2.0") + "/"));
   CHECK(match_route(base, endpoint_release_patch(base, "0.2.0", "0.1.0"))
