@@ -177,7 +177,11 @@ tar -xf build/payload.tar.xz -C "$upgrade_dir/payload"
 echo 0.2.0 >"$upgrade_dir/payload/VERSION"
 tar -C "$upgrade_dir/payload" -cf - . | xz -T2 -c >"$upgrade_dir/payload.tar.xz"
 ./build/bin/vigil-pack build/vigil-setup-stub.stripped "$upgrade_dir/payload.tar.xz" "$upgrade_dir/vigil-setup"
-./build/bin/vigil-platform release add --data-dir "$data" "$upgrade_dir/vigil-setup"
+# The release the host runs is on the platform too, so 0.2.0 comes with a
+# binary patch from it: the host downloads only the difference.
+./build/bin/vigil-platform release add --data-dir "$data" build/bin/vigil-setup >/dev/null
+./build/bin/vigil-platform release add --data-dir "$data" "$upgrade_dir/vigil-setup" --patch-level 9
+echo "package $(stat -c %s "$upgrade_dir/vigil-setup") bytes, patch from 0.1.0 $(stat -c %s "$data/releases/0.2.0/patch-from-0.1.0.zst") bytes"
 ./build/bin/vigil-platform profile set --data-dir "$data" --activation "$activation" TargetVersion=0.2.0 >/dev/null \
   && echo "profile: TargetVersion=0.2.0"
 for _ in $(seq 300); do
@@ -185,7 +189,7 @@ for _ in $(seq 300); do
     && grep -q "upgrade succeeded" "$agent_root/var/opt/vigil/CloudAgentInstaller.log" && break; sleep 0.2
 done
 echo "installed VERSION: $(cat "$agent_root/opt/vigil/VERSION"); upgrade marker: $(cat "$agent_root/var/opt/vigil/state/upgrade.json")"
-grep -h "upgrade\|verified\|handing" "$agent_root/var/opt/vigil/Log/SelfPatch.log" | sed 's/^/  /'
+grep -h "upgrade\|verified\|handing\|rebuilt" "$agent_root/var/opt/vigil/Log/SelfPatch.log" | sed 's/^/  /'
 for _ in $(seq 100); do
   ./build/bin/vigil-platform assets --data-dir "$data" --json | grep -q '"state": *"succeeded"' && break; sleep 0.2
 done
