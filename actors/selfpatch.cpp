@@ -185,6 +185,36 @@ void retry_later(self_pointer self) {
 
 void fetch_next(self_pointer self);
 
+/// Sends `request` for the release being fetched, one at a time. The answer
+/// or the failure goes to `on_answer` / `on_failure` only while that release
+/// is still the one being fetched; one that was replaced meanwhile moves on
+/// to the current release instead (its fetch waited for this one).
+template <class OnAnswer, class OnFailure>
+void request_for_release(self_pointer self, http_request request, OnAnswer on_answer,
+                         OnFailure on_failure) {
+  auto& st = self->state;
+  st.fetching = true;
+  auto version = st.release->version;
+  auto current = [self, version] {
+    auto& st = self->state;
+    st.fetching = false;
+    if (st.release && st.release->version == version)
+      return true;
+    self->send(self, download_atom::value);
+    return false;
+  };
+  self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
+    .then(
+      [=](const http_response& r) {
+        if (current())
+          on_answer(r);
+      },
+      [=](const caf::error& e) {
+        if (current())
+          on_failure(e);
+      });
+}
+
 /// The patch could not be used: the whole package is fetched instead.
 void patch_failed(self_pointer self, const std::string& why) {
   auto& st = self->state;
@@ -232,25 +262,14 @@ void fetch_patch(self_pointer self) {
   request.target = protocol::endpoint_release_patch("", st.release->version, st.running_version);
   // A patch no smaller than the package is of no use: cut off there.
   request.response_limit = static_cast<size_t>(st.release->size);
-  st.fetching = true;
-  auto version = st.release->version;
-  self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
-    .then(
-      [=](const http_response& r) {
-        auto& st = self->state;
-        st.fetching = false;
-        if (!st.release || st.release->version != version || !st.patch_pending)
-          return;
-        if (r.status != 200)
-          return patch_failed(self, "HTTP " + std::to_string(r.status));
-        apply_patch(self, r.body);
-      },
-      [=](const caf::error& e) {
-        auto& st = self->state;
-        st.fetching = false;
-        if (st.release && st.release->version == version && st.patch_pending)
-          patch_failed(self, render(e));
-      });
+  request_for_release(
+    self, std::move(request),
+    [=](const http_response& r) {
+      if (r.status != 200)
+        return patch_failed(self, "HTTP " + std::to_string(r.status));
+      apply_patch(self, r.body);
+    },
+    [=](const caf::error& e) { patch_failed(self, render(e)); });
 }
 
 /// Asks for the next piece of the package, unless one is on its way, the
@@ -283,85 +302,80 @@ void fetch_next(self_pointer self) {
   // No answer may carry more than the whole signed package: a longer one
   // (endless data) is cut off at that size, not read to its end.
   request.response_limit = static_cast<size_t>(st.release->size);
-  st.fetching = true;
   auto version = st.release->version;
-  self->request(st.transport, caf::infinite, request_atom::value, std::move(request))
-    .then(
-      [=](const http_response& r) {
-        auto& st = self->state;
-        st.fetching = false;
-        if (!st.release || st.release->version != version)
-          return; // replaced meanwhile
-        auto size = st.release->size;
-        std::string_view body = r.body;
-        if (r.status == 206) {
-          auto total = content_range_total(r.fields.get("Content-Range"));
-          if (total && *total > size) {
-            fs::remove(part_file(st));
-            refuse(self, version,
-                   make_error(ec::size_exceeded, "the platform's package is "
-                                                   + std::to_string(*total)
-                                                   + " bytes, the signed metadata says "
-                                                   + std::to_string(size)));
-            return;
-          }
-        } else if (r.status == 200) {
-          if (r.body.size() > size) {
-            refuse(self, version, make_error(ec::size_exceeded,
-                                             "the platform's package is longer than the "
-                                             + std::to_string(size) + " signed bytes"));
-            return;
-          }
-          if (r.body.size() < size) {
-            // The whole package, as the platform says, and not the signed one:
-            // asking again would only fetch the same bytes forever.
-            fs::remove(part_file(st));
-            refuse(self, version,
-                   make_error(ec::hash_mismatch, "the platform's whole package is "
-                                                   + std::to_string(r.body.size())
-                                                   + " bytes, the signed metadata says "
-                                                   + std::to_string(size)));
-            return;
-          }
-          fs::remove(part_file(st)); // the whole package: start the file over
-        } else {
-          log()->warn("download of {}: HTTP {}; retrying in {} s", version, r.status,
-                      st.options.retry.count());
-          retry_later(self);
-          return;
-        }
-        std::error_code err;
-        auto part = part_file(st);
-        uint64_t have = fs::exists(part, err) ? fs::file_size(part, err) : 0;
-        if (have + body.size() > size) {
-          fs::remove(part, err);
-          refuse(self, version, make_error(ec::size_exceeded,
-                                           "the platform sent more than the "
-                                             + std::to_string(size) + " signed bytes"));
-          return;
-        }
-        if (auto ok = append(part, body); !ok) {
-          log()->error("download of {}: {}", version, render(ok.error()));
-          retry_later(self);
-          return;
-        }
-        self->send(self, download_atom::value);
-      },
-      [=](const caf::error& e) {
-        auto& st = self->state;
-        st.fetching = false;
-        if (code_of(e) == ec::too_large && st.release && st.release->version == version) {
+  request_for_release(
+    self, std::move(request),
+    [=](const http_response& r) {
+      auto& st = self->state;
+      auto size = st.release->size;
+      std::string_view body = r.body;
+      if (r.status == 206) {
+        auto total = content_range_total(r.fields.get("Content-Range"));
+        if (total && *total > size) {
           fs::remove(part_file(st));
           refuse(self, version,
-                 make_error(ec::size_exceeded, "the platform's answer is longer than the "
-                                                 + std::to_string(st.release->size)
-                                                 + " signed bytes; cut off there"));
+                 make_error(ec::size_exceeded, "the platform's package is "
+                                                 + std::to_string(*total)
+                                                 + " bytes, the signed metadata says "
+                                                 + std::to_string(size)));
           return;
         }
-        log()->warn("download of {} failed: {}; retrying in {} s", version, render(e),
+      } else if (r.status == 200) {
+        if (r.body.size() > size) {
+          refuse(self, version, make_error(ec::size_exceeded,
+                                           "the platform's package is longer than the "
+                                           + std::to_string(size) + " signed bytes"));
+          return;
+        }
+        if (r.body.size() < size) {
+          // The whole package, as the platform says, and not the signed one:
+          // asking again would only fetch the same bytes forever.
+          fs::remove(part_file(st));
+          refuse(self, version,
+                 make_error(ec::hash_mismatch, "the platform's whole package is "
+                                                 + std::to_string(r.body.size())
+                                                 + " bytes, the signed metadata says "
+                                                 + std::to_string(size)));
+          return;
+        }
+        fs::remove(part_file(st)); // the whole package: start the file over
+      } else {
+        log()->warn("download of {}: HTTP {}; retrying in {} s", version, r.status,
                     st.options.retry.count());
         retry_later(self);
-      });
+        return;
+      }
+      std::error_code err;
+      auto part = part_file(st);
+      uint64_t have = fs::exists(part, err) ? fs::file_size(part, err) : 0;
+      if (have + body.size() > size) {
+        fs::remove(part, err);
+        refuse(self, version, make_error(ec::size_exceeded,
+                                         "the platform sent more than the "
+                                           + std::to_string(size) + " signed bytes"));
+        return;
+      }
+      if (auto ok = append(part, body); !ok) {
+        log()->error("download of {}: {}", version, render(ok.error()));
+        retry_later(self);
+        return;
+      }
+      self->send(self, download_atom::value);
+    },
+    [=](const caf::error& e) {
+      auto& st = self->state;
+      if (code_of(e) == ec::too_large) {
+        fs::remove(part_file(st));
+        refuse(self, version,
+               make_error(ec::size_exceeded, "the platform's answer is longer than the "
+                                               + std::to_string(st.release->size)
+                                               + " signed bytes; cut off there"));
+        return;
+      }
+      log()->warn("download of {} failed: {}; retrying in {} s", version, render(e),
+                  st.options.retry.count());
+      retry_later(self);
+    });
 }
 
 void settle_interrupted(self_pointer self, bool checked_in);

@@ -130,6 +130,13 @@ bool sound_delta_entry(const std::string& column, std::string_view key, std::str
   return nlohmann::json::accept(value);
 }
 
+/// Writes `batch` (synced), unless it is empty.
+caf::expected<void> write_any(kv_store& store, const write_batch& batch) {
+  if (batch.empty())
+    return {};
+  return store.write(batch, {true});
+}
+
 caf::expected<void> check_delta_state(kv_store& store, std::vector<std::string>& repairs) {
   // module -> why its state is corrupt (the first problem found).
   std::map<std::string, std::string> corrupt;
@@ -181,9 +188,7 @@ caf::expected<void> check_meta(kv_store& store, std::vector<std::string>& repair
   });
   if (!scanned)
     return scanned.error();
-  if (batch.empty())
-    return {};
-  return store.write(batch, {true});
+  return write_any(store, batch);
 }
 
 caf::expected<void> check_config(kv_store& store, std::vector<std::string>& repairs) {
@@ -211,9 +216,7 @@ caf::expected<void> check_manifests(kv_store& store, std::vector<std::string>& r
   });
   if (!scanned)
     return scanned.error();
-  if (batch.empty())
-    return {};
-  return store.write(batch, {true});
+  return write_any(store, batch);
 }
 
 } // namespace

@@ -31,6 +31,7 @@
 #include "common/release_metadata.hpp"
 #include "common/signed_document.hpp"
 #include "common/signing.hpp"
+#include "fuzz/body_round_trip.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "protocol/body.hpp"
 #include "protocol/checkin.hpp"
@@ -80,14 +81,6 @@ const fixture& keys() {
   return f;
 }
 
-template <class T>
-void round_trip(std::string_view body) {
-  auto parsed = parse_body<T>(body);
-  if (!parsed)
-    return;
-  auto again = parse_body<T>(to_body(*parsed));
-  fuzz::check(again && *again == *parsed, "a serialized response parses back to the same value");
-}
 
 bool has_code(const caf::error& e, ec code) {
   return e && code_of(e) == code;
@@ -211,7 +204,7 @@ void check_signed(std::string_view envelope) {
 }
 
 void check_checkin_answer(std::string_view body) {
-  round_trip<checkin_response>(body);
+  vigil::fuzz::check_round_trip<checkin_response>(body);
   auto answer = parse_body<checkin_response>(body);
   if (!answer)
     return;
@@ -230,7 +223,7 @@ void check_checkin_answer(std::string_view body) {
 }
 
 void check_profile(std::string_view body) {
-  round_trip<profile>(body);
+  vigil::fuzz::check_round_trip<profile>(body);
   std::vector<caf::error> dropped;
   if (auto lenient = parse_profile_body(body, dropped)) {
     auto again = parse_body<profile>(to_body(*lenient));
@@ -240,9 +233,9 @@ void check_profile(std::string_view body) {
 }
 
 void check_upload_answers(std::string_view body) {
-  round_trip<upload_status>(body);
-  round_trip<upload_result>(body);
-  round_trip<error_response>(body);
+  vigil::fuzz::check_round_trip<upload_status>(body);
+  vigil::fuzz::check_round_trip<upload_result>(body);
+  vigil::fuzz::check_round_trip<error_response>(body);
   for (int status : {400, 401, 404, 409, 413, 429, 500, 503})
     fuzz::check(static_cast<bool>(error_of_answer(status, body)),
                 "a non-2xx answer is always an error");
@@ -254,11 +247,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto body = fuzz::as_text(data, size);
   check_checkin_answer(body);
   check_signed(body);
-  round_trip<manifest>(body); // the cached manifest the module actors read
+  vigil::fuzz::check_round_trip<manifest>(body); // the cached manifest the module actors read
   check_profile(body);
   check_upload_answers(body);
-  round_trip<provision_response>(body);
-  round_trip<status_response>(body);
+  vigil::fuzz::check_round_trip<provision_response>(body);
+  vigil::fuzz::check_round_trip<status_response>(body);
   check_release_text(body);
   return 0;
 }

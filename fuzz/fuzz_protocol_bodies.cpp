@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuzz/body_round_trip.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "protocol/body.hpp"
 #include "protocol/checkin.hpp"
@@ -22,34 +23,25 @@ namespace {
 using namespace vigil::protocol;
 namespace fuzz = vigil::fuzz;
 
-template <class T>
-void round_trip(std::string_view body) {
-  auto parsed = parse_body<T>(body);
-  if (!parsed)
-    return;
-  auto again = parse_body<T>(to_body(*parsed));
-  fuzz::check(static_cast<bool>(again), "a serialized message parses");
-  fuzz::check(*again == *parsed, "a serialized message parses back to the same message");
-}
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto body = fuzz::as_text(data, size);
   // Platform responses (the agent reads them).
-  round_trip<manifest>(body);
-  round_trip<profile>(body);
-  round_trip<checkin_response>(body);
-  round_trip<order>(body);
-  round_trip<provision_response>(body);
-  round_trip<status_response>(body);
-  round_trip<upload_status>(body);
-  round_trip<upload_result>(body);
-  round_trip<error_response>(body);
+  vigil::fuzz::check_round_trip<manifest>(body);
+  vigil::fuzz::check_round_trip<profile>(body);
+  vigil::fuzz::check_round_trip<checkin_response>(body);
+  vigil::fuzz::check_round_trip<order>(body);
+  vigil::fuzz::check_round_trip<provision_response>(body);
+  vigil::fuzz::check_round_trip<status_response>(body);
+  vigil::fuzz::check_round_trip<upload_status>(body);
+  vigil::fuzz::check_round_trip<upload_result>(body);
+  vigil::fuzz::check_round_trip<error_response>(body);
   // Agent requests (the test platform reads them).
-  round_trip<checkin_request>(body);
-  round_trip<provision_request>(body);
-  round_trip<upload_complete>(body);
+  vigil::fuzz::check_round_trip<checkin_request>(body);
+  vigil::fuzz::check_round_trip<provision_request>(body);
+  vigil::fuzz::check_round_trip<upload_complete>(body);
 
   std::vector<caf::error> dropped;
   if (auto lenient = parse_profile_body(body, dropped)) {
