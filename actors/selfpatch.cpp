@@ -493,6 +493,14 @@ void settle_interrupted(self_pointer self, bool checked_in) {
     return;
   if (m.watcher_pid > 0 && ::kill(m.watcher_pid, 0) == 0)
     return; // the installer or its watcher is still at work
+  // Its owner is gone, but may have written the outcome just before it
+  // exited, after this copy was read: what is on disk now is the last word.
+  if (m.watcher_pid > 0) {
+    if (auto fresh = load_upgrade_marker(st.root_paths))
+      st.marker = *fresh;
+    if (m.state != "installing" && m.state != "watching" && m.state != "staged")
+      return;
+  }
   if (m.target == st.running_version) {
     if (!checked_in)
       return;
