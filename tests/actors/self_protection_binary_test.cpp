@@ -3,6 +3,7 @@
 // and hive tampering, vigil-spconfig, and the platform's view.
 
 #include <doctest/doctest.h>
+#include <thread>
 
 #include <algorithm>
 #include <csignal>
@@ -70,6 +71,26 @@ agent_processes processes_of(const fs::path& root) {
   return found;
 }
 
+/// SIGKILLs the supervisor and the agent of `root`, both at once (the
+/// supervisor first), again whenever either is there, until neither has been
+/// seen for 3 s — longer than either takes to start the other anew — or 20 s
+/// have passed.
+void kill_agent_processes(const fs::path& root) {
+  auto quiet_since = std::chrono::steady_clock::now();
+  test::wait_until([&] {
+    auto p = processes_of(root);
+    if (p.supervisor > 0)
+      ::kill(p.supervisor, SIGKILL);
+    if (p.agent > 0)
+      ::kill(p.agent, SIGKILL);
+    auto now = std::chrono::steady_clock::now();
+    if (p.supervisor > 0 || p.agent > 0)
+      quiet_since = now;
+    std::this_thread::sleep_for(20ms);
+    return now - quiet_since >= 3s;
+  }, 20s);
+}
+
 /// A host installed by vigil-setup under the built-in supervisor, checking in
 /// every second, with self-protection turned on by a signed order.
 struct protected_host {
@@ -114,20 +135,8 @@ struct protected_host {
         return now.supervisor == 0 && now.agent == 0;
       }, 10s);
     }
-    // Whatever is left: both processes at once, the supervisor first, so
-    // neither restarts the other; again while either is there (one may have
-    // started the other anew in between), until none has been seen for a
-    // moment or 15 s have passed.
-    int quiet = 0;
-    test::wait_until([&] {
-      auto p = processes_of(root);
-      if (p.supervisor > 0)
-        ::kill(p.supervisor, SIGKILL);
-      if (p.agent > 0)
-        ::kill(p.agent, SIGKILL);
-      quiet = p.supervisor == 0 && p.agent == 0 ? quiet + 1 : 0;
-      return quiet >= 20;
-    }, 15s);
+    // Whatever is left (one may have started the other anew meanwhile).
+    kill_agent_processes(root);
   }
 
   bool listed() const {
@@ -300,23 +309,10 @@ TEST_CASE("self-protection: a protected host removed around its own scripts (bot
   protected_host h;
   REQUIRE(test::wait_until([&] { return h.asset().value("self_protection", false); }, 20s));
   CHECK_FALSE(h.asset().contains("silent_protected_s"));
-  auto remove_agent = [&] {
-    for (int round = 0; round < 3; ++round) {
-      auto p = processes_of(h.root);
-      if (p.supervisor > 0)
-        ::kill(p.supervisor, SIGKILL);
-      if (p.agent > 0)
-        ::kill(p.agent, SIGKILL);
-      test::wait_until([&] {
-        auto now = processes_of(h.root);
-        return now.supervisor == 0 && now.agent == 0;
-      }, 3s);
-    }
-  };
-  remove_agent();
+  kill_agent_processes(h.root);
   std::error_code ignored;
   fs::remove_all(h.root / "opt/vigil", ignored);
-  remove_agent();
+  kill_agent_processes(h.root);
   // Three check-in intervals of 1 s without a word.
   CHECK(test::wait_until([&] { return h.asset().contains("silent_protected_s"); }, 20s));
   auto a = h.asset();
