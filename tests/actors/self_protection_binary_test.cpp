@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <thread>
+#include <vector>
 
 #include <algorithm>
 #include <csignal>
@@ -32,6 +33,7 @@ namespace {
 struct agent_processes {
   int supervisor = 0;
   int agent = 0;
+  std::vector<int> all; ///< every one found (a second, adopting supervisor too)
 };
 
 /// A /proc file's bytes; empty when the process is gone (reading a vanished
@@ -67,6 +69,7 @@ agent_processes processes_of(const fs::path& root) {
       continue; // gone, or a zombie
     (text.find("--foreground") != std::string::npos ? found.agent : found.supervisor) =
       std::stoi(name);
+    found.all.push_back(std::stoi(name));
   }
   return found;
 }
@@ -81,10 +84,10 @@ void kill_agent_processes(const fs::path& root) {
     auto p = processes_of(root);
     if (p.supervisor > 0)
       ::kill(p.supervisor, SIGKILL);
-    if (p.agent > 0)
-      ::kill(p.agent, SIGKILL);
+    for (int pid : p.all)
+      ::kill(pid, SIGKILL);
     auto now = std::chrono::steady_clock::now();
-    if (p.supervisor > 0 || p.agent > 0)
+    if (!p.all.empty())
       quiet_since = now;
     std::this_thread::sleep_for(20ms);
     return now - quiet_since >= 3s;
