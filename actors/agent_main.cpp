@@ -220,12 +220,12 @@ int main(int argc, char** argv) {
       auto h = hive_file{p.hive_file()}.load();
       return h && self_protection_enabled(*h, unix_now());
     };
-    options.before_start = [p, running_version] {
+    options.before_start = [p, running_version, pinned] {
       // An agent killed while self-protection is on may have been killed to
       // replace its files: they are checked (and restored) before it starts.
       auto h = hive_file{p.hive_file()}.load();
       if (h && self_protection_enabled(*h, unix_now()))
-        repair_program_files(p, running_version);
+        repair_program_files(p, running_version, pinned.get());
     };
     options.accept_stop = [p](int sender) {
       auto h = hive_file{p.hive_file()}.load();
@@ -389,7 +389,7 @@ int main(int argc, char** argv) {
        if (auto* pidfile = std::getenv(supervisor_pidfile_env))
          options.supervisor_pidfile = pidfile;
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
-         vigil::protector, p, store, hive, running_version, options));
+         vigil::protector, p, store, hive, running_version, pinned, options));
      }},
     {"orders",
      {"identity", "protector"},

@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "host/agent_status.hpp"
+#include "host/atomic_file.hpp"
 #include "host/logging.hpp"
 #include "host/process.hpp"
 #include "host/reg_format.hpp"
@@ -112,6 +113,8 @@ void turn_on(self_pointer self, const hive& h, bool at_start) {
     st.files.emplace(st.root_paths, std::move(*manifest));
   else
     log()->error("program files cannot be checked: {}", render(manifest.error()));
+  st.checked_metadata.clear();
+  st.reference_forged = false;
   std::vector<fs::path> dirs{st.root_paths.program_files(), st.root_paths.hive_file().parent_path()};
   if (st.files) {
     std::set<fs::path> parents;
@@ -151,10 +154,55 @@ void turn_off(self_pointer self, int64_t off_until) {
     log()->info("self-protection is off");
 }
 
+/// The tamper event of a reference list that does not match the signed
+/// release metadata: nothing is restored from that copy, since restoring from
+/// a forged copy would install the forgery.
+protocol::tamper_event forged_reference(const caf::error& mismatch) {
+  protocol::tamper_event event;
+  event.at = unix_now();
+  event.kind = "file";
+  event.target = "reference list";
+  event.what = "does not match the signed release metadata (" + render(mismatch) + ")";
+  event.action = "program files are not restored from this copy; reinstall the release to "
+                 "repair it";
+  return event;
+}
+
+/// Checks the reference list of program files against the signed release
+/// metadata of the running version (SPEC §13) when the kept metadata changed
+/// since the last check: the platform offers it with every check-in.
+void check_reference(self_pointer self) {
+  auto& st = self->state;
+  if (!st.files || !st.keys)
+    return;
+  auto kept = read_whole_file(release_metadata_file(st.root_paths));
+  if (!kept || *kept == st.checked_metadata)
+    return;
+  st.checked_metadata = *kept;
+  std::string unusable;
+  auto verified = verify_reference_list(st.root_paths, st.files->manifest(), st.keys.get(),
+                                        &unusable);
+  if (!unusable.empty())
+    log()->warn("the release metadata kept for {} cannot be used: {}", st.version, unusable);
+  if (verified) {
+    st.reference_forged = false;
+    if (*verified)
+      log()->info("the reference copy of the {} program files of {} matches the signed "
+                  "release metadata",
+                  st.files->manifest().files.size(), st.version);
+    return;
+  }
+  st.reference_forged = true;
+  report(st.root_paths, forged_reference(verified.error()));
+}
+
 void check_files(self_pointer self) {
   auto& st = self->state;
   if (!st.files)
     return;
+  check_reference(self);
+  if (st.reference_forged)
+    return; // reported once; a forged list cannot tell a good file from a bad one
   for (auto& found : st.files->check()) {
     protocol::tamper_event event;
     event.at = unix_now();
@@ -293,10 +341,16 @@ void round(self_pointer self) {
 
 } // namespace
 
-size_t repair_program_files(const paths& p, const std::string& version) {
+size_t repair_program_files(const paths& p, const std::string& version,
+                            const trusted_keys* keys) {
   auto manifest = load_program_manifest(p, version);
   if (!manifest) {
     log()->error("program files cannot be checked: {}", render(manifest.error()));
+    return 0;
+  }
+  // A forged list would have the forgery "restored": nothing is, then.
+  if (auto verified = verify_reference_list(p, *manifest, keys); !verified) {
+    report(p, forged_reference(verified.error()));
     return 0;
   }
   program_file_checker files{p, std::move(*manifest)};
@@ -318,12 +372,14 @@ size_t repair_program_files(const paths& p, const std::string& version) {
 protector_actor::behavior_type protector(protector_actor::stateful_pointer<protector_state> self,
                                          paths root_paths, std::shared_ptr<kv_store> store,
                                          std::shared_ptr<hive_file> hive, std::string version,
+                                         std::shared_ptr<const trusted_keys> keys,
                                          protector_options options) {
   auto& st = self->state;
   st.root_paths = std::move(root_paths);
   st.store = std::move(store);
   st.hive = std::move(hive);
   st.version = std::move(version);
+  st.keys = std::move(keys);
   st.options = std::move(options);
   if (auto h = st.hive->load()) {
     auto state = read_protection_state(*h, unix_now());

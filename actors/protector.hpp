@@ -69,28 +69,43 @@ struct protector_state {
   std::shared_ptr<kv_store> store;
   std::shared_ptr<hive_file> hive;
   std::string version;
+  /// The pinned keys (null when none is pinned): the reference list of
+  /// program files is checked against the signed release metadata with them.
+  std::shared_ptr<const trusted_keys> keys;
   protector_options options;
   bool on = false;
   int64_t off_until = 0;
   std::unique_ptr<tamper_watch> watch;
   std::optional<program_file_checker> files;
   std::optional<vigil::hive> baseline;
+  /// The content of `release_metadata_file` last checked against the
+  /// reference list (checked again when it changes or protection turns on).
+  std::string checked_metadata;
+  /// The reference list does not match the signed release metadata: program
+  /// files are neither checked against it nor restored from the copy (it may
+  /// be a forgery) until protection turns on again or the metadata changes.
+  bool reference_forged = false;
   /// Changes fanotify reported and no check has explained yet.
   std::vector<file_change> recent;
   static inline const char* name = "protector";
 };
 
 /// The protector of the installation at `root_paths`, running `version`;
-/// it keeps its baseline of protected values in `store`.
+/// it keeps its baseline of protected values in `store` and checks the
+/// program files' reference list against release metadata signed by `keys`.
 protector_actor::behavior_type protector(protector_actor::stateful_pointer<protector_state> self,
                                          paths root_paths, std::shared_ptr<kv_store> store,
                                          std::shared_ptr<hive_file> hive, std::string version,
+                                         std::shared_ptr<const trusted_keys> keys,
                                          protector_options options);
 
 /// Checks the program files of `version` against setup's list and restores
 /// those that changed, logging and journaling each (no process attribution):
 /// what the built-in supervisor does before it starts the agent again while
-/// self-protection is on. Returns how many were found.
-size_t repair_program_files(const paths& p, const std::string& version);
+/// self-protection is on. A list that does not match the release metadata
+/// signed by `keys` is reported and nothing is restored from it. Returns how
+/// many files were found changed.
+size_t repair_program_files(const paths& p, const std::string& version,
+                            const trusted_keys* keys);
 
 } // namespace vigil

@@ -12,6 +12,7 @@
 #include "host/agent_status.hpp"
 #include "host/atomic_file.hpp"
 #include "host/logging.hpp"
+#include "host/program_integrity.hpp"
 #include "host/upgrade_marker.hpp"
 #include "protocol/endpoints.hpp"
 #include "protocol/zstd.hpp"
@@ -385,6 +386,12 @@ void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   settle_interrupted(self, true); // an offer comes with every check-in answered
   if (offer.version.empty() || offer.version == st.running_version) {
     forget_metadata(); // nothing offered (the check-in says so), or this very version
+    // This very version's metadata signs its program files: self-protection
+    // checks its reference copy against it (SPEC §13).
+    if (!offer.version.empty() && !offer.metadata.empty())
+      if (auto ok = keep_release_metadata(st.root_paths, offer.metadata); !ok)
+        log()->error("cannot keep the release metadata of {}: {}", offer.version,
+                     render(ok.error()));
     return;
   }
   if (st.handed_over)

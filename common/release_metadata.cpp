@@ -116,6 +116,8 @@ std::string release_metadata::to_json_text() const {
     doc["expanded_sha256"] = expanded_sha256;
     doc["expanded_size"] = expanded_size;
   }
+  if (!files_sha256.empty())
+    doc["files_sha256"] = files_sha256;
   return doc.dump();
 }
 
@@ -163,6 +165,12 @@ caf::expected<release_metadata> release_metadata::parse(std::string_view json_te
       return bad_field("expanded_sha256", "not 64 lowercase hex digits");
     if (auto err = read(unsigned_field, "expanded_size", out.expanded_size))
       return err;
+  }
+  if (doc.contains("files_sha256")) {
+    if (auto err = read(string_field, "files_sha256", out.files_sha256))
+      return err;
+    if (!is_sha256_hex(out.files_sha256))
+      return bad_field("files_sha256", "not 64 lowercase hex digits");
   }
   return out;
 }

@@ -52,6 +52,12 @@ struct release_metadata {
   /// Empty / 0 when the platform offers no patches (older metadata).
   std::string expanded_sha256;
   uint64_t expanded_size = 0;
+  /// The program files the package installs (SPEC §13): the SHA-256 of their
+  /// list (`program_files_digest` in host/program_integrity: path, content
+  /// hash, size and mode of each), so that a host can tell whether the
+  /// reference copy self-protection restores from is the one released.
+  /// Empty in older metadata.
+  std::string files_sha256;
 
   /// The metadata as a JSON object (with "type": "release_metadata"), one line:
   /// the payload to sign with `sign_document`.

@@ -1,11 +1,13 @@
 #include "host/program_integrity.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/sha256.hpp"
+#include "common/signed_document.hpp"
 #include "host/hive_file.hpp"
 
 namespace fs = std::filesystem;
@@ -35,6 +37,80 @@ bool is_safe_relative(const std::string& relative) {
 }
 
 } // namespace
+
+std::string program_files_digest(std::vector<program_file> files) {
+  std::sort(files.begin(), files.end(),
+            [](const program_file& a, const program_file& b) { return a.path < b.path; });
+  auto list = nlohmann::json::array();
+  for (auto& f : files)
+    list.push_back({f.path, f.sha256, f.size, f.mode});
+  return sha256_hex(list.dump());
+}
+
+caf::expected<void> check_against_release(const program_manifest& installed,
+                                          const release_metadata& meta) {
+  if (meta.version != installed.version || meta.files_sha256.empty())
+    return make_error(ec::not_found, "no signed list of program files for version "
+                                       + installed.version);
+  auto digest = program_files_digest(installed.files);
+  if (digest != meta.files_sha256)
+    return make_error(ec::hash_mismatch, "the reference list of program files "
+                                           + installed.version + " hashes to " + digest
+                                           + ", the signed release metadata says "
+                                           + meta.files_sha256);
+  return {};
+}
+
+fs::path release_metadata_file(const paths& p) {
+  return p.state_dir() / "release-metadata.json";
+}
+
+caf::expected<void> keep_release_metadata(const paths& p, std::string_view envelope) {
+  auto file = release_metadata_file(p);
+  if (auto kept = read_whole_file(file); kept && *kept == envelope)
+    return {};
+  return write_file_atomically(file, std::string{envelope}, 0644);
+}
+
+caf::expected<std::optional<release_metadata>>
+kept_release_metadata(const paths& p, const trusted_keys& keys, std::string_view version) {
+  auto file = release_metadata_file(p);
+  std::error_code err;
+  if (!fs::exists(file, err))
+    return std::optional<release_metadata>{};
+  auto kept = read_whole_file(file);
+  if (!kept)
+    return kept.error();
+  auto payload = open_document(*kept, keys);
+  if (!payload)
+    return payload.error();
+  auto parsed = release_metadata::parse(*payload);
+  if (!parsed)
+    return parsed.error();
+  if (parsed->version != version)
+    return std::optional<release_metadata>{};
+  return std::optional<release_metadata>{std::move(*parsed)};
+}
+
+caf::expected<bool> verify_reference_list(const paths& p, const program_manifest& installed,
+                                          const trusted_keys* keys, std::string* unusable) {
+  if (keys == nullptr)
+    return false;
+  auto meta = kept_release_metadata(p, *keys, installed.version);
+  if (!meta) {
+    if (unusable != nullptr)
+      *unusable = render(meta.error());
+    return false;
+  }
+  if (!*meta)
+    return false;
+  auto checked = check_against_release(installed, **meta);
+  if (checked)
+    return true;
+  if (code_of(checked.error()) == ec::not_found)
+    return false;
+  return checked.error();
+}
 
 fs::path pristine_dir(const paths& p, std::string_view version) {
   return p.state_dir() / "pristine" / std::string{version};

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/release_metadata.hpp"
 #include "host/paths.hpp"
 
 // The installed program files and their reference copy (SPEC §13). Setup,
@@ -36,6 +38,48 @@ struct program_manifest {
   std::string version;
   std::vector<program_file> files;
 };
+
+/// The SHA-256 (64 lowercase hex digits) of `files` in one canonical form:
+/// the JSON array of `[path, sha256, size, mode]` sorted by path. The
+/// platform signs it for a release (`release_metadata::files_sha256`, from
+/// the package's payload) and the agent computes it of the list setup kept,
+/// so the two agree exactly when the reference copy is the one released.
+std::string program_files_digest(std::vector<program_file> files);
+
+/// Succeeds when `installed` (the list setup kept) is the list `meta` signed
+/// for the same version. `ec::not_found` when there is nothing to compare
+/// (metadata of another version, or without `files_sha256`);
+/// `ec::hash_mismatch` naming both digests when the list was altered.
+caf::expected<void> check_against_release(const program_manifest& installed,
+                                          const release_metadata& meta);
+
+/// Where the signed release metadata of the running version is kept, as the
+/// platform last offered it: `<state>/release-metadata.json`. It is signed,
+/// so a file is as safe a place as any; whoever reads it verifies it, and the
+/// built-in supervisor can read it without opening the agent's store.
+std::filesystem::path release_metadata_file(const paths& p);
+
+/// Keeps `envelope` (signed release metadata) in `release_metadata_file`,
+/// writing only when it differs from what is kept (the platform offers it with
+/// every check-in).
+caf::expected<void> keep_release_metadata(const paths& p, std::string_view envelope);
+
+/// The kept metadata of `version`, verified with `keys`: nothing when none is
+/// kept or it is another version's; `ec::signature_invalid` or
+/// `ec::parse_error` when the file holds no signed metadata. Its expiry is
+/// not checked: an old release's files are still the ones it released.
+caf::expected<std::optional<release_metadata>>
+kept_release_metadata(const paths& p, const trusted_keys& keys, std::string_view version);
+
+/// Whether `installed`, the reference list setup kept, is the one the kept
+/// release metadata signs: true when it is, false when there is nothing to
+/// check it against (no keys pinned, no metadata kept for its version, or
+/// metadata that signs no list), `ec::hash_mismatch` when it is not.
+/// Metadata that fails verification counts as none (whoever could write it
+/// could delete it as well) but is named in `unusable` when given.
+caf::expected<bool> verify_reference_list(const paths& p, const program_manifest& installed,
+                                          const trusted_keys* keys,
+                                          std::string* unusable = nullptr);
 
 /// The reference copy's directory for `version`: `<state>/pristine/<version>`.
 std::filesystem::path pristine_dir(const paths& p, std::string_view version);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 #include "host/hive_file.hpp"
 
 namespace fs = std::filesystem;
@@ -130,6 +131,62 @@ std::string packed_setup(std::string program, std::string_view archive,
   return program;
 }
 
+namespace {
+
+/// A member's name without a leading "./".
+std::string_view member_path(std::string_view name) {
+  if (name.starts_with("./"))
+    name.remove_prefix(2);
+  return name;
+}
+
+/// Whether the member `name` is under the directory `skip` (or is it).
+bool is_skipped(std::string_view name, std::string_view skip) {
+  if (skip.empty())
+    return false;
+  auto relative = member_path(name);
+  auto dir = skip.substr(0, skip.size() - (skip.ends_with('/') ? 1 : 0));
+  return relative.starts_with(skip) || relative == dir;
+}
+
+} // namespace
+
+caf::expected<std::string> package_payload(std::string_view package, std::string_view name) {
+  auto where = locate_payload(package, fs::path{std::string{name}});
+  if (!where)
+    return where.error();
+  return std::string{package.substr(where->first, where->second)};
+}
+
+caf::expected<std::vector<program_file>> payload_program_files(std::string_view archive,
+                                                               std::string_view skip) {
+  auto reader = open_reader(archive);
+  if (!reader)
+    return reader.error();
+  std::vector<program_file> files;
+  archive_entry* entry = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(reader->get(), &entry);
+    if (rc == ARCHIVE_EOF)
+      break;
+    if (rc != ARCHIVE_OK)
+      return make_error(ec::corruption, std::string{"damaged payload archive: "}
+                                          + archive_error_string(reader->get()));
+    std::string name = archive_entry_pathname(entry);
+    if (archive_entry_filetype(entry) != AE_IFREG || is_skipped(name, skip)) {
+      archive_read_data_skip(reader->get());
+      continue;
+    }
+    std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
+    auto n = archive_read_data(reader->get(), content.data(), content.size());
+    if (n < 0 || static_cast<size_t>(n) != content.size())
+      return make_error(ec::corruption, "cannot read payload member " + name);
+    files.push_back({std::string{member_path(name)}, sha256_hex(content), content.size(),
+                     static_cast<uint32_t>(archive_entry_perm(entry) & 07777)});
+  }
+  return files;
+}
+
 caf::expected<std::string> expand_package(std::string_view package, std::string_view name) {
   auto where = locate_payload(package, fs::path{std::string{name}});
   if (!where)
@@ -190,15 +247,9 @@ caf::expected<void> extract_archive(std::string_view data, const fs::path& desti
     std::string name = archive_entry_pathname(entry);
     if (name.starts_with("/") || name.find("..") != std::string::npos)
       return make_error(ec::corruption, "payload member '" + name + "' escapes the destination");
-    if (!skip.empty()) {
-      std::string_view relative = name;
-      if (relative.starts_with("./"))
-        relative.remove_prefix(2);
-      auto dir = skip.substr(0, skip.size() - (skip.ends_with('/') ? 1 : 0));
-      if (relative.starts_with(skip) || relative == dir) {
-        archive_read_data_skip(reader->get());
-        continue;
-      }
+    if (is_skipped(name, skip)) {
+      archive_read_data_skip(reader->get());
+      continue;
     }
     auto target = (destination / name).lexically_normal();
     archive_entry_set_pathname(entry, target.c_str());
@@ -232,10 +283,7 @@ caf::expected<std::string> archive_member(std::string_view data, std::string_vie
     return reader.error();
   archive_entry* entry = nullptr;
   while (archive_read_next_header(reader->get(), &entry) == ARCHIVE_OK) {
-    std::string_view path = archive_entry_pathname(entry);
-    if (path.starts_with("./"))
-      path.remove_prefix(2);
-    if (path != name)
+    if (member_path(archive_entry_pathname(entry)) != name)
       continue;
     std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
     auto n = archive_read_data(reader->get(), content.data(), content.size());

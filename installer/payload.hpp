@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "host/program_integrity.hpp"
 #include "installer/version_order.hpp"
 
 namespace vigil {
@@ -49,6 +51,17 @@ std::string packed_setup(std::string program, std::string_view archive,
 /// rebuild: compressed bytes differ entirely after the first change, the
 /// programs inside do not. `name` names the file in errors.
 caf::expected<std::string> expand_package(std::string_view package, std::string_view name);
+
+/// The payload archive (compressed, as built) of the vigil-setup file whose
+/// bytes are `package`; `name` names the file in errors.
+caf::expected<std::string> package_payload(std::string_view package, std::string_view name);
+
+/// The program files the payload `archive` installs: every regular member
+/// outside `skip` (the native package's "package/"), with the SHA-256, size
+/// and mode setup's reference list records for it once extracted — what the
+/// platform signs as `release_metadata::files_sha256`.
+caf::expected<std::vector<program_file>> payload_program_files(std::string_view archive,
+                                                               std::string_view skip);
 
 /// Writes `stub` followed by `archive` and the trailer to `out` (the build's
 /// `vigil-pack` step, and tests that make payloads of other versions).

@@ -129,7 +129,10 @@ offer_decision platform_service::decide_upgrade(const std::string& host_id,
       in.rolled_back_serial = i->second;
   }
   auto decision = decide_offer(in);
-  if (decision == offer_decision::offer && offer)
+  // A host already on the target gets its own release's metadata too: it
+  // signs the program files that self-protection restores (SPEC §13); the
+  // agent installs nothing for its own version.
+  if ((decision == offer_decision::offer || decision == offer_decision::current) && offer)
     *offer = protocol::upgrade_offer{release->second.metadata.version, release->second.envelope};
   return decision;
 }

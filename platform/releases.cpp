@@ -12,6 +12,8 @@
 #include "common/signed_document.hpp"
 #include "common/text.hpp"
 #include "host/hive_file.hpp"
+#include "host/program_integrity.hpp"
+#include "installer/native_package.hpp"
 #include "installer/payload.hpp"
 #include "platform/platform_store.hpp"
 #include "protocol/zstd.hpp"
@@ -207,6 +209,15 @@ caf::expected<release_record> store_release(kv_store& store, const fs::path& dat
     return expanded.error();
   m.expanded_sha256 = sha256_hex(*expanded);
   m.expanded_size = expanded->size();
+  // What the package installs, so that a host can tell its reference copy
+  // of the program files is the one released (SPEC §13).
+  auto archive = package_payload(package.bytes, std::string{release_package_name});
+  if (!archive)
+    return archive.error();
+  auto files = payload_program_files(*archive, native_package_dir);
+  if (!files)
+    return files.error();
+  m.files_sha256 = program_files_digest(std::move(*files));
   record.envelope = sign_document(key, m.to_json_text());
   std::error_code failed;
   fs::create_directories(release_dir(data_dir, m.version), failed);

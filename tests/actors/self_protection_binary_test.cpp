@@ -525,3 +525,69 @@ TEST_CASE("orders under fire: 10 scan orders while the agent is SIGKILLed 10 tim
     return p.agent == 0 && p.supervisor == 0;
   }, 30s));
 }
+
+TEST_CASE("self-protection: the reference copy is checked against the platform's signed release "
+          "metadata; a forged reference list is reported, and nothing is restored from it") {
+  protected_host h;
+  auto version = test::read_file(h.root / "opt/vigil/VERSION");
+  version.erase(version.find_last_not_of("\r\n ") + 1);
+  // The platform publishes the release this host runs: its metadata signs
+  // the list of program files, and the check-in offers it.
+  auto added = test::run({test::program("vigil-platform").string(), "release", "add",
+                          "--data-dir", h.platform.data_dir().string(),
+                          test::program("vigil-setup").string()});
+  CAPTURE(added.err);
+  REQUIRE(added.exit_code == 0);
+  REQUIRE(test::set_profile(h.platform, h.ids.second,
+                            {"CapiIntervalSeconds=1", "TargetVersion=" + version})
+          == 0);
+  auto log = [&] { return test::read_file(h.root / "var/opt/vigil/Log/SelfProtection.log"); };
+  CHECK(test::wait_until(
+    [&] { return log().find("matches the signed release metadata") != std::string::npos; }, 30s));
+  CHECK(h.tamper_events("reference list").empty());
+
+  // Root on the host forges the reference copy: bin/vigil-reg's entry and
+  // copy now name a program of its own, as if setup had installed it...
+  auto program = h.root / "opt/vigil/bin/vigil-reg";
+  auto genuine = file_sha(program);
+  auto pristine = h.root / "var/opt/vigil/state/pristine" / version;
+  std::string forged = "#!/bin/sh\necho forged\n";
+  { std::ofstream{pristine / "bin/vigil-reg", std::ios::trunc} << forged; }
+  auto list = nlohmann::json::parse(test::read_file(pristine / "files.json"));
+  bool found = false;
+  for (auto& f : list["files"])
+    if (f["path"] == "bin/vigil-reg") {
+      f["sha256"] = sha256_hex(forged);
+      f["size"] = forged.size();
+      found = true;
+    }
+  REQUIRE(found);
+  { std::ofstream{pristine / "files.json", std::ios::trunc} << list.dump(1); }
+  // ...and kills the agent, so that the forged list is read again: by the
+  // supervisor's repair before the restart, then by the new agent.
+  auto before = processes_of(h.root);
+  REQUIRE(before.agent > 0);
+  ::kill(before.agent, SIGKILL);
+  CHECK(test::wait_until([&] { return !h.tamper_events("reference list").empty(); }, 20s));
+  CHECK(test::wait_until([&] {
+    auto now = processes_of(h.root);
+    return now.agent > 0 && now.agent != before.agent;
+  }, 10s));
+  auto events = h.tamper_events("reference list");
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.back()["what"].get<std::string>().find(
+          "does not match the signed release metadata") != std::string::npos);
+  CHECK(events.back()["action"].get<std::string>().find("not restored") != std::string::npos);
+  // The genuine program is still in place: the forgery was never "restored".
+  CHECK(file_sha(program) == genuine);
+  // The platform lists the event for the host.
+  CHECK(test::wait_until([&] {
+    auto a = h.asset();
+    if (!a.contains("tamper_events"))
+      return false;
+    for (auto& e : a["tamper_events"])
+      if (e.value("target", "") == "reference list")
+        return true;
+    return false;
+  }, 20s));
+}

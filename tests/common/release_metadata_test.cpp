@@ -228,3 +228,19 @@ TEST_CASE("release metadata: the expanded package's hash and size are signed whe
   auto bad = text.replace(text.find(m.expanded_sha256), 64, std::string(64, 'X'));
   CHECK_FALSE(vigil::release_metadata::parse(bad));
 }
+
+TEST_CASE("release metadata: the program files' list hash is signed when present, checked when "
+          "parsed") {
+  auto m = sample();
+  CHECK(m.to_json_text().find("files_sha256") == std::string::npos); // older metadata: unchanged
+  REQUIRE(vigil::release_metadata::parse(m.to_json_text())->files_sha256.empty());
+  m.files_sha256 = vigil::sha256_hex("the list");
+  auto parsed = vigil::release_metadata::parse(m.to_json_text());
+  REQUIRE(parsed);
+  CHECK(parsed->files_sha256 == m.files_sha256);
+  auto text = m.to_json_text();
+  auto bad = text.replace(text.find(m.files_sha256), 64, std::string(63, 'a'));
+  auto refused = vigil::release_metadata::parse(bad);
+  REQUIRE_FALSE(refused);
+  CHECK(vigil::render(refused.error()).find("files_sha256") != std::string::npos);
+}

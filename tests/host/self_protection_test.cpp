@@ -3,11 +3,14 @@
 
 #include "host/self_protection.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
+#include <functional>
 #include <fstream>
 #include <sys/stat.h>
 
 #include "common/error.hpp"
+#include "common/sha256.hpp"
 #include "common/signing.hpp"
 #include "common/spfkey.hpp"
 #include "host/hive_file.hpp"
@@ -174,4 +177,48 @@ TEST_CASE("program files: the reference copy finds content, mode and deletion ch
   CHECK_FALSE(fs::exists(pristine_dir(p, "1.2.3")));
   CHECK(fs::exists(pristine_dir(p, "1.2.4")));
   CHECK_FALSE(load_program_manifest(p, "1.2.3"));
+}
+
+TEST_CASE("program files: the list setup kept is checked against the signed release metadata; an "
+          "altered list is named with both digests") {
+  test::temp_dir dir;
+  paths p{dir.path()};
+  fs::create_directories(p.bin_dir());
+  REQUIRE(write_file_atomically(p.bin_dir() / "vigil-agent", "#!/bin/sh\nexit 0\n", 0755));
+  REQUIRE(write_file_atomically(p.version_file(), "1.2.3\n", 0644));
+  auto kept = keep_pristine_copy(p, "1.2.3", "");
+  REQUIRE(kept);
+  // The digest does not depend on the order the files were listed in.
+  auto reversed = kept->files;
+  std::reverse(reversed.begin(), reversed.end());
+  CHECK(program_files_digest(reversed) == program_files_digest(kept->files));
+
+  release_metadata meta;
+  meta.version = "1.2.3";
+  auto unsigned_list = check_against_release(*kept, meta);
+  REQUIRE_FALSE(unsigned_list);
+  CHECK(code_of(unsigned_list.error()) == ec::not_found);
+  meta.files_sha256 = program_files_digest(kept->files);
+  CHECK(check_against_release(*kept, meta));
+  meta.version = "1.2.4";
+  CHECK(code_of(check_against_release(*kept, meta).error()) == ec::not_found);
+  meta.version = "1.2.3";
+
+  // Whoever edits files.json (to make a replaced program look installed)
+  // changes its digest; so does a mode or a size.
+  for (auto alter : std::vector<std::function<void(program_file&)>>{
+         [](program_file& f) { f.sha256 = sha256_hex("something else"); },
+         [](program_file& f) { f.mode = 04755; },
+         [](program_file& f) { f.size += 1; },
+       }) {
+    auto altered = *kept;
+    alter(altered.files[0]);
+    auto refused = check_against_release(altered, meta);
+    REQUIRE_FALSE(refused);
+    CHECK(code_of(refused.error()) == ec::hash_mismatch);
+    CHECK(render(refused.error()).find(meta.files_sha256) != std::string::npos);
+  }
+  auto one_more = *kept;
+  one_more.files.push_back({"bin/extra", sha256_hex("x"), 1, 0755});
+  CHECK(code_of(check_against_release(one_more, meta).error()) == ec::hash_mismatch);
 }
