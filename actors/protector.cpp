@@ -18,6 +18,7 @@
 #include "host/process.hpp"
 #include "host/reg_format.hpp"
 #include "host/self_protection.hpp"
+#include "host/service_manager.hpp"
 #include "host/supervisor.hpp"
 #include "host/text_encoding.hpp"
 
@@ -84,15 +85,29 @@ void save_baseline(protector_state& st) {
     log()->error("cannot keep the protected values: {}", render(ok.error()));
 }
 
+/// Writes (protection on) or removes (off) the systemd drop-in, and has
+/// systemd read it when it changed and systemd runs the agent: a drop-in
+/// takes effect only at a reload, and until then a killed agent would
+/// restart after the unit's own 5 s.
 void write_dropin(const paths& p, bool on) {
   auto file = self_protection_dropin(p);
   std::error_code err;
+  bool changed = false;
   if (!on) {
-    fs::remove(file, err);
-    return;
+    changed = fs::remove(file, err);
+  } else if (auto kept = read_whole_file(file); !kept || *kept != self_protection_dropin_text()) {
+    auto ok = write_file_atomically(file, self_protection_dropin_text(), 0644);
+    if (!ok)
+      log()->error("cannot write {}: {}", file.string(), render(ok.error()));
+    changed = static_cast<bool>(ok);
   }
-  if (auto ok = write_file_atomically(file, self_protection_dropin_text(), 0644); !ok)
-    log()->error("cannot write {}: {}", file.string(), render(ok.error()));
+  if (!changed || !running_as_systemd_service())
+    return;
+  if (auto ok = reload_systemd_units(); !ok)
+    log()->error("systemd did not read the self-protection drop-in: {}", render(ok.error()));
+  else
+    log()->info("systemd read the self-protection drop-in ({})",
+                on ? "restart always, manual stop refused" : "removed");
 }
 
 void turn_on(self_pointer self, const hive& h, bool at_start) {

@@ -138,6 +138,14 @@ caf::expected<void> systemctl(std::vector<std::string> args) {
   return {};
 }
 
+} // namespace
+
+caf::expected<void> reload_systemd_units() {
+  return systemctl({"daemon-reload"});
+}
+
+namespace {
+
 class supervisor_service final : public service_manager {
 public:
   explicit supervisor_service(paths p) : paths_{std::move(p)} {

@@ -52,6 +52,12 @@ std::string systemd_unit_text(const paths& p);
 /// found through PATH. An error when there is no such program.
 caf::expected<std::vector<std::string>> systemctl_command(std::vector<std::string> args);
 
+/// `systemctl daemon-reload`: systemd reads every unit and drop-in again.
+/// Self-protection's drop-in (SPEC §13) takes effect only then: until a
+/// reload, a killed agent restarts after the unit's own RestartSec and a
+/// manual stop is not refused.
+caf::expected<void> reload_systemd_units();
+
 /// Whether this process runs as a systemd service of the real root: systemd
 /// runs the machine and started this process (it set INVOCATION_ID).
 bool running_as_systemd_service();

@@ -2,7 +2,8 @@
 # The agent under a real systemd, in its sandboxed unit (issue 15, defect 7):
 # boots systemd as PID 1 of new namespaces, installs the agent at / with
 # vigil-setup (so systemd runs it from the unit the build generated), checks
-# its sandbox, that it provisions, scans and uploads, and that a self-upgrade
+# its sandbox, that it provisions, scans and uploads, that self-protection
+# restarts it within 5 s of each SIGKILL, and that a self-upgrade
 # (handed to vigil-setup through systemd-run) succeeds. Never run by ctest:
 # it needs root, unshare(1) and a kernel that lets systemd run in a container.
 #
@@ -96,7 +97,8 @@ status=$(grep -E '^(CapBnd|NoNewPrivs|Seccomp):' "/proc/$pid/status" | tr -s '\t
 echo "  agent: $status"
 check "capabilities: CAP_DAC_READ_SEARCH only" "grep -q '^CapBnd:.*0000000000000004$' /proc/$pid/status"
 check "no new privileges, seccomp filter" "grep -q '^NoNewPrivs:.*1' /proc/$pid/status && grep -q '^Seccomp:.*2' /proc/$pid/status"
-check "/opt read-only for the agent" "! nsenter -t $pid -m touch /opt/vigil/probe 2>/dev/null"
+check "/opt read-only for the agent but its own program files (restored by self-protection)" \
+  "! nsenter -t $pid -m touch /opt/probe 2>/dev/null && nsenter -t $pid -m touch /opt/vigil/probe && rm /opt/vigil/probe"
 
 echo "== provisions, scans, uploads"
 for _ in $(seq 150); do grep -q "provisioned HostID" /var/opt/vigil/Log/Provision.log 2>/dev/null && break; sleep 0.2; done
@@ -112,6 +114,47 @@ for m in Inventory Vulnerability PolicyCompliance; do
 done
 check "no sandbox refusal in the agent's logs" \
   "! grep -qiE 'read-only file system|operation not permitted' /var/opt/vigil/Log/*.log"
+
+echo "== self-protection under systemd (SPEC §13): drop-in read, manual stop refused, 20 SIGKILLs"
+"$B/bin/vigil-platform" order add --data-dir "$data" --host "$host" \
+  --order '{"type":"self_protection","enabled":true}' >/dev/null
+for _ in $(seq 150); do
+  [ "$(systemctl show -p RestartUSec --value vigil-agent.service)" = 1s ] && break; sleep 0.2
+done
+check "the drop-in is in force (Restart=always, RestartSec=1)" \
+  "[ \"\$(systemctl show -p Restart --value vigil-agent.service)\" = always ] && [ \"\$(systemctl show -p RestartUSec --value vigil-agent.service)\" = 1s ]"
+check "systemctl stop is refused, the agent keeps running" \
+  "! systemctl stop vigil-agent.service 2>/dev/null && systemctl is-active --quiet vigil-agent.service"
+times=()
+for i in $(seq 20); do
+  sleep "0.$(( RANDOM % 10 ))$(( RANDOM % 10 ))"
+  old=$(systemctl show -p MainPID --value vigil-agent.service)
+  # No main process (the agent was stopped): nothing to kill, and `kill -9 0`
+  # would kill this script's own process group.
+  if ! [ "$old" -gt 1 ] 2>/dev/null; then times+=(99999); continue; fi
+  start=$(date +%s%N)
+  kill -9 "$old" 2>/dev/null
+  back=""
+  for _ in $(seq 400); do
+    new=$(systemctl show -p MainPID --value vigil-agent.service)
+    if [ "$new" != 0 ] && [ "$new" != "$old" ] && systemctl is-active --quiet vigil-agent.service; then
+      back=$(( ($(date +%s%N) - start) / 1000000 )); break
+    fi
+    sleep 0.02
+  done
+  times+=("${back:-99999}")
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+echo "  running again after each SIGKILL (ms): $(tr '\n' ' ' <<<"$sorted")"
+echo "  median $(sed -n 10p <<<"$sorted") ms, worst $(tail -1 <<<"$sorted") ms"
+check "running again within 5 s after each of 20 SIGKILLs" "[ $(tail -1 <<<"$sorted") -le 5000 ]"
+"$B/bin/vigil-platform" order add --data-dir "$data" --host "$host" \
+  --order '{"type":"self_protection","enabled":false}' >/dev/null
+for _ in $(seq 150); do
+  [ "$(systemctl show -p RestartUSec --value vigil-agent.service)" = 5s ] && break; sleep 0.2
+done
+check "protection off by a signed order: the drop-in is gone and systemd has read it" \
+  "[ ! -e /etc/systemd/system/vigil-agent.service.d/self-protection.conf ] && [ \"\$(systemctl show -p RestartUSec --value vigil-agent.service)\" = 5s ]"
 
 echo "== self-upgrade to 0.2.0 (vigil-setup handed over through systemd-run)"
 u=$W/release-0.2.0; mkdir -p "$u/payload"; tar -xf "$B/payload.tar.xz" -C "$u/payload"; echo 0.2.0 >"$u/payload/VERSION"
