@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,10 @@ struct http_request {
   /// A longer one fails as `ec::too_large` without being read to its end:
   /// a download whose signed size is known asks for no byte more.
   std::size_t response_limit = 0;
+  /// Set by `https_server`: the number of the connection the request came on
+  /// (1, 2, ... per server), so that its log shows how many connections, and
+  /// TLS handshakes, a client's requests took. Not sent by clients.
+  uint64_t connection = 0;
 };
 
 /// An HTTP response.

@@ -11,7 +11,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <functional>
+#include <mutex>
 #include <openssl/evp.h>
+#include <vector>
 #include <openssl/x509v3.h>
 
 #include "common/error.hpp"
@@ -25,14 +28,80 @@ using boost::system::error_code;
 
 namespace vigil {
 
+namespace {
+
+/// One connection, kept between requests: its own io_context (a send runs it
+/// on the calling thread, so concurrent sends never share one) and the stream
+/// on it, plain for http, TLS (over a CONNECT tunnel through a proxy) for
+/// https.
+struct connection {
+  asio::io_context io{1};
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::chrono::steady_clock::time_point idle_since;
+  std::string key; ///< the server, proxy and credentials it was opened for
+
+  beast::tcp_stream& lowest() {
+    return tls ? beast::get_lowest_layer(*tls) : *plain;
+  }
+};
+
+} // namespace
+
 struct https_client::impl {
   client_options options;
   mutable asio::ssl::context tls{asio::ssl::context::tls_client};
+  mutable std::mutex idle_mutex;
+  /// Open connections waiting for a request, oldest first.
+  mutable std::vector<std::unique_ptr<connection>> idle;
+
+  /// An open connection for `key` kept less than `keep_alive` ago, if any;
+  /// expired ones are closed on the way.
+  std::unique_ptr<connection> take_idle(const std::string& key) const {
+    std::lock_guard guard{idle_mutex};
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(idle, [&](const auto& c) { return now - c->idle_since >= options.keep_alive; });
+    for (auto it = idle.rbegin(); it != idle.rend(); ++it)
+      if ((*it)->key == key) {
+        auto found = std::move(*it);
+        idle.erase(std::next(it).base());
+        return found;
+      }
+    return nullptr;
+  }
+
+  /// Keeps `c` for the next request, closing the oldest beyond the limit.
+  void keep(std::unique_ptr<connection> c) const {
+    if (options.keep_alive.count() <= 0 || options.max_idle_connections == 0)
+      return;
+    c->idle_since = std::chrono::steady_clock::now();
+    std::lock_guard guard{idle_mutex};
+    idle.push_back(std::move(c));
+    while (idle.size() > options.max_idle_connections)
+      idle.erase(idle.begin());
+  }
 };
 
 namespace {
 
 using result_type = caf::expected<http_response>;
+
+/// What one request on a connection gave: the response or the failure,
+/// whether the connection may carry another request, and whether it failed
+/// because the peer had closed it before answering (a kept connection the
+/// server timed out: the request goes again on a new one).
+struct exchange_result {
+  result_type response;
+  bool keep_alive = false;
+  bool peer_closed = false;
+};
+
+/// Whether `error` says the peer closed the connection.
+bool closed_by_peer(const error_code& error) {
+  return error == http::error::end_of_stream || error == asio::error::eof
+         || error == asio::error::connection_reset || error == asio::error::broken_pipe
+         || error == asio::ssl::error::stream_truncated;
+}
 
 auto awaitable_into(error_code& error) {
   return asio::redirect_error(asio::use_awaitable, error);
@@ -85,28 +154,32 @@ http_response from_beast(http::response<http::string_body>&& in) {
 
 /// Writes `request` and reads the response on any stream.
 template <class Stream>
-asio::awaitable<result_type> exchange(Stream& stream, beast::tcp_stream& lowest,
-                                      http::request<http::string_body> request,
-                                      const client_options& options, std::size_t body_limit,
-                                      const std::string& peer) {
+asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& lowest,
+                                          http::request<http::string_body> request,
+                                          const client_options& options, std::size_t body_limit,
+                                          const std::string& peer) {
   error_code error;
   lowest.expires_after(options.io_timeout);
   co_await http::async_write(stream, request, awaitable_into(error));
   if (error)
-    co_return io_failure(error, peer, "sending to");
+    co_return exchange_result{io_failure(error, peer, "sending to"), false,
+                              error != beast::error::timeout};
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(body_limit);
   lowest.expires_after(options.io_timeout);
   co_await http::async_read(stream, buffer, parser, awaitable_into(error));
   if (error)
-    co_return io_failure(error, peer, "reading the response from");
+    co_return exchange_result{io_failure(error, peer, "reading the response from"), false,
+                              closed_by_peer(error) && !parser.got_some()};
   // Boost 1.74's parser does not always apply body_limit to a body whose
   // Content-Length arrived with the header in one read; the cap is a promise
   // to callers, so it is checked again here.
   if (parser.get().body().size() > body_limit)
-    co_return io_failure(http::error::body_limit, peer, "reading the response from");
-  co_return from_beast(parser.release());
+    co_return exchange_result{
+      io_failure(http::error::body_limit, peer, "reading the response from")};
+  bool keep_alive = parser.get().keep_alive();
+  co_return exchange_result{from_beast(parser.release()), keep_alive};
 }
 
 /// Asks `proxy` to open a tunnel to `server` (HTTP CONNECT).
@@ -147,14 +220,25 @@ asio::awaitable<caf::error> open_tunnel(beast::tcp_stream& stream, const url& se
   co_return caf::error{};
 }
 
-asio::awaitable<result_type> run_request(const https_client::impl& self, url server,
-                                         http_request request, std::optional<url> proxy,
-                                         proxy_credentials credentials) {
+/// The connection `server` (through `proxy`, with `credentials`) may share.
+std::string connection_key(const url& server, const std::optional<url>& proxy,
+                           const proxy_credentials& credentials) {
+  return server.scheme + "://" + server.authority() + "\n" + (proxy ? proxy->to_string() : "")
+         + "\n" + credentials.username + "\n" + credentials.password;
+}
+
+/// What errors name the server as (and the proxy in front of it).
+std::string peer_name(const url& server, const std::optional<url>& proxy) {
+  return server.to_string() + (proxy ? " (through proxy " + proxy->to_string() + ")" : "");
+}
+
+/// Opens `c` to `server`: resolves and connects to the first hop, asks a
+/// proxy for a tunnel (https), and does the TLS handshake (https).
+asio::awaitable<caf::error> open_connection(const https_client::impl& self, connection& c,
+                                            const url& server, const std::optional<url>& proxy,
+                                            const proxy_credentials& credentials) {
   auto executor = co_await asio::this_coro::executor;
   const auto& options = self.options;
-  auto body_limit = request.response_limit == 0
-                      ? options.max_response_bytes
-                      : std::min(request.response_limit, options.max_response_bytes);
   const url& hop = proxy ? *proxy : server;
   auto hop_name = proxy ? "proxy " + proxy->to_string() : server.to_string();
   error_code error;
@@ -170,21 +254,14 @@ asio::awaitable<result_type> run_request(const https_client::impl& self, url ser
   if (error)
     co_return connect_failure(error, hop_name, options.connect_timeout);
   if (server.scheme == "http") {
-    if (proxy) {
-      // A proxy takes plain http requests in absolute form.
-      request.target = "http://" + server.authority() + request.target;
-      if (!credentials.empty())
-        request.fields.set("Proxy-Authorization", basic_authorization(credentials));
-    }
-    co_return co_await exchange(stream, stream,
-                                to_beast(request, server.authority(), options.user_agent),
-                                options, body_limit, server.to_string());
+    c.plain.emplace(std::move(stream));
+    co_return caf::error{};
   }
   if (proxy) {
     if (auto failed = co_await open_tunnel(stream, server, *proxy, credentials, options))
       co_return failed;
   }
-  beast::ssl_stream<beast::tcp_stream> tls{std::move(stream), self.tls};
+  auto& tls = c.tls.emplace(std::move(stream), self.tls);
   auto* ssl = tls.native_handle();
   if (server.host_is_ip()) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server.host.c_str());
@@ -192,17 +269,61 @@ asio::awaitable<result_type> run_request(const https_client::impl& self, url ser
     SSL_set_tlsext_host_name(ssl, server.host.c_str());
     SSL_set1_host(ssl, server.host.c_str());
   }
-  auto peer = server.to_string() + (proxy ? " (through proxy " + proxy->to_string() + ")" : "");
   beast::get_lowest_layer(tls).expires_after(options.connect_timeout);
   co_await tls.async_handshake(asio::ssl::stream_base::client, awaitable_into(error));
   if (error)
-    co_return detail::classify_handshake_failure(error, ssl, peer);
-  auto response = co_await exchange(tls, beast::get_lowest_layer(tls),
-                                    to_beast(request, server.authority(), options.user_agent),
-                                    options, body_limit, peer);
-  // No TLS close_notify round trip: the response is complete, and waiting on
-  // a slow peer's shutdown would only add latency.
-  co_return response;
+    co_return detail::classify_handshake_failure(error, ssl, peer_name(server, proxy));
+  co_return caf::error{};
+}
+
+/// Sends `request` on the open connection `c`. No TLS close_notify round
+/// trip after the response: a connection not kept is simply closed.
+asio::awaitable<exchange_result> send_on(const https_client::impl& self, connection& c,
+                                         const url& server, http_request request,
+                                         const std::optional<url>& proxy,
+                                         const proxy_credentials& credentials) {
+  const auto& options = self.options;
+  auto body_limit = request.response_limit == 0
+                      ? options.max_response_bytes
+                      : std::min(request.response_limit, options.max_response_bytes);
+  if (c.plain) {
+    if (proxy) {
+      // A proxy takes plain http requests in absolute form.
+      request.target = "http://" + server.authority() + request.target;
+      if (!credentials.empty())
+        request.fields.set("Proxy-Authorization", basic_authorization(credentials));
+    }
+    co_return co_await exchange(*c.plain, *c.plain,
+                                to_beast(request, server.authority(), options.user_agent),
+                                options, body_limit, server.to_string());
+  }
+  co_return co_await exchange(*c.tls, c.lowest(),
+                              to_beast(request, server.authority(), options.user_agent), options,
+                              body_limit, peer_name(server, proxy));
+}
+
+/// Runs `task` on `c`'s io_context to its end, on the calling thread.
+exchange_result run_on(connection& c, const url& server,
+                       std::function<asio::awaitable<exchange_result>()> task) {
+  std::optional<exchange_result> result;
+  asio::co_spawn(
+    c.io, [&]() -> asio::awaitable<void> { result = co_await task(); },
+    [&](std::exception_ptr failure) {
+      if (failure && !result) {
+        try {
+          std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+          result = exchange_result{make_error(
+            ec::network_error, "request to " + server.to_string() + " failed: " + e.what())};
+        }
+      }
+    });
+  c.io.restart();
+  c.io.run();
+  if (!result)
+    return exchange_result{
+      make_error(ec::network_error, "request to " + server.to_string() + " did not finish")};
+  return std::move(*result);
 }
 
 } // namespace
@@ -235,27 +356,30 @@ const client_options& https_client::options() const {
 caf::expected<http_response> https_client::send(const url& server, http_request request,
                                                 const std::optional<url>& proxy,
                                                 const proxy_credentials& credentials) const {
-  asio::io_context io{1};
-  std::optional<result_type> result;
-  asio::co_spawn(
-    io,
-    [&]() -> asio::awaitable<void> {
-      result = co_await run_request(*impl_, server, std::move(request), proxy, credentials);
-    },
-    [&](std::exception_ptr failure) {
-      if (failure && !result) {
-        try {
-          std::rethrow_exception(failure);
-        } catch (const std::exception& e) {
-          result = make_error(ec::network_error,
-                              "request to " + server.to_string() + " failed: " + e.what());
-        }
-      }
+  const auto& self = *impl_;
+  auto key = connection_key(server, proxy, credentials);
+  if (auto kept = self.take_idle(key)) {
+    auto result = run_on(*kept, server, [&]() -> asio::awaitable<exchange_result> {
+      co_return co_await send_on(self, *kept, server, request, proxy, credentials);
     });
-  io.run();
-  if (!result)
-    return make_error(ec::network_error, "request to " + server.to_string() + " did not finish");
-  return std::move(*result);
+    if (!result.peer_closed) {
+      if (result.response && result.keep_alive)
+        self.keep(std::move(kept));
+      return std::move(result.response);
+    }
+    // The server closed the kept connection before answering (its idle
+    // timeout, a restart): the request never reached it; a new connection.
+  }
+  auto fresh = std::make_unique<connection>();
+  fresh->key = key;
+  auto result = run_on(*fresh, server, [&]() -> asio::awaitable<exchange_result> {
+    if (auto failed = co_await open_connection(self, *fresh, server, proxy, credentials))
+      co_return exchange_result{std::move(failed)};
+    co_return co_await send_on(self, *fresh, server, std::move(request), proxy, credentials);
+  });
+  if (result.response && result.keep_alive)
+    self.keep(std::move(fresh));
+  return std::move(result.response);
 }
 
 std::string basic_authorization(const proxy_credentials& credentials) {

@@ -29,6 +29,14 @@ struct client_options {
   std::chrono::milliseconds io_timeout{30'000};      ///< each write and each read
   std::size_t max_response_bytes = 64 * 1024 * 1024; ///< larger bodies fail: ec::too_large
   std::string user_agent = "vigil-agent/0.1";
+  /// How long a connection stays open after a response for the next request
+  /// to the same server through the same proxy (0: a new connection for every
+  /// request). A check-in cycle's requests and an upload's chunks then share
+  /// one TLS handshake. Below the platform's own idle timeout (30 s), so the
+  /// server rarely closes a connection the client still counts on.
+  std::chrono::milliseconds keep_alive{15'000};
+  /// Idle connections kept at most (the oldest is closed first).
+  std::size_t max_idle_connections = 4;
 };
 
 /// Credentials for HTTP proxies (one pair for every proxy, SPEC §10).
@@ -40,7 +48,10 @@ struct proxy_credentials {
 };
 
 /// An HTTP(S) client for one request at a time per call, safe to call from
-/// several threads at once. TLS 1.2 or newer only; the peer's chain and host
+/// several threads at once. Connections are kept alive between calls
+/// (`client_options::keep_alive`) and shared by copies of the client; a kept
+/// connection the server closed meanwhile is replaced by a new one for the
+/// same request, once. TLS 1.2 or newer only; the peer's chain and host
 /// name (or IP) are verified. Through a proxy, https goes by CONNECT (with
 /// Basic authentication when credentials are given) and http by absolute-form
 /// requests. Every failure is a named error:

@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct server_shard {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
+  /// Kept-alive connections waiting for their next request (touched on this
+  /// shard's thread only): `stop` closes them, so that a client holding one
+  /// learns at once that the server is gone instead of waiting for an answer.
+  std::set<beast::tcp_stream*> waiting;
 };
 
 struct https_server::impl {
@@ -42,6 +47,10 @@ struct https_server::impl {
   uint16_t port = 0;
   std::vector<std::unique_ptr<server_shard>> shards;
   std::atomic<int> in_flight{0};
+  /// Connections accepted so far: each request carries its connection's
+  /// number (`http_request::connection`), so logs show how many handshakes
+  /// a client's requests took.
+  std::atomic<uint64_t> connections{0};
   std::atomic<bool> stopping{false};
   bool stopped = false;
 };
@@ -84,7 +93,8 @@ http::response<http::string_body> plain_error(unsigned status, std::string code,
 
 /// Serves one connection: handshake, then requests until the client closes,
 /// the idle timeout passes, or the server stops.
-asio::awaitable<void> serve_connection(https_server::impl& self, tcp::socket socket) {
+asio::awaitable<void> serve_connection(https_server::impl& self, server_shard& shard,
+                                       tcp::socket socket) {
   beast::ssl_stream<beast::tcp_stream> stream{beast::tcp_stream{std::move(socket)}, self.tls};
   auto& lowest = beast::get_lowest_layer(stream);
   error_code error;
@@ -92,13 +102,16 @@ asio::awaitable<void> serve_connection(https_server::impl& self, tcp::socket soc
   co_await stream.async_handshake(asio::ssl::stream_base::server, awaitable_into(error));
   if (error)
     co_return;
+  auto number = ++self.connections;
   beast::flat_buffer buffer;
   while (!self.stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(self.options.max_body_bytes);
     parser.header_limit(64 * 1024);
     lowest.expires_after(self.options.idle_timeout);
+    shard.waiting.insert(&lowest);
     co_await http::async_read(stream, buffer, parser, awaitable_into(error));
+    shard.waiting.erase(&lowest);
     if (error == http::error::end_of_stream || error == asio::error::eof
         || error == beast::error::timeout || error == asio::ssl::error::stream_truncated
         || error == asio::error::connection_reset || error == asio::error::operation_aborted)
@@ -115,7 +128,9 @@ asio::awaitable<void> serve_connection(https_server::impl& self, tcp::socket soc
     ++self.in_flight;
     http_response response;
     try {
-      response = self.handler(from_beast(parser.release()));
+      auto request = from_beast(parser.release());
+      request.connection = number;
+      response = self.handler(std::move(request));
     } catch (const std::exception& e) {
       response.status = 500;
       response.body = R"({"error":{"code":"internal","message":"internal error"}})";
@@ -139,7 +154,7 @@ asio::awaitable<void> accept_loop(https_server::impl& self, server_shard& shard)
       co_return;
     if (error)
       continue; // e.g. EMFILE: keep serving the connections we have
-    asio::co_spawn(shard.io, serve_connection(self, std::move(socket)), asio::detached);
+    asio::co_spawn(shard.io, serve_connection(self, shard, std::move(socket)), asio::detached);
   }
 }
 
@@ -221,6 +236,11 @@ void https_server::stop(std::chrono::milliseconds grace) {
     asio::post(shard->io, [s = shard.get()] {
       error_code ignored;
       s->acceptor.close(ignored);
+      // Idle kept-alive connections end now; one whose request is being
+      // read or answered ends after its response (`stopping`).
+      for (auto* waiting : s->waiting)
+        waiting->close();
+      s->waiting.clear();
     });
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
@@ -232,6 +252,9 @@ void https_server::stop(std::chrono::milliseconds grace) {
     // connections from here on either way.
     error_code ignored;
     shard->acceptor.close(ignored);
+    for (auto* waiting : shard->waiting)
+      waiting->close();
+    shard->waiting.clear();
   }
 }
 

@@ -106,10 +106,11 @@ public:
     if (!file_)
       return;
     std::lock_guard guard{mutex_};
-    std::fprintf(file_, "%s %s %s host=%s status=%u in=%zu out=%zu%s%s\n", iso_now().c_str(),
-                 r.method.c_str(), r.target.c_str(), r.host_id.empty() ? "-" : r.host_id.c_str(),
-                 r.status, r.request_bytes, r.response_bytes, r.outcome.empty() ? "" : " ",
-                 r.outcome.c_str());
+    std::fprintf(file_, "%s %s %s host=%s status=%u in=%zu out=%zu conn=%llu%s%s\n",
+                 iso_now().c_str(), r.method.c_str(), r.target.c_str(),
+                 r.host_id.empty() ? "-" : r.host_id.c_str(), r.status, r.request_bytes,
+                 r.response_bytes, static_cast<unsigned long long>(r.connection),
+                 r.outcome.empty() ? "" : " ", r.outcome.c_str());
     std::fflush(file_);
   }
 

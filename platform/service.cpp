@@ -130,7 +130,8 @@ http_response platform_service::handle(const http_request& request) {
   }
   if (log_)
     log_({request.method, request.target, request.fields.get(protocol::header_host_id),
-          response.status, request.body.size(), response.body.size(), ctx.outcome});
+          response.status, request.body.size(), response.body.size(), request.connection,
+          ctx.outcome});
   return response;
 }
 

@@ -39,6 +39,9 @@ struct request_record {
   unsigned status = 0;
   size_t request_bytes = 0;
   size_t response_bytes = 0;
+  /// The number of the connection it came on (`http_request::connection`):
+  /// requests sharing one took one TLS handshake.
+  uint64_t connection = 0;
   /// What the request did beyond its status, for the audit trail: a delta
   /// completion says `applied` or `duplicate` (SPEC §9's exactly-once, checked
   /// by the crash tests), a stored chunk `stored=FROM-TO` (the delta's bytes

@@ -63,7 +63,7 @@ bool in_sync(const test::platform_process& platform, const fs::path& root,
 
 
 std::vector<logged_request> request_log(const test::platform_process& platform) {
-  static const std::regex line{R"(^\S+ (\S+) (\S+) host=(\S+) status=(\d+) in=(\d+) out=\d+ ?(\S*)$)"};
+  static const std::regex line{R"(^\S+ (\S+) (\S+) host=(\S+) status=(\d+) in=(\d+) out=\d+ conn=\d+ ?(\S*)$)"};
   std::vector<logged_request> out;
   std::istringstream lines{platform.request_log()};
   for (std::string text; std::getline(lines, text);) {

@@ -178,8 +178,14 @@ TEST_CASE("file modes: after install, scans, an upload, vigil-proxy and a health
                         proxy.url(), "/n", user, "/p", "-", "/t", "off"},
                        {}, password + "\n");
   CHECK_MESSAGE(set.exit_code == 0, set.err);
-  auto through = relayed();
-  CHECK(test::wait_until([&] { return relayed() >= through + 2; }, 30s));
+  // Two more check-ins, through the proxy (the agent's latest route; a
+  // kept-alive tunnel carries several check-ins, so tunnels are not counted).
+  auto checkins = [&] { return count(platform.request_log(), "v1/checkin"); };
+  auto before = checkins();
+  CHECK(test::wait_until([&] {
+    auto s = load_agent_status(p);
+    return checkins() >= before + 2 && s && s->last_route == proxy.url();
+  }, 30s));
 
   // The health check, as installed, writing its reports where it does by default.
   auto health = test::run({(bin / "vigil-healthcheck").string(), "--root", root.string()});

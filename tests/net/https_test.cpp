@@ -37,6 +37,8 @@ namespace {
 http_response echo(const http_request& request) {
   http_response response;
   response.fields.set("Content-Type", "text/plain");
+  // Which connection the request came on: tests count TLS handshakes by it.
+  response.fields.set("X-Connection", std::to_string(request.connection));
   response.body = request.method + " " + request.target + " " + request.body;
   return response;
 }
@@ -121,6 +123,10 @@ TEST_CASE("https: client and server talk over verified TLS, with keep-alive limi
   REQUIRE(response);
   CHECK(response->status == 200);
   CHECK(response->body == "POST /CloudAgent/v1/checkin hello");
+  // The next request to the same server reuses the connection (one handshake).
+  auto second = client.send(loopback(server->port()), get("/second"));
+  REQUIRE(second);
+  CHECK(second->fields.get("X-Connection") == response->fields.get("X-Connection"));
   SUBCASE("by host name too") {
     auto named = client.send(loopback(server->port(), "localhost"), get("/x"));
     REQUIRE(named);
@@ -138,6 +144,7 @@ TEST_CASE("https: client and server talk over verified TLS, with keep-alive limi
   server->stop();
   auto gone = client.send(loopback(server->port()), get("/"));
   REQUIRE_FALSE(gone);
+  CAPTURE(render(gone.error()));
   CHECK(code_of(gone.error()) == ec::connection_refused);
 }
 
@@ -330,12 +337,24 @@ TEST_CASE("https through real tinyproxy instances with Basic auth") {
   settings.credentialed = settings.proxies; // the administrator's own proxy
   settings.direct_fallback = false;
 
-  SUBCASE("the right password goes through the proxy") {
+  SUBCASE("the right password goes through the proxy, over one tunnel for several requests") {
     auto r = send_with_proxies(client, target, get("/CloudAgent/status"), settings);
     REQUIRE(r);
     CHECK(r->response.status == 200);
     CHECK(r->route == live.url());
     CHECK(live.log().find("CONNECT") != std::string::npos);
+    // Kept alive: the next requests take the same tunnel and TLS session.
+    for (int i = 0; i < 3; ++i) {
+      auto again = send_with_proxies(client, target, get("/CloudAgent/v1/profile"), settings);
+      REQUIRE(again);
+      CHECK(again->response.fields.get("X-Connection") == r->response.fields.get("X-Connection"));
+    }
+    size_t connects = 0; // tinyproxy logs each request as "Request (...): CONNECT host:port"
+    auto log = live.log();
+    for (auto at = log.find("): CONNECT "); at != std::string::npos;
+         at = log.find("): CONNECT ", at + 1))
+      ++connects;
+    CHECK(connects == 1);
   }
   SUBCASE("a wrong password is a named 407") {
     settings.credentials.password = "wrong";

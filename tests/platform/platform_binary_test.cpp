@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <random>
 
 #include "common/error.hpp"
@@ -32,13 +33,28 @@ protocol::provision_request provision_request(const std::pair<std::string, std::
   return r;
 }
 
-/// Provisions `host_id` and sets the client's credentials.
-void provision(platform_client& client, const test::platform_process& platform) {
+/// Provisions `host_id` and sets the client's credentials; returns the token.
+std::string provision(platform_client& client, const test::platform_process& platform) {
   auto ids = platform.create_customer("Vulnerability,PolicyCompliance");
   auto answer = client.provision(provision_request(ids));
   REQUIRE(answer);
   REQUIRE(answer->result == protocol::provision_result::provisioned);
   client.set_credentials(host_id, answer->agent_token);
+  return answer->agent_token;
+}
+
+/// The connection numbers (`conn=N`) of the platform's log lines in `log`,
+/// one per request, in order.
+std::vector<uint64_t> connections_of(const std::string& log) {
+  std::vector<uint64_t> out;
+  for (size_t at = log.find(" conn="); at != std::string::npos; at = log.find(" conn=", at + 1))
+    out.push_back(std::stoull(log.substr(at + 6)));
+  return out;
+}
+
+size_t distinct(std::vector<uint64_t> v) {
+  std::sort(v.begin(), v.end());
+  return static_cast<size_t>(std::unique(v.begin(), v.end()) - v.begin());
 }
 
 json assets(const test::platform_process& platform) {
@@ -252,4 +268,78 @@ TEST_CASE("vigil-platform: refuses TLS 1.1 clients") {
                         "DEFAULT@SECLEVEL=0"});
   CHECK(old.exit_code != 0);
   CHECK(old.err.find("alert protocol version") != std::string::npos);
+}
+
+TEST_CASE("vigil-platform: a check-in cycle and a 10-chunk upload each take one TLS handshake; a "
+          "kept connection the platform closed is replaced for the same request") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  // The same requests with a connection per request (the old client) and
+  // with connections kept alive; the platform's log numbers each connection.
+  auto cycle = [&](platform_client& client) {
+    protocol::checkin_request req;
+    req.host_id = host_id;
+    req.agent_version = "0.1.0";
+    auto log_before = platform.request_log().size();
+    REQUIRE(client.checkin(req));
+    auto profile = client.profile("");
+    REQUIRE(profile);
+    for (auto module : {"Vulnerability", "PolicyCompliance"}) {
+      http_request get; // as the agent fetches them: signed, checked by the caller
+      get.target = std::string{"v1/manifests/"} + module;
+      auto manifest = client.request(get);
+      REQUIRE(manifest);
+      CHECK(manifest->status == 200);
+    }
+    return connections_of(platform.request_log().substr(log_before));
+  };
+  protocol::delta delta;
+  delta.module = "Vulnerability";
+  delta.full = true;
+  std::mt19937_64 random{11};
+  for (int i = 0; i < 12000; ++i)
+    delta.upserts.push_back({"file/" + std::to_string(i), std::to_string(random())});
+  upload_options chunked;
+  chunked.chunk_bytes = 16 * 1024;
+  auto upload = [&](platform_client& client, uint64_t seq) {
+    delta.seq = seq;
+    auto bytes = protocol::encode_delta(delta);
+    REQUIRE(bytes.size() > 10 * chunked.chunk_bytes);
+    auto log_before = platform.request_log().size();
+    auto result = client.upload_delta("Vulnerability", seq, bytes, chunked);
+    REQUIRE(result);
+    CHECK(result->applied);
+    return connections_of(platform.request_log().substr(log_before));
+  };
+
+  auto one_per_request = client_for(platform, std::chrono::milliseconds{0});
+  auto token = provision(one_per_request, platform);
+  auto old_cycle = cycle(one_per_request);
+  auto old_upload = upload(one_per_request, 1);
+  CHECK(distinct(old_cycle) == old_cycle.size());
+  CHECK(distinct(old_upload) == old_upload.size());
+
+  auto kept = client_for(platform);
+  kept.set_credentials(host_id, token);
+  auto new_cycle = cycle(kept);
+  auto new_upload = upload(kept, 2);
+  CHECK(new_cycle.size() == 4);
+  CHECK(distinct(new_cycle) == 1);
+  CHECK(new_upload.size() == old_upload.size());
+  CHECK(distinct(new_upload) == 1);
+  // The cycle's connection carried the upload too: one handshake for both.
+  CHECK(new_upload.front() == new_cycle.front());
+  MESSAGE("TLS handshakes per check-in cycle (" << new_cycle.size() << " requests): "
+          << distinct(old_cycle) << " -> " << distinct(new_cycle) << "; per upload of "
+          << new_upload.size() << " requests (" << new_upload.size() - 2
+          << " chunks, status and completion): " << distinct(old_upload) << " -> "
+          << distinct(new_upload));
+
+  // The platform restarts: the kept connection is dead; the next request
+  // goes on a new one, without an error for the caller.
+  CHECK(platform.terminate() == 0);
+  platform.start();
+  auto after = cycle(kept);
+  CHECK(after.size() == 4);
+  CHECK(distinct(after) == 1);
 }
