@@ -21,7 +21,6 @@ namespace {
 using self_pointer = module_actor::stateful_pointer<module_state>;
 using actor_time = caf::actor_clock::time_point;
 
-constexpr std::chrono::seconds default_interval{4 * 3600};
 constexpr std::chrono::seconds max_check_delay{60};
 /// How long after a scan that could not be recorded the next attempt waits.
 constexpr std::chrono::seconds failed_scan_retry{30};
@@ -31,13 +30,6 @@ bool retry_pending(self_pointer self) {
   auto& st = self->state;
   return st.retry_after && self->clock().now() < *st.retry_after;
 }
-
-/// What the profile says about this module (Inventory is always on, SPEC §6).
-struct module_settings {
-  bool activated = false;
-  std::chrono::seconds interval = default_interval;
-  uint32_t cpu_limit = 100;
-};
 
 module_settings settings_of(kv_store& store, const std::string& module) {
   module_settings out;
@@ -158,15 +150,12 @@ bool delta_pending(self_pointer self) {
   return pending && *pending;
 }
 
-/// Looks at the hive and the profile: starts a requested scan if allowed.
-void react(self_pointer self, bool startup) {
+/// Looks at the hive `h` and the profile: starts a requested scan if allowed.
+void react(self_pointer self, const hive& h, bool startup) {
   auto& st = self->state;
-  auto h = st.hive->load();
-  if (!h)
-    return;
-  auto settings = settings_of(*st.store, st.module);
-  bool requested = startup ? scan_on_startup_requested(*h, st.module)
-                           : scan_on_demand_requested(*h, st.module);
+  const auto& settings = st.settings;
+  bool requested = startup ? scan_on_startup_requested(h, st.module)
+                           : scan_on_demand_requested(h, st.module);
   if (!requested)
     return;
   if (retry_pending(self))
@@ -179,12 +168,12 @@ void react(self_pointer self, bool startup) {
                to_string(decision));
     return; // the value stays 1 until the scan can start
   }
-  start_scan(self, startup ? "startup" : "on-demand", on_demand_cpu_limit(*h, st.module));
+  start_scan(self, startup ? "startup" : "on-demand", on_demand_cpu_limit(h, st.module));
 }
 
 void check_schedule(self_pointer self) {
   auto& st = self->state;
-  auto settings = settings_of(*st.store, st.module);
+  const auto& settings = st.settings;
   auto now = self->clock().now();
   record_agent_status([&](agent_status& s) { // for vigil-healthcheck (issue 8)
     auto& m = s.module(st.module);
@@ -211,14 +200,14 @@ void check_schedule(self_pointer self) {
     self->delayed_send(self, max_check_delay, check_atom::value, ++st.generation);
 }
 
-/// The agent creates the ScanOnDemand key of an activated module (SPEC §8).
-void ensure_on_demand_key(self_pointer self) {
+/// The agent creates the ScanOnDemand key of an activated module (SPEC §8),
+/// when the hive `h` lacks it.
+void ensure_on_demand_key(self_pointer self, const hive& h) {
   auto& st = self->state;
-  if (!settings_of(*st.store, st.module).activated)
+  if (!st.settings.activated)
     return;
   auto key = scan_on_demand_key(st.module);
-  auto h = st.hive->load();
-  if (!h || h->get(key, "ScanOnDemand") != nullptr)
+  if (h.get(key, "ScanOnDemand") != nullptr)
     return;
   (void) st.hive->update([&](vigil::hive& hv) -> caf::expected<void> {
     if (hv.get(key, "ScanOnDemand") == nullptr)
@@ -287,21 +276,31 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
     }
   }
   bus->subscribe(caf::actor_cast<caf::actor>(self));
-  ensure_on_demand_key(self);
-  react(self, true);
+  st.settings = settings_of(*st.store, st.module);
+  auto h = st.hive->load();
+  if (h) {
+    ensure_on_demand_key(self, *h);
+    react(self, *h, true);
+  }
   if (auto interrupted = st.store->get("meta", scan_keys::started(st.module));
-      !st.scanning && interrupted && *interrupted && settings_of(*st.store, st.module).activated
+      !st.scanning && interrupted && *interrupted && st.settings.activated
       && !delta_pending(self))
-    start_scan(self, "interrupted", settings_of(*st.store, st.module).cpu_limit);
-  if (!st.scanning)
-    react(self, false);
+    start_scan(self, "interrupted", st.settings.cpu_limit);
+  if (h && !st.scanning)
+    react(self, *h, false);
   self->send(self, check_atom::value);
   return {
     [=](changed_atom) {
-      ensure_on_demand_key(self);
-      if (!self->state.scanning)
-        react(self, false);
-      if (!self->state.scanning) // the profile or manifest may make a scan due
+      // The hive or the profile changed: each is read once.
+      auto& st = self->state;
+      st.settings = settings_of(*st.store, st.module);
+      auto h = st.hive->load();
+      if (h) {
+        ensure_on_demand_key(self, *h);
+        if (!st.scanning)
+          react(self, *h, false);
+      }
+      if (!st.scanning) // the profile or manifest may make a scan due
         check_schedule(self);
     },
     [=](check_atom) {

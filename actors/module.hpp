@@ -69,8 +69,19 @@ scan_launcher detached_scan_launcher(paths root_paths);
 
 /// A module actor's state. Times are the actor clock's (virtual under CAF's
 /// test scheduler), so the schedule is tested without waiting.
+/// What the profile says about a module (Inventory is always on, SPEC §6).
+struct module_settings {
+  bool activated = false;
+  std::chrono::seconds interval{4 * 3600};
+  uint32_t cpu_limit = 100;
+};
+
 struct module_state {
   std::string module;
+  /// From the stored profile, read at start and at each `changed_atom` (the
+  /// check-in actor publishes every profile it stores): timers and requests
+  /// use it without parsing the profile again.
+  module_settings settings;
   paths root_paths{"/"};
   std::shared_ptr<kv_store> store;
   std::shared_ptr<hive_file> hive;

@@ -3,6 +3,7 @@
 
 #include "actors/module.hpp"
 
+#include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -25,10 +26,44 @@ namespace {
 
 using done_atom = caf::atom_constant<caf::atom("done")>;
 
+/// A memory store that counts reads of the stored profile, so a test can tell
+/// how often the module parses it.
+class profile_counting_store final : public kv_store {
+public:
+  std::atomic<int> profile_reads{0};
+
+private:
+  memory_store inner_{agent_columns()};
+
+  caf::expected<std::optional<std::string>> do_get(std::string_view column,
+                                                   std::string_view key) override {
+    if (column == "config" && key == checkin_keys::profile)
+      ++profile_reads;
+    return inner_.get(column, key);
+  }
+  caf::expected<void> do_put(std::string_view column, std::string_view key,
+                             std::string_view value, write_options options) override {
+    return inner_.put(column, key, value, options);
+  }
+  caf::expected<void> do_erase(std::string_view column, std::string_view key,
+                               write_options options) override {
+    return inner_.erase(column, key, options);
+  }
+  caf::expected<void> do_write(const write_batch& batch, write_options options) override {
+    return inner_.write(batch, options);
+  }
+  caf::expected<void> do_scan(std::string_view column, scan_range range, std::string_view bound,
+                              const scan_callback& f) override {
+    return range == scan_range::with_prefix ? inner_.scan(column, bound, f)
+                                            : inner_.scan_from(column, bound, f);
+  }
+};
+
 struct fixture {
   test::temp_dir dir;
   paths root{dir.path()};
-  std::shared_ptr<kv_store> store = std::make_shared<memory_store>(agent_columns());
+  std::shared_ptr<profile_counting_store> counted = std::make_shared<profile_counting_store>();
+  std::shared_ptr<kv_store> store = counted;
   std::shared_ptr<hive_file> hive = std::make_shared<hive_file>(root.hive_file());
   std::shared_ptr<actor_bus> bus = std::make_shared<actor_bus>();
   caf::actor_system_config cfg;
@@ -229,6 +264,23 @@ TEST_CASE("module: profile changes apply live") {
   f.finish();
   f.advance(std::chrono::seconds{620});
   CHECK(f.launched->size() == 2); // the new 600 s interval
+}
+
+TEST_CASE("module: the profile is parsed once per change, never on timers (issue 16, item 9)") {
+  fixture f;
+  REQUIRE(f.launched->size() == 1); // never scanned: at once
+  f.finish();
+  // An hour of schedule checks reads no profile: the module keeps its settings.
+  auto before = f.counted->profile_reads.load();
+  f.advance(std::chrono::seconds{600});
+  CHECK(f.counted->profile_reads.load() == before);
+  // A change (hive or profile): read once, not once per step of the reaction.
+  f.set_profile(true, 600);
+  caf::anon_send(f.actor, changed_atom::value);
+  f.sched->run();
+  CHECK(f.counted->profile_reads.load() == before + 1);
+  f.advance(std::chrono::seconds{620});
+  CHECK(f.launched->size() == 2); // the new 600 s interval applies
 }
 
 TEST_CASE("module: no scan starts while its delta is pending; the acknowledgement opens the gate") {
