@@ -64,7 +64,11 @@ caf::error make_system_error(int errnum, std::string_view what) {
   auto code = ec::io_error;
   switch (errnum) {
     case ENOSPC:
-    case EDQUOT: code = ec::disk_full; break;
+#ifdef EDQUOT // Windows' C runtime has no errno for a disk quota
+    case EDQUOT:
+#endif
+      code = ec::disk_full;
+      break;
     case EACCES:
     case EPERM:
     case EROFS: code = ec::permission_denied; break;

@@ -21,6 +21,10 @@ packages=(
   lintian
   # baselines and load generators for bench/
   sqlite3 hyperfine wrk nginx-light python3-pacparser
+  # the Windows cross build (scripts/build-windows.sh): mingw-w64 GCC with posix
+  # threads (std::thread, std::mutex), its tools, 64-bit Wine to run the tests,
+  # and dpkg-dev for `apt-get source` of the dependencies it builds
+  g++-mingw-w64-x86-64-posix mingw-w64-tools wine64 dpkg-dev
 )
 
 missing=()

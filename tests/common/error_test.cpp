@@ -29,7 +29,9 @@ TEST_CASE("error: an error of another category is unspecified and still renders"
 
 TEST_CASE("error: make_system_error maps errno to the Vigil code and names the call") {
   CHECK(vigil::code_of(vigil::make_system_error(ENOSPC, "write")) == ec::disk_full);
+#ifdef EDQUOT // not in Windows' C runtime (common/error.cpp)
   CHECK(vigil::code_of(vigil::make_system_error(EDQUOT, "write")) == ec::disk_full);
+#endif
   CHECK(vigil::code_of(vigil::make_system_error(EACCES, "open")) == ec::permission_denied);
   CHECK(vigil::code_of(vigil::make_system_error(EPERM, "open")) == ec::permission_denied);
   CHECK(vigil::code_of(vigil::make_system_error(EROFS, "open")) == ec::permission_denied);

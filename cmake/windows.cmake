@@ -1,0 +1,74 @@
+# The Windows build (scripts/build-windows.sh, cmake/mingw-w64-x86_64.cmake), included
+# by the top-level CMakeLists.txt in place of its Linux part. For now it builds the
+# folders that are pure logic and their unit tests: common and protocol. The other
+# folders need the host seam for Windows first (issue 20).
+#
+# Libraries: zstd, OpenSSL, CAF and RocksDB are the static ones the script built
+# into VIGIL_WINDOWS_DEPS; Boost, spdlog and fmt (header-only), nlohmann-json and
+# doctest are the build machine's headers. Every one of them is a SYSTEM include:
+# their warnings are not ours.
+if(NOT VIGIL_WINDOWS_DEPS OR NOT EXISTS ${VIGIL_WINDOWS_DEPS}/lib)
+  message(FATAL_ERROR "VIGIL_WINDOWS_DEPS: no dependency prefix; scripts/build-windows.sh makes it")
+endif()
+set(deps ${VIGIL_WINDOWS_DEPS})
+
+# The header-only libraries, each through a link to its own folder of /usr/include:
+# /usr/include itself holds glibc's headers, which must not shadow mingw's.
+set(host_include ${PROJECT_BINARY_DIR}/host-include)
+file(MAKE_DIRECTORY ${host_include})
+foreach(dir boost fmt spdlog nlohmann doctest)
+  if(NOT EXISTS /usr/include/${dir})
+    message(FATAL_ERROR "/usr/include/${dir} missing: run scripts/install-deps.sh")
+  endif()
+  file(CREATE_LINK /usr/include/${dir} ${host_include}/${dir} SYMBOLIC)
+endforeach()
+
+function(vigil_windows_static_library target file)
+  add_library(${target} STATIC IMPORTED)
+  set_target_properties(${target} PROPERTIES IMPORTED_LOCATION ${deps}/lib/${file}
+    INTERFACE_INCLUDE_DIRECTORIES ${deps}/include INTERFACE_LINK_LIBRARIES "${ARGN}")
+endfunction()
+# The system libraries each one needs: OpenSSL's Configurations/10-main.conf
+# (mingw64), CAF's CMakeLists.txt (MINGW).
+vigil_windows_static_library(OpenSSL::Crypto libcrypto.a ws2_32 gdi32 crypt32)
+vigil_windows_static_library(OpenSSL::SSL libssl.a OpenSSL::Crypto)
+vigil_windows_static_library(vigil_caf_core libcaf_core_static.a ws2_32 iphlpapi psapi)
+set(CAF_CORE_LIBRARY vigil_caf_core)
+# protocol/ finds zstd by name: a normal variable answers its find_library (policy
+# CMP0125), so a cache entry left by an older prefix is never used.
+vigil_windows_static_library(vigil_zstd libzstd.a)
+set(ZSTD_LIBRARY vigil_zstd)
+
+add_library(spdlog::spdlog INTERFACE IMPORTED)
+# Debian's spdlog takes fmt from outside (its tweakme.h); both header-only here.
+set_target_properties(spdlog::spdlog PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${host_include}
+  INTERFACE_COMPILE_DEFINITIONS "SPDLOG_FMT_EXTERNAL;FMT_HEADER_ONLY")
+foreach(target nlohmann_json::nlohmann_json doctest::doctest)
+  add_library(${target} INTERFACE IMPORTED)
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${host_include})
+endforeach()
+# doctest's CMake functions (doctest_discover_tests) are plain CMake: the build
+# machine's serve.
+list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/doctest)
+
+include(cmake/vigil.cmake)
+# CAF's headers, included everywhere through vigil_options like its library.
+target_include_directories(vigil_options SYSTEM INTERFACE ${deps}/include ${host_include})
+# gmtime_r and localtime_r: mingw-w64's <time.h> defines them (over gmtime_s)
+# when asked for POSIX's thread-safe functions.
+target_compile_definitions(vigil_options INTERFACE _POSIX_THREAD_SAFE_FUNCTIONS=200112L)
+# Each program one .exe importing only system DLLs: no libstdc++/libgcc/winpthread DLLs
+# to ship next to it.
+target_link_options(vigil_options INTERFACE -static -static-libgcc -static-libstdc++)
+
+add_subdirectory(common)
+add_subdirectory(protocol)
+
+enable_testing()
+# What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main.
+# Its other helpers (processes, servers, temporary folders) are POSIX code.
+add_library(vigil_test_support STATIC tests/support/doctest_main.cpp)
+target_link_libraries(vigil_test_support PUBLIC vigil_options doctest::doctest)
+target_precompile_headers(vigil_test_support REUSE_FROM vigil_pch)
+add_subdirectory(tests/common)
+add_subdirectory(tests/protocol)

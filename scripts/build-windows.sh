@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Cross-builds Vigil for 64-bit Windows with Debian's mingw-w64 GCC and runs its
+# unit tests under Wine (issue 20). Usage:
+#   bash scripts/build-windows.sh [--no-test]
+# 1. installs the toolchain and Wine (scripts/install-deps.sh);
+# 2. builds zstd, OpenSSL, CAF and RocksDB from Debian's source packages, once, as
+#    static libraries into a cache outside the tree,
+#      ${VIGIL_WINDOWS_CACHE:-~/.cache/vigil-windows}/<key>
+#    where the key hashes the compiler's version, the source version of each
+#    dependency installed on this machine and `recipe` below: a machine that has
+#    the directory skips the step. The build happens in a temporary directory next
+#    to it and is renamed into place at the end, so an interrupted build leaves no
+#    half cache;
+# 3. configures and builds ./build-win with cmake/mingw-w64-x86_64.cmake: for now
+#    the folders that are pure logic (common, protocol) and their unit tests, each
+#    a static .exe that imports only system DLLs (cmake/windows.cmake);
+# 4. unless --no-test: runs every test program under 64-bit Wine (cmake/wine-run.sh)
+#    and exits non-zero when a test fails.
+# Boost, spdlog/fmt (header-only), nlohmann-json and doctest are the build
+# machine's headers.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+run_tests=1
+for arg in "$@"; do
+  case $arg in
+    --no-test) run_tests=0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-windows: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+bash "$root/scripts/install-deps.sh"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+triplet=x86_64-w64-mingw32
+cxx=$triplet-g++-posix
+toolchain=$root/cmake/mingw-w64-x86_64.cmake
+
+# What the dependencies are built from: Debian's source package of the library
+# the Linux build uses, at the version installed here. `recipe` counts changes
+# to how they are built (the functions below, the toolchain's flags): bump it.
+recipe=1
+deps=(libzstd:libzstd-dev openssl:libssl-dev actor-framework:libcaf-dev rocksdb:librocksdb-dev)
+# The compiler's own --version says only "12-posix": the Debian versions of the
+# compiler, its runtime (headers, import libraries) and binutils say which.
+key_input="recipe $recipe
+compiler $(dpkg-query -W -f='${Package} ${Version} ' g++-mingw-w64-x86-64-posix \
+             mingw-w64-x86-64-dev binutils-mingw-w64-x86-64)"
+for dep in "${deps[@]}"; do
+  key_input+="
+${dep%%:*} $(dpkg-query -W -f='${source:Version}' "${dep#*:}")"
+done
+key=$(printf '%s\n' "$key_input" | sha256sum | cut -c1-16)
+cache_root=${VIGIL_WINDOWS_CACHE:-$HOME/.cache/vigil-windows}
+prefix=$cache_root/$key
+jobs=2
+
+# The deb-src twin of the machine's deb822 Debian source list.
+ensure_deb_src() {
+  local list=/etc/apt/sources.list.d/vigil-deb-src.sources
+  if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src ' /etc/apt/sources.list; then
+    local src
+    src=$(grep -ls '^Types: *deb$' /etc/apt/sources.list.d/*.sources | head -n1)
+    [ -n "$src" ] || { echo "build-windows: no deb822 Debian source list to mirror" >&2; exit 1; }
+    echo "build-windows: adding $list (deb-src of $src)"
+    sed 's/^Types: *deb$/Types: deb-src/' "$src" | $SUDO tee "$list" >/dev/null
+  fi
+  $SUDO apt-get update -qq
+}
+
+# fetch_source PACKAGE VERSION DIR: unpacks Debian's source package into DIR/src
+# and appends to the manifest what it was unpacked from. The version installed
+# here comes first; a mirror no longer carries every version, nor every file of
+# one, so then comes the newest with the same upstream version, then the newest of
+# any; failing all of those whole, the upstream (orig) tarball alone, without
+# Debian's patches.
+fetch_source() {
+  local pkg=$1 want=$2 dir=$3 v all candidates orig
+  all=$(apt-cache showsrc "$pkg" | sed -n 's/^Version: //p' | sort -Vr)
+  candidates=$( { echo "$want"
+                  awk -v up="${want%-*}-" 'index($0, up) == 1' <<<"$all"
+                  echo "$all"; } | awk 'NF && !seen[$0]++')
+  for v in $candidates; do
+    rm -rf "$dir" && mkdir -p "$dir"
+    if (cd "$dir" && apt-get source -qq "$pkg=$v" >apt.log 2>&1); then
+      mv "$(find "$dir" -mindepth 1 -maxdepth 1 -type d | head -n1)" "$dir/src"
+      echo "$pkg: installed $want, built from Debian source $v" >>"$manifest"
+      return
+    fi
+  done
+  for v in $candidates; do
+    rm -rf "$dir" && mkdir -p "$dir"
+    (cd "$dir" && apt-get source -qq --download-only "$pkg=$v" >apt.log 2>&1) || true
+    orig=$(find "$dir" -maxdepth 1 -name "${pkg}_*.orig.tar.*" ! -name '*.asc' | head -n1)
+    if [ -n "$orig" ]; then
+      mkdir "$dir/src" && tar -xf "$orig" -C "$dir/src" --strip-components=1
+      echo "$pkg: installed $want, built from the upstream tarball of Debian source $v" \
+           "(its Debian part is not on the mirror: Debian's patches not applied)" >>"$manifest"
+      return
+    fi
+  done
+  echo "build-windows: no source of $pkg on the mirror (wanted $want)" >&2
+  cat "$dir/apt.log" >&2
+  exit 1
+}
+
+cmake_dep() {  # SOURCE-DIR BUILD-DIR CMAKE-ARGS...
+  local src=$1 build=$2
+  shift 2
+  cmake -S "$src" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+    -DVIGIL_WINDOWS_DEPS="$stage" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$stage" \
+    -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=OFF "$@"
+  ninja -C "$build" -j"$jobs" install
+}
+
+build_libzstd() {
+  cmake_dep "$1/build/cmake" "$1/_build" -DZSTD_BUILD_SHARED=OFF -DZSTD_BUILD_STATIC=ON \
+    -DZSTD_BUILD_PROGRAMS=OFF -DZSTD_BUILD_TESTS=OFF -DZSTD_BUILD_CONTRIB=OFF
+}
+
+build_openssl() {
+  (cd "$1" && ./Configure mingw64 no-shared no-tests --cross-compile-prefix=$triplet- \
+                 --prefix="$stage" --libdir=lib &&
+     make -j"$jobs" build_libs && make install_dev)
+}
+
+# CAF's core only: Vigil uses no caf_io nor caf_openssl.
+build_actor-framework() {
+  cmake_dep "$1" "$1/_build" -DCAF_BUILD_STATIC_ONLY=ON -DCAF_NO_IO=ON -DCAF_NO_OPENSSL=ON \
+    -DCAF_NO_EXAMPLES=ON -DCAF_NO_TOOLS=ON -DCAF_NO_UNIT_TESTS=ON -DCAF_NO_OPENCL=ON \
+    -DCAF_NO_PYTHON=ON -DCAF_NO_SUMMARY=ON
+}
+
+build_rocksdb() {
+  cmake_dep "$1" "$1/_build" -DWITH_ZSTD=ON -Dzstd_ROOT_DIR="$stage" -DWITH_GFLAGS=OFF \
+    -DWITH_SNAPPY=OFF -DWITH_LZ4=OFF -DWITH_ZLIB=OFF -DWITH_BZ2=OFF -DWITH_JEMALLOC=OFF \
+    -DWITH_TESTS=OFF -DWITH_BENCHMARK_TOOLS=OFF -DWITH_TOOLS=OFF -DWITH_CORE_TOOLS=OFF \
+    -DWITH_TRACE_TOOLS=OFF -DWITH_JNI=OFF -DROCKSDB_BUILD_SHARED=OFF -DFAIL_ON_WARNINGS=OFF \
+    -DPORTABLE=ON -DROCKSDB_INSTALL_ON_WINDOWS=ON
+}
+
+if [ -d "$prefix" ]; then
+  echo "build-windows: dependencies cached in $prefix"
+else
+  echo "build-windows: building the dependencies into $prefix"
+  ensure_deb_src
+  mkdir -p "$cache_root"
+  work=$(mktemp -d "$cache_root/.build-$key.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  trap 'exit 130' INT TERM
+  stage=$work/prefix
+  manifest=$work/manifest.txt
+  mkdir -p "$stage" "$work/logs"
+  printf '%s\n' "$key_input" >"$manifest"
+  total_start=$SECONDS
+  for dep in "${deps[@]}"; do
+    pkg=${dep%%:*}
+    start=$SECONDS
+    fetch_source "$pkg" "$(dpkg-query -W -f='${source:Version}' "${dep#*:}")" "$work/$pkg"
+    fetched=$SECONDS
+    if ! "build_$pkg" "$work/$pkg/src" >"$work/logs/$pkg.log" 2>&1; then
+      tail -n 40 "$work/logs/$pkg.log" >&2
+      echo "build-windows: building $pkg failed (log above)" >&2
+      exit 1
+    fi
+    echo "build-windows: $pkg fetched in $((fetched - start)) s, built in $((SECONDS - fetched)) s" |
+      tee -a "$manifest"
+  done
+  echo "build-windows: dependencies built in $((SECONDS - total_start)) s" | tee -a "$manifest"
+  mv "$manifest" "$work/logs" "$stage/"
+  # Another build may have finished first: its result is as good as this one.
+  mv -T "$stage" "$prefix" 2>/dev/null || echo "build-windows: $prefix appeared meanwhile; kept it"
+  rm -rf "$work"
+  trap - EXIT INT TERM
+fi
+
+build=$root/build-win
+start=$SECONDS
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+  -DVIGIL_WINDOWS_DEPS="$prefix" -DCMAKE_BUILD_TYPE="${VIGIL_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+VIGIL_WINDOWS_CACHE=$cache_root ninja -C "$build" -j1
+echo "build-windows: Vigil built in $((SECONDS - start)) s"
+
+if ((run_tests)); then
+  VIGIL_WINDOWS_CACHE=$cache_root bash "$root/scripts/test-windows.sh" "$build"
+fi

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test program of a Windows build (default ./build-win, made by
+# scripts/build-windows.sh) under 64-bit Wine, each once with all its cases, and
+# prints the cases each ran, passed and failed. Exits non-zero when one fails.
+#   bash scripts/test-windows.sh [BUILD-DIR] [doctest options...]
+# `ctest --test-dir build-win -L unit` runs the same cases one Wine process each.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build-win}
+shift $(($# > 0 ? 1 : 0))
+shopt -s nullglob
+programs=("$build"/tests/*.exe)
+((${#programs[@]})) || { echo "test-windows: no test programs in $build/tests" >&2; exit 1; }
+
+total=0 passed=0 failed=0 broken=0
+for exe in "${programs[@]}"; do
+  name=$(basename "$exe")
+  start=$SECONDS
+  set +e
+  output=$("$root/cmake/wine-run.sh" "$exe" --no-version=true "$@" 2>&1)
+  rc=$?
+  set -e
+  # doctest's summary: "[doctest] test cases: 98 | 98 passed | 0 failed | 0 skipped"
+  read -r n p f < <(awk -F'|' '/^\[doctest\] test cases:/ {
+      split($1, a, ":"); print a[2] + 0, $2 + 0, $3 + 0 }' <<<"$output") || true
+  if [ -z "${n:-}" ]; then
+    echo "$output"
+    echo "test-windows: $name: exit $rc with no doctest summary" >&2
+    broken=$((broken + 1))
+    continue
+  fi
+  if ((rc != 0 || f != 0)); then
+    echo "$output"
+    ((f)) || broken=$((broken + 1))
+  fi
+  printf 'test-windows: %-18s %4d cases, %4d passed, %d failed (%d s)\n' "$name" "$n" "$p" "$f" $((SECONDS - start))
+  total=$((total + n)) passed=$((passed + p)) failed=$((failed + f))
+  unset n p f
+done
+printf 'test-windows: %d programs, %d cases, %d passed, %d failed\n' \
+  "${#programs[@]}" "$total" "$passed" "$failed"
+((failed == 0 && broken == 0))
