@@ -349,7 +349,7 @@ int main(int argc, char** argv) {
        auto w = again ? std::make_shared<hive_watch>(std::move(*again)) : nullptr;
        if (!w)
          throw std::runtime_error("cannot watch the hive: " + render(again.error()));
-       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
+       return caf::actor_cast<caf::actor>(self->spawn(
          registry_watch, w,
          std::vector<hive_subscriber>{trace_level_subscriber(),
                                       [bus](const std::vector<hive_change>&, const vigil::hive&) {
@@ -388,6 +388,7 @@ int main(int argc, char** argv) {
        protector_options options;
        if (auto* pidfile = std::getenv(supervisor_pidfile_env))
          options.supervisor_pidfile = pidfile;
+       options.bus = bus;
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
          vigil::protector, p, store, hive, running_version, pinned, options));
      }},

@@ -19,6 +19,7 @@ using request_atom = caf::atom_constant<caf::atom("request")>;
 using upload_atom = caf::atom_constant<caf::atom("upload")>;
 using credentials_atom = caf::atom_constant<caf::atom("creds")>;
 using proxies_atom = caf::atom_constant<caf::atom("proxies")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using record_atom = caf::atom_constant<caf::atom("record")>;
 
 /// A finished scan's rows, shared read-only between the module that made them

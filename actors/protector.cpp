@@ -323,6 +323,15 @@ void check_supervisor(self_pointer self) {
   report(st.root_paths, std::move(event));
 }
 
+/// Schedules the next round after `delay` (at once: 0), voiding any other.
+void schedule_round(self_pointer self, std::chrono::milliseconds delay) {
+  auto generation = ++self->state.tick_generation;
+  if (delay.count() <= 0)
+    self->send(self, tick_atom::value, generation);
+  else
+    self->delayed_send(self, delay, tick_atom::value, generation);
+}
+
 void round(self_pointer self) {
   auto& st = self->state;
   if (st.on && st.watch) {
@@ -336,6 +345,7 @@ void round(self_pointer self) {
     log()->error("cannot read the hive: {}", render(h.error()));
   } else {
     auto state = read_protection_state(*h, unix_now());
+    st.off_until = state.off_until.value_or(0);
     if (state.on() && !st.on)
       turn_on(self, *h, false);
     else if (!state.on() && st.on && state.off_until)
@@ -349,9 +359,13 @@ void round(self_pointer self) {
     }
   }
   if (st.on && st.watch)
-    self->send(self, tick_atom::value);
-  else
-    self->delayed_send(self, st.options.tick, tick_atom::value);
+    schedule_round(self, std::chrono::seconds{0});
+  else if (st.on || !st.options.bus)
+    schedule_round(self, st.options.tick);
+  else if (auto left = st.off_until - unix_now(); left >= 0)
+    // Off by an SPFKEY: on again when the key expires, hive change or not.
+    schedule_round(self, std::chrono::seconds{left + 1});
+  // Otherwise off: the next hive change (changed_atom) starts a round.
 }
 
 } // namespace
@@ -417,9 +431,19 @@ protector_actor::behavior_type protector(protector_actor::stateful_pointer<prote
       });
     }
   }
-  self->send(self, tick_atom::value);
+  if (st.options.bus)
+    st.options.bus->subscribe(caf::actor_cast<caf::actor>(self));
+  schedule_round(self, std::chrono::seconds{0});
   return {
-    [=](tick_atom) { round(self); },
+    [=](tick_atom, uint64_t generation) {
+      if (generation == self->state.tick_generation)
+        round(self);
+    },
+    [=](changed_atom) {
+      // While on, the rounds run anyway; while off, this is when to look.
+      if (!self->state.on)
+        schedule_round(self, std::chrono::seconds{0});
+    },
     [=](protect_atom, bool on, bool signed_order) -> bool {
       auto& st = self->state;
       if (!on && !signed_order) {
@@ -444,6 +468,8 @@ protector_actor::behavior_type protector(protector_actor::stateful_pointer<prote
         else if (!state.on() && st.on)
           turn_off(self, state.off_until.value_or(0));
       }
+      if (st.on) // rounds at the protection's pace from now on
+        schedule_round(self, std::chrono::seconds{0});
       return st.on;
     },
     [=](tamper_atom) -> caf::result<std::vector<protocol::tamper_event>, bool> {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/actor_bus.hpp"
 #include "actors/message_types.hpp"
 #include "host/hive.hpp"
 #include "host/hive_file.hpp"
@@ -43,7 +44,8 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// writes itself is not tampering. Spawn it detached: it blocks on fanotify.
 using protector_actor = caf::typed_actor<
   /// One round: wait for changes (up to the tick), check, repair, report.
-  caf::reacts_to<tick_atom>,
+  /// Only the latest scheduled tick (its generation) runs a round.
+  caf::reacts_to<tick_atom, uint64_t>,
   /// The platform asks for protection on or off (`true` from a signed order;
   /// `false` from the profile, which may only turn it on). Answers whether it
   /// is on now.
@@ -52,7 +54,10 @@ using protector_actor = caf::typed_actor<
   /// whether self-protection is on now (the check-in reports both).
   caf::replies_to<tamper_atom>::with<std::vector<protocol::tamper_event>, bool>,
   /// The platform took the events up to this sequence number.
-  caf::reacts_to<tamper_atom, uint64_t>>;
+  caf::reacts_to<tamper_atom, uint64_t>,
+  /// The hive changed (the actor bus): while protection is off, the
+  /// protector looks at the hive only then, instead of every tick.
+  caf::reacts_to<changed_atom>>;
 
 /// How the protector runs; tests shorten the tick.
 struct protector_options {
@@ -61,6 +66,10 @@ struct protector_options {
   /// Whether to watch the built-in supervisor (the agent runs under it:
   /// `supervisor_pidfile_env` is set). Empty: not supervised by it.
   std::string supervisor_pidfile;
+  /// Hive changes, when given: while protection is off the protector sleeps
+  /// until one arrives (an idle agent is not woken every second to re-read
+  /// the hive). Null: it reads the hive every tick, on or off.
+  std::shared_ptr<actor_bus> bus;
 };
 
 /// The protector's state.
@@ -74,6 +83,10 @@ struct protector_state {
   std::shared_ptr<const trusted_keys> keys;
   protector_options options;
   bool on = false;
+  /// The generation of the latest scheduled tick: scheduling another makes
+  /// every earlier one void, so exactly one chain of rounds runs (each 1 s or
+  /// at once while on; while off, none, or one at an SPFKEY's expiry).
+  uint64_t tick_generation = 0;
   int64_t off_until = 0;
   std::unique_ptr<tamper_watch> watch;
   std::optional<program_file_checker> files;

@@ -5,26 +5,42 @@
 
 namespace vigil {
 
+hive_watch_thread::hive_watch_thread(std::shared_ptr<hive_watch> watch,
+                                     std::vector<hive_subscriber> subscribers)
+  : watch_{std::move(watch)} {
+  thread_ = std::thread{[watch = watch_, reported = reported_,
+                         subscribers = std::move(subscribers)] {
+    for (;;) {
+      auto changes = watch->poll(std::chrono::milliseconds{-1});
+      if (watch->interrupted())
+        return;
+      if (!changes) {
+        // A malformed hive: keep the last good state and say so once per write.
+        module_logger(log_module::agent)->error("the hive is unreadable: {}",
+                                                render(changes.error()));
+      } else if (!changes->empty()) {
+        for (auto& subscriber : subscribers)
+          subscriber(*changes, watch->current());
+        ++*reported;
+      }
+    }
+  }};
+}
+
+hive_watch_thread::~hive_watch_thread() {
+  watch_->interrupt();
+  thread_.join();
+}
+
 registry_watch_actor::behavior_type
 registry_watch(registry_watch_actor::stateful_pointer<registry_watch_state> self,
                std::shared_ptr<hive_watch> watch, std::vector<hive_subscriber> subscribers) {
-  // The actor owns the watch from here on (it is not shared further).
-  self->state.watch = std::make_unique<hive_watch>(std::move(*watch));
-  self->state.subscribers = std::move(subscribers);
-  self->send(self, poll_atom::value);
+  self->state.watcher = std::make_unique<hive_watch_thread>(std::move(watch),
+                                                            std::move(subscribers));
+  // The thread ends with the actor: CAF destroys the state when the actor
+  // exits (stateful_actor::on_exit), and the watcher's destructor stops it.
   return {
-    [=](poll_atom) {
-      auto& st = self->state;
-      auto changes = st.watch->poll(st.poll_interval);
-      if (!changes) {
-        // A malformed hive: keep the last good state and say so once per write.
-        module_logger(log_module::agent)->error("the hive is unreadable: {}", render(changes.error()));
-      } else if (!changes->empty()) {
-        for (auto& subscriber : st.subscribers)
-          subscriber(*changes, st.watch->current());
-      }
-      self->send(self, poll_atom::value);
-    },
+    [=](reported_atom) -> uint64_t { return self->state.watcher->reported(); },
   };
 }
 

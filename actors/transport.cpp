@@ -60,8 +60,14 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
     self->link_to(listener);
   }
   // Asks for the routes, applies them, then runs `send`. The transport awaits
-  // the answer, so its requests stay one at a time and in order.
-  auto with_routes = [self](auto promise, auto send) {
+  // the answer, so its requests stay one at a time and in order. Once the
+  // connection's keep-alive has passed, it is closed if nothing used it.
+  auto with_routes = [self](auto promise, auto send_now) {
+    auto send = [self, send_now](auto& rp) mutable {
+      send_now(rp);
+      self->delayed_send(self, self->state.client->keep_alive() + std::chrono::seconds{1},
+                         idle_atom::value);
+    };
     if (!self->state.resolver) { // fixed routes (set with proxies_atom)
       send(promise);
       return;
@@ -124,6 +130,7 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
     [=](credentials_atom, std::string& host_id, std::string& token) {
       self->state.client->set_credentials(std::move(host_id), std::move(token));
     },
+    [=](idle_atom) { self->state.client->close_idle_connections(); },
     [=](proxies_atom, proxy_settings&) {
       // The resolver decides the routes of every request.
     },

@@ -41,7 +41,10 @@ using transport_actor = caf::typed_actor<
   /// Shared state changed (the actor bus): the WebServiceUri in the hive is
   /// read again and, when it changed, used from the next request on (SPEC §2:
   /// the agent reacts to the hive without a restart).
-  caf::reacts_to<changed_atom>>;
+  caf::reacts_to<changed_atom>,
+  /// Closes the connections kept alive past their keep-alive (the transport
+  /// sends it to itself after each request): an idle agent holds no socket.
+  caf::reacts_to<idle_atom>>;
 
 /// The transport's state: the platform client it owns.
 struct transport_state {

@@ -7,6 +7,7 @@
 # default profile (check-in every 900 s), and reads /proc:
 #   idle RSS   VmRSS once every module's first snapshot is on the platform
 #   idle CPU   utime+stime (and schedstat run time) over the idle window
+#   wake-ups   context switches of all threads per second of the idle window
 #   peak RSS   VmHWM, reset (clear_refs 5) before ScanOnDemand=1 for Inventory
 #              and read once that scan's delta is on the platform; the lifetime
 #              VmHWM (first scans and full uploads of every module) beside it.
@@ -110,15 +111,27 @@ lifetime_hwm=$(status_kb "$agent_pid" VmHWM)
 
 # Idle window: the three processes over the same seconds.
 hz=$(getconf CLK_TCK)
-declare -A t0 n0 t1 n1
-for p in "$agent_pid" "$caf_pid" "$platform_pid"; do t0[$p]=$(cpu_ticks "$p"); n0[$p]=$(run_ns "$p"); done
+# Wake-ups: context switches of all the process's threads (each time a thread
+# ran after waiting), per second of the window.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches:/ {s += $2} END {print s + 0}'; }
+declare -A t0 n0 t1 n1 s0 s1
+# Per thread of the agent ("tid name switches"), to say who wakes it.
+thread_switches() {
+  for t in /proc/"$1"/task/*; do
+    echo "${t##*/} $(cat "$t/comm" 2>/dev/null) $(awk '/ctxt_switches:/ {s += $2} END {print s + 0}' "$t/status" 2>/dev/null)"
+  done
+}
+agent_threads0=$(thread_switches "$agent_pid")
+for p in "$agent_pid" "$caf_pid" "$platform_pid"; do t0[$p]=$(cpu_ticks "$p"); n0[$p]=$(run_ns "$p"); s0[$p]=$(switches "$p"); done
 w0=$(date +%s.%N)
 sleep "$idle"
 w1=$(date +%s.%N)
-for p in "$agent_pid" "$caf_pid" "$platform_pid"; do t1[$p]=$(cpu_ticks "$p"); n1[$p]=$(run_ns "$p"); done
+for p in "$agent_pid" "$caf_pid" "$platform_pid"; do t1[$p]=$(cpu_ticks "$p"); n1[$p]=$(run_ns "$p"); s1[$p]=$(switches "$p"); done
+agent_threads1=$(thread_switches "$agent_pid")
 window=$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')
 cpu_pct() { awk -v d="$(( t1[$1] - t0[$1] ))" -v hz="$hz" -v w="$window" 'BEGIN {printf "%.3f", 100 * d / hz / w}'; }
 run_pct() { awk -v d="$(( n1[$1] - n0[$1] ))" -v w="$window" 'BEGIN {printf "%.3f", 100 * d / 1e9 / w}'; }
+wakeups() { awk -v d="$(( s1[$1] - s0[$1] ))" -v w="$window" 'BEGIN {printf "%.1f", d / w}'; }
 declare -A rss anon file pss private threads
 for p in "$agent_pid" "$caf_pid" "$platform_pid"; do
   rss[$p]=$(status_kb "$p" VmRSS); anon[$p]=$(status_kb "$p" RssAnon)
@@ -180,9 +193,9 @@ platform_hwm=$(status_kb "$platform_pid" VmHWM)
 echo
 echo "host: $packages dpkg packages ($inventory_rows Inventory rows), /etc files of this machine; first scans of Inventory, Vulnerability, PolicyCompliance on the platform after ${settle} s"
 echo
-echo "| process | idle RSS MB (anon + file) | idle PSS / private MB | peak RSS MB (VmHWM) | idle CPU, % of a core over ${idle} s: utime+stime (schedstat) | threads |"
-echo "|---|---|---|---|---|---|"
-row() { echo "| $1 | $(mb "${rss[$2]}") ($(mb "${anon[$2]}") + $(mb "${file[$2]}")) | $(mb "${pss[$2]}") / $(mb "${private[$2]}") | $3 | $(cpu_pct "$2") ($(run_pct "$2")) | ${threads[$2]} |"; }
+echo "| process | idle RSS MB (anon + file) | idle PSS / private MB | peak RSS MB (VmHWM) | idle CPU, % of a core over ${idle} s: utime+stime (schedstat) | idle wake-ups/s | threads |"
+echo "|---|---|---|---|---|---|---|"
+row() { echo "| $1 | $(mb "${rss[$2]}") ($(mb "${anon[$2]}") + $(mb "${file[$2]}")) | $(mb "${pss[$2]}") / $(mb "${private[$2]}") | $3 | $(cpu_pct "$2") ($(run_pct "$2")) | $(wakeups "$2") | ${threads[$2]} |"; }
 row "vigil-agent" "$agent_pid" "$(mb "$small_hwm") on-demand Inventory scan, $small_rows rows (${small_wall} s to the platform); $(mb "$large_hwm") with $large_packages packages, $large_rows rows (${large_wall} s; idle RSS 10 s later $(mb "$large_idle")); $(mb "$lifetime_hwm") from start to idle (first scans + full uploads)"
 row "bench_caf_idle (CAF 2 threads, sharing, one actor: the stack's floor)" "$caf_pid" "$(mb "$caf_hwm")"
 row "vigil-platform (serving this agent)" "$platform_pid" "$(mb "$platform_hwm")"
@@ -196,6 +209,10 @@ print(f"\nbudgets: idle RSS <= 20 MB: {verdict(rss <= 20)} ({rss:.1f}); "
       f"peak <= 60 MB: {verdict(peak <= 60)} ({peak:.1f}); "
       f"idle CPU <= 0.1 %: {verdict(cpu <= 0.1)} ({cpu:.3f})")
 PY
+echo
+echo "vigil-agent idle wake-ups per second by thread (threads that woke):"
+join <(sort <<<"$agent_threads0") <(sort <<<"$agent_threads1") \
+  | awk -v w="$window" '$5 > $3 {printf "  %-16s %6.1f\n", $2, ($5 - $3) / w}' | sort -k2 -rn
 echo
 echo "vigil-agent idle RSS by mapping (MB resident / private, mappings >= 0.25 MB):"
 while read -r kb priv name; do

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <climits>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -28,20 +29,28 @@ caf::expected<hive_watch> hive_watch::open(fs::path hive_file_path) {
     ::close(fd);
     return error;
   }
+  int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake < 0) {
+    auto error = make_system_error(errno, "eventfd");
+    ::close(fd);
+    return error;
+  }
   auto initial = hive_file{hive_file_path}.load();
   if (!initial) {
     ::close(fd);
+    ::close(wake);
     return initial.error();
   }
-  return hive_watch{fd, std::move(hive_file_path), std::move(*initial)};
+  return hive_watch{fd, wake, std::move(hive_file_path), std::move(*initial)};
 }
 
-hive_watch::hive_watch(int fd, fs::path file, vigil::hive initial)
-  : fd_{fd}, file_{std::move(file)}, current_{std::move(initial)} {
+hive_watch::hive_watch(int fd, int wake_fd, fs::path file, vigil::hive initial)
+  : fd_{fd}, wake_fd_{wake_fd}, file_{std::move(file)}, current_{std::move(initial)} {
 }
 
 hive_watch::hive_watch(hive_watch&& other) noexcept
   : fd_{std::exchange(other.fd_, -1)},
+    wake_fd_{std::exchange(other.wake_fd_, -1)},
     file_{std::move(other.file_)},
     current_{std::move(other.current_)} {
 }
@@ -50,7 +59,10 @@ hive_watch& hive_watch::operator=(hive_watch&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0)
       ::close(fd_);
+    if (wake_fd_ >= 0)
+      ::close(wake_fd_);
     fd_ = std::exchange(other.fd_, -1);
+    wake_fd_ = std::exchange(other.wake_fd_, -1);
     file_ = std::move(other.file_);
     current_ = std::move(other.current_);
   }
@@ -60,11 +72,24 @@ hive_watch& hive_watch::operator=(hive_watch&& other) noexcept {
 hive_watch::~hive_watch() {
   if (fd_ >= 0)
     ::close(fd_);
+  if (wake_fd_ >= 0)
+    ::close(wake_fd_);
+}
+
+void hive_watch::interrupt() noexcept {
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+bool hive_watch::interrupted() const noexcept {
+  // The counter is never read down: once written, it stays readable.
+  pollfd pfd{wake_fd_, POLLIN, 0};
+  return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
 }
 
 caf::expected<std::vector<hive_change>> hive_watch::poll(std::chrono::milliseconds timeout) {
-  pollfd pfd{fd_, POLLIN, 0};
-  int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+  pollfd pfds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  int ready = ::poll(pfds, 2, timeout.count() < 0 ? -1 : static_cast<int>(timeout.count()));
   if (ready < 0 && errno != EINTR)
     return make_system_error(errno, "poll inotify");
   bool touched = false;

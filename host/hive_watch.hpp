@@ -13,7 +13,7 @@ namespace vigil {
 /// Watches the hive file with inotify and reports which keys and values other
 /// processes changed. It watches the directory (writers replace the file by
 /// rename, so the file's own inode changes), so it works before the hive
-/// exists too. A plain class: the registry_watch actor polls it.
+/// exists too. A plain class: the registry_watch actor's thread waits on it.
 class hive_watch {
 public:
   /// Starts watching `hive_file` (its directory is created when missing) and
@@ -27,18 +27,27 @@ public:
   /// The inotify descriptor, readable when something may have changed.
   int native_handle() const noexcept { return fd_; }
 
-  /// Waits up to `timeout` for a write to the hive, then returns what changed
-  /// since the last successful poll (empty when nothing did). A malformed hive
-  /// is an error; the last good state stays the baseline.
+  /// Waits up to `timeout` (negative: without a limit) for a write to the
+  /// hive or an `interrupt`, then returns what changed since the last
+  /// successful poll (empty when nothing did). A malformed hive is an error;
+  /// the last good state stays the baseline.
   caf::expected<std::vector<hive_change>> poll(std::chrono::milliseconds timeout);
+
+  /// Ends a `poll` waiting in another thread, and every later one, at once:
+  /// how a watcher blocked without a timeout is stopped. Thread-safe.
+  void interrupt() noexcept;
+
+  /// Whether `interrupt` was called.
+  bool interrupted() const noexcept;
 
   /// The hive as of the last successful poll.
   const vigil::hive& current() const noexcept { return current_; }
 
 private:
-  hive_watch(int fd, std::filesystem::path file, vigil::hive initial);
+  hive_watch(int fd, int wake_fd, std::filesystem::path file, vigil::hive initial);
 
   int fd_ = -1;
+  int wake_fd_ = -1; ///< an eventfd: readable once interrupted
   std::filesystem::path file_;
   vigil::hive current_;
 };

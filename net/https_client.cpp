@@ -55,12 +55,20 @@ struct https_client::impl {
   /// Open connections waiting for a request, oldest first.
   mutable std::vector<std::unique_ptr<connection>> idle;
 
+  /// Closes the connections idle for `keep_alive` or longer (all with
+  /// `all`). Called with `idle_mutex` held.
+  void close_expired(bool all) const {
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(idle, [&](const auto& c) {
+      return all || now - c->idle_since >= options.keep_alive;
+    });
+  }
+
   /// An open connection for `key` kept less than `keep_alive` ago, if any;
   /// expired ones are closed on the way.
   std::unique_ptr<connection> take_idle(const std::string& key) const {
     std::lock_guard guard{idle_mutex};
-    auto now = std::chrono::steady_clock::now();
-    std::erase_if(idle, [&](const auto& c) { return now - c->idle_since >= options.keep_alive; });
+    close_expired(false);
     for (auto it = idle.rbegin(); it != idle.rend(); ++it)
       if ((*it)->key == key) {
         auto found = std::move(*it);
@@ -351,6 +359,11 @@ https_client::https_client(std::shared_ptr<const impl> state) : impl_{std::move(
 
 const client_options& https_client::options() const {
   return impl_->options;
+}
+
+void https_client::close_idle(bool all) const {
+  std::lock_guard guard{impl_->idle_mutex};
+  impl_->close_expired(all);
 }
 
 caf::expected<http_response> https_client::send(const url& server, http_request request,

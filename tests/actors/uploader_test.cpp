@@ -58,6 +58,7 @@ transport_actor::behavior_type played_transport(transport_actor::pointer,
     [=](credentials_atom, std::string&, std::string&) {},
     [=](proxies_atom, proxy_settings&) {},
     [=](changed_atom) {},
+    [=](idle_atom) {},
   };
 }
 
