@@ -1,6 +1,9 @@
 #include "host/hive_file.hpp"
 
 #include <doctest/doctest.h>
+#include <future>
+#include <memory>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,4 +174,48 @@ TEST_CASE("hive_diff: is_under matches a key and its subkeys only") {
   hive_change c{hive_change::kind::value_set, key + "\\ScanOnDemand\\UDC", "CpuLimit"};
   CHECK(is_under(c, key + "\\scanondemand"));
   CHECK_FALSE(is_under(c, key + "\\Scan"));
+}
+
+TEST_CASE("hive_watch: a wait without a timeout reports a change, and an interrupt ends it and "
+          "every later wait at once") {
+  test::temp_dir dir;
+  auto path = dir / "etc/registry.reg";
+  hive_file file{path};
+  REQUIRE(file.update([](hive& h) -> caf::expected<void> {
+    h.set(key, reg_value::sz("A", "1"));
+    return {};
+  }));
+  auto opened = hive_watch::open(path);
+  REQUIRE(opened);
+  auto watch = std::make_shared<hive_watch>(std::move(*opened));
+  CHECK_FALSE(watch->interrupted());
+  // A change wakes a wait that has no timeout.
+  std::promise<size_t> seen;
+  std::thread waiter{[&] {
+    // Other files of the directory (the hive's lock) wake it too, with no
+    // change to report: it waits again.
+    for (;;) {
+      auto changes = watch->poll(std::chrono::milliseconds{-1});
+      if (!changes || !changes->empty()) {
+        seen.set_value(changes ? changes->size() : 0);
+        return;
+      }
+    }
+  }};
+  REQUIRE(file.update([](hive& h) -> caf::expected<void> {
+    h.set(key, reg_value::sz("A", "2"));
+    return {};
+  }));
+  auto result = seen.get_future();
+  CHECK(result.get() == 1);
+  waiter.join();
+  // An interrupt from another thread ends the next wait without any change,
+  // and it stays interrupted.
+  std::thread stopped{[&] { (void) watch->poll(std::chrono::milliseconds{-1}); }};
+  watch->interrupt();
+  stopped.join();
+  CHECK(watch->interrupted());
+  auto after = watch->poll(std::chrono::milliseconds{-1});
+  REQUIRE(after);
+  CHECK(after->empty());
 }
