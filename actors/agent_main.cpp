@@ -47,6 +47,7 @@
 #include "host/service_notify.hpp"
 #include "host/supervisor.hpp"
 #include "host/self_protection.hpp"
+#include "actors/hive_writer.hpp"
 #include "actors/protector.hpp"
 #include "common/text.hpp"
 #include "storage/rocksdb_store.hpp"
@@ -429,17 +430,24 @@ int main(int argc, char** argv) {
      [=](caf::local_actor* self, const actor_registry&) {
        return caf::actor_cast<caf::actor>(self->spawn(vigil::blackout, store, bus, blackout_options{}));
      }},
+    {"hive_writer",
+     {},
+     [=](caf::local_actor* self, const actor_registry&) {
+       // Detached: it waits on the hive's file lock (issue 16, item 1).
+       return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(vigil::hive_writer, hive));
+     }},
   };
   for (auto name : protocol::scan_module_names)
     children.push_back({std::string{name},
-                        {"delta", "blackout"},
+                        {"delta", "blackout", "hive_writer"},
                         [=, name = std::string{name}](caf::local_actor* self,
                                                       const actor_registry& running) {
                           return caf::actor_cast<caf::actor>(
                             self->spawn(vigil::module, name, p, store, hive, bus,
                                         running.get<delta_actor>("delta"),
                                         detached_scan_launcher(p),
-                                        running.get<blackout_actor>("blackout")));
+                                        running.get<blackout_actor>("blackout"),
+                                        running.get<hive_writer_actor>("hive_writer")));
                         }});
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
   // Under systemd (Type=notify): ready now, and watchdog pings while the

@@ -51,13 +51,15 @@ module_settings settings_of(kv_store& store, const std::string& module) {
 }
 
 void set_on_demand(self_pointer self, uint32_t value) {
-  auto key = scan_on_demand_key(self->state.module);
-  auto ok = self->state.hive->update([&](vigil::hive& h) -> caf::expected<void> {
-    h.set(key, reg_value::dword("ScanOnDemand", value));
-    return {};
-  });
-  if (!ok)
-    module_logger(log_module::agent)->error("cannot set {}\\ScanOnDemand: {}", key, render(ok.error()));
+  auto& st = self->state;
+  auto key = scan_on_demand_key(st.module);
+  update_hive(
+    st.hive_writer, *st.hive,
+    [key, value](vigil::hive& h) -> caf::expected<void> {
+      h.set(key, reg_value::dword("ScanOnDemand", value));
+      return {};
+    },
+    key + "\\ScanOnDemand=" + std::to_string(value));
 }
 
 void start_scan(self_pointer self, const std::string& reason, uint32_t cpu_limit) {
@@ -209,11 +211,14 @@ void ensure_on_demand_key(self_pointer self, const hive& h) {
   auto key = scan_on_demand_key(st.module);
   if (h.get(key, "ScanOnDemand") != nullptr)
     return;
-  (void) st.hive->update([&](vigil::hive& hv) -> caf::expected<void> {
-    if (hv.get(key, "ScanOnDemand") == nullptr)
-      hv.set(key, reg_value::dword("ScanOnDemand", scan_on_demand::completed));
-    return {};
-  });
+  update_hive(
+    st.hive_writer, *st.hive,
+    [key](vigil::hive& hv) -> caf::expected<void> {
+      if (hv.get(key, "ScanOnDemand") == nullptr)
+        hv.set(key, reg_value::dword("ScanOnDemand", scan_on_demand::completed));
+      return {};
+    },
+    key + "\\ScanOnDemand (created)");
 }
 
 } // namespace
@@ -250,8 +255,10 @@ module_actor::behavior_type module(module_actor::stateful_pointer<module_state> 
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
-                                   scan_launcher launcher, blackout_actor blackout) {
+                                   scan_launcher launcher, blackout_actor blackout,
+                                   hive_writer_actor hive_writer) {
   auto& st = self->state;
+  st.hive_writer = std::move(hive_writer);
   // However the module stops, its scan worker stops too (at its next item).
   self->attach_functor([stop = st.stop_scans](const caf::error&) { stop->store(true); });
   st.delta = std::move(delta);

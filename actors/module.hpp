@@ -17,6 +17,7 @@
 #include "actors/actor_bus.hpp"
 #include "actors/blackout.hpp"
 #include "actors/delta.hpp"
+#include "actors/hive_writer.hpp"
 #include "protocol/manifest.hpp"
 #include "actors/module_logic.hpp"
 #include "host/hive_file.hpp"
@@ -86,6 +87,8 @@ struct module_state {
   std::shared_ptr<kv_store> store;
   std::shared_ptr<hive_file> hive;
   delta_actor delta;
+  /// Writes ScanOnDemand off the scheduler; invalid: written in place.
+  hive_writer_actor hive_writer;
   blackout_actor blackout;                ///< pushes the windows; invalid: no windows
   std::optional<blackout_answer> windows; ///< its latest push
   bool scanning = false;
@@ -104,12 +107,14 @@ struct module_state {
 std::filesystem::path snapshot_file(const paths& p, const std::string& module);
 
 /// The actor for `module`; subscribes itself to `bus` and to `blackout`
-/// (invalid: no collection windows).
+/// (invalid: no collection windows), and writes the hive through
+/// `hive_writer` (invalid: in place, on the actor's thread).
 module_actor::behavior_type module(module_actor::stateful_pointer<module_state> self,
                                    std::string module, paths root_paths,
                                    std::shared_ptr<kv_store> store,
                                    std::shared_ptr<hive_file> hive,
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
-                                   scan_launcher launcher, blackout_actor blackout);
+                                   scan_launcher launcher, blackout_actor blackout,
+                                   hive_writer_actor hive_writer);
 
 } // namespace vigil

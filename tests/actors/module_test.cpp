@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
@@ -16,6 +17,8 @@
 #include "actors/blackout.hpp"
 #include "actors/checkin.hpp"
 #include "actors/delta_store.hpp"
+#include "actors/hive_writer.hpp"
+#include "host/file_lock.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -81,10 +84,12 @@ struct fixture {
 
   blackout_actor windows; ///< the blackout actor, when the test has windows
 
+  hive_writer_actor writer; ///< with `with_writer`: the detached hive writer
+
   /// With `blackout_windows`, a real blackout actor whose wall clock starts
   /// at `start` and follows virtual time.
   explicit fixture(bool activated = true, json blackout_windows = nullptr,
-                   blackout_clock::time_point start = {}) {
+                   blackout_clock::time_point start = {}, bool with_writer = false) {
     set_profile(activated, 3600, blackout_windows.is_null() ? json::array() : blackout_windows);
     protocol::manifest m;
     m.module = "Vulnerability";
@@ -126,8 +131,11 @@ struct fixture {
       options.seed = 1;
       windows = system->spawn(blackout, store, bus, options);
     }
+    if (with_writer)
+      writer = system->spawn<caf::detached>(hive_writer, hive);
     actor = caf::actor_cast<caf::actor>(system->spawn(module, std::string{"Vulnerability"}, root,
-                                                      store, hive, bus, deltas, launcher, windows));
+                                                      store, hive, bus, deltas, launcher, windows,
+                                                      writer));
     sched->run();
   }
 
@@ -139,7 +147,19 @@ struct fixture {
     caf::anon_send_exit(deltas, caf::exit_reason::user_shutdown);
     if (windows)
       caf::anon_send_exit(windows, caf::exit_reason::user_shutdown);
+    if (writer)
+      caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     sched->run();
+  }
+
+  /// Waits (on the writer's own thread's pace) until every hive update sent
+  /// to the writer so far is written.
+  void written() {
+    caf::scoped_actor waiter{*system};
+    bool done = false;
+    waiter->request(writer, std::chrono::seconds{60}, caf::get_atom::value)
+      .receive([&](bool) { done = true; }, [&](caf::error&) {});
+    REQUIRE(done);
   }
 
   void set_profile(bool activated, int interval, json blackout_windows = json::array()) {
@@ -283,6 +303,34 @@ TEST_CASE("module: the profile is parsed once per change, never on timers (issue
   CHECK(f.launched->size() == 2); // the new 600 s interval applies
 }
 
+TEST_CASE("module: with the hive's lock held by someone else, a requested scan starts at once; "
+          "ScanOnDemand follows when the lock is free (issue 16, item 1)") {
+  fixture f{true, nullptr, {}, true};
+  REQUIRE(f.launched->size() == 1); // never scanned: at once
+  f.finish();
+  f.written();
+  REQUIRE(f.on_demand_value() == 0u);
+  REQUIRE(f.hive->update([](vigil::hive& h) -> caf::expected<void> {
+    h.set(scan_on_demand_key("Vulnerability"), reg_value::dword("ScanOnDemand", 1));
+    return {};
+  }));
+  {
+    // vigil-reg, or an administrator's script, holds the hive's lock.
+    auto held = lock_sibling(f.hive->path(), std::chrono::seconds{1});
+    REQUIRE(held);
+    caf::anon_send(f.actor, changed_atom::value);
+    f.sched->run(); // on the old code, the module waited here for the lock (30 s), then failed
+    CHECK(f.launched->size() == 2);
+    f.advance(std::chrono::seconds{60}); // timers keep running
+    CHECK(f.on_demand_value() == 1u);    // the write waits for the lock, not the module
+  }
+  f.written();
+  CHECK(f.on_demand_value() == 2u); // scanning
+  f.finish();
+  f.written();
+  CHECK(f.on_demand_value() == 0u); // done
+}
+
 TEST_CASE("module: no scan starts while its delta is pending; the acknowledgement opens the gate") {
   fixture f;
   f.uploads_succeed = false; // the platform is away
@@ -307,7 +355,7 @@ TEST_CASE("module: a scan interrupted by a crash runs again at the next start") 
   REQUIRE(f.store->put("meta", scan_keys::started("Vulnerability"), "scheduled"));
   auto again = caf::actor_cast<caf::actor>(f.system->spawn(
     module, std::string{"Vulnerability"}, f.root, f.store, f.hive, f.bus, f.deltas, f.launch,
-    blackout_actor{}));
+    blackout_actor{}, hive_writer_actor{}));
   f.sched->run();
   CHECK(f.launched->size() == 2); // at once, not an interval later
   caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
@@ -358,7 +406,7 @@ TEST_CASE("module: a garbled stored scan time is rebuilt, not a crash at every s
   REQUIRE(f.store->put("meta", scan_keys::last_end("Vulnerability"), "garbage"));
   auto again = caf::actor_cast<caf::actor>(f.system->spawn(
     module, std::string{"Vulnerability"}, f.root, f.store, f.hive, f.bus, f.deltas, f.launch,
-    blackout_actor{}));
+    blackout_actor{}, hive_writer_actor{}));
   f.sched->run();
   CHECK(f.launched->size() == 2); // alive, and scanning at once as if never scanned
   caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
