@@ -250,12 +250,20 @@ asio::awaitable<caf::error> open_connection(const https_client::impl& self, conn
   const url& hop = proxy ? *proxy : server;
   auto hop_name = proxy ? "proxy " + proxy->to_string() : server.to_string();
   error_code error;
-  tcp::resolver resolver{executor};
-  auto endpoints = co_await resolver.async_resolve(hop.host, std::to_string(hop.port),
-                                                   awaitable_into(error));
-  if (error)
-    co_return make_error(ec::network_error,
-                         "cannot resolve " + hop_name + ": " + error.message());
+  // An address needs no lookup: no resolver (Asio starts a thread for one).
+  std::vector<tcp::endpoint> endpoints;
+  if (auto address = asio::ip::make_address(hop.host, error); !error) {
+    endpoints.emplace_back(address, hop.port);
+  } else {
+    tcp::resolver resolver{executor};
+    auto found = co_await resolver.async_resolve(hop.host, std::to_string(hop.port),
+                                                 awaitable_into(error));
+    if (error)
+      co_return make_error(ec::network_error,
+                           "cannot resolve " + hop_name + ": " + error.message());
+    for (auto& entry : found)
+      endpoints.push_back(entry.endpoint());
+  }
   beast::tcp_stream stream{executor};
   stream.expires_after(options.connect_timeout);
   co_await stream.async_connect(endpoints, awaitable_into(error));
