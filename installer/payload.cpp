@@ -149,6 +149,28 @@ bool is_skipped(std::string_view name, std::string_view skip) {
   return relative.starts_with(skip) || relative == dir;
 }
 
+/// Moves `reader` to its next member (`*entry`): true, or false at the end of
+/// the archive; a damaged archive is `ec::corruption`.
+caf::expected<bool> next_member(archive* reader, archive_entry** entry) {
+  int rc = archive_read_next_header(reader, entry);
+  if (rc == ARCHIVE_EOF)
+    return false;
+  if (rc != ARCHIVE_OK)
+    return make_error(ec::corruption, std::string{"damaged payload archive: "}
+                                        + archive_error_string(reader));
+  return true;
+}
+
+/// The content of the member `entry` that `reader` is at.
+caf::expected<std::string> member_content(archive* reader, archive_entry* entry) {
+  std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
+  auto n = archive_read_data(reader, content.data(), content.size());
+  if (n < 0 || static_cast<size_t>(n) != content.size())
+    return make_error(ec::corruption, "cannot read payload member "
+                                        + std::string{archive_entry_pathname(entry)});
+  return content;
+}
+
 } // namespace
 
 caf::expected<std::string> package_payload(std::string_view package, std::string_view name) {
@@ -166,25 +188,22 @@ caf::expected<std::vector<program_file>> payload_program_files(std::string_view 
   std::vector<program_file> files;
   archive_entry* entry = nullptr;
   for (;;) {
-    int rc = archive_read_next_header(reader->get(), &entry);
-    if (rc == ARCHIVE_EOF)
-      break;
-    if (rc != ARCHIVE_OK)
-      return make_error(ec::corruption, std::string{"damaged payload archive: "}
-                                          + archive_error_string(reader->get()));
+    auto more = next_member(reader->get(), &entry);
+    if (!more)
+      return more.error();
+    if (!*more)
+      return files;
     std::string name = archive_entry_pathname(entry);
     if (archive_entry_filetype(entry) != AE_IFREG || is_skipped(name, skip)) {
       archive_read_data_skip(reader->get());
       continue;
     }
-    std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
-    auto n = archive_read_data(reader->get(), content.data(), content.size());
-    if (n < 0 || static_cast<size_t>(n) != content.size())
-      return make_error(ec::corruption, "cannot read payload member " + name);
-    files.push_back({std::string{member_path(name)}, sha256_hex(content), content.size(),
+    auto content = member_content(reader->get(), entry);
+    if (!content)
+      return content.error();
+    files.push_back({std::string{member_path(name)}, sha256_hex(*content), content->size(),
                      static_cast<uint32_t>(archive_entry_perm(entry) & 07777)});
   }
-  return files;
 }
 
 caf::expected<std::string> expand_package(std::string_view package, std::string_view name) {
@@ -238,12 +257,11 @@ caf::expected<void> extract_archive(std::string_view data, const fs::path& desti
   // path), which is why NOABSOLUTEPATHS cannot be asked of libarchive.
   archive_entry* entry = nullptr;
   for (;;) {
-    int rc = archive_read_next_header(reader->get(), &entry);
-    if (rc == ARCHIVE_EOF)
+    auto more = next_member(reader->get(), &entry);
+    if (!more)
+      return more.error();
+    if (!*more)
       break;
-    if (rc != ARCHIVE_OK)
-      return make_error(ec::corruption, std::string{"damaged payload archive: "}
-                                          + archive_error_string(reader->get()));
     std::string name = archive_entry_pathname(entry);
     if (name.starts_with("/") || name.find("..") != std::string::npos)
       return make_error(ec::corruption, "payload member '" + name + "' escapes the destination");
@@ -259,6 +277,7 @@ caf::expected<void> extract_archive(std::string_view data, const fs::path& desti
     const void* block = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
+    int rc = ARCHIVE_OK;
     while ((rc = archive_read_data_block(reader->get(), &block, &size, &offset)) == ARCHIVE_OK) {
       if (archive_write_data_block(writer.get(), block, size, offset) != ARCHIVE_OK)
         return make_error(ec::io_error, "cannot write " + target.string() + ": "
@@ -285,11 +304,7 @@ caf::expected<std::string> archive_member(std::string_view data, std::string_vie
   while (archive_read_next_header(reader->get(), &entry) == ARCHIVE_OK) {
     if (member_path(archive_entry_pathname(entry)) != name)
       continue;
-    std::string content(static_cast<size_t>(archive_entry_size(entry)), '\0');
-    auto n = archive_read_data(reader->get(), content.data(), content.size());
-    if (n < 0 || static_cast<size_t>(n) != content.size())
-      return make_error(ec::corruption, "cannot read payload member " + std::string{name});
-    return content;
+    return member_content(reader->get(), entry);
   }
   return make_error(ec::not_found, "the payload has no " + std::string{name});
 }
