@@ -128,7 +128,7 @@ void turn_on(self_pointer self, const hive& h, bool at_start) {
     st.files.emplace(st.root_paths, std::move(*manifest));
   else
     log()->error("program files cannot be checked: {}", render(manifest.error()));
-  st.checked_metadata.clear();
+  st.checked_metadata.reset();
   st.reference_forged = false;
   std::vector<fs::path> dirs{st.root_paths.program_files(), st.root_paths.hive_file().parent_path()};
   if (st.files) {
@@ -190,10 +190,13 @@ void check_reference(self_pointer self) {
   auto& st = self->state;
   if (!st.files || !st.keys)
     return;
-  auto kept = read_whole_file(release_metadata_file(st.root_paths));
-  if (!kept || *kept == st.checked_metadata)
-    return;
-  st.checked_metadata = *kept;
+  auto file = release_metadata_file(st.root_paths);
+  std::error_code err;
+  auto size = fs::file_size(file, err);
+  auto modified = err ? fs::file_time_type{} : fs::last_write_time(file, err);
+  if (err || st.checked_metadata == std::make_pair(size, modified))
+    return; // none kept yet, or the one already checked
+  st.checked_metadata = std::make_pair(size, modified);
   std::string unusable;
   auto verified = verify_reference_list(st.root_paths, st.files->manifest(), st.keys.get(),
                                         &unusable);

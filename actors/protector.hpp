@@ -7,9 +7,11 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/actor_bus.hpp"
@@ -91,9 +93,10 @@ struct protector_state {
   std::unique_ptr<tamper_watch> watch;
   std::optional<program_file_checker> files;
   std::optional<vigil::hive> baseline;
-  /// The content of `release_metadata_file` last checked against the
-  /// reference list (checked again when it changes or protection turns on).
-  std::string checked_metadata;
+  /// The size and modification time of `release_metadata_file` when it was
+  /// last checked against the reference list (checked again when they change
+  /// or protection turns on; a stat per round, the file read only then).
+  std::optional<std::pair<uintmax_t, std::filesystem::file_time_type>> checked_metadata;
   /// The reference list does not match the signed release metadata: program
   /// files are neither checked against it nor restored from the copy (it may
   /// be a forgery) until protection turns on again or the metadata changes.

@@ -38,6 +38,20 @@ transport(transport_actor::stateful_pointer<transport_state> self, platform_clie
                                  blackout_actor{});
 }
 
+namespace {
+
+/// One check at a time for the connections kept alive: a burst of requests
+/// sets one timer, not one per request.
+void schedule_idle_check(transport_actor::stateful_pointer<transport_state> self) {
+  if (self->state.idle_check_pending)
+    return;
+  self->state.idle_check_pending = true;
+  self->delayed_send(self, self->state.client->keep_alive() + std::chrono::seconds{1},
+                     idle_atom::value);
+}
+
+} // namespace
+
 transport_actor::behavior_type
 transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
                         platform_client client, proxy_resolver_actor resolver, std::string target,
@@ -65,8 +79,7 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
   auto with_routes = [self](auto promise, auto send_now) {
     auto send = [self, send_now](auto& rp) mutable {
       send_now(rp);
-      self->delayed_send(self, self->state.client->keep_alive() + std::chrono::seconds{1},
-                         idle_atom::value);
+      schedule_idle_check(self);
     };
     if (!self->state.resolver) { // fixed routes (set with proxies_atom)
       send(promise);
@@ -130,7 +143,11 @@ transport_with_resolver(transport_actor::stateful_pointer<transport_state> self,
     [=](credentials_atom, std::string& host_id, std::string& token) {
       self->state.client->set_credentials(std::move(host_id), std::move(token));
     },
-    [=](idle_atom) { self->state.client->close_idle_connections(); },
+    [=](idle_atom) {
+      self->state.idle_check_pending = false;
+      if (self->state.client->close_idle_connections() > 0)
+        schedule_idle_check(self); // used since: closed at its own keep-alive's end
+    },
     [=](proxies_atom, proxy_settings&) {
       // The resolver decides the routes of every request.
     },

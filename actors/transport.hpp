@@ -60,6 +60,8 @@ struct transport_state {
   /// blackout listener, read on the transport's thread between chunks: the
   /// transport is busy in the upload and cannot take a message then.
   std::shared_ptr<std::atomic<bool>> network_blocked = std::make_shared<std::atomic<bool>>(false);
+  /// An `idle_atom` is on its way (one at a time).
+  bool idle_check_pending = false;
   static inline const char* name = "transport";
 };
 

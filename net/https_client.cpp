@@ -369,9 +369,10 @@ const client_options& https_client::options() const {
   return impl_->options;
 }
 
-void https_client::close_idle(bool all) const {
+std::size_t https_client::close_idle(bool all) const {
   std::lock_guard guard{impl_->idle_mutex};
   impl_->close_expired(all);
+  return impl_->idle.size();
 }
 
 caf::expected<http_response> https_client::send(const url& server, http_request request,

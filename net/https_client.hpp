@@ -76,8 +76,9 @@ public:
 
   /// Closes the kept connections that have been idle for `keep_alive` or
   /// longer (all of them with `all`): an idle agent keeps no socket and no
-  /// TLS state for a server that closed its end long ago.
-  void close_idle(bool all = false) const;
+  /// TLS state for a server that closed its end long ago. Returns how many
+  /// are still kept.
+  std::size_t close_idle(bool all = false) const;
 
   /// The implementation's state (defined in the .cpp; opaque to users).
   struct impl;

@@ -51,8 +51,9 @@ public:
   /// The platform's base URL (the WebServiceUri) the next calls go to.
   void set_base(url base);
   const url& base() const noexcept { return base_; }
-  /// Closes the connections idle past their keep-alive (all with `all`).
-  void close_idle_connections(bool all = false) const { client_.close_idle(all); }
+  /// Closes the connections idle past their keep-alive (all with `all`);
+  /// returns how many are still kept.
+  std::size_t close_idle_connections(bool all = false) const { return client_.close_idle(all); }
   /// How long a connection is kept for the next request.
   std::chrono::milliseconds keep_alive() const { return client_.options().keep_alive; }
 
