@@ -416,8 +416,8 @@ int main(int argc, char** argv) {
      {"transport", "blackout"},
      [=](caf::local_actor* self, const actor_registry& running) {
        return caf::actor_cast<caf::actor>(
-         self->spawn(vigil::uploader, store, running.get<transport_actor>("transport"), bus,
-                     running.get<blackout_actor>("blackout"), backoff_policy{}));
+         spawn_uploader(self->system(), store, running.get<transport_actor>("transport"), bus,
+                        running.get<blackout_actor>("blackout"), backoff_policy{}));
      }},
     {"delta",
      {"uploader"},

@@ -1,5 +1,7 @@
 #include "actors/uploader.hpp"
 
+#include <caf/actor_system.hpp>
+
 #include "actors/delta_store.hpp"
 #include "actors/upload_logic.hpp"
 #include "common/error.hpp"
@@ -240,6 +242,13 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<uploader
       pump(self);
     },
   };
+}
+
+uploader_actor spawn_uploader(caf::actor_system& system, std::shared_ptr<kv_store> store,
+                              transport_actor transport, std::shared_ptr<actor_bus> bus,
+                              blackout_actor blackout, backoff_policy backoff) {
+  return system.spawn<caf::detached>(uploader, std::move(store), std::move(transport),
+                                     std::move(bus), std::move(blackout), backoff);
 }
 
 } // namespace vigil

@@ -72,4 +72,13 @@ uploader_actor::behavior_type uploader(uploader_actor::stateful_pointer<uploader
                                        transport_actor transport, std::shared_ptr<actor_bus> bus,
                                        blackout_actor blackout, backoff_policy backoff);
 
+/// The uploader as the agent runs it: detached, on a thread of its own. Its
+/// handlers do the store's synced batches (an acknowledgement applies a
+/// delta to the baseline; a renumbering re-encodes the whole snapshot) and
+/// must not hold one of the two scheduler threads while they do (issue 16,
+/// item 1): check-ins and module timers keep their schedule meanwhile.
+uploader_actor spawn_uploader(caf::actor_system& system, std::shared_ptr<kv_store> store,
+                              transport_actor transport, std::shared_ptr<actor_bus> bus,
+                              blackout_actor blackout, backoff_policy backoff);
+
 } // namespace vigil

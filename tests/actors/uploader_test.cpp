@@ -5,14 +5,19 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
+#include <atomic>
+#include <condition_variable>
 #include <doctest/doctest.h>
+#include <mutex>
 #include <set>
 
 #include "actors/delta_store.hpp"
 #include "protocol/upload.hpp"
 #include "storage/memory_store.hpp"
+#include "tests/support/process.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -103,6 +108,64 @@ struct fixture {
   }
 };
 
+/// A memory store whose batches wait while `hold` is on: the synced batch of
+/// an acknowledgement or a renumbering that takes long (a large baseline, a
+/// slow disk), stretched at will.
+class slow_store final : public kv_store {
+public:
+  std::atomic<bool> entered{false}; ///< a batch is waiting
+
+  void hold(bool on) {
+    std::lock_guard lock{mutex_};
+    held_ = on;
+    released_.notify_all();
+  }
+
+private:
+  memory_store inner_{agent_columns()};
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool held_ = false;
+
+  caf::expected<std::optional<std::string>> do_get(std::string_view column,
+                                                   std::string_view key) override {
+    return inner_.get(column, key);
+  }
+  caf::expected<void> do_put(std::string_view column, std::string_view key,
+                             std::string_view value, write_options options) override {
+    return inner_.put(column, key, value, options);
+  }
+  caf::expected<void> do_erase(std::string_view column, std::string_view key,
+                               write_options options) override {
+    return inner_.erase(column, key, options);
+  }
+  caf::expected<void> do_write(const write_batch& batch, write_options options) override {
+    std::unique_lock lock{mutex_};
+    if (held_) {
+      entered = true;
+      released_.wait(lock, [this] { return !held_; });
+    }
+    return inner_.write(batch, options);
+  }
+  caf::expected<void> do_scan(std::string_view column, scan_range range, std::string_view bound,
+                              const scan_callback& f) override {
+    return range == scan_range::with_prefix ? inner_.scan(column, bound, f)
+                                            : inner_.scan_from(column, bound, f);
+  }
+};
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+/// A scheduled actor that counts its own 10 ms timer: it stands for the
+/// check-in and module timers sharing the scheduler with the uploader.
+caf::behavior metronome(caf::event_based_actor* self, std::shared_ptr<std::atomic<int>> ticks) {
+  self->send(self, tick_atom::value);
+  return {[=](tick_atom) {
+    ++*ticks;
+    self->delayed_send(self, 10ms, tick_atom::value);
+  }};
+}
+
 size_t count(const std::vector<std::string>& lines, const std::string& text) {
   size_t n = 0;
   for (auto& line : lines)
@@ -164,4 +227,39 @@ TEST_CASE("uploader: each module's deltas go in seq order, heads only") {
   CHECK(heads->at(0).module == "UDC");
   CHECK(heads->at(1).module == "Vulnerability");
   CHECK(heads->at(1).seq == 2);
+}
+
+TEST_CASE("uploader: a long synced batch holds no scheduler thread; timers keep their schedule "
+          "(issue 16, item 1)") {
+  auto slow = std::make_shared<slow_store>();
+  REQUIRE(record_delta(*slow, "Vulnerability", scan::snapshot{{"k", "v"}}, 1));
+  // One scheduler thread, as the worst case of the agent's two.
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 1);
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  caf::actor_system system{cfg};
+  auto ticks = std::make_shared<std::atomic<int>>(0);
+  auto clock = system.spawn(metronome, ticks);
+  REQUIRE(test::wait_until([&] { return *ticks > 0; }, 10s));
+  auto script = std::make_shared<platform_script>();
+  auto transport = system.spawn(played_transport, script);
+  auto bus = std::make_shared<actor_bus>();
+  slow->hold(true); // the acknowledgement's batch takes as long as the test says
+  auto up = spawn_uploader(system, slow, transport, bus, blackout_actor{},
+                           backoff_policy{1000ms, 8000ms, 0.0});
+  REQUIRE(test::wait_until([&] { return slow->entered.load(); }, 10s));
+  // On the old code the uploader ran on the scheduler's one thread, stuck in
+  // the batch: the ticker never ran again.
+  auto before = ticks->load();
+  CHECK(test::wait_until([&] { return *ticks >= before + 10; }, 5s));
+  slow->hold(false);
+  CHECK(test::wait_until(
+    [&] {
+      auto p = has_pending_delta(*slow, "Vulnerability");
+      return p && !*p;
+    },
+    10s));
+  caf::anon_send_exit(up, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(clock, caf::exit_reason::user_shutdown);
 }
