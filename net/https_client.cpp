@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/error.hpp"
+#include "net/detail/name_lookup.hpp"
 #include "net/detail/tls.hpp"
 
 namespace asio = boost::asio;
@@ -255,14 +256,15 @@ asio::awaitable<caf::error> open_connection(const https_client::impl& self, conn
   if (auto address = asio::ip::make_address(hop.host, error); !error) {
     endpoints.emplace_back(address, hop.port);
   } else {
-    tcp::resolver resolver{executor};
-    auto found = co_await resolver.async_resolve(hop.host, std::to_string(hop.port),
-                                                 awaitable_into(error));
-    if (error)
-      co_return make_error(ec::network_error,
-                           "cannot resolve " + hop_name + ": " + error.message());
-    for (auto& entry : found)
-      endpoints.push_back(entry.endpoint());
+    // With the connect's deadline (issue 16, item 6): Asio's resolver waits
+    // out a silent DNS server for as long as getaddrinfo does. Blocking here
+    // holds only this connection's own io_context, run by the caller.
+    auto found = detail::lookup_within(hop.host, hop.port, options.connect_timeout);
+    if (!found)
+      co_return make_error(code_of(found.error()),
+                           (proxy ? "proxy " + proxy->to_string() + ": " : "")
+                             + context_of(found.error()));
+    endpoints = std::move(*found);
   }
   beast::tcp_stream stream{executor};
   stream.expires_after(options.connect_timeout);

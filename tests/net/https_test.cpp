@@ -26,6 +26,7 @@
 #include "net/https_server.hpp"
 #include "net/proxy_chain.hpp"
 #include "tests/support/environment.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -322,6 +323,57 @@ TEST_CASE("https: connection refused and timeouts are named") {
   REQUIRE_FALSE(silent);
   CHECK(code_of(silent.error()) == ec::timeout);
   CHECK(took < 3s);
+}
+
+// A DNS server that never answers (issue 16, item 6), in a network and mount
+// namespace of the test's own (`unshare -n -m`): resolv.conf names
+// 127.0.0.1, where the test holds a UDP socket it never reads, with the
+// resolver's default patience (5 s, 2 attempts). The test binary runs itself
+// again inside; the inner case does the work.
+TEST_CASE("https: a name lookup has the connect deadline, even when the DNS server never "
+          "answers") {
+  if (std::getenv("VIGIL_DNS_NAMESPACE") == nullptr) {
+    if (::geteuid() != 0) {
+      MESSAGE("skipped: unshare -n -m needs root");
+      return;
+    }
+    test::temp_dir outer;
+    test::write_file(outer / "resolv.conf", "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n");
+    test::write_file(outer / "hosts", "127.0.0.1 localhost\n::1 localhost\n");
+    auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+    auto script = "set -e; ip link set lo up; mount --bind " + (outer / "resolv.conf").string()
+                  + " /etc/resolv.conf; mount --bind " + (outer / "hosts").string()
+                  + " /etc/hosts; exec env VIGIL_DNS_NAMESPACE=1 " + self
+                  + " --test-case='https: a name lookup has the connect deadline*'";
+    auto r = test::run({"/usr/bin/unshare", "-n", "-m", "--propagation", "private", "/bin/sh",
+                        "-c", script});
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Status: SUCCESS") != std::string::npos);
+    return;
+  }
+  // Inside the namespace: the DNS server that takes queries and says nothing.
+  int dns = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(53);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(dns, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  pki p;
+  auto target = loopback(4433, "silent.example.test");
+  for (int attempt = 0; attempt < 2; ++attempt) { // the second while the first lookup lingers
+    auto started = std::chrono::steady_clock::now();
+    auto answer = p.client(1000ms).send(target, get("/"));
+    auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE_FALSE(answer);
+    CHECK(code_of(answer.error()) == ec::timeout);
+    CHECK(render(answer.error()).find("cannot resolve silent.example.test: no answer within 1000 ms")
+          != std::string::npos);
+    // On the old code: 10 s, getaddrinfo's own patience.
+    CHECK(took < 3s);
+  }
+  ::close(dns);
 }
 
 TEST_CASE("https through real tinyproxy instances with Basic auth") {
