@@ -815,41 +815,7 @@ TEST_CASE("self-patch: a platform answering 503 while the new version is watched
 
 namespace {
 
-/// The processes running program `name` (argv[0]'s file name) for `root`
-/// (named in their command line): the agent's supervisor and worker, or
-/// vigil-setup and its watcher. Zombies (empty command line) are left out.
-std::vector<int> processes_of(const std::string& name, const fs::path& root) {
-  std::vector<int> out;
-  std::error_code err;
-  for (auto& entry : fs::directory_iterator("/proc", err)) {
-    auto pid = entry.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    // Read with read(2): a process that ends meanwhile is an error (ESRCH)
-    // that would make an istream throw.
-    std::string text;
-    if (int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
-      char chunk[4096];
-      ssize_t n;
-      while ((n = ::read(fd, chunk, sizeof chunk)) > 0)
-        text.append(chunk, static_cast<size_t>(n));
-      ::close(fd);
-    }
-    std::vector<std::string> args;
-    for (size_t at = 0; at < text.size();) {
-      auto end = text.find('\0', at);
-      if (end == std::string::npos)
-        end = text.size();
-      args.push_back(text.substr(at, end - at));
-      at = end + 1;
-    }
-    if (args.empty() || fs::path{args[0]}.filename() != name
-        || std::find(args.begin(), args.end(), root.string()) == args.end())
-      continue;
-    out.push_back(std::stoi(pid));
-  }
-  return out;
-}
+using test::processes_of;
 
 /// Where `tree` differs from `payload` (an extracted vigil-setup payload,
 /// whose package/ directory is not installed): file names and contents.

@@ -574,4 +574,8 @@ TEST_CASE("vigil-uninstall: while self-protection is on, only a valid, unused SP
         == status_of(installer_exit::fatal));
   CHECK(log().find("replayed_metadata") != std::string::npos);
   CHECK(fs::exists(f.root / "opt/vigil/bin/vigil-agent"));
+  // A fresh key removes it, and nothing of it is left running (the protected
+  // agent ignores the SIGTERM of the test's teardown).
+  CHECK(f.uninstall({"Uninstall=True", "SPFKEY=" + spfkey(f.host_id(), "24h")}).exit_code == 0);
+  CHECK(test::wait_until([&] { return test::processes_of("", f.root).empty(); }, 10s));
 }

@@ -1,6 +1,9 @@
 #include "tests/support/agent.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 #include <random>
 #include <sstream>
 
@@ -135,6 +138,49 @@ void stop_agent(const fs::path& root) {
     ::kill(pid, SIGTERM);
     wait_until([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds{10});
   }
+  // Left running, a protected agent outlives the test and reports its
+  // deleted files as tampering for ever.
+  for (int round = 0; round < 5; ++round) {
+    auto left = processes_of("", root);
+    if (left.empty())
+      break;
+    for (auto pid : left)
+      ::kill(pid, SIGKILL);
+    wait_until([&] { return processes_of("", root).empty(); }, std::chrono::seconds{2});
+  }
+}
+
+std::vector<int> processes_of(const std::string& name, const fs::path& root) {
+  std::vector<int> out;
+  std::error_code err;
+  for (auto& entry : fs::directory_iterator("/proc", err)) {
+    auto pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    // Read with read(2): a process that ends meanwhile is an error (ESRCH)
+    // that would make an istream throw.
+    std::string text;
+    if (int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+      char chunk[4096];
+      ssize_t n;
+      while ((n = ::read(fd, chunk, sizeof chunk)) > 0)
+        text.append(chunk, static_cast<size_t>(n));
+      ::close(fd);
+    }
+    std::vector<std::string> args;
+    for (size_t at = 0; at < text.size();) {
+      auto end = text.find('\0', at);
+      if (end == std::string::npos)
+        end = text.size();
+      args.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+    if (args.empty() || (!name.empty() && fs::path{args[0]}.filename() != name)
+        || std::find(args.begin(), args.end(), root.string()) == args.end())
+      continue;
+    out.push_back(std::stoi(pid));
+  }
+  return out;
 }
 
 void install_agent(const fs::path& root, const platform_process& platform,

@@ -68,7 +68,16 @@ bool listed(const platform_process& platform, const std::string& host_id);
 int running_agent_pid(const std::filesystem::path& root);
 
 /// SIGTERM to the agent of `root`, and waits (up to 10 s) until it is gone.
+/// A test's teardown: whatever still runs for `root` then (an agent that
+/// ignores SIGTERM under self-protection, its supervisor) is SIGKILLed, so
+/// no agent outlives its test and its temporary directory.
 void stop_agent(const std::filesystem::path& root);
+
+/// The processes running program `name` (argv[0]'s file name; empty: any)
+/// for `root` (named in their command line): the agent's supervisor and
+/// worker, or vigil-setup and its watcher. Zombies (empty command line) are
+/// left out.
+std::vector<int> processes_of(const std::string& name, const std::filesystem::path& root);
 
 /// Installs the build's vigil-setup into `root` for the customer `ids` of
 /// `platform`, as an administrator would: a machine-id of its own, the
