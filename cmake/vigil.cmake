@@ -38,6 +38,14 @@ if(VIGIL_SANITIZE)
   target_compile_options(vigil_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(vigil_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(VIGIL_SANITIZE_THREAD)
+  target_compile_options(vigil_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(vigil_options INTERFACE -fsanitize=thread)
+endif()
+if(VIGIL_CAF_PREFIX)
+  # Ahead of /usr/include, where Debian's CAF headers are.
+  target_include_directories(vigil_options BEFORE INTERFACE ${VIGIL_CAF_PREFIX}/include)
+endif()
 
 # The precompiled header every target reuses: CAF's error types and spdlog are
 # included almost everywhere and dominate compile time.

@@ -85,6 +85,11 @@ struct fixture {
   blackout_actor windows; ///< the blackout actor, when the test has windows
 
   hive_writer_actor writer; ///< with `with_writer`: the detached hive writer
+  /// The writer's own actor system, on real threads: a detached actor in the
+  /// test scheduler's system would read its virtual clock from its thread
+  /// while the test advances it (a data race ThreadSanitizer reports).
+  caf::actor_system_config threads_cfg;
+  std::unique_ptr<caf::actor_system> threads;
 
   /// With `blackout_windows`, a real blackout actor whose wall clock starts
   /// at `start` and follows virtual time.
@@ -131,8 +136,10 @@ struct fixture {
       options.seed = 1;
       windows = system->spawn(blackout, store, bus, options);
     }
-    if (with_writer)
-      writer = system->spawn<caf::detached>(hive_writer, hive);
+    if (with_writer) {
+      threads = std::make_unique<caf::actor_system>(threads_cfg);
+      writer = threads->spawn<caf::detached>(hive_writer, hive);
+    }
     actor = caf::actor_cast<caf::actor>(system->spawn(module, std::string{"Vulnerability"}, root,
                                                       store, hive, bus, deltas, launcher, windows,
                                                       writer));
@@ -150,12 +157,15 @@ struct fixture {
     if (writer)
       caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     sched->run();
+    // The writer's thread ends once no handle to it is left.
+    writer = hive_writer_actor{};
+    threads.reset();
   }
 
   /// Waits (on the writer's own thread's pace) until every hive update sent
   /// to the writer so far is written.
   void written() {
-    caf::scoped_actor waiter{*system};
+    caf::scoped_actor waiter{*threads};
     bool done = false;
     waiter->request(writer, std::chrono::seconds{60}, caf::get_atom::value)
       .receive([&](bool) { done = true; }, [&](caf::error&) {});
