@@ -20,6 +20,7 @@
 #include "actors/hive_writer.hpp"
 #include "host/file_lock.hpp"
 #include "storage/memory_store.hpp"
+#include "tests/support/forwarding_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -31,34 +32,16 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 
 /// A memory store that counts reads of the stored profile, so a test can tell
 /// how often the module parses it.
-class profile_counting_store final : public kv_store {
+class profile_counting_store final : public test::forwarding_store {
 public:
   std::atomic<int> profile_reads{0};
 
 private:
-  memory_store inner_{agent_columns()};
-
   caf::expected<std::optional<std::string>> do_get(std::string_view column,
                                                    std::string_view key) override {
     if (column == "config" && key == checkin_keys::profile)
       ++profile_reads;
     return inner_.get(column, key);
-  }
-  caf::expected<void> do_put(std::string_view column, std::string_view key,
-                             std::string_view value, write_options options) override {
-    return inner_.put(column, key, value, options);
-  }
-  caf::expected<void> do_erase(std::string_view column, std::string_view key,
-                               write_options options) override {
-    return inner_.erase(column, key, options);
-  }
-  caf::expected<void> do_write(const write_batch& batch, write_options options) override {
-    return inner_.write(batch, options);
-  }
-  caf::expected<void> do_scan(std::string_view column, scan_range range, std::string_view bound,
-                              const scan_callback& f) override {
-    return range == scan_range::with_prefix ? inner_.scan(column, bound, f)
-                                            : inner_.scan_from(column, bound, f);
   }
 };
 

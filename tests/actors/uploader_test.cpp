@@ -17,6 +17,7 @@
 #include "actors/delta_store.hpp"
 #include "protocol/upload.hpp"
 #include "storage/memory_store.hpp"
+#include "tests/support/forwarding_store.hpp"
 #include "tests/support/process.hpp"
 
 using namespace vigil;
@@ -111,7 +112,7 @@ struct fixture {
 /// A memory store whose batches wait while `hold` is on: the synced batch of
 /// an acknowledgement or a renumbering that takes long (a large baseline, a
 /// slow disk), stretched at will.
-class slow_store final : public kv_store {
+class slow_store final : public test::forwarding_store {
 public:
   std::atomic<bool> entered{false}; ///< a batch is waiting
 
@@ -122,23 +123,10 @@ public:
   }
 
 private:
-  memory_store inner_{agent_columns()};
   std::mutex mutex_;
   std::condition_variable released_;
   bool held_ = false;
 
-  caf::expected<std::optional<std::string>> do_get(std::string_view column,
-                                                   std::string_view key) override {
-    return inner_.get(column, key);
-  }
-  caf::expected<void> do_put(std::string_view column, std::string_view key,
-                             std::string_view value, write_options options) override {
-    return inner_.put(column, key, value, options);
-  }
-  caf::expected<void> do_erase(std::string_view column, std::string_view key,
-                               write_options options) override {
-    return inner_.erase(column, key, options);
-  }
   caf::expected<void> do_write(const write_batch& batch, write_options options) override {
     std::unique_lock lock{mutex_};
     if (held_) {
@@ -146,11 +134,6 @@ private:
       released_.wait(lock, [this] { return !held_; });
     }
     return inner_.write(batch, options);
-  }
-  caf::expected<void> do_scan(std::string_view column, scan_range range, std::string_view bound,
-                              const scan_callback& f) override {
-    return range == scan_range::with_prefix ? inner_.scan(column, bound, f)
-                                            : inner_.scan_from(column, bound, f);
   }
 };
 

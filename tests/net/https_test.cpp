@@ -340,13 +340,10 @@ TEST_CASE("https: a name lookup has the connect deadline, even when the DNS serv
     test::temp_dir outer;
     test::write_file(outer / "resolv.conf", "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n");
     test::write_file(outer / "hosts", "127.0.0.1 localhost\n::1 localhost\n");
-    auto self = std::filesystem::read_symlink("/proc/self/exe").string();
-    auto script = "set -e; ip link set lo up; mount --bind " + (outer / "resolv.conf").string()
-                  + " /etc/resolv.conf; mount --bind " + (outer / "hosts").string()
-                  + " /etc/hosts; exec env VIGIL_DNS_NAMESPACE=1 " + self
-                  + " --test-case='https: a name lookup has the connect deadline*'";
-    auto r = test::run({"/usr/bin/unshare", "-n", "-m", "--propagation", "private", "/bin/sh",
-                        "-c", script});
+    auto r = test::rerun_in_own_namespaces(
+      "VIGIL_DNS_NAMESPACE", "https: a name lookup has the connect deadline*",
+      "mount --bind " + (outer / "resolv.conf").string() + " /etc/resolv.conf; mount --bind "
+        + (outer / "hosts").string() + " /etc/hosts;");
     INFO(r.out);
     INFO(r.err);
     CHECK(r.exit_code == 0);

@@ -324,12 +324,8 @@ TEST_CASE("agent + WPAD: the WPAD-named proxy is found and used, but gets no cre
     test::temp_dir outer;
     auto hosts = outer / "hosts";
     test::write_file(hosts, "127.0.0.1 localhost wpad.example.test\n::1 localhost\n");
-    auto self = fs::read_symlink("/proc/self/exe").string();
-    auto script = "set -e; ip link set lo up; mount --bind " + hosts.string()
-                  + " /etc/hosts; exec env VIGIL_WPAD_NAMESPACE=1 " + self
-                  + " --test-case='agent + WPAD:*'";
-    auto r = test::run({"/usr/bin/unshare", "-n", "-m", "--propagation", "private", "/bin/sh",
-                        "-c", script});
+    auto r = test::rerun_in_own_namespaces("VIGIL_WPAD_NAMESPACE", "agent + WPAD:*",
+                                           "mount --bind " + hosts.string() + " /etc/hosts;");
     INFO(r.out);
     INFO(r.err);
     CHECK(r.exit_code == 0);

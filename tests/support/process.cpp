@@ -180,3 +180,15 @@ std::filesystem::path test_program(const std::string& name) {
 }
 
 } // namespace vigil::test
+
+namespace vigil::test {
+
+process_result rerun_in_own_namespaces(const std::string& marker, const std::string& test_case,
+                                       const std::string& prepare) {
+  auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  auto script = "set -e; ip link set lo up; " + prepare + " exec env " + marker + "=1 " + self
+                + " --test-case='" + test_case + "'";
+  return run({"/usr/bin/unshare", "-n", "-m", "--propagation", "private", "/bin/sh", "-c", script});
+}
+
+} // namespace vigil::test

@@ -55,6 +55,15 @@ private:
 bool wait_until(const std::function<bool()>& condition,
                 std::chrono::milliseconds deadline);
 
+/// Runs this test program again inside network and mount namespaces of its
+/// own (`unshare -n -m`, private propagation: its own loopback, which it
+/// brings up, and bind mounts nobody else sees), with `marker=1` in its
+/// environment and only the cases matching `test_case`. `prepare` is shell
+/// run inside first (e.g. `mount --bind FILE /etc/hosts;`). The inner run
+/// sees `marker` and does the work; the outer checks the result. Root only.
+process_result rerun_in_own_namespaces(const std::string& marker, const std::string& test_case,
+                                       const std::string& prepare);
+
 /// The path of one of the project's built programs ("vigil-reg").
 std::filesystem::path program(const std::string& name);
 
