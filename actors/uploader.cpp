@@ -12,6 +12,7 @@
 #include "protocol/endpoints.hpp"
 #include "protocol/error_response.hpp"
 #include "protocol/upload.hpp"
+#include "protocol/upload_position.hpp"
 
 namespace vigil {
 
@@ -126,26 +127,17 @@ void send(self_pointer self, const pending_delta& d, uint64_t received) {
 
 void handle_status(self_pointer self, const pending_delta& d, const http_response& r) {
   auto& st = self->state;
-  std::optional<uint64_t> expected;
-  uint64_t received = 0;
-  if (r.status == 200) {
-    if (auto status = protocol::parse_body<protocol::upload_status>(r.body)) {
-      expected = status->expected_seq;
-      received = status->received_bytes;
-    }
-  } else if (r.status == 409) {
-    if (auto refusal = protocol::parse_body<protocol::error_response>(r.body))
-      expected = refusal->expected_seq;
-  }
-  if (!expected) {
-    auto answer = protocol::parse_body<protocol::error_response>(r.body);
+  auto position = protocol::read_upload_position(static_cast<int>(r.status), r.body);
+  if (!position) {
     retry_later(self, d.module,
-                "status of " + d.module + " seq " + std::to_string(d.seq) + ": HTTP "
-                  + std::to_string(r.status)
-                  + (answer ? " " + answer->code + ": " + answer->message : std::string{}));
+                "status of " + d.module + " seq " + std::to_string(d.seq) + ": "
+                  + render(position.error()),
+                position.error());
     return;
   }
-  switch (decide_upload(d.seq, d.full, *expected)) {
+  auto expected = position->expected_seq;
+  auto received = position->received_bytes;
+  switch (decide_upload(d.seq, d.full, expected)) {
     case upload_step::send:
       send(self, d, received);
       return;
@@ -153,7 +145,7 @@ void handle_status(self_pointer self, const pending_delta& d, const http_respons
       acknowledged(self, d, "was applied already (the answer had been lost)");
       return;
     case upload_step::renumber: {
-      auto full = renumber_as_full(*st.store, d, *expected);
+      auto full = renumber_as_full(*st.store, d, expected);
       if (!full) {
         retry_later(self, d.module, "cannot renumber " + d.module + ": " + render(full.error()),
                     full.error());
@@ -162,7 +154,7 @@ void handle_status(self_pointer self, const pending_delta& d, const http_respons
       module_logger(log_module::upload)
         ->warn("{}: the platform applies seq {} next, not {}: its view is not our baseline; "
                "sending a full snapshot as seq {}",
-               d.module, *expected, d.seq, *expected);
+               d.module, expected, d.seq, expected);
       next(self, d.module);
       return;
     }

@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "protocol/error_response.hpp"
 #include "protocol/sha256.hpp"
+#include "protocol/upload_position.hpp"
 #include "tests/protocol/message_check.hpp"
 
 using namespace vigil;
@@ -81,4 +82,27 @@ TEST_CASE("error_response: HTTP statuses and Vigil errors") {
 TEST_CASE("upload limits are consistent") {
   CHECK(max_chunk_bytes <= max_delta_bytes);
   CHECK(max_delta_bytes <= max_delta_decompressed_bytes);
+}
+
+TEST_CASE("upload position: the status answer's 200 and 409 both say where to go on; other "
+          "answers are their errors") {
+  auto held = read_upload_position(
+    200, R"({"module":"Inventory","seq":7,"received_bytes":4096,"expected_seq":7,"applied":false})");
+  REQUIRE(held);
+  CHECK(*held == upload_position{7, 4096});
+  // The platform applies seq 3 next: nothing of seq 7 is held.
+  auto refused = read_upload_position(
+    409, R"({"code":"out_of_order","message":"expected seq 3","expected_seq":3})");
+  REQUIRE(refused);
+  CHECK(*refused == upload_position{3, 0});
+  auto no_seq = read_upload_position(409, R"({"code":"conflict","message":"busy"})");
+  REQUIRE_FALSE(no_seq);
+  CHECK(code_of(no_seq.error()) == ec::protocol_error);
+  // A load balancer's page: the platform's trouble, retried later.
+  auto page = read_upload_position(503, "<html>503 Service Unavailable</html>");
+  REQUIRE_FALSE(page);
+  CHECK(code_of(page.error()) == ec::busy);
+  auto garbled = read_upload_position(200, "{\"module\":");
+  REQUIRE_FALSE(garbled);
+  CHECK(code_of(garbled.error()) == ec::protocol_error);
 }

@@ -13,6 +13,7 @@
 #include "protocol/signed_manifest.hpp"
 #include "protocol/signed_order.hpp"
 #include "protocol/upload.hpp"
+#include "protocol/upload_position.hpp"
 #include "tools/fleet/fleet_schedule.hpp"
 #include "vigil_version.hpp"
 
@@ -245,17 +246,10 @@ caf::expected<std::pair<uint64_t, uint64_t>> ask_status(const module_track& t,
     auto r = client.request(request);
     if (!r)
       return r.error();
-    if (r->status == 200) {
-      auto s = protocol::parse_body<protocol::upload_status>(r->body);
-      if (!s)
-        return s.error();
-      return std::pair{s->expected_seq, s->received_bytes};
-    }
-    if (r->status == 409)
-      if (auto refusal = protocol::parse_body<protocol::error_response>(r->body);
-          refusal && refusal->expected_seq)
-        return std::pair{*refusal->expected_seq, uint64_t{0}};
-    return protocol::error_of_answer(static_cast<int>(r->status), r->body);
+    auto position = protocol::read_upload_position(static_cast<int>(r->status), r->body);
+    if (!position)
+      return position.error();
+    return std::pair{position->expected_seq, position->received_bytes};
   });
 }
 
