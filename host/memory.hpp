@@ -6,6 +6,7 @@
 // cost the agent's idle RSS budget (DESIGN.md: 20 MB); bench/footprint.sh
 // measures the effect.
 
+#include <cstddef>
 #include <malloc.h>
 
 namespace vigil {
@@ -18,10 +19,25 @@ inline void limit_allocator_arenas() noexcept {
   mallopt(M_ARENA_MAX, 1);
 }
 
-/// Hands the free pages of every arena back to the OS: call after a burst of
-/// allocation is over (the last pending delta uploaded), not on a hot path.
+/// Unmaps from this process the pages of its program and libraries that only
+/// read-only file contents back (code, constants, unwind tables): their
+/// `PT_LOAD` segments without write permission, as the loader mapped them.
+/// Start-up, the first scans and uploads touch most of the agent's 10 MB of
+/// code once; the kernel's fault-around maps their neighbours too; all of it
+/// then stays counted in the idle RSS (DESIGN.md: 20 MB) although an idle
+/// agent runs a few hundred KB of it. The pages stay in the page cache: what
+/// the agent runs next comes back with a minor fault, shared with any other
+/// process that maps the file. The same step as Windows services'
+/// EmptyWorkingSet. Writable segments (data, relocated RELRO, bss) are never
+/// touched: those pages are the process's own. Returns the bytes unmapped.
+std::size_t release_program_pages() noexcept;
+
+/// Hands the free pages of every arena back to the OS, and the program's
+/// read-only pages (`release_program_pages`): call after a burst of work is
+/// over (the last pending delta uploaded), not on a hot path.
 inline void release_free_memory() noexcept {
   malloc_trim(0);
+  release_program_pages();
 }
 
 } // namespace vigil
