@@ -1,5 +1,7 @@
 #include "host/supervisor.hpp"
 
+#include "host/memory.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -145,6 +147,9 @@ int run_supervisor(const std::vector<std::string>& argv, const supervisor_option
       continue;
     }
     log->info("supervisor: agent started (pid {})", child);
+    // From here it only waits: its start-up's code pages need not stay
+    // resident (host/memory).
+    release_program_pages();
     int status = 0;
     siginfo_t info{};
     int sig = 0;
