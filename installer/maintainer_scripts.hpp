@@ -17,14 +17,39 @@ inline constexpr std::string_view package_script_option = "--package-script";
 /// to vigil-uninstall.
 inline constexpr std::string_view spfkey_variable = "VIGIL_SPFKEY";
 
-/// The native package's maintainer scripts, as (name, /bin/sh text): postinst
-/// and prerm are thin: they run the installed vigil-uninstall with
-/// `package_script_option`, so the package installs, upgrades and removes
-/// through the code vigil-setup and vigil-uninstall run. postrm's `purge`
-/// removes `identity_files` (the list is written into it: the programs are
-/// gone by then), as `Force=True` does. Every path is under `$DPKG_ROOT`
-/// (empty in production; dpkg's `--root` with `--force-script-chrootless`
-/// sets it).
-std::vector<std::pair<std::string, std::string>> maintainer_scripts();
+/// The environment variable that makes an rpm erase `Force=True`
+/// (`VIGIL_PURGE=1 rpm -e vigil-agent`): rpm has no purge, and
+/// `vigil-uninstall Force=True` before `rpm -e` would leave %preun without
+/// its program.
+inline constexpr std::string_view purge_variable = "VIGIL_PURGE";
+
+/// Which package manager runs the scripts.
+enum class package_format {
+  deb, ///< dpkg: postinst, prerm, postrm
+  rpm, ///< rpm: the %pre, %post, %preun and %postun scriptlets
+};
+
+/// The native package's maintainer scripts, as (name, /bin/sh text).
+///
+/// deb: postinst and prerm are thin: they run the installed vigil-uninstall
+/// with `package_script_option`, so the package installs, upgrades and
+/// removes through the code vigil-setup and vigil-uninstall run. postrm's
+/// `purge` removes `identity_files` (the list is written into it: the
+/// programs are gone by then), as `Force=True` does. Every path is under
+/// `$DPKG_ROOT` (empty in production; dpkg's `--root` with
+/// `--force-script-chrootless` sets it).
+///
+/// rpm (names `pre`, `post`, `preun`, `postun`; rpm chroots into its
+/// `--root`, so paths are the real root's): rpm's `$1` is the number of
+/// installed instances after the operation, and on upgrade the new
+/// package's %pre and %post run before the old one's %preun and %postun.
+/// So %pre on upgrade (`$1` ≥ 2) stops the agent (dpkg's `prerm upgrade`)
+/// and notes the old VERSION; %post is `postinst configure` (fresh, `$1` =
+/// 1) or `postinst configure OLD` (PatchInstall); %preun is `prerm remove`
+/// (Uninstall=True, `spfkey_variable`) only on erase (`$1` = 0) and nothing
+/// on upgrade; %postun on erase with `purge_variable` = 1 removes
+/// `identity_files` as dpkg's purge does (Force=True).
+std::vector<std::pair<std::string, std::string>>
+maintainer_scripts(package_format format = package_format::deb);
 
 } // namespace vigil

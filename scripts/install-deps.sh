@@ -17,8 +17,10 @@ packages=(
   python3-jsonschema
   # systemd-analyze measures the agent's unit (tests/installer/service_unit_test)
   systemd
-  # lintian checks the native package (tests/installer/native_package_test)
-  lintian
+  # lintian checks the native package (tests/installer/native_package_test);
+  # rpm gives rpmbuild for CPack's .rpm and `rpm --root` for its test
+  # (tests/installer/rpm_package_test)
+  lintian rpm
   # baselines and load generators for bench/
   sqlite3 hyperfine wrk nginx-light python3-pacparser
   # the Windows cross build (scripts/build-windows.sh): mingw-w64 GCC with posix
