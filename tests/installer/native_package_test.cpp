@@ -374,6 +374,29 @@ TEST_CASE("native package: while self-protection is on, dpkg -r needs a valid VI
   CHECK_FALSE(contains(h.installer_log(), spfkey));
 }
 
+TEST_CASE("native package: the build's own .deb carries Extract=deb's maintainer scripts, byte "
+          "for byte") {
+  // Before, `dpkg -i build/package/vigil-agent_*.deb` unpacked files and ran
+  // nothing: no hive, no service (issue 19's first defect, for whoever
+  // builds from source).
+  test::temp_dir dir;
+  auto extract = [&](const fs::path& deb, const std::string& name) {
+    auto out = dir / name;
+    auto r = test::run({"/usr/bin/dpkg-deb", "-e", deb.string(), out.string()});
+    REQUIRE(r.exit_code == 0);
+    return out;
+  };
+  auto built = extract(fs::path{VIGIL_TEST_BUILD_DIR} / "package/vigil-agent_0.1.0_amd64.deb",
+                       "built");
+  auto extracted = extract(built_deb(), "extracted");
+  for (auto script : {"postinst", "prerm", "postrm"}) {
+    CAPTURE(script);
+    REQUIRE(fs::exists(built / script));
+    CHECK(test::read_file(built / script) == test::read_file(extracted / script));
+    CHECK((fs::status(built / script).permissions() & fs::perms::owner_exec) != fs::perms::none);
+  }
+}
+
 TEST_CASE("native package: lintian finds no error but the three the project has yet to decide") {
   if (!fs::exists("/usr/bin/lintian")) {
     MESSAGE("lintian is not installed (scripts/install-deps.sh installs it): not checked");

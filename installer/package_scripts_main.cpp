@@ -1,0 +1,43 @@
+// vigil-package-scripts deb|rpm DIR: writes the native package's maintainer
+// scripts into DIR (deb: postinst, prerm, postrm; rpm: pre, post, preun,
+// postun) from `maintainer_scripts(format)`, for CPack
+// (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA, CPACK_RPM_*_SCRIPT_FILE): the build's
+// .deb and .rpm and Extract=deb's .deb run the same steps through the same
+// code (installer/maintainer_scripts.cpp, issue 19).
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+#include "installer/maintainer_scripts.hpp"
+
+int main(int argc, char** argv) {
+  if (argc != 3 || (std::string_view{argv[1]} != "deb" && std::string_view{argv[1]} != "rpm")) {
+    std::fprintf(stderr, "usage: vigil-package-scripts deb|rpm DIR\n");
+    return 2;
+  }
+  auto format = std::string_view{argv[1]} == "deb" ? vigil::package_format::deb
+                                                   : vigil::package_format::rpm;
+  std::filesystem::path dir{argv[2]};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (auto& [name, text] : vigil::maintainer_scripts(format)) {
+    auto path = dir / name;
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    out << text;
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "vigil-package-scripts: cannot write %s\n", path.c_str());
+      return 1;
+    }
+    // dpkg runs maintainer scripts as programs.
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all
+                                         | std::filesystem::perms::group_read
+                                         | std::filesystem::perms::group_exec
+                                         | std::filesystem::perms::others_read
+                                         | std::filesystem::perms::others_exec,
+                                 ec);
+  }
+  return 0;
+}
