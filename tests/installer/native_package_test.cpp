@@ -23,6 +23,7 @@
 #include "installer/maintainer_scripts.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"
+#include "tests/support/installed_host.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "vigil_test_config.hpp"
@@ -92,7 +93,7 @@ fs::path deb_of_version(const fs::path& deb, const fs::path& dir, const std::str
 }
 
 /// A scratch root with its own dpkg database, and the platform it reports to.
-struct package_host {
+struct package_host : test::installed_host<package_host> {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
   std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");
@@ -138,25 +139,6 @@ struct package_host {
     return dpkg({"--status", "vigil-agent"}).out;
   }
 
-  std::string host_id() const {
-    return test::host_id_of(root);
-  }
-
-  int agent_pid() const {
-    return test::running_agent_pid(root);
-  }
-
-  bool listed(const std::string& host) const {
-    return test::listed(platform, host);
-  }
-
-  std::string installer_log() const {
-    return test::read_file(root / "var/opt/vigil/CloudAgentInstaller.log");
-  }
-
-  void stop_agent() const {
-    test::stop_agent(root);
-  }
 };
 
 /// The REG_SZ value `name` of the agent key in `root`'s hive, or empty.
@@ -198,20 +180,9 @@ TEST_CASE("native package: dpkg -i with install.conf provisions; a newer .deb ke
                       << " ms");
   CHECK(contains(h.status(), "Status: install ok installed"));
   // What vigil-setup writes: hive values, the pinned key, the CA, the unit.
-  auto hive = hive_file{h.root / "etc/opt/vigil/registry.reg"}.load();
-  REQUIRE(hive);
-  CHECK(hive->get(std::string{agent_key}, "CustomerId")->as_string() == h.ids.first);
-  CHECK(hive->get(std::string{agent_key}, "ActivationId")->as_string() == h.ids.second);
-  CHECK(hive->get(std::string{agent_key}, "WebServiceUri")->as_string()
-        == h.platform.web_service_uri());
-  auto* root_key = hive->get(std::string{agent_key} + "\\Trust", "RootKey");
-  REQUIRE(root_key != nullptr);
-  CHECK(*root_key->as_string() + "\n" == test::read_file(h.platform.trust_key_file()));
-  CHECK(test::read_file(h.root / "var/opt/vigil/state/ca-bundle.pem")
-        == test::read_file(h.platform.ca_file()));
+  h.check_configured();
   CHECK(test::read_file(h.root / "etc/systemd/system/vigil-agent.service")
         == systemd_unit_text(paths{h.root}));
-  CHECK(fs::exists(h.root / "var/opt/vigil/state/pristine/0.1.0"));
   CHECK(contains(h.installer_log(), "vigil-agent.postinst"));
   CHECK(contains(h.installer_log(), "committed"));
   // The agent runs, provisions and is listed by the platform.

@@ -32,6 +32,7 @@
 #include "installer/maintainer_scripts.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"
+#include "tests/support/installed_host.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "vigil_test_config.hpp"
@@ -159,17 +160,10 @@ private:
 /// The processes whose root directory is `root` (the chrooted agent,
 /// supervisor and worker, whose command lines say `--root /`).
 std::vector<int> chrooted_in(const fs::path& root) {
-  std::vector<int> out;
-  std::error_code err;
-  for (auto& entry : fs::directory_iterator("/proc", err)) {
-    auto pid = entry.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos)
-      continue;
+  return test::processes_matching([&](const fs::path& proc) {
     std::error_code gone;
-    if (fs::read_symlink(entry.path() / "root", gone) == root)
-      out.push_back(std::stoi(pid));
-  }
-  return out;
+    return fs::read_symlink(proc / "root", gone) == root;
+  });
 }
 
 /// `rpm` rebuilt as version `version` with rpmbuild: its files (from
@@ -215,7 +209,7 @@ fs::path rpm_of_version(const fs::path& rpm, const fs::path& dir, const std::str
 
 /// A chroot-able scratch root with its own rpm database, and the platform
 /// it reports to.
-struct rpm_host {
+struct rpm_host : test::installed_host<rpm_host> {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
   std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");
@@ -282,21 +276,6 @@ struct rpm_host {
     return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : std::string{};
   }
 
-  std::string host_id() const {
-    return test::host_id_of(root);
-  }
-
-  int agent_pid() const {
-    return test::running_agent_pid(root);
-  }
-
-  bool listed(const std::string& host) const {
-    return test::listed(platform, host);
-  }
-
-  std::string installer_log() const {
-    return test::read_file(root / "var/opt/vigil/CloudAgentInstaller.log");
-  }
 };
 
 /// The REG_SZ value `name` of the agent key in `root`'s hive, or empty.
@@ -329,23 +308,12 @@ TEST_CASE("rpm package: rpm -i with install.conf provisions; a newer .rpm keeps 
   MESSAGE("rpm -i: " << ms_since(started) << " ms");
   CHECK(h.installed() == "vigil-agent-0.1.0-1.x86_64");
   // What vigil-setup writes: hive values, the pinned key, the CA, the unit.
-  auto hive = hive_file{h.root / "etc/opt/vigil/registry.reg"}.load();
-  REQUIRE(hive);
-  CHECK(hive->get(std::string{agent_key}, "CustomerId")->as_string() == h.ids.first);
-  CHECK(hive->get(std::string{agent_key}, "ActivationId")->as_string() == h.ids.second);
-  CHECK(hive->get(std::string{agent_key}, "WebServiceUri")->as_string()
-        == h.platform.web_service_uri());
-  auto* root_key = hive->get(std::string{agent_key} + "\\Trust", "RootKey");
-  REQUIRE(root_key != nullptr);
-  CHECK(*root_key->as_string() + "\n" == test::read_file(h.platform.trust_key_file()));
-  CHECK(test::read_file(h.root / "var/opt/vigil/state/ca-bundle.pem")
-        == test::read_file(h.platform.ca_file()));
+  h.check_configured();
   // The unit for the real root: the host as the chrooted scriptlet sees it.
   CHECK(test::read_file(h.root / "etc/systemd/system/vigil-agent.service")
         == systemd_unit_text(paths{"/"}));
   CHECK(test::read_file(h.root / "lib/systemd/system/vigil-agent.service")
         == systemd_unit_text(paths{"/"}));
-  CHECK(fs::exists(h.root / "var/opt/vigil/state/pristine/0.1.0"));
   CHECK(contains(h.installer_log(), "vigil-agent.postinst"));
   CHECK(contains(h.installer_log(), "committed"));
   // The agent runs, provisions and is listed by the platform.

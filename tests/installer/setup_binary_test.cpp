@@ -17,6 +17,7 @@
 #include "host/upgrade_marker.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"
+#include "tests/support/installed_host.hpp"
 #include "tests/support/platform.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "vigil_test_config.hpp"
@@ -33,7 +34,7 @@ int status_of(int installer_code) {
 }
 
 /// A host root and the platform it reports to.
-struct host_fixture {
+struct host_fixture : test::installed_host<host_fixture> {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
   std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");
@@ -66,25 +67,6 @@ struct host_fixture {
     return test::run(args);
   }
 
-  std::string host_id() const {
-    return test::host_id_of(root);
-  }
-
-  int agent_pid() const {
-    return test::running_agent_pid(root);
-  }
-
-  bool listed(const std::string& host) const {
-    return test::listed(platform, host);
-  }
-
-  std::string version() const {
-    return test::read_file(root / "opt/vigil/VERSION");
-  }
-
-  void stop_agent() const {
-    test::stop_agent(root);
-  }
 };
 
 /// Every file and directory under `root` with its content and mode, but the

@@ -150,17 +150,23 @@ void stop_agent(const fs::path& root) {
   }
 }
 
-std::vector<int> processes_of(const std::string& name, const fs::path& root) {
+std::vector<int> processes_matching(const std::function<bool(const fs::path&)>& match) {
   std::vector<int> out;
   std::error_code err;
   for (auto& entry : fs::directory_iterator("/proc", err)) {
     auto pid = entry.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos)
-      continue;
+    if (pid.find_first_not_of("0123456789") == std::string::npos && match(entry.path()))
+      out.push_back(std::stoi(pid));
+  }
+  return out;
+}
+
+std::vector<int> processes_of(const std::string& name, const fs::path& root) {
+  return processes_matching([&](const fs::path& proc) {
     // Read with read(2): a process that ends meanwhile is an error (ESRCH)
     // that would make an istream throw.
     std::string text;
-    if (int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    if (int fd = ::open((proc / "cmdline").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
       char chunk[4096];
       ssize_t n;
       while ((n = ::read(fd, chunk, sizeof chunk)) > 0)
@@ -175,12 +181,9 @@ std::vector<int> processes_of(const std::string& name, const fs::path& root) {
       args.push_back(text.substr(at, end - at));
       at = end + 1;
     }
-    if (args.empty() || (!name.empty() && fs::path{args[0]}.filename() != name)
-        || std::find(args.begin(), args.end(), root.string()) == args.end())
-      continue;
-    out.push_back(std::stoi(pid));
-  }
-  return out;
+    return !args.empty() && (name.empty() || fs::path{args[0]}.filename() == name)
+           && std::find(args.begin(), args.end(), root.string()) != args.end();
+  });
 }
 
 void install_agent(const fs::path& root, const platform_process& platform,

@@ -4,6 +4,7 @@
 // the agent started in the foreground, and what it and the platform hold.
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,6 +79,10 @@ void stop_agent(const std::filesystem::path& root);
 /// worker, or vigil-setup and its watcher. Zombies (empty command line) are
 /// left out.
 std::vector<int> processes_of(const std::string& name, const std::filesystem::path& root);
+
+/// The processes whose /proc directory satisfies `match` (it may fail to
+/// read a process that ends meanwhile, and should then say false).
+std::vector<int> processes_matching(const std::function<bool(const std::filesystem::path&)>& match);
 
 /// Installs the build's vigil-setup into `root` for the customer `ids` of
 /// `platform`, as an administrator would: a machine-id of its own, the
