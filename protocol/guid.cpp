@@ -56,14 +56,18 @@ std::string random_hex(size_t bytes) {
   return out;
 }
 
-std::string make_guid() {
-  auto hex = random_hex(16);
-  hex[12] = '4';                     // version 4
-  hex[16] = "89ab"[hex[16] % 4];     // variant 10xx
+std::string guid_from_hex(std::string hex) {
+  hex.resize(32, '0');
+  hex[12] = '4';                 // version 4
+  hex[16] = "89ab"[hex[16] % 4]; // variant 10xx
   for (auto& c : hex)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return "{" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-"
          + hex.substr(16, 4) + "-" + hex.substr(20, 12) + "}";
+}
+
+std::string make_guid() {
+  return guid_from_hex(random_hex(16));
 }
 
 } // namespace vigil::protocol

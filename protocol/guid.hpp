@@ -18,6 +18,12 @@ bool guid_equal(std::string_view a, std::string_view b) noexcept;
 /// CustomerId or ActivationId. Uses the OpenSSL CSPRNG.
 std::string make_guid();
 
+/// The version-4 GUID in that form, upper case, made of `hex`'s 32 hex
+/// digits with the version and variant digits set: `make_guid`'s shape for
+/// digits from elsewhere (vigil-fleet's, derived from a seed so a run can be
+/// verified again later).
+std::string guid_from_hex(std::string hex);
+
 /// `bytes` random bytes from the OpenSSL CSPRNG as lowercase hex (an agent
 /// token is 32 bytes).
 std::string random_hex(size_t bytes);
