@@ -2,7 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ctime>
+
 #include "common/error.hpp"
+#include "net/local_command.hpp"
+#include "platform/platform_store.hpp"
 
 using nlohmann::json;
 
@@ -71,6 +75,38 @@ std::string run_admin_command(platform_service& service, const std::string& requ
   } catch (const json::exception& e) {
     return failure(std::string{"malformed admin command: "} + e.what());
   }
+}
+
+admin_channel::admin_channel(std::filesystem::path data_dir, offline_options options)
+  : dir_{std::move(data_dir)}, options_{std::move(options)} {
+}
+
+admin_channel::~admin_channel() = default;
+
+caf::expected<std::string> admin_channel::run(const std::string& request) {
+  if (!service_) {
+    auto online = send_local_command(dir_ / "admin.sock", request);
+    if (online || (code_of(online.error()) != ec::not_found
+                   && code_of(online.error()) != ec::connection_refused))
+      return online;
+    if (!std::filesystem::exists(dir_ / "db"))
+      return make_error(ec::not_found,
+                        "no platform data in " + dir_.string() + " (run `serve` once first)");
+    auto options = options_ ? options_() : caf::expected<service_options>{service_options{}};
+    if (!options)
+      return options.error();
+    options->data_dir = dir_;
+    auto store = open_platform_store(dir_.string());
+    if (!store)
+      return make_error(code_of(store.error()), "cannot open the store: " + render(store.error()));
+    auto service = std::make_unique<platform_service>(
+      **store, *options, [] { return static_cast<int64_t>(std::time(nullptr)); });
+    if (auto ok = service->initialize(); !ok)
+      return ok.error();
+    store_ = std::move(*store);
+    service_ = std::move(service);
+  }
+  return run_admin_command(*service_, request);
 }
 
 } // namespace vigil::platform

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <pthread.h>
 #include <unistd.h>
@@ -291,41 +292,29 @@ int make_package(const options& opts) {
 
 int admin(const options& opts, const json& command, const std::function<int(const json&)>& show) {
   fs::path dir = opts.named.at("data-dir");
-  auto socket = dir / "admin.sock";
-  std::string answer;
-  auto online = send_local_command(socket, command.dump());
-  if (online) {
-    answer = *online;
-  } else if (code_of(online.error()) == ec::not_found
-             || code_of(online.error()) == ec::connection_refused) {
-    if (!fs::exists(dir / "db"))
-      return fail("no platform data in " + dir.string() + " (run `serve` once first)");
-    auto store = platform::open_platform_store(dir.string());
-    if (!store)
-      return fail("cannot open the store: " + render(store.error()));
+  std::optional<platform::line_log> orders_log; // offline only: the server keeps its own
+  platform::admin_channel channel{dir, [&]() -> caf::expected<platform::service_options> {
+    orders_log.emplace(dir / "orders.log");
     platform::service_options service_opts;
-    service_opts.data_dir = dir;
     service_opts.notice = [](const std::string& line) {
       std::cerr << "vigil-platform: " << line << std::endl;
     };
-    platform::line_log orders_log{dir / "orders.log"};
-    service_opts.order_log = [&](const std::string& line) { orders_log.write(line); };
+    service_opts.order_log = [&](const std::string& line) { orders_log->write(line); };
     // Only releases, orders and uninstall keys are signed; another command
     // must not fail for the key.
     auto name = command.value("command", "");
     if (name == "release_add" || name == "order_add" || name == "spfkey") {
       auto signer = platform::ensure_signing_key(dir);
       if (!signer)
-        return fail("signing key: " + render(signer.error()));
+        return make_error(code_of(signer.error()), "signing key: " + render(signer.error()));
       service_opts.signer = std::make_shared<const signing_key>(std::move(*signer));
     }
-    platform::platform_service service{**store, service_opts, unix_now};
-    if (auto ok = service.initialize(); !ok)
-      return fail(render(ok.error()));
-    answer = platform::run_admin_command(service, command.dump());
-  } else {
-    return fail(render(online.error()));
-  }
+    return service_opts;
+  }};
+  auto ran = channel.run(command.dump());
+  if (!ran)
+    return fail(render(ran.error()));
+  auto answer = *ran;
   auto parsed = json::parse(answer, nullptr, false);
   if (parsed.is_discarded() || !parsed.value("ok", false))
     return fail(parsed.is_discarded() ? "malformed answer" : parsed.value("error", "failed"));

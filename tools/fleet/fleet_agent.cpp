@@ -40,14 +40,6 @@ std::string hex(uint64_t v, int digits) {
   return std::string{buf}.substr(std::string{buf}.size() - static_cast<std::size_t>(digits));
 }
 
-/// A version-4 GUID made of the draws `a` and `b`, upper case and braced.
-std::string guid_of(uint64_t a, uint64_t b) {
-  auto h = hex(a, 16);
-  auto l = hex(b, 16);
-  return "{" + h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-"
-         + std::string{"89AB"[b >> 62]} + l.substr(1, 3) + "-" + l.substr(4, 12) + "}";
-}
-
 protocol::host_inventory inventory_of(const agent_state& agent) {
   protocol::host_inventory inv;
   auto h = mix(agent.seed, 0x696e76ull);
@@ -315,7 +307,7 @@ std::shared_ptr<const protocol::profile> profile_cache::intern(protocol::profile
 agent_state make_agent(uint64_t seed) {
   agent_state agent;
   agent.seed = seed;
-  agent.host_id = guid_of(mix(seed, 0x686f7374ull), mix(seed, 0x6964ull));
+  agent.host_id = protocol::guid_from_hex(hex(mix(seed, 0x686f7374ull), 16) + hex(mix(seed, 0x6964ull), 16));
   return agent;
 }
 
