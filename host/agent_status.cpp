@@ -5,7 +5,6 @@
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "host/file_lock.hpp"

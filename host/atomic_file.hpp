@@ -1,6 +1,7 @@
 #pragma once
 
 #include <caf/expected.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -51,6 +52,11 @@ caf::expected<void> make_directories(const std::filesystem::path& dir, unsigned 
 /// upgrade or a rollback, SPEC §12). Both must exist; a file system without
 /// the exchange is `ec::invalid_argument`, other failures name the paths.
 caf::expected<void> exchange_paths(const std::filesystem::path& a, const std::filesystem::path& b);
+
+/// Makes the file behind an open stream readable and writable by its owner
+/// alone (POSIX: fchmod 0600), for files another library creates with the
+/// default mode (spdlog's log files). Best effort: a failure leaves the mode.
+void restrict_to_owner(std::FILE* stream) noexcept;
 
 /// Reads a whole file. A missing file is `ec::not_found`.
 caf::expected<std::string> read_whole_file(const std::filesystem::path& file);

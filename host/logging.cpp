@@ -2,15 +2,11 @@
 
 #include <atomic>
 #include <cctype>
-#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <stop_token>
 #include <string>
 #include <system_error>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -23,6 +19,7 @@
 
 #include "common/error.hpp"
 #include "common/redact.hpp"
+#include "host/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 namespace lvl = spdlog::level;
@@ -85,16 +82,13 @@ caf::expected<void> probe_writable(const fs::path& dir) {
   // for the administrator alone (issue 15, defect 5), like the files in it.
   if (created)
     fs::permissions(dir, fs::perms::owner_all, err);
+  // Through the one atomic writer: a random temporary name opened without
+  // following links, so a file planted in a directory a user controls is never
+  // written through.
   auto probe = dir / ".vigil-write-probe";
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return make_system_error(errno, "open " + probe.string());
-  bool wrote = ::write(fd, "x", 1) == 1;
-  int write_errno = errno;
-  ::close(fd);
-  ::unlink(probe.c_str());
-  if (!wrote)
-    return make_system_error(write_errno, "write " + probe.string());
+  if (auto wrote = write_file_atomically(probe, "x"); !wrote)
+    return wrote.error();
+  fs::remove(probe, err);
   return caf::unit;
 }
 
@@ -109,7 +103,7 @@ caf::expected<std::vector<spdlog::sink_ptr>> open_module_files(const fs::path& d
   spdlog::file_event_handlers private_files;
   private_files.after_open = [](const spdlog::filename_t&, std::FILE* stream) {
     if (stream)
-      (void) ::fchmod(::fileno(stream), 0600);
+      restrict_to_owner(stream);
   };
   try {
     for (auto module : all_log_modules) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/sha256.hpp"
@@ -141,16 +139,16 @@ caf::expected<program_manifest> keep_pristine_copy(const paths& p, std::string_v
     auto content = read_whole_file(it->path());
     if (!content)
       return content.error();
-    struct stat st{};
-    if (::stat(it->path().c_str(), &st) != 0)
-      return make_system_error(errno, "stat " + it->path().string());
+    auto facts = file_facts_of(it->path());
+    if (!facts)
+      return facts.error();
     auto copy = building / relative;
     if (auto made = make_directories(copy.parent_path(), 0700); !made)
       return made.error();
     if (auto ok = write_file_atomically(copy, *content, 0600); !ok)
       return ok.error();
     manifest.files.push_back({relative, sha256_hex(*content), content->size(),
-                              static_cast<uint32_t>(st.st_mode & 07777)});
+                              facts->mode});
   }
   if (err)
     return make_system_error(err.value(), "list " + root.string());
@@ -207,34 +205,30 @@ std::vector<file_tamper> program_file_checker::check() {
   std::vector<file_tamper> found;
   for (auto& f : manifest_.files) {
     auto file = paths_.program_files() / f.path;
-    struct stat st{};
-    if (::lstat(file.c_str(), &st) != 0) {
+    auto facts = file_facts_of(file);
+    if (!facts) {
       good_.erase(f.path);
       found.push_back({f.path, "deleted"});
       continue;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!facts->regular) {
       good_.erase(f.path);
       found.push_back({f.path, "not a regular file"});
       continue;
     }
-    seen now{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-             static_cast<uint64_t>(st.st_size),
-             st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
-             st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+    auto& now = *facts;
     if (auto it = good_.find(f.path); it != good_.end() && it->second == now)
       continue;
-    if ((st.st_mode & 07777) != f.mode) {
+    if (now.mode != f.mode) {
       found.push_back({f.path, "mode changed"});
       continue;
     }
-    if (st.st_uid != 0 && ::getuid() == 0) {
+    if (!now.owned_by_admin && running_as_admin()) {
       found.push_back({f.path, "owner changed"});
       continue;
     }
-    auto content = static_cast<uint64_t>(st.st_size) == f.size ? read_whole_file(file)
-                                                                : caf::expected<std::string>{""};
-    if (static_cast<uint64_t>(st.st_size) != f.size || !content
+    auto content = now.size == f.size ? read_whole_file(file) : caf::expected<std::string>{""};
+    if (now.size != f.size || !content
         || sha256_hex(*content) != f.sha256) {
       found.push_back({f.path, "content changed"});
       continue;

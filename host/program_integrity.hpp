@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/release_metadata.hpp"
+#include "host/file_facts.hpp"
 #include "host/paths.hpp"
 
 // The installed program files and their reference copy (SPEC §13). Setup,
@@ -128,14 +129,9 @@ public:
   }
 
 private:
-  struct seen {
-    uint64_t device = 0, inode = 0, size = 0;
-    int64_t mtime_ns = 0, ctime_ns = 0;
-    friend bool operator==(const seen&, const seen&) = default;
-  };
   paths paths_;
   program_manifest manifest_;
-  std::map<std::string, seen> good_; ///< stat of files last found good
+  std::map<std::string, file_facts> good_; ///< facts of files last found good
 };
 
 } // namespace vigil

@@ -192,4 +192,8 @@ caf::expected<void> write_file_atomically(const fs::path& file, std::string_view
   return {};
 }
 
+void restrict_to_owner(std::FILE* stream) noexcept {
+  (void) ::fchmod(::fileno(stream), 0600);
+}
+
 } // namespace vigil
