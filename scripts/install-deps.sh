@@ -21,6 +21,10 @@ packages=(
   # rpm gives rpmbuild for CPack's .rpm and `rpm --root` for its test
   # (tests/installer/rpm_package_test)
   lintian rpm
+  # the platform's PostgreSQL store (storage/postgres_store): the client
+  # library, and the server its tests start on loopback (initdb in a temporary
+  # directory); haproxy balances two platform instances in the fleet tests
+  libpq-dev postgresql-15 haproxy
   # baselines and load generators for bench/
   sqlite3 hyperfine wrk nginx-light python3-pacparser
   # the Windows cross build (scripts/build-windows.sh): mingw-w64 GCC with posix

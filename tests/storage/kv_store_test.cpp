@@ -12,10 +12,11 @@
 
 using namespace vigil;
 using vigil::test::memory_backend;
+using vigil::test::postgres_backend;
 using vigil::test::rocksdb_backend;
 using vigil::test::store_fixture;
 
-#define VIGIL_BACKENDS memory_backend, rocksdb_backend
+#define VIGIL_BACKENDS memory_backend, rocksdb_backend, postgres_backend
 
 namespace {
 
