@@ -156,7 +156,9 @@ caf::expected<void> assign(protocol::profile& p, std::string_view assignment) {
 
 caf::expected<json> platform_service::set_profile(const std::string& activation_id,
                                                   const std::vector<std::string>& assignments) {
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   caf::error error;
   auto activation = detail::load_json(store_, column::activations, activation_id, error);
   if (error)
@@ -185,13 +187,17 @@ caf::expected<json> platform_service::set_profile(const std::string& activation_
     return make_error(ec::invalid_argument, render(check.error()));
   if (auto ok = store_.put(column::profiles, activation_id, body.dump(), {true}); !ok)
     return ok.error();
+  if (auto ok = bump_generation(); !ok)
+    return ok.error();
   std::lock_guard cache{cache_mutex_};
   profile_cache_[activation_id] = std::make_shared<const protocol::profile>(std::move(p));
   return body;
 }
 
 caf::expected<json> platform_service::assets() {
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   json hosts = json::array();
   caf::error failure;
   auto listed = store_.scan(column::hosts, "", [&](std::string_view key, std::string_view value) {
@@ -302,7 +308,9 @@ caf::expected<json> platform_service::assets() {
 }
 
 caf::expected<json> platform_service::rows(const std::string& host_id, const std::string& module) {
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   json out = json::object();
   auto prefix = join_key({host_id, module, ""});
   auto listed = store_.scan(column::rows, prefix, [&](std::string_view k, std::string_view v) {

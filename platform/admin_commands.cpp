@@ -89,21 +89,23 @@ caf::expected<std::string> admin_channel::run(const std::string& request) {
     if (online || (code_of(online.error()) != ec::not_found
                    && code_of(online.error()) != ec::connection_refused))
       return online;
-    if (!std::filesystem::exists(dir_ / "db"))
+    if (!std::filesystem::exists(dir_ / "db") && !std::filesystem::exists(store_url_file(dir_)))
       return make_error(ec::not_found,
                         "no platform data in " + dir_.string() + " (run `serve` once first)");
     auto options = options_ ? options_() : caf::expected<service_options>{service_options{}};
     if (!options)
       return options.error();
     options->data_dir = dir_;
-    auto store = open_platform_store(dir_.string());
-    if (!store)
-      return make_error(code_of(store.error()), "cannot open the store: " + render(store.error()));
+    auto storage = open_platform_storage(dir_);
+    if (!storage)
+      return make_error(code_of(storage.error()),
+                        "cannot open the store: " + render(storage.error()));
+    options->instance_locks = storage->instance_locks;
     auto service = std::make_unique<platform_service>(
-      **store, *options, [] { return static_cast<int64_t>(std::time(nullptr)); });
+      *storage->store, *options, [] { return static_cast<int64_t>(std::time(nullptr)); });
     if (auto ok = service->initialize(); !ok)
       return ok.error();
-    store_ = std::move(*store);
+    store_ = std::move(storage->store);
     service_ = std::move(service);
   }
   return run_admin_command(*service_, request);

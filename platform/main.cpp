@@ -39,6 +39,10 @@ namespace {
 constexpr const char* usage =
   "vigil-platform: the reference Vigil platform.\n"
   "  vigil-platform serve --data-dir DIR [--listen HOST:PORT] [--threads N]\n"
+  "      [--store postgresql://USER@HOST/DB]\n"
+  "      the store: DIR's own RocksDB by default; a PostgreSQL database that several\n"
+  "      instances share (each with its own DIR holding the same ca.pem, ca.key,\n"
+  "      server certificate and signing key)\n"
   "      [--rollout-halt-rollbacks N] [--rollout-halt-percent P]\n"
   "      a release's rollout halts itself once at least N (default 3) of the hosts\n"
   "      that tried it rolled back and they are at least P % (default 50) of them\n"
@@ -147,10 +151,18 @@ int serve(const options& opts) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (auto certs = ensure_platform_certificates(dir, {host}); !certs)
     return fail("certificates: " + render(certs.error()));
-  auto store = platform::open_platform_store(dir.string());
-  if (!store)
-    return fail("cannot open the store (is another vigil-platform serving " + dir.string()
-                + "?): " + render(store.error()));
+  // The store: DIR's RocksDB, owned by this process; or a PostgreSQL
+  // database shared with other instances, which then serialize through its
+  // advisory locks (--store, remembered in DIR/store.url).
+  auto storage = platform::open_platform_storage(
+    dir, opts.named.count("store") ? opts.named.at("store") : std::string{});
+  if (!storage)
+    return fail(opts.named.count("store") || fs::exists(platform::store_url_file(dir))
+                  ? "cannot open the PostgreSQL store: " + render(storage.error())
+                  : "cannot open the store (is another vigil-platform serving " + dir.string()
+                      + "?): " + render(storage.error()),
+                code_of(storage.error()) == ec::invalid_argument ? 2 : 1);
+  auto& store = storage->store;
   auto signer = platform::ensure_signing_key(dir);
   if (!signer)
     return fail("signing key: " + render(signer.error()));
@@ -160,6 +172,7 @@ int serve(const options& opts) {
   service_opts.order_log = [&](const std::string& line) { orders_log.write(line); };
   service_opts.signer = std::make_shared<const signing_key>(std::move(*signer));
   service_opts.data_dir = dir;
+  service_opts.instance_locks = storage->instance_locks;
   service_opts.notice = [](const std::string& line) {
     std::cerr << "vigil-platform: " << line << std::endl;
   };
@@ -177,7 +190,7 @@ int serve(const options& opts) {
                     + ", got '" + text + "'", 2);
     service_opts.rollout_halt.*field = n;
   }
-  platform::platform_service service{**store, service_opts, unix_now,
+  platform::platform_service service{*store, service_opts, unix_now,
                                      [&](const platform::request_record& r) { log.write(r); }};
   if (auto ok = service.initialize(); !ok)
     return fail(render(ok.error()));

@@ -73,7 +73,9 @@ caf::expected<std::string> platform_service::add_order(const std::string& host_i
   auto parsed = protocol::parse_order(body);
   if (!parsed)
     return make_error(ec::invalid_argument, render(parsed.error()));
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   auto host = stored_host_id(host_id);
   if (!host)
     return host.error();
@@ -97,6 +99,8 @@ caf::expected<std::string> platform_service::add_order(const std::string& host_i
   if (auto ok = store_.put(column::orders, join_key({*host, parsed->id}), record.to_text(), {true});
       !ok)
     return ok.error();
+  if (auto ok = bump_generation(); !ok)
+    return ok.error();
   {
     std::lock_guard cache{cache_mutex_};
     hosts_with_orders_.insert(*host);
@@ -114,7 +118,9 @@ caf::expected<json> platform_service::issue_spfkey(const std::string& host_id, i
     return make_error(ec::invalid_argument, "an uninstall key must be valid for at least 1 s");
   std::string host;
   {
-    std::shared_lock guard{global_};
+    auto guard = lock_everything();
+    if (!guard)
+      return guard.error();
     auto stored = stored_host_id(host_id);
     if (!stored)
       return stored.error();

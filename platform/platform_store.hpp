@@ -2,12 +2,14 @@
 
 #include <caf/expected.hpp>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "storage/kv_store.hpp"
+#include "storage/lock_space.hpp"
 
 namespace vigil::platform {
 
@@ -37,6 +39,9 @@ inline constexpr const char* tamper = "tamper";           ///< host|seq -> tampe
 namespace setting {
 /// The highest release metadata serial ever issued (decimal): serials only grow.
 inline constexpr const char* release_serial = "release_serial";
+/// Changes whenever an instance changes state others cache (a random value):
+/// instances sharing a store compare it at each request.
+inline constexpr const char* generation = "generation";
 } // namespace setting
 
 /// Key helpers: parts joined with '|' (GUIDs, module names and numbers never
@@ -61,5 +66,24 @@ std::string encode_applied(const applied_state& state);
 
 /// Opens the platform's RocksDB store under `data_dir/db`.
 caf::expected<std::unique_ptr<kv_store>> open_platform_store(const std::string& data_dir);
+
+/// `DIR/store.url`: the PostgreSQL database a data directory is served from
+/// (written by `serve --store`, 0600: the URL may carry a password), so a
+/// later `serve` without `--store` and the admin commands run while no
+/// instance serves open the same store, never an empty RocksDB beside it.
+std::filesystem::path store_url_file(const std::filesystem::path& data_dir);
+
+/// A platform's store and, when instances share it, their locks.
+struct platform_storage {
+  std::unique_ptr<kv_store> store;
+  std::shared_ptr<lock_space> instance_locks; ///< null: the store is this process's alone
+};
+
+/// Opens what `data_dir` is served from: the PostgreSQL database `url` names
+/// (recorded in `store_url_file`), else the one recorded there, else
+/// `data_dir`'s RocksDB. A `url` that is not `postgresql://` is
+/// `ec::invalid_argument`.
+caf::expected<platform_storage> open_platform_storage(const std::filesystem::path& data_dir,
+                                                      const std::string& url = {});
 
 } // namespace vigil::platform

@@ -48,20 +48,26 @@ caf::expected<json> platform_service::add_release(const std::string& file, int64
   auto package = read_release_package(file);
   if (!package)
     return package.error();
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   auto record = store_release(store_, options_.data_dir, *package, *options_.signer, now_(),
                               valid_s, patches);
   if (!record)
     return record.error();
   auto meta = json::parse(record->metadata.to_json_text());
   meta["patches_from"] = release_patches_of(options_.data_dir, record->metadata.version);
+  if (auto ok = bump_generation(); !ok)
+    return ok.error();
   std::lock_guard rollout{rollout_mutex_};
   releases_[record->metadata.version] = std::move(*record);
   return meta;
 }
 
 caf::expected<json> platform_service::list_releases() {
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   std::lock_guard rollout{rollout_mutex_};
   json out = json::array();
   for (auto& [version, record] : releases_) {

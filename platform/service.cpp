@@ -32,6 +32,117 @@ platform_service::platform_service(kv_store& store, service_options options, clo
   : store_{store}, options_{std::move(options)}, now_{std::move(now)}, log_{std::move(log)} {
 }
 
+namespace {
+
+/// The cross-instance lock of provisioning and administration ("VigilAll").
+constexpr int64_t everything_lock = 0x56696769'6c416c6cLL;
+
+/// A host's cross-instance lock key: FNV-1a of its HostID, the same in every
+/// instance and build (std::hash promises neither).
+int64_t host_lock_key(std::string_view host_id) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : host_id) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<int64_t>(h);
+}
+
+} // namespace
+
+caf::expected<platform_service::instance_guard> platform_service::lock_everything() {
+  instance_guard guard;
+  guard.exclusive = std::unique_lock{global_};
+  if (options_.instance_locks) {
+    auto held = options_.instance_locks->hold(everything_lock, lock_mode::exclusive);
+    if (!held)
+      return held.error();
+    guard.across.push_back(std::move(*held));
+    if (auto ok = refresh_caches(); !ok)
+      return ok.error();
+  }
+  return guard;
+}
+
+caf::expected<platform_service::instance_guard>
+platform_service::lock_host(const std::string& host_id) {
+  if (options_.instance_locks) {
+    // Another instance changed what this one caches: refresh alone first.
+    auto moved = generation_moved();
+    if (!moved)
+      return moved.error();
+    if (*moved) {
+      auto alone = lock_everything();
+      if (!alone)
+        return alone.error();
+    }
+  }
+  instance_guard guard;
+  guard.shared = std::shared_lock{global_};
+  guard.stripe = std::unique_lock{stripes_[std::hash<std::string>{}(host_id) % stripes_.size()]};
+  if (options_.instance_locks) {
+    for (auto [key, mode] : {std::pair{everything_lock, lock_mode::shared},
+                             std::pair{host_lock_key(host_id), lock_mode::exclusive}}) {
+      auto held = options_.instance_locks->hold(key, mode);
+      if (!held)
+        return held.error();
+      guard.across.push_back(std::move(*held));
+    }
+  }
+  return guard;
+}
+
+caf::expected<bool> platform_service::generation_moved() {
+  auto now = store_.get(column::settings, setting::generation);
+  if (!now)
+    return now.error();
+  std::lock_guard guard{generation_mutex_};
+  return now->value_or("") != seen_generation_;
+}
+
+caf::expected<void> platform_service::bump_generation() {
+  if (!options_.instance_locks)
+    return {};
+  auto next = protocol::random_hex(16);
+  if (auto ok = store_.put(column::settings, setting::generation, next, {true}); !ok)
+    return ok.error();
+  // This instance's caches are already up to date with its own change.
+  std::lock_guard guard{generation_mutex_};
+  seen_generation_ = next;
+  return {};
+}
+
+caf::expected<void> platform_service::refresh_caches() {
+  auto now = store_.get(column::settings, setting::generation);
+  if (!now)
+    return now.error();
+  {
+    std::lock_guard guard{generation_mutex_};
+    if (now->value_or("") == seen_generation_)
+      return {};
+  }
+  std::unordered_set<std::string> with_orders;
+  auto pending = store_.scan(column::orders, "", [&](std::string_view key, std::string_view value) {
+    auto record = order_record::parse(value);
+    if (record && !is_final(record->state))
+      with_orders.emplace(key.substr(0, key.find('|')));
+    return true;
+  });
+  if (!pending)
+    return pending.error();
+  if (auto loaded = load_rollouts(); !loaded)
+    return loaded.error();
+  {
+    std::lock_guard guard{cache_mutex_};
+    auth_cache_.clear();
+    profile_cache_.clear();
+    hosts_with_orders_ = std::move(with_orders);
+  }
+  std::lock_guard guard{generation_mutex_};
+  seen_generation_ = now->value_or("");
+  return {};
+}
+
 caf::expected<std::shared_ptr<const protocol::profile>>
 platform_service::profile_of(const std::string& activation_id) {
   {
@@ -83,7 +194,9 @@ platform_service::auth_of(const std::string& host_id) {
 }
 
 caf::expected<void> platform_service::initialize() {
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   if (auto loaded = load_rollouts(); !loaded)
     return loaded.error();
   // Only hosts with an order not yet acknowledged look at their orders.
@@ -116,14 +229,11 @@ http_response platform_service::handle(const http_request& request) {
     auto route = protocol::match_route(options_.base_path, request.target);
     if (!route) {
       response = error_answer(codes::not_found, "no such endpoint");
-    } else if (route->kind == protocol::endpoint::provision) {
-      std::unique_lock guard{global_};
-      response = dispatch(request, *route, ctx);
     } else {
-      std::shared_lock guard{global_};
-      auto host = request.fields.get(protocol::header_host_id);
-      std::lock_guard stripe{stripes_[std::hash<std::string>{}(host) % stripes_.size()]};
-      response = dispatch(request, *route, ctx);
+      auto guard = route->kind == protocol::endpoint::provision
+                     ? lock_everything()
+                     : lock_host(std::string{request.fields.get(protocol::header_host_id)});
+      response = guard ? dispatch(request, *route, ctx) : store_failure(guard.error());
     }
   } catch (const std::exception& e) {
     response = store_failure(make_error(ec::unspecified, e.what()));
@@ -255,6 +365,10 @@ http_response platform_service::provision(const http_request& request, request_c
     return store_failure(cleared.error());
   if (auto ok = store_.write(batch, {true}); !ok)
     return store_failure(ok.error());
+  // A new token for a HostID others may have cached the old one of.
+  if (existing)
+    if (auto ok = bump_generation(); !ok)
+      return store_failure(ok.error());
   {
     std::lock_guard guard{cache_mutex_};
     auth_cache_[req->host_id] = {host["token_sha256"], req->activation_id};
@@ -340,6 +454,10 @@ http_response platform_service::checkin(const http_request& request, request_con
       unsaved_checkins_.try_emplace(ctx.host_id, record);
     return store_failure(ok.error());
   }
+  // Other instances must drop the removed host's token, or see the halt.
+  if (round.remove_host || halted)
+    if (auto ok = bump_generation(); !ok)
+      return store_failure(ok.error());
   if (round.remove_host) {
     forget_host(ctx.host_id);
   } else if (has_orders && !round.outstanding) {
@@ -430,7 +548,9 @@ platform_service::create_customer(const std::vector<std::string>& modules) {
   for (auto& m : modules)
     if (!known_module(m))
       return make_error(ec::invalid_argument, "unknown module '" + m + "'");
-  std::unique_lock guard{global_};
+  auto guard = lock_everything();
+  if (!guard)
+    return guard.error();
   auto customer_id = protocol::make_guid();
   auto activation_id = protocol::make_guid();
   write_batch batch;

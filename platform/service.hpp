@@ -27,6 +27,7 @@
 #include "protocol/endpoints.hpp"
 #include "protocol/profile.hpp"
 #include "storage/kv_store.hpp"
+#include "storage/lock_space.hpp"
 
 namespace vigil::platform {
 
@@ -73,6 +74,12 @@ struct service_options {
   /// delivery, each acknowledgement (`order_log_line`, platform/order_record.hpp);
   /// `vigil-platform` appends them to DIR/orders.log. Null: not logged.
   std::function<void(const std::string&)> order_log;
+  /// Instances sharing one store (`vigil-platform serve --store
+  /// postgresql://...`) serialize through these locks, as threads of one
+  /// instance do through its mutexes, and watch the store's generation so
+  /// what one instance changes (a profile, an order, a release, a removed
+  /// host) reaches the others' caches. Null: this process owns its store.
+  std::shared_ptr<lock_space> instance_locks;
 };
 
 /// The reference platform's logic (SPEC §16), independent of the network:
@@ -244,8 +251,34 @@ private:
   caf::expected<std::vector<std::pair<std::string, order_record>>>
   orders_of(const std::string& host_id);
 
+  /// What a request or an administration command holds: this process's
+  /// locks and, with `instance_locks`, the same ones across instances
+  /// (declared last: released first).
+  struct instance_guard {
+    std::shared_lock<std::shared_mutex> shared;
+    std::unique_lock<std::shared_mutex> exclusive;
+    std::unique_lock<std::mutex> stripe;
+    std::vector<std::unique_ptr<held_lock>> across;
+  };
+  /// Everything, alone: provisioning and administration.
+  caf::expected<instance_guard> lock_everything();
+  /// One host's requests: shared with other hosts', exclusive for the host.
+  caf::expected<instance_guard> lock_host(const std::string& host_id);
+  /// Tells the other instances that cached state changed (a new
+  /// `setting::generation`). Caller holds `lock_everything` or the host's lock.
+  caf::expected<void> bump_generation();
+  /// With `instance_locks`: when another instance bumped the generation
+  /// since the last look, drops the caches and reloads what is kept whole
+  /// (hosts with orders, releases). Caller holds `lock_everything`.
+  caf::expected<void> refresh_caches();
+  /// Whether the generation moved since `seen_generation_`.
+  caf::expected<bool> generation_moved();
+
   kv_store& store_;
   service_options options_;
+  /// The last `setting::generation` this instance acted on.
+  std::string seen_generation_;
+  std::mutex generation_mutex_;
   clock now_;
   request_logger log_;
   /// Taken shared by per-host requests, exclusively by provisioning and

@@ -143,16 +143,18 @@ private:
   PGconn* conn_;
 };
 
-class postgres_store final : public kv_store {
+/// Connections to one database: opened on demand, at most `idle_max` kept
+/// while idle, one that broke or holds a transaction never reused.
+class connection_pool {
 public:
-  postgres_store(std::string url, const std::vector<std::string>& columns, size_t idle)
-    : url_{std::move(url)}, columns_{columns.begin(), columns.end()}, idle_max_{idle} {
+  connection_pool(std::string url, size_t idle_max, bool prepare)
+    : url_{std::move(url)}, idle_max_{idle_max}, prepare_{prepare} {
   }
 
   /// A new connection, its session set up and (unless `prepare` is false:
   /// the migration, which may create the tables they name) statements
   /// prepared.
-  caf::expected<std::unique_ptr<connection>> connect(bool prepare = true) {
+  caf::expected<std::unique_ptr<connection>> connect(bool prepare) {
     auto c = std::make_unique<connection>(PQconnectdb(url_.c_str()));
     if (!c->get() || PQstatus(c->get()) != CONNECTION_OK)
       // libpq's message names the server and the reason, never the password.
@@ -178,9 +180,45 @@ public:
     return c;
   }
 
+  /// A connection from the pool, or a new one.
+  caf::expected<std::unique_ptr<connection>> acquire() {
+    {
+      std::lock_guard guard{mutex_};
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return connect(prepare_);
+  }
+
+  /// Returns a connection to the pool when it can serve the next caller.
+  void release(std::unique_ptr<connection> c) {
+    if (!c->reusable())
+      return;
+    std::lock_guard guard{mutex_};
+    if (idle_.size() < idle_max_)
+      idle_.push_back(std::move(c));
+  }
+
+private:
+  std::string url_;
+  size_t idle_max_;
+  bool prepare_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<connection>> idle_;
+};
+
+class postgres_store final : public kv_store {
+public:
+  postgres_store(std::string url, const std::vector<std::string>& columns, size_t idle)
+    : pool_{std::move(url), idle, true}, columns_{columns.begin(), columns.end()} {
+  }
+
   /// Applies the migrations this database lacks (see the header).
   caf::expected<void> migrate() {
-    auto c = connect(false);
+    auto c = pool_.connect(false);
     if (!c)
       return c.error();
     auto& conn = **c;
@@ -221,28 +259,6 @@ public:
   }
 
 private:
-  /// A connection from the pool, or a new one.
-  caf::expected<std::unique_ptr<connection>> acquire() {
-    {
-      std::lock_guard guard{mutex_};
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-    }
-    return connect();
-  }
-
-  /// Returns a connection to the pool when it can serve the next caller.
-  void release(std::unique_ptr<connection> c) {
-    if (!c->reusable())
-      return;
-    std::lock_guard guard{mutex_};
-    if (idle_.size() < idle_max_)
-      idle_.push_back(std::move(c));
-  }
-
   caf::expected<void> known(std::string_view column) const {
     if (columns_.count(std::string{column}) == 0)
       return make_error(ec::invalid_argument,
@@ -258,13 +274,13 @@ private:
   auto with_connection(Work work) -> decltype(work(std::declval<connection&>(),
                                                    std::declval<bool&>())) {
     for (int attempt = 0;; ++attempt) {
-      auto c = acquire();
+      auto c = pool_.acquire();
       if (!c)
         return c.error();
       bool retryable = false;
       auto result = work(**c, retryable);
       bool broken = (*c)->broken();
-      release(std::move(*c));
+      pool_.release(std::move(*c));
       if (result || !broken || !retryable || attempt > 0)
         return result;
     }
@@ -381,11 +397,63 @@ private:
     });
   }
 
-  std::string url_;
+  connection_pool pool_;
   std::set<std::string, std::less<>> columns_;
-  size_t idle_max_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<connection>> idle_;
+};
+
+/// An advisory lock held on a connection of its own.
+class postgres_held_lock final : public held_lock {
+public:
+  postgres_held_lock(connection_pool& pool, std::unique_ptr<connection> c, int64_t key,
+                     lock_mode mode)
+    : pool_{pool}, conn_{std::move(c)}, key_{key}, mode_{mode} {
+  }
+
+  ~postgres_held_lock() override {
+    auto sql = std::string{mode_ == lock_mode::shared ? "SELECT pg_advisory_unlock_shared("
+                                                      : "SELECT pg_advisory_unlock("}
+               + std::to_string(key_) + ")";
+    result_ptr r{PQexec(conn_->get(), sql.c_str())};
+    // Unlocked, or the connection broke (the server released the lock with
+    // it): either way the pool decides whether it can serve again.
+    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK)
+      pool_.release(std::move(conn_));
+  }
+
+private:
+  connection_pool& pool_;
+  std::unique_ptr<connection> conn_;
+  int64_t key_;
+  lock_mode mode_;
+};
+
+class postgres_lock_space final : public lock_space {
+public:
+  postgres_lock_space(std::string url, size_t idle) : pool_{std::move(url), idle, false} {
+  }
+
+  caf::expected<std::unique_ptr<held_lock>> hold(int64_t key, lock_mode mode) override {
+    auto sql = std::string{mode == lock_mode::shared ? "SELECT pg_advisory_lock_shared("
+                                                     : "SELECT pg_advisory_lock("}
+               + std::to_string(key) + ")";
+    // A pooled connection the server closed meanwhile fails at once: one
+    // more try on a new connection.
+    for (int attempt = 0;; ++attempt) {
+      auto c = pool_.acquire();
+      if (!c)
+        return c.error();
+      result_ptr r{PQexec((*c)->get(), sql.c_str())};
+      if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK)
+        return std::unique_ptr<held_lock>{
+          std::make_unique<postgres_held_lock>(pool_, std::move(*c), key, mode)};
+      auto failed = (*c)->check(r, "take lock " + std::to_string(key), PGRES_TUPLES_OK);
+      if (!(*c)->broken() || attempt > 0)
+        return failed.error();
+    }
+  }
+
+private:
+  connection_pool pool_;
 };
 
 } // namespace
@@ -404,6 +472,18 @@ open_postgres_store(const std::string& url, const std::vector<std::string>& colu
   if (auto ok = store->migrate(); !ok)
     return ok.error();
   return std::unique_ptr<kv_store>{std::move(store)};
+}
+
+caf::expected<std::unique_ptr<lock_space>> open_postgres_lock_space(const std::string& url,
+                                                                    size_t idle_connections) {
+  if (!is_postgres_url(url))
+    return make_error(ec::invalid_argument,
+                      "a PostgreSQL lock space is named by a postgresql:// URL");
+  auto space = std::make_unique<postgres_lock_space>(url, std::max<size_t>(idle_connections, 1));
+  // Connect once now, so a wrong URL is an error at start, not at the first request.
+  if (auto held = space->hold(0, lock_mode::shared); !held)
+    return held.error();
+  return std::unique_ptr<lock_space>{std::move(space)};
 }
 
 } // namespace vigil

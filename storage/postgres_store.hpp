@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "storage/kv_store.hpp"
+#include "storage/lock_space.hpp"
 
 // The platform's store for fleets that outgrow one machine (issue 18): several
 // platform instances share one PostgreSQL database, an engine their operators
@@ -47,5 +48,13 @@ bool is_postgres_url(std::string_view text) noexcept;
 caf::expected<std::unique_ptr<kv_store>>
 open_postgres_store(const std::string& url, const std::vector<std::string>& columns,
                     size_t idle_connections = 8);
+
+/// The lock space of the PostgreSQL database at `url`: PostgreSQL's advisory
+/// locks (`pg_advisory_lock` / `pg_advisory_lock_shared`), each held on a
+/// connection of its own for as long as the lock, so a platform instance that
+/// dies (SIGKILL, a lost machine) releases every lock it held the moment the
+/// server sees its connections close. Connections are pooled like the store's.
+caf::expected<std::unique_ptr<lock_space>> open_postgres_lock_space(const std::string& url,
+                                                                    size_t idle_connections = 8);
 
 } // namespace vigil

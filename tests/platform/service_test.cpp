@@ -16,6 +16,10 @@
 #include "protocol/upload.hpp"
 #include "storage/memory_store.hpp"
 
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
 using namespace vigil;
 using nlohmann::json;
 
@@ -289,4 +293,92 @@ TEST_CASE("platform: a protected host that missed three check-in intervals is si
   // Not protected, or never checked in: never flagged.
   CHECK_FALSE(silent_protected_for(false, 1000, 60, 1000 + 100000));
   CHECK_FALSE(silent_protected_for(true, 0, 60, 100000));
+}
+
+namespace {
+
+/// Locks across "instances" of one process: what PostgreSQL's advisory locks
+/// are to instances on several machines (storage/postgres_store, tested on a
+/// real server there).
+class local_lock_space final : public lock_space {
+public:
+  caf::expected<std::unique_ptr<held_lock>> hold(int64_t key, lock_mode mode) override {
+    std::shared_mutex* m;
+    {
+      std::lock_guard guard{map_mutex_};
+      m = &locks_[key];
+    }
+    struct held final : held_lock {
+      std::shared_mutex& m;
+      lock_mode mode;
+      held(std::shared_mutex& mx, lock_mode md) : m{mx}, mode{md} {
+        mode == lock_mode::shared ? m.lock_shared() : m.lock();
+      }
+      ~held() override { mode == lock_mode::shared ? m.unlock_shared() : m.unlock(); }
+    };
+    return std::unique_ptr<held_lock>{std::make_unique<held>(*m, mode)};
+  }
+
+private:
+  std::mutex map_mutex_;
+  std::map<int64_t, std::shared_mutex> locks_;
+};
+
+} // namespace
+
+TEST_CASE("platform: instances sharing a store see each other's changes at their next "
+          "request: a profile, a new token, an order") {
+  fixture a; // provisions through the first instance
+  platform::service_options shared;
+  shared.instance_locks = std::make_shared<local_lock_space>();
+  shared.signer = std::make_shared<const signing_key>(*signing_key::generate());
+  // Both instances on the one store, each with its own caches.
+  platform::platform_service first{a.store, shared, [&] { return a.now; }};
+  platform::platform_service second{a.store, shared, [&] { return a.now; }};
+  REQUIRE(first.initialize());
+  REQUIRE(second.initialize());
+  auto call = [&](platform::platform_service& s, std::string method, std::string target,
+                  std::vector<std::pair<std::string, std::string>> headers,
+                  std::string body = {}) {
+    http_request r;
+    r.method = std::move(method);
+    r.target = "/CloudAgent/" + target;
+    r.body = std::move(body);
+    for (auto& [k, v] : headers)
+      r.fields.set(k, v);
+    return s.handle(r);
+  };
+  auto provision = [&](platform::platform_service& s) {
+    auto r = call(s, "POST", "v1/provision", {}, a.provision_body(host_a, "fp-a").dump());
+    REQUIRE(r.status == 200);
+    return json::parse(r.body)["agent_token"].get<std::string>();
+  };
+  auto token = provision(first);
+  auto profile = call(second, "GET", "v1/profile", a.auth(host_a, token));
+  REQUIRE(profile.status == 200);
+  CHECK(json::parse(profile.body)["capi_interval_s"] == 900); // now cached by the second
+
+  // A profile changed through the first instance's admin command.
+  REQUIRE(first.set_profile(a.activation, {"CapiIntervalSeconds=60"}));
+  profile = call(second, "GET", "v1/profile", a.auth(host_a, token));
+  REQUIRE(profile.status == 200);
+  CHECK(json::parse(profile.body)["capi_interval_s"] == 60);
+
+  // The host provisions again through the first: the second refuses the old
+  // token it had cached and takes the new one.
+  auto renewed = provision(first);
+  CHECK(call(second, "GET", "v1/profile", a.auth(host_a, token)).status == 401);
+  CHECK(call(second, "GET", "v1/profile", a.auth(host_a, renewed)).status == 200);
+
+  // An order queued through the first is delivered by the second.
+  auto order = first.add_order(host_a, json{{"type", "scan"}, {"module", "Inventory"}});
+  REQUIRE_MESSAGE(order, render(order.error()));
+  auto checkin = call(second, "POST", "v1/checkin", a.auth(host_a, renewed),
+                      json{{"host_id", host_a}, {"agent_version", "0.1.0"},
+                           {"profile_etag", ""}, {"modules", json::array()}}
+                        .dump());
+  REQUIRE(checkin.status == 200);
+  CAPTURE(checkin.body);
+  auto orders = json::parse(checkin.body).value("signed_orders", json::array());
+  CHECK(orders.size() == 1);
 }

@@ -4,12 +4,15 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.hpp"
 #include "storage/kv_store.hpp"
 #include "tests/support/postgres_server.hpp"
+#include "tests/support/process.hpp"
 
 using namespace vigil;
 using vigil::test::postgres_server;
@@ -137,4 +140,34 @@ TEST_CASE("postgres store: a server that refuses the password: a storage error t
   auto not_pg = open_postgres_store("mysql://x", columns);
   REQUIRE_FALSE(not_pg);
   CHECK(code_of(not_pg.error()) == ec::invalid_argument);
+}
+
+TEST_CASE("postgres lock space: an exclusive lock waits for every holder, across "
+          "lock spaces; shared holders share") {
+  postgres_server server;
+  auto a = open_postgres_lock_space(server.url());
+  auto b = open_postgres_lock_space(server.url());
+  REQUIRE_MESSAGE(a, render(a.error()));
+  REQUIRE_MESSAGE(b, render(b.error()));
+  auto shared_a = (*a)->hold(42, lock_mode::shared);
+  auto shared_b = (*b)->hold(42, lock_mode::shared);
+  REQUIRE(shared_a);
+  REQUIRE(shared_b); // both at once
+  std::atomic<bool> taken{false};
+  std::thread writer{[&] {
+    auto held = (*b)->hold(42, lock_mode::exclusive);
+    CHECK(held);
+    taken = true;
+  }};
+  // Still held shared twice: the exclusive one waits (checked over a while,
+  // as waiting is what is asserted), then gets it once both are released.
+  CHECK_FALSE(test::wait_until([&] { return taken.load(); }, std::chrono::milliseconds{300}));
+  shared_a->reset();
+  CHECK_FALSE(test::wait_until([&] { return taken.load(); }, std::chrono::milliseconds{200}));
+  shared_b->reset();
+  CHECK(test::wait_until([&] { return taken.load(); }, std::chrono::seconds{10}));
+  writer.join();
+  // Another key is independent of 42.
+  auto other = (*a)->hold(43, lock_mode::exclusive);
+  CHECK(other);
 }

@@ -9,7 +9,12 @@
 namespace vigil::test {
 
 platform_process::platform_process(std::filesystem::path data_dir, bool start_now)
-  : dir_{std::move(data_dir)} {
+  : platform_process(std::move(data_dir), {}, start_now) {
+}
+
+platform_process::platform_process(std::filesystem::path data_dir,
+                                   std::vector<std::string> serve_args, bool start_now)
+  : dir_{std::move(data_dir)}, serve_args_{std::move(serve_args)} {
   port_ = free_port();
   if (start_now)
     start();
@@ -20,10 +25,10 @@ platform_process::~platform_process() = default;
 void platform_process::start() {
   auto log = dir_.string() + ".out";
   std::filesystem::remove(log);
-  process_ = std::make_unique<child_process>(
-    std::vector<std::string>{program("vigil-platform").string(), "serve", "--data-dir",
-                             dir_.string(), "--listen", "127.0.0.1:" + std::to_string(port_)},
-    log);
+  std::vector<std::string> argv{program("vigil-platform").string(), "serve", "--data-dir",
+                                dir_.string(), "--listen", "127.0.0.1:" + std::to_string(port_)};
+  argv.insert(argv.end(), serve_args_.begin(), serve_args_.end());
+  process_ = std::make_unique<child_process>(argv, log);
   auto ready = wait_until(
     [&] {
       return read_file(log).find("listening https://") != std::string::npos || process_->exited();

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.hpp"
 
@@ -16,6 +17,9 @@ public:
   /// Picks a free port and, unless `start_now` is false, starts it and waits
   /// (with a deadline) until it prints `listening https://...`.
   explicit platform_process(std::filesystem::path data_dir, bool start_now = true);
+  /// The same, with more arguments for `serve` (e.g. {"--store", URL}).
+  platform_process(std::filesystem::path data_dir, std::vector<std::string> serve_args,
+                   bool start_now = true);
   ~platform_process();
 
   /// Starts it (again, after `kill` or `terminate`) on its port.
@@ -41,6 +45,7 @@ public:
 
 private:
   std::filesystem::path dir_;
+  std::vector<std::string> serve_args_;
   uint16_t port_ = 0;
   std::unique_ptr<child_process> process_;
 };

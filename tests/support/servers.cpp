@@ -73,6 +73,32 @@ std::string tinyproxy::log() const {
   return read_file(log_);
 }
 
+haproxy::haproxy(const std::filesystem::path& dir, const std::vector<uint16_t>& backends) {
+  std::filesystem::create_directories(dir);
+  port_ = free_port();
+  auto conf = dir / ("haproxy-" + std::to_string(port_) + ".cfg");
+  log_ = dir / ("haproxy-" + std::to_string(port_) + ".log");
+  std::string text = "global\n  maxconn 4096\n"
+                     "defaults\n  mode tcp\n  timeout connect 2s\n  timeout client 120s\n"
+                     "  timeout server 120s\n  retries 3\n  option redispatch\n"
+                     "frontend platform\n  bind 127.0.0.1:"
+                     + std::to_string(port_) + "\n  default_backend instances\n"
+                     "backend instances\n  balance roundrobin\n";
+  for (size_t i = 0; i < backends.size(); ++i)
+    text += "  server instance" + std::to_string(i) + " 127.0.0.1:"
+            + std::to_string(backends[i]) + " check inter 300ms fall 2 rise 2\n";
+  write_file(conf, text);
+  // -db: foreground, no daemon; its messages to stderr.
+  process_ = std::make_unique<child_process>(
+    std::vector<std::string>{"/usr/sbin/haproxy", "-db", "-f", conf.string()}, log_);
+  if (!wait_until([&] { return port_accepts(port_); }, std::chrono::seconds{10}))
+    throw std::runtime_error("haproxy did not start: " + read_file(log_));
+}
+
+std::string haproxy::log() const {
+  return read_file(log_);
+}
+
 namespace {
 
 /// Starts a test helper script (`argv`) that prints the port it listens on,

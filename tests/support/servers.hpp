@@ -41,6 +41,26 @@ private:
   std::unique_ptr<child_process> process_;
 };
 
+/// A real haproxy (Debian's) on 127.0.0.1 in TCP mode, balancing round robin
+/// over `backends` (ports on 127.0.0.1): TLS passes through to them, each
+/// is health-checked every 300 ms, and a connection a dead one refuses goes
+/// to another (`option redispatch`), as in front of several platform
+/// instances. Stopped on destruction.
+class haproxy {
+public:
+  /// Starts it and waits (with a deadline) until it accepts connections.
+  haproxy(const std::filesystem::path& dir, const std::vector<uint16_t>& backends);
+
+  uint16_t port() const noexcept { return port_; }
+  /// Its log (stderr: servers going up and down).
+  std::string log() const;
+
+private:
+  uint16_t port_ = 0;
+  std::filesystem::path log_;
+  std::unique_ptr<child_process> process_;
+};
+
 /// A slow link: a TCP relay on 127.0.0.1 to 127.0.0.1:`target_port` that
 /// passes the client's bytes on at most `bytes_per_second` and the answers
 /// at most `down_bytes_per_second` (0: full speed)

@@ -13,6 +13,8 @@
 #include "protocol/upload.hpp"
 #include "scan/delta_diff.hpp"
 #include "tests/support/platform.hpp"
+#include "tests/support/postgres_server.hpp"
+#include "tests/support/servers.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/fleet/fleet_options.hpp"
@@ -422,4 +424,67 @@ TEST_CASE("vigil-fleet: verification fails when the platform lost a host's rows"
   CHECK(online.exit_code == 1);
   CHECK(last_line(online.out) == "verified: 30 hosts, lost=40 duplicated=1");
   CHECK(online.out.find("the running platform's admin socket") != std::string::npos);
+}
+
+TEST_CASE("vigil-fleet: two platform instances on one PostgreSQL behind haproxy, one "
+          "SIGKILLed mid-run, nothing lost or duplicated") {
+  test::temp_dir dir;
+  test::postgres_server database;
+  std::vector<std::string> shared{"--store", database.url()};
+  test::platform_process first{dir / "first", shared};
+  // The second instance: its own data directory with the same CA, server
+  // certificate and signing key, as an operator copies them to each machine.
+  auto second_dir = dir / "second";
+  std::filesystem::create_directories(second_dir);
+  for (auto& entry : std::filesystem::directory_iterator{first.data_dir()}) {
+    auto name = entry.path().filename().string();
+    if (entry.is_regular_file() && !name.ends_with(".log") && name != "admin.sock")
+      std::filesystem::copy_file(entry.path(), second_dir / name);
+  }
+  test::platform_process second{second_dir, shared};
+  test::haproxy balancer{dir / "haproxy", {first.port(), second.port()}};
+  auto [customer_id, activation_id] = first.create_customer("Vulnerability");
+  auto url = "https://127.0.0.1:" + std::to_string(balancer.port()) + "/CloudAgent/";
+  auto out = dir / "fleet.out";
+  test::child_process fleet{{test::program("vigil-fleet").string(), "--url", url, "--ca",
+                             first.ca_file().string(), "--customer", customer_id,
+                             "--activation", activation_id, "--agents", "200", "--seconds",
+                             "24", "--interval", "3", "--workers", "8", "--change-share", "0.3",
+                             "--chunk-bytes", "2048", "--state", (dir / "fleet.jsonl").string()},
+                            out};
+  auto uploads_at = [](const test::platform_process& p) {
+    auto log = p.request_log();
+    size_t n = 0;
+    for (auto at = log.find("PUT /CloudAgent/v1/deltas/"); at != std::string::npos;
+         at = log.find("PUT /CloudAgent/v1/deltas/", at + 1))
+      ++n;
+    return n;
+  };
+  // Both instances take uploads; the first dies (SIGKILL) in the middle of
+  // them, some agents mid-upload.
+  REQUIRE(test::wait_until([&] { return uploads_at(first) >= 100 && uploads_at(second) >= 100; },
+                           std::chrono::seconds{30}));
+  REQUIRE_FALSE(fleet.exited());
+  first.kill();
+  // haproxy sends everyone to the survivor; the first comes back after the
+  // survivor took 200 more uploads alone.
+  auto before = uploads_at(second);
+  REQUIRE(test::wait_until([&] { return uploads_at(second) >= before + 200; },
+                           std::chrono::seconds{30}));
+  REQUIRE_FALSE(fleet.exited());
+  first.start();
+  REQUIRE(test::wait_until([&] { return fleet.exited(); }, std::chrono::seconds{120}));
+  auto text = test::read_file(out);
+  CAPTURE(text);
+  CAPTURE(balancer.log());
+  CHECK(fleet.wait() == 0);
+  CHECK(last_line(text) == "verified: 200 hosts, lost=0 duplicated=0");
+  CHECK(text.find("agents: 200 of 200 provisioned, 200 with every module's rows acknowledged")
+        != std::string::npos);
+  // Both instances applied deltas: the rows came from both.
+  CHECK(second.request_log().find("PUT /CloudAgent/v1/deltas/") != std::string::npos);
+  // haproxy saw the first instance go down, and come back.
+  CHECK(balancer.log().find("instance0 is DOWN") != std::string::npos);
+  // One row per host in PostgreSQL, no HostID twice.
+  CHECK(database.psql("SELECT count(*) FROM vigil_kv WHERE col = 'hosts'") == "200\n");
 }
