@@ -112,6 +112,19 @@ caf::expected<void> platform_service::bump_generation() {
   return {};
 }
 
+caf::expected<std::unordered_set<std::string>> platform_service::hosts_with_open_orders() {
+  std::unordered_set<std::string> hosts;
+  auto scanned = store_.scan(column::orders, "", [&](std::string_view key, std::string_view value) {
+    auto record = order_record::parse(value);
+    if (record && !is_final(record->state))
+      hosts.emplace(key.substr(0, key.find('|')));
+    return true;
+  });
+  if (!scanned)
+    return scanned.error();
+  return hosts;
+}
+
 caf::expected<void> platform_service::refresh_caches() {
   auto now = store_.get(column::settings, setting::generation);
   if (!now)
@@ -121,22 +134,16 @@ caf::expected<void> platform_service::refresh_caches() {
     if (now->value_or("") == seen_generation_)
       return {};
   }
-  std::unordered_set<std::string> with_orders;
-  auto pending = store_.scan(column::orders, "", [&](std::string_view key, std::string_view value) {
-    auto record = order_record::parse(value);
-    if (record && !is_final(record->state))
-      with_orders.emplace(key.substr(0, key.find('|')));
-    return true;
-  });
-  if (!pending)
-    return pending.error();
+  auto with_orders = hosts_with_open_orders();
+  if (!with_orders)
+    return with_orders.error();
   if (auto loaded = load_rollouts(); !loaded)
     return loaded.error();
   {
     std::lock_guard guard{cache_mutex_};
     auth_cache_.clear();
     profile_cache_.clear();
-    hosts_with_orders_ = std::move(with_orders);
+    hosts_with_orders_ = std::move(*with_orders);
   }
   std::lock_guard guard{generation_mutex_};
   seen_generation_ = now->value_or("");
@@ -200,14 +207,13 @@ caf::expected<void> platform_service::initialize() {
   if (auto loaded = load_rollouts(); !loaded)
     return loaded.error();
   // Only hosts with an order not yet acknowledged look at their orders.
-  auto pending = store_.scan(column::orders, "", [&](std::string_view key, std::string_view value) {
-    auto record = order_record::parse(value);
-    if (record && !is_final(record->state))
-      hosts_with_orders_.emplace(key.substr(0, key.find('|')));
-    return true;
-  });
-  if (!pending)
-    return pending.error();
+  auto with_orders = hosts_with_open_orders();
+  if (!with_orders)
+    return with_orders.error();
+  {
+    std::lock_guard cache{cache_mutex_};
+    hosts_with_orders_ = std::move(*with_orders);
+  }
   for (auto name : protocol::module_names) {
     std::string module{name};
     auto existing = store_.get(column::manifests, module);

@@ -271,6 +271,8 @@ private:
   /// since the last look, drops the caches and reloads what is kept whole
   /// (hosts with orders, releases). Caller holds `lock_everything`.
   caf::expected<void> refresh_caches();
+  /// The hosts with an order not yet acknowledged, as stored.
+  caf::expected<std::unordered_set<std::string>> hosts_with_open_orders();
   /// Whether the generation moved since `seen_generation_`.
   caf::expected<bool> generation_moved();
 

@@ -34,6 +34,20 @@ json inventory() {
           {"ipv4", {"127.0.0.1"}}, {"ipv6", json::array()},   {"macs", json::array()}};
 }
 
+/// `method` `target` (under /CloudAgent/) with `body` and `headers`, as
+/// `service` answers it.
+http_response call(platform::platform_service& service, std::string method, std::string target,
+                   std::string body = {},
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
+  http_request r;
+  r.method = std::move(method);
+  r.target = "/CloudAgent/" + target;
+  r.body = std::move(body);
+  for (auto& [k, v] : headers)
+    r.fields.set(k, v);
+  return service.handle(r);
+}
+
 struct fixture {
   memory_store store{platform::platform_columns()};
   int64_t now = 1'700'000'000;
@@ -54,13 +68,8 @@ struct fixture {
 
   http_response call(std::string method, std::string target, std::string body = {},
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-    http_request r;
-    r.method = std::move(method);
-    r.target = "/CloudAgent/" + target;
-    r.body = std::move(body);
-    for (auto& [k, v] : headers)
-      r.fields.set(k, v);
-    return service.handle(r);
+    return ::call(service, std::move(method), std::move(target), std::move(body),
+                  std::move(headers));
   }
 
   json provision_body(const std::string& host, const std::string& fingerprint) {
@@ -337,46 +346,36 @@ TEST_CASE("platform: instances sharing a store see each other's changes at their
   platform::platform_service second{a.store, shared, [&] { return a.now; }};
   REQUIRE(first.initialize());
   REQUIRE(second.initialize());
-  auto call = [&](platform::platform_service& s, std::string method, std::string target,
-                  std::vector<std::pair<std::string, std::string>> headers,
-                  std::string body = {}) {
-    http_request r;
-    r.method = std::move(method);
-    r.target = "/CloudAgent/" + target;
-    r.body = std::move(body);
-    for (auto& [k, v] : headers)
-      r.fields.set(k, v);
-    return s.handle(r);
-  };
   auto provision = [&](platform::platform_service& s) {
-    auto r = call(s, "POST", "v1/provision", {}, a.provision_body(host_a, "fp-a").dump());
+    auto r = call(s, "POST", "v1/provision", a.provision_body(host_a, "fp-a").dump());
     REQUIRE(r.status == 200);
     return json::parse(r.body)["agent_token"].get<std::string>();
   };
   auto token = provision(first);
-  auto profile = call(second, "GET", "v1/profile", a.auth(host_a, token));
+  auto profile = call(second, "GET", "v1/profile", {}, a.auth(host_a, token));
   REQUIRE(profile.status == 200);
   CHECK(json::parse(profile.body)["capi_interval_s"] == 900); // now cached by the second
 
   // A profile changed through the first instance's admin command.
   REQUIRE(first.set_profile(a.activation, {"CapiIntervalSeconds=60"}));
-  profile = call(second, "GET", "v1/profile", a.auth(host_a, token));
+  profile = call(second, "GET", "v1/profile", {}, a.auth(host_a, token));
   REQUIRE(profile.status == 200);
   CHECK(json::parse(profile.body)["capi_interval_s"] == 60);
 
   // The host provisions again through the first: the second refuses the old
   // token it had cached and takes the new one.
   auto renewed = provision(first);
-  CHECK(call(second, "GET", "v1/profile", a.auth(host_a, token)).status == 401);
-  CHECK(call(second, "GET", "v1/profile", a.auth(host_a, renewed)).status == 200);
+  CHECK(call(second, "GET", "v1/profile", {}, a.auth(host_a, token)).status == 401);
+  CHECK(call(second, "GET", "v1/profile", {}, a.auth(host_a, renewed)).status == 200);
 
   // An order queued through the first is delivered by the second.
   auto order = first.add_order(host_a, json{{"type", "scan"}, {"module", "Inventory"}});
   REQUIRE_MESSAGE(order, render(order.error()));
-  auto checkin = call(second, "POST", "v1/checkin", a.auth(host_a, renewed),
+  auto checkin = call(second, "POST", "v1/checkin",
                       json{{"host_id", host_a}, {"agent_version", "0.1.0"},
                            {"profile_etag", ""}, {"modules", json::array()}}
-                        .dump());
+                        .dump(),
+                      a.auth(host_a, renewed));
   REQUIRE(checkin.status == 200);
   CAPTURE(checkin.body);
   auto orders = json::parse(checkin.body).value("signed_orders", json::array());
