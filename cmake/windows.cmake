@@ -1,7 +1,8 @@
 # The Windows build (scripts/build-windows.sh, cmake/mingw-w64-x86_64.cmake), included
 # by the top-level CMakeLists.txt in place of its Linux part. For now it builds the
-# folders that are pure logic and their unit tests: common and protocol. The other
-# folders need the host seam for Windows first (issue 20).
+# folders that are pure logic (common, protocol), the host seam with its Windows
+# implementations (host/windows: the registry, DPAPI, job objects...), and their
+# unit tests. The other folders come next (issue 20).
 #
 # Libraries: zstd, OpenSSL, CAF and RocksDB are the static ones the script built
 # into VIGIL_WINDOWS_DEPS; Boost, spdlog and fmt (header-only), nlohmann-json and
@@ -63,12 +64,15 @@ target_link_options(vigil_options INTERFACE -static -static-libgcc -static-libst
 
 add_subdirectory(common)
 add_subdirectory(protocol)
+add_subdirectory(host)
 
 enable_testing()
 # What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main.
-# Its other helpers (processes, servers, temporary folders) are POSIX code.
+# Its other helpers (processes, servers, temporary folders) are POSIX code; the
+# host tests bring their own (tests/host/windows/temp_root.hpp).
 add_library(vigil_test_support STATIC tests/support/doctest_main.cpp)
 target_link_libraries(vigil_test_support PUBLIC vigil_options doctest::doctest)
 target_precompile_headers(vigil_test_support REUSE_FROM vigil_pch)
 add_subdirectory(tests/common)
 add_subdirectory(tests/protocol)
+add_subdirectory(tests/host/windows)

@@ -18,7 +18,7 @@ paths paths::from_environment(const std::optional<std::string>& root_arg) {
     return paths{*root_arg};
   if (const char* env = std::getenv("VIGIL_ROOT"); env && *env)
     return paths{env};
-  return paths{"/"};
+  return paths{system_root()};
 }
 
 std::optional<std::string> paths::take_root_option(std::vector<std::string>& args) {

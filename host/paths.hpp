@@ -16,8 +16,17 @@ public:
   explicit paths(std::filesystem::path root);
 
   /// The root named by `root_arg` (from `--root DIR`), else by the `VIGIL_ROOT`
-  /// environment variable, else `/`.
+  /// environment variable, else `system_root()`.
   static paths from_environment(const std::optional<std::string>& root_arg);
+
+  /// The root of the real system: `/` on POSIX; on Windows the system drive's
+  /// root directory (`%SystemDrive%\`, e.g. `C:\`).
+  static std::filesystem::path system_root();
+
+  /// Whether `root()` is `system_root()`. On Windows the layout then follows
+  /// the system's own folders (%ProgramFiles%, %ProgramData%, %SystemRoot%)
+  /// wherever they are, rather than their default names under the root.
+  bool is_system_root() const;
 
   /// Removes `--root DIR` or `--root=DIR` from `args` and returns DIR, so every
   /// binary accepts the option the same way. Returns nothing when absent; an
@@ -26,6 +35,17 @@ public:
 
   /// The root prefix itself.
   const std::filesystem::path& root() const noexcept { return root_; }
+
+  // The getters below give the Linux layout; Windows' (SPEC §18,
+  // host/windows/paths_layout.cpp) is: program files
+  // `<root>\Program Files\Vigil\VigilAgent`, program data
+  // `<root>\ProgramData\Vigil\VigilAgent`, log fallback
+  // `<root>\Windows\Logs\Vigil`, each the system's real folder when
+  // `is_system_root()`. The getters with no Windows meaning (hive_file,
+  // machine_id_file, etc_environment, resolv_conf, systemd_unit, install_conf)
+  // return a path under program data's `unused` folder there, which nothing
+  // creates: reading them finds nothing (the settings are in the registry,
+  // host/registry_hive.hpp; the machine-id is MachineGuid).
 
   /// `<root>/opt/vigil`: program files (bin/, lib/, VERSION).
   std::filesystem::path program_files() const;
@@ -53,6 +73,11 @@ public:
 
   /// `<root>/etc/opt/vigil/registry.reg`: the hive (SPEC §2).
   std::filesystem::path hive_file() const;
+
+  /// `<root>/etc/opt/vigil/host.key` (beside the hive): the key material
+  /// secret_box seals with (host/machine_key.hpp). Windows: `host.key` in
+  /// program data, sealed by DPAPI.
+  std::filesystem::path host_key_file() const;
   /// `<root>/etc/machine-id`, an input of the machine fingerprint.
   std::filesystem::path machine_id_file() const;
   /// `<root>/etc/environment`, a source of the system proxy settings.

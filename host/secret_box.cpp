@@ -41,7 +41,7 @@ caf::error malformed(std::string_view purpose, std::string why) {
 } // namespace
 
 fs::path secret_box::host_key_file(const paths& p) {
-  return p.hive_file().parent_path() / "host.key";
+  return p.host_key_file();
 }
 
 caf::expected<secret_box> secret_box::open(const paths& p) {

@@ -18,8 +18,8 @@ namespace vigil {
 /// with the caller's `purpose` (e.g. "proxy-password") as additional
 /// authenticated data, so a sealed value moved to another field does not open.
 ///
-/// The AES key is HKDF-SHA256 of 32 random bytes kept in `host_key_file` and of
-/// the machine-id (`<root>/etc/machine-id`; absent reads as empty). A hive and
+/// On POSIX the AES key is HKDF-SHA256 of 32 random bytes kept in
+/// `host_key_file` and of the machine-id (`<root>/etc/machine-id`; absent reads as empty). A hive and
 /// key file copied to a clone with a new machine-id therefore fail to open
 /// (`ec::corruption`, "...encrypted on another machine or the key changed").
 ///
@@ -27,8 +27,10 @@ namespace vigil {
 /// immutable after `open`, so one box may be used from several threads.
 class secret_box {
 public:
-  /// `<root>/etc/opt/vigil/host.key` (beside the hive): 32 random bytes, mode
-  /// 0600, owned by the user that created it (root in production).
+  /// `paths::host_key_file()`: on POSIX `<root>/etc/opt/vigil/host.key`
+  /// (beside the hive), 32 random bytes, mode 0600, owned by the user that
+  /// created it (root in production); on Windows in program data, sealed by
+  /// DPAPI (host/machine_key.hpp).
   static std::filesystem::path host_key_file(const paths& p);
 
   /// Loads the host key, creating it on first use (atomically: two processes

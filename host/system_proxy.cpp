@@ -1,7 +1,11 @@
 #include "host/system_proxy.hpp"
 
 #include <algorithm>
+#ifdef _WIN32
+#include <ws2tcpip.h> // inet_pton
+#else
 #include <arpa/inet.h>
+#endif
 #include <array>
 #include <charconv>
 #include <cstring>

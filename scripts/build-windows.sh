@@ -11,9 +11,10 @@
 #    the directory skips the step. The build happens in a temporary directory next
 #    to it and is renamed into place at the end, so an interrupted build leaves no
 #    half cache;
-# 3. configures and builds ./build-win with cmake/mingw-w64-x86_64.cmake: for now
-#    the folders that are pure logic (common, protocol) and their unit tests, each
-#    a static .exe that imports only system DLLs (cmake/windows.cmake);
+# 3. configures and builds ./build-win (or $VIGIL_WINDOWS_BUILD_DIR) with
+#    cmake/mingw-w64-x86_64.cmake: the folders that are pure logic (common,
+#    protocol), the host seam with its Windows implementations, and their unit
+#    tests, each a static .exe that imports only system DLLs (cmake/windows.cmake);
 # 4. unless --no-test: runs every test program under 64-bit Wine (cmake/wine-run.sh)
 #    and exits non-zero when a test fails.
 # Boost, spdlog/fmt (header-only), nlohmann-json and doctest are the build
@@ -25,7 +26,7 @@ run_tests=1
 for arg in "$@"; do
   case $arg in
     --no-test) run_tests=0 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-windows: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -130,7 +131,7 @@ else
   trap - EXIT INT TERM
 fi
 
-build=$root/build-win
+build=${VIGIL_WINDOWS_BUILD_DIR:-$root/build-win}
 start=$SECONDS
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
   -DVIGIL_WINDOWS_DEPS="$prefix" -DCMAKE_BUILD_TYPE="${VIGIL_BUILD_TYPE:-RelWithDebInfo}" >/dev/null

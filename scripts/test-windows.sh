@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test program of a Windows build (default ./build-win, made by
-# scripts/build-windows.sh) under 64-bit Wine, each once with all its cases, and
-# prints the cases each ran, passed and failed. Exits non-zero when one fails.
+# Runs every test program of a Windows build (default $VIGIL_WINDOWS_BUILD_DIR,
+# else ./build-win, made by scripts/build-windows.sh) under 64-bit Wine, each
+# once with all its cases, and prints the cases each ran, passed and failed.
+# Exits non-zero when one fails.
 #   bash scripts/test-windows.sh [BUILD-DIR] [doctest options...]
 # `ctest --test-dir build-win -L unit` runs the same cases one Wine process each.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build-win}
+build=${1:-${VIGIL_WINDOWS_BUILD_DIR:-$root/build-win}}
 shift $(($# > 0 ? 1 : 0))
 shopt -s nullglob
 programs=("$build"/tests/*.exe)

@@ -13,18 +13,18 @@
 namespace vigil {
 
 file_lock::~file_lock() {
-  if (fd_ >= 0)
-    ::close(fd_);
+  if (handle_ >= 0)
+    ::close(static_cast<int>(handle_));
 }
 
-file_lock::file_lock(file_lock&& other) noexcept : fd_{std::exchange(other.fd_, -1)} {
+file_lock::file_lock(file_lock&& other) noexcept : handle_{std::exchange(other.handle_, -1)} {
 }
 
 file_lock& file_lock::operator=(file_lock&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
+    if (handle_ >= 0)
+      ::close(static_cast<int>(handle_));
+    handle_ = std::exchange(other.handle_, -1);
   }
   return *this;
 }

@@ -6,6 +6,9 @@ namespace fs = std::filesystem;
 
 namespace vigil {
 
+fs::path paths::system_root() { return "/"; }
+bool paths::is_system_root() const { return root_ == "/"; }
+
 fs::path paths::program_files() const { return under("opt/vigil"); }
 fs::path paths::bin_dir() const { return under("opt/vigil/bin"); }
 fs::path paths::lib_dir() const { return under("opt/vigil/lib"); }
@@ -23,6 +26,7 @@ fs::path paths::fallback_installer_log() const {
   return under("var/log/vigil/CloudAgentInstaller.log");
 }
 fs::path paths::hive_file() const { return under("etc/opt/vigil/registry.reg"); }
+fs::path paths::host_key_file() const { return under("etc/opt/vigil/host.key"); }
 fs::path paths::machine_id_file() const { return under("etc/machine-id"); }
 fs::path paths::etc_environment() const { return under("etc/environment"); }
 fs::path paths::resolv_conf() const { return under("etc/resolv.conf"); }
