@@ -27,8 +27,10 @@ class lock_space {
 public:
   virtual ~lock_space();
 
-  /// Waits until `key` can be held in `mode`, then holds it. Fails (never
-  /// waits forever on a dead server) with `ec::storage_error` naming why.
+  /// Waits until `key` can be held in `mode`, then holds it. Fails with
+  /// `ec::storage_error` naming why when the server is gone, or when another
+  /// holder keeps the lock past the space's limit (PostgreSQL: 60 s), never
+  /// waiting forever.
   virtual caf::expected<std::unique_ptr<held_lock>> hold(int64_t key, lock_mode mode) = 0;
 };
 

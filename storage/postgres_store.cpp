@@ -147,8 +147,9 @@ private:
 /// while idle, one that broke or holds a transaction never reused.
 class connection_pool {
 public:
-  connection_pool(std::string url, size_t idle_max, bool prepare)
-    : url_{std::move(url)}, idle_max_{idle_max}, prepare_{prepare} {
+  /// `session` is SQL every new connection runs first (its settings).
+  connection_pool(std::string url, size_t idle_max, bool prepare, std::string session = {})
+    : url_{std::move(url)}, idle_max_{idle_max}, prepare_{prepare}, session_{std::move(session)} {
   }
 
   /// A new connection, its session set up and (unless `prepare` is false:
@@ -169,6 +170,9 @@ public:
                          "set up the session");
         !ok)
       return ok.error();
+    if (!session_.empty())
+      if (auto ok = c->run(session_.c_str(), "set up the session"); !ok)
+        return ok.error();
     for (auto& s : statements()) {
       if (!prepare)
         break;
@@ -206,6 +210,7 @@ private:
   std::string url_;
   size_t idle_max_;
   bool prepare_;
+  std::string session_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<connection>> idle_;
 };
@@ -429,7 +434,11 @@ private:
 
 class postgres_lock_space final : public lock_space {
 public:
-  postgres_lock_space(std::string url, size_t idle) : pool_{std::move(url), idle, false} {
+  // A holder that never lets go (a stuck instance) fails a waiter after a
+  // while instead of blocking a request forever: advisory locks obey
+  // lock_timeout.
+  postgres_lock_space(std::string url, size_t idle)
+    : pool_{std::move(url), idle, false, "SET lock_timeout TO '60s'"} {
   }
 
   caf::expected<std::unique_ptr<held_lock>> hold(int64_t key, lock_mode mode) override {
