@@ -15,7 +15,7 @@ const std::vector<std::string>& platform_columns() {
     column::customers, column::activations, column::hosts,  column::profiles,
     column::manifests, column::sequences,   column::uploads, column::chunks,
     column::rows,      column::orders,      column::duplicates, column::checkins,
-    column::releases,  column::settings,    column::tamper};
+    column::releases,  column::settings,    column::tamper, column::release_files};
   return columns;
 }
 

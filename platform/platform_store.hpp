@@ -33,6 +33,10 @@ inline constexpr const char* duplicates = "duplicates";   ///< fingerprint|host 
 inline constexpr const char* releases = "releases";       ///< version -> release record JSON
 inline constexpr const char* settings = "settings";       ///< name -> platform-wide value
 inline constexpr const char* tamper = "tamper";           ///< host|seq -> tamper event JSON
+/// version|file name|offset -> up to 1 MiB of a release's file (package,
+/// metadata, patches): how instances sharing a store get the files another
+/// one's `release add` wrote into its own data directory.
+inline constexpr const char* release_files = "release_files";
 } // namespace column
 
 /// Keys of `column::settings`.

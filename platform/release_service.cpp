@@ -32,6 +32,12 @@ caf::expected<void> platform_service::load_rollouts() {
   });
   if (!scanned)
     return scanned.error();
+  // Releases another instance added: their files, from the store.
+  if (!options_.data_dir.empty())
+    for (auto& [version, record] : *releases)
+      if (auto ok = materialize_release_files(store_, options_.data_dir, record); !ok
+          && options_.notice)
+        options_.notice("release " + version + " cannot be served here: " + render(ok.error()));
   std::lock_guard guard{rollout_mutex_};
   releases_ = std::move(*releases);
   upgrades_ = std::move(upgrades);

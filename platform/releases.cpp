@@ -177,6 +177,43 @@ caf::expected<release_package> read_release_package(const fs::path& file) {
   return release_package{std::move(*bytes), parsed->to_string()};
 }
 
+namespace {
+
+/// The store's chunks of a release's files.
+constexpr size_t release_file_chunk = 1 << 20;
+
+/// Adds to `batch` every file of `version`'s release directory, in chunks,
+/// after erasing what the store held for that version (a re-added version
+/// may have other patches).
+caf::expected<void> put_release_files(kv_store& store, write_batch& batch,
+                                      const fs::path& data_dir, const std::string& version) {
+  auto prefix = join_key({version, ""});
+  auto old = store.scan(column::release_files, prefix, [&](std::string_view key, std::string_view) {
+    batch.erase(column::release_files, std::string{key});
+    return true;
+  });
+  if (!old)
+    return old.error();
+  std::error_code err;
+  for (auto& entry : fs::directory_iterator{release_dir(data_dir, version), err}) {
+    if (!entry.is_regular_file())
+      continue;
+    auto bytes = read_whole_file(entry.path());
+    if (!bytes)
+      return bytes.error();
+    auto name = entry.path().filename().string();
+    for (size_t at = 0; at == 0 || at < bytes->size(); at += release_file_chunk)
+      batch.put(column::release_files, join_key({version, name, padded(at)}),
+                bytes->substr(at, release_file_chunk));
+  }
+  if (err)
+    return make_error(ec::io_error, "listing " + release_dir(data_dir, version).string() + ": "
+                                      + err.message());
+  return {};
+}
+
+} // namespace
+
 caf::expected<release_record> store_release(kv_store& store, const fs::path& data_dir,
                                             const release_package& package,
                                             const signing_key& key, int64_t now,
@@ -239,6 +276,8 @@ caf::expected<release_record> store_release(kv_store& store, const fs::path& dat
       !ok)
     return ok.error();
   write_batch batch;
+  if (auto ok = put_release_files(store, batch, data_dir, m.version); !ok)
+    return ok.error();
   put_release(batch, record);
   batch.put(column::settings, setting::release_serial, std::to_string(serial));
   if (auto ok = store.write(batch, {true}); !ok)
@@ -285,6 +324,43 @@ caf::expected<std::string> read_package_bytes(const fs::path& data_dir,
     return make_error(ec::io_error, "reading " + file.string() + ": " + std::strerror(errno));
   out.resize(static_cast<size_t>(in.gcount()));
   return out;
+}
+
+caf::expected<void> materialize_release_files(kv_store& store, const fs::path& data_dir,
+                                              const release_record& record) {
+  auto& version = record.metadata.version;
+  std::error_code err;
+  if (fs::exists(release_metadata_file(data_dir, version), err))
+    return {};
+  // name -> content, the chunks in offset order (their keys sort so).
+  std::map<std::string, std::string> files;
+  auto scanned = store.scan(column::release_files, join_key({version, ""}),
+                            [&](std::string_view key, std::string_view value) {
+                              auto rest = key.substr(version.size() + 1);
+                              files[std::string{rest.substr(0, rest.find('|'))}] += value;
+                              return true;
+                            });
+  if (!scanned)
+    return scanned.error();
+  if (files.empty())
+    return {};
+  auto package_name = release_package_file(data_dir, version).filename().string();
+  auto metadata_name = release_metadata_file(data_dir, version).filename().string();
+  auto package = files.find(package_name);
+  if (package == files.end() || !files.contains(metadata_name))
+    return make_error(ec::corruption, "the store holds part of release " + version
+                                        + "'s files: no " + package_name + " or "
+                                        + metadata_name);
+  if (sha256_hex(package->second) != record.metadata.sha256)
+    return make_error(ec::hash_mismatch, "release " + version + "'s package in the store does "
+                                           "not match its signed SHA-256");
+  if (auto made = make_directories(release_dir(data_dir, version), 0755); !made)
+    return made.error();
+  for (auto& [name, bytes] : files)
+    if (name != metadata_name)
+      if (auto ok = write_file_atomically(release_dir(data_dir, version) / name, bytes); !ok)
+        return ok.error();
+  return write_file_atomically(release_metadata_file(data_dir, version), files[metadata_name]);
 }
 
 } // namespace vigil::platform

@@ -116,6 +116,17 @@ caf::expected<std::map<std::string, release_record>> load_releases(kv_store& sto
 /// it together with something else (a halt with the report that caused it).
 void put_release(write_batch& batch, const release_record& record);
 
+/// Writes into `data_dir` the files of `record`'s release kept in the store
+/// (column::release_files) when the directory lacks them: what an instance
+/// does with a release another instance added. The package is checked
+/// against the signed metadata's SHA-256 before anything is written
+/// (`ec::hash_mismatch` otherwise); the metadata file, which marks a
+/// complete release directory, is written last. A release with no files in
+/// the store (added before they were kept there) is left as it is.
+caf::expected<void> materialize_release_files(kv_store& store,
+                                              const std::filesystem::path& data_dir,
+                                              const release_record& record);
+
 /// `count` bytes of `version`'s package from byte `first` (fewer at its end).
 /// A missing package is `ec::not_found`; a failed read `ec::io_error`.
 caf::expected<std::string> read_package_bytes(const std::filesystem::path& data_dir,

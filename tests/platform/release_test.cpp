@@ -18,6 +18,7 @@
 #include "protocol/checkin.hpp"
 #include "protocol/guid.hpp"
 #include "storage/memory_store.hpp"
+#include "tests/platform/local_lock_space.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -73,6 +74,8 @@ struct fixture {
   std::unique_ptr<platform::platform_service> service;
   std::string customer, activation;
   std::map<std::string, std::string> tokens;
+  /// Set before `start` for a service that shares the store with others.
+  std::shared_ptr<lock_space> instance_locks;
 
   fixture() {
     start();
@@ -88,6 +91,7 @@ struct fixture {
     options.signer = key;
     options.data_dir = dir / "data";
     options.notice = [this](const std::string& line) { notices.push_back(line); };
+    options.instance_locks = instance_locks;
     service = std::make_unique<platform::platform_service>(
       store, options, [this] { return now; },
       [this](const platform::request_record& r) { log.push_back(r); });
@@ -443,4 +447,53 @@ TEST_CASE("assets: agent_version and the upgrade object per host") {
   // Kept in the store: a restarted platform shows the same.
   f.start();
   CHECK(f.host_asset(host_a)["upgrade"]["state"] == "succeeded");
+}
+
+TEST_CASE("releases: an instance sharing the store serves a release another one added, "
+          "its files taken from the store and checked") {
+  fixture f;
+  f.instance_locks = std::make_shared<test::local_lock_space>();
+  f.start();
+  f.provision(host_a);
+  // The second instance: its own, empty data directory.
+  platform::service_options options;
+  options.signer = f.key;
+  options.data_dir = f.dir / "data-b";
+  options.instance_locks = f.instance_locks;
+  std::vector<std::string> notices_b;
+  options.notice = [&](const std::string& line) { notices_b.push_back(line); };
+  platform::platform_service second{f.store, options, [&] { return f.now; }};
+  REQUIRE(second.initialize());
+  auto package = [&](platform::platform_service& s, const std::string& version) {
+    http_request r;
+    r.method = "GET";
+    r.target = "/CloudAgent/v1/releases/" + version + "/package";
+    for (auto& [k, v] : f.auth(host_a))
+      r.fields.set(k, v);
+    return s.handle(r);
+  };
+
+  f.add("0.2.0");
+  auto bytes = test::read_file(f.dir / "data" / "releases" / "0.2.0" / "vigil-setup");
+  auto served = package(second, "0.2.0");
+  REQUIRE(served.status == 200);
+  CHECK(served.body == bytes);
+  CHECK(test::read_file(f.dir / "data-b" / "releases" / "0.2.0" / "metadata.json")
+        == test::read_file(f.dir / "data" / "releases" / "0.2.0" / "metadata.json"));
+
+  // A package altered in the store is refused, named, and never written.
+  f.add("0.3.0");
+  std::string first_chunk = platform::join_key({"0.3.0", "vigil-setup", platform::padded(0)});
+  auto stored = f.store.get(platform::column::release_files, first_chunk);
+  REQUIRE(stored);
+  REQUIRE(stored->has_value());
+  auto altered = **stored;
+  altered[0] ^= 1;
+  REQUIRE(f.store.put(platform::column::release_files, first_chunk, altered));
+  // The release is known but not here: a server error, never altered bytes.
+  CHECK(package(second, "0.3.0").status >= 500);
+  REQUIRE(notices_b.size() == 1);
+  CHECK(notices_b[0].find("release 0.3.0 cannot be served here") != std::string::npos);
+  CHECK(notices_b[0].find("SHA-256") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(f.dir / "data-b" / "releases" / "0.3.0" / "metadata.json"));
 }

@@ -15,10 +15,7 @@
 #include "protocol/sha256.hpp"
 #include "protocol/upload.hpp"
 #include "storage/memory_store.hpp"
-
-#include <map>
-#include <mutex>
-#include <shared_mutex>
+#include "tests/platform/local_lock_space.hpp"
 
 using namespace vigil;
 using nlohmann::json;
@@ -304,42 +301,11 @@ TEST_CASE("platform: a protected host that missed three check-in intervals is si
   CHECK_FALSE(silent_protected_for(true, 0, 60, 100000));
 }
 
-namespace {
-
-/// Locks across "instances" of one process: what PostgreSQL's advisory locks
-/// are to instances on several machines (storage/postgres_store, tested on a
-/// real server there).
-class local_lock_space final : public lock_space {
-public:
-  caf::expected<std::unique_ptr<held_lock>> hold(int64_t key, lock_mode mode) override {
-    std::shared_mutex* m;
-    {
-      std::lock_guard guard{map_mutex_};
-      m = &locks_[key];
-    }
-    struct held final : held_lock {
-      std::shared_mutex& m;
-      lock_mode mode;
-      held(std::shared_mutex& mx, lock_mode md) : m{mx}, mode{md} {
-        mode == lock_mode::shared ? m.lock_shared() : m.lock();
-      }
-      ~held() override { mode == lock_mode::shared ? m.unlock_shared() : m.unlock(); }
-    };
-    return std::unique_ptr<held_lock>{std::make_unique<held>(*m, mode)};
-  }
-
-private:
-  std::mutex map_mutex_;
-  std::map<int64_t, std::shared_mutex> locks_;
-};
-
-} // namespace
-
 TEST_CASE("platform: instances sharing a store see each other's changes at their next "
           "request: a profile, a new token, an order") {
   fixture a; // provisions through the first instance
   platform::service_options shared;
-  shared.instance_locks = std::make_shared<local_lock_space>();
+  shared.instance_locks = std::make_shared<test::local_lock_space>();
   shared.signer = std::make_shared<const signing_key>(*signing_key::generate());
   // Both instances on the one store, each with its own caches.
   platform::platform_service first{a.store, shared, [&] { return a.now; }};
