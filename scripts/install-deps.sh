@@ -26,7 +26,7 @@ packages=(
   # directory); haproxy balances two platform instances in the fleet tests
   libpq-dev postgresql-15 haproxy
   # baselines and load generators for bench/
-  sqlite3 hyperfine wrk nginx-light python3-pacparser
+  sqlite3 hyperfine wrk nginx-light python3-pacparser time
   # the Windows cross build (scripts/build-windows.sh): mingw-w64 GCC with posix
   # threads (std::thread, std::mutex), its tools, 64-bit Wine to run the tests,
   # and dpkg-dev for `apt-get source` of the dependencies it builds

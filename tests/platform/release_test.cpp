@@ -19,6 +19,7 @@
 #include "protocol/guid.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/platform/local_lock_space.hpp"
+#include "tests/platform/service_request.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
@@ -117,13 +118,8 @@ struct fixture {
 
   http_response call(std::string method, std::string target, std::string body = {},
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-    http_request r;
-    r.method = std::move(method);
-    r.target = "/CloudAgent/" + target;
-    r.body = std::move(body);
-    for (auto& [k, v] : headers)
-      r.fields.set(k, v);
-    return service->handle(r);
+    return test::call(*service, std::move(method), std::move(target), std::move(body),
+                      std::move(headers));
   }
 
   void provision(const std::string& host) {
@@ -465,12 +461,7 @@ TEST_CASE("releases: an instance sharing the store serves a release another one 
   platform::platform_service second{f.store, options, [&] { return f.now; }};
   REQUIRE(second.initialize());
   auto package = [&](platform::platform_service& s, const std::string& version) {
-    http_request r;
-    r.method = "GET";
-    r.target = "/CloudAgent/v1/releases/" + version + "/package";
-    for (auto& [k, v] : f.auth(host_a))
-      r.fields.set(k, v);
-    return s.handle(r);
+    return test::call(s, "GET", "v1/releases/" + version + "/package", {}, f.auth(host_a));
   };
 
   f.add("0.2.0");

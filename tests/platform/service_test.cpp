@@ -16,6 +16,7 @@
 #include "protocol/upload.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/platform/local_lock_space.hpp"
+#include "tests/platform/service_request.hpp"
 
 using namespace vigil;
 using nlohmann::json;
@@ -31,19 +32,7 @@ json inventory() {
           {"ipv4", {"127.0.0.1"}}, {"ipv6", json::array()},   {"macs", json::array()}};
 }
 
-/// `method` `target` (under /CloudAgent/) with `body` and `headers`, as
-/// `service` answers it.
-http_response call(platform::platform_service& service, std::string method, std::string target,
-                   std::string body = {},
-                   std::vector<std::pair<std::string, std::string>> headers = {}) {
-  http_request r;
-  r.method = std::move(method);
-  r.target = "/CloudAgent/" + target;
-  r.body = std::move(body);
-  for (auto& [k, v] : headers)
-    r.fields.set(k, v);
-  return service.handle(r);
-}
+using test::call;
 
 struct fixture {
   memory_store store{platform::platform_columns()};
@@ -65,7 +54,7 @@ struct fixture {
 
   http_response call(std::string method, std::string target, std::string body = {},
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-    return ::call(service, std::move(method), std::move(target), std::move(body),
+    return test::call(service, std::move(method), std::move(target), std::move(body),
                   std::move(headers));
   }
 
