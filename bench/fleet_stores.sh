@@ -5,6 +5,8 @@
 #   2. one instance on PostgreSQL;
 #   3. two instances on one PostgreSQL behind haproxy (TCP mode), the first
 #      SIGKILLed halfway through the run and started again 10 s later.
+# Runs 1 and 2 also print the CPU seconds the simulator, the platform and
+# PostgreSQL used: per operation, they estimate what one core serves.
 # Usage: bash bench/fleet_stores.sh [AGENTS=10000] [SECONDS=300] [INTERVAL=60]
 # Needs a build (build/bin) and scripts/install-deps.sh's packages; root (the
 # PostgreSQL server runs as the `postgres` user). Everything listens on
@@ -26,6 +28,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# CPU seconds a process used, with its reaped children (PostgreSQL's ended
+# backends count in the postmaster's).
+cpu_of() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.1f", ($12 + $13 + $14 + $15) / hz }' \
+    "/proc/$1/stat" 2>/dev/null || echo 0
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -58,9 +67,11 @@ run_fleet() {
   ids=$("$bin/vigil-platform" customer create --data-dir "$dir" --modules Vulnerability)
   customer=$(sed -n 's/^CustomerId=//p' <<<"$ids")
   activation=$(sed -n 's/^ActivationId=//p' <<<"$ids")
-  "$bin/vigil-fleet" --url "$url" --ca "$dir/ca.pem" --customer "$customer" \
+  /usr/bin/time -f "fleet CPU %U user %S system" -a -o "$work/$label.report.cpu" \
+    "$bin/vigil-fleet" --url "$url" --ca "$dir/ca.pem" --customer "$customer" \
     --activation "$activation" --agents "$agents" --seconds "$seconds" \
     --interval "$interval" --ramp "$interval" >"$work/$label.report" 2>&1 || true
+  cat "$work/$label.report.cpu" >>"$work/$label.report"
   echo "== $label"
   cat "$work/$label.report"
 }
@@ -74,22 +85,32 @@ summary() {
     $1 == "upload" && $2 + 0 == $2 { up99 = $5 }
     /^deltas applied:/ { s = $0; sub(/.*\(/, "", s); sub(/ rows\/s\).*/, "", s); rows = s }
     /^verified:/ { v = $0 }
-    END { printf "%-34s provision %7s/s p99 %8s ms | check-in %7s/s p99 %8s ms | upload p99 %8s ms | %9s rows/s | %s\n",
-                 label, prov, prov99, ci, ci99, up99, rows, v }' "$report"
+    /^fleet CPU/ { fleet = $3 + $5 }
+    /^platform CPU/ { platform = $3 }
+    /^postgres CPU/ { pg = $3 }
+    END { printf "%-24s provision %6s/s p99 %7s ms | check-in %6s/s p99 %7s ms | upload p99 %7s ms | %8s rows/s | CPU s: fleet %s platform %s postgres %s | %s\n",
+                 label, prov, prov99, ci, ci99, up99, rows, fleet, platform ? platform : "-", pg ? pg : "-", v }' "$report"
 }
 
 # 1. RocksDB, one instance.
 port=$(free_port)
 start_platform rocksdb "$port"
 run_fleet rocksdb "https://127.0.0.1:$port/CloudAgent/" "$work/rocksdb"
+echo "platform CPU $(cpu_of "$pid_rocksdb") s" | tee -a "$work/rocksdb.report"
 kill "$pid_rocksdb"
 
 # 2. PostgreSQL, one instance.
 url1="postgresql:///fleet1?host=$work/pg&user=vigil"
 port=$(free_port)
+pg_before=$(cpu_of "$pg_pid")
 start_platform pg1 "$port" --store "$url1"
 run_fleet postgres-1 "https://127.0.0.1:$port/CloudAgent/" "$work/pg1"
+echo "platform CPU $(cpu_of "$pid_pg1") s" | tee -a "$work/postgres-1.report"
 kill "$pid_pg1"
+wait "$pid_pg1" 2>/dev/null || true
+sleep 1 # the backends end and the postmaster reaps them
+echo "postgres CPU $(awk -v a="$(cpu_of "$pg_pid")" -v b="$pg_before" 'BEGIN { printf "%.1f", a - b }') s" |
+  tee -a "$work/postgres-1.report"
 
 # 3. PostgreSQL, two instances behind haproxy; the first SIGKILLed halfway.
 url2="postgresql:///fleet2?host=$work/pg&user=vigil"
