@@ -1,8 +1,10 @@
 # The Windows build (scripts/build-windows.sh, cmake/mingw-w64-x86_64.cmake), included
 # by the top-level CMakeLists.txt in place of its Linux part. For now it builds the
 # folders that are pure logic (common, protocol), the host seam with its Windows
-# implementations (host/windows: the registry, DPAPI, job objects...), and their
-# unit tests. The other folders come next (issue 20).
+# implementations (host/windows: the registry, DPAPI, job objects...), storage
+# (the memory and RocksDB stores; not PostgreSQL), scan (the collectors with a
+# Windows meaning: scan/windows), and their unit tests. The other folders come
+# next (issue 20).
 #
 # Libraries: zstd, OpenSSL, CAF and RocksDB are the static ones the script built
 # into VIGIL_WINDOWS_DEPS; Boost, spdlog and fmt (header-only), nlohmann-json and
@@ -39,6 +41,10 @@ set(CAF_CORE_LIBRARY vigil_caf_core)
 # CMP0125), so a cache entry left by an older prefix is never used.
 vigil_windows_static_library(vigil_zstd libzstd.a)
 set(ZSTD_LIBRARY vigil_zstd)
+# storage/ links RocksDB::rocksdb (its VIGIL_ROCKSDB_TARGET); the system
+# libraries are RocksDB's own CMakeLists.txt's for WIN32 (its exported
+# RocksDBTargets.cmake names them as MSVC's shlwapi.lib and rpcrt4.lib).
+vigil_windows_static_library(RocksDB::rocksdb librocksdb.a vigil_zstd shlwapi rpcrt4)
 
 add_library(spdlog::spdlog INTERFACE IMPORTED)
 # Debian's spdlog takes fmt from outside (its tweakme.h); both header-only here.
@@ -65,6 +71,8 @@ target_link_options(vigil_options INTERFACE -static -static-libgcc -static-libst
 add_subdirectory(common)
 add_subdirectory(protocol)
 add_subdirectory(host)
+add_subdirectory(storage)
+add_subdirectory(scan)
 
 enable_testing()
 # What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main.
@@ -76,3 +84,5 @@ target_precompile_headers(vigil_test_support REUSE_FROM vigil_pch)
 add_subdirectory(tests/common)
 add_subdirectory(tests/protocol)
 add_subdirectory(tests/host/windows)
+add_subdirectory(tests/storage/windows)
+add_subdirectory(tests/scan/windows)

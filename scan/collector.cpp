@@ -1,6 +1,5 @@
 #include "scan/collector.hpp"
 
-#include <array>
 #include <exception>
 #include <utility>
 
@@ -11,24 +10,6 @@
 namespace vigil::scan {
 
 namespace {
-
-using detail::collector_fn;
-
-/// Every collector type and its function.
-constexpr std::array<std::pair<std::string_view, collector_fn>, 12> collectors{{
-  {"os", detail::collect_os},
-  {"network", detail::collect_network},
-  {"packages", detail::collect_packages},
-  {"file", detail::collect_file},
-  {"dir", detail::collect_dir},
-  {"sysctl", detail::collect_sysctl},
-  {"services", detail::collect_services},
-  {"listening_ports", detail::collect_listening_ports},
-  {"users", detail::collect_users},
-  {"kernel_modules", detail::collect_kernel_modules},
-  {"command", detail::collect_command},
-  {"registry", detail::collect_registry},
-}};
 
 /// The key of the one row that reports an unusable collector.
 std::string error_key(const protocol::collector& spec) {
@@ -49,7 +30,7 @@ caf::expected<void> collect(const protocol::collector& spec, const collect_conte
     problem = make_error(ec::invalid_argument, "collector spec is not a JSON object");
   } else {
     problem = make_error(ec::invalid_argument, "unknown collector type '" + spec.type + "'");
-    for (const auto& [type, fn] : collectors) {
+    for (const auto& [type, fn] : detail::collector_table()) {
       if (type != spec.type)
         continue;
       // A collector that appended rows before finding its spec unusable keeps

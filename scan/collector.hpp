@@ -7,6 +7,7 @@
 #include <caf/expected.hpp>
 
 #include "host/paths.hpp"
+#include "host/registry_hive.hpp"
 #include "protocol/manifest.hpp"
 #include "scan/snapshot.hpp"
 
@@ -28,12 +29,20 @@ struct collect_context {
   /// Told the CPU time of every program a collector ran (`command`), which
   /// the CPU limit counts with the scan thread's own. May be empty.
   std::function<void(std::chrono::nanoseconds)> charge_cpu;
+  /// Windows: the key that stands for HKEY_LOCAL_MACHINE for the collectors
+  /// that read the registry (`registry`, `packages`), as `root_paths` stands
+  /// for `/`: the machine's own in production, a private key of the current
+  /// user in tests. Unused on POSIX, where the registry is the hive file
+  /// under the root.
+  registry_mount machine_registry{registry_mount::root_key::local_machine, ""};
 };
 
 /// Runs the collector `spec` and appends its rows to `out` (unsorted: call
 /// `finalize` once the whole manifest ran). Dispatches on `spec.type`: `os`,
 /// `network`, `packages`, `file`, `dir`, `sysctl`, `services`,
-/// `listening_ports`, `users`, `kernel_modules`, `command`, `registry`.
+/// `listening_ports`, `users`, `kernel_modules`, `command`, `registry`; on
+/// Windows only `os`, `packages`, `file`, `dir` and `registry` so far (the
+/// others are unknown types there).
 ///
 /// A collector problem never fails the scan: an unknown type or an unusable
 /// spec appends one row `error/<type>/<digest>` (digest: the first 12 hex

@@ -13,8 +13,10 @@
 #    half cache;
 # 3. configures and builds ./build-win (or $VIGIL_WINDOWS_BUILD_DIR) with
 #    cmake/mingw-w64-x86_64.cmake: the folders that are pure logic (common,
-#    protocol), the host seam with its Windows implementations, and their unit
-#    tests, each a static .exe that imports only system DLLs (cmake/windows.cmake);
+#    protocol), the host seam with its Windows implementations, storage (memory
+#    and RocksDB stores), scan (the collectors with a Windows meaning), and
+#    their unit tests, each a static .exe that imports only system DLLs
+#    (cmake/windows.cmake);
 # 4. unless --no-test: runs every test program under 64-bit Wine (cmake/wine-run.sh)
 #    and exits non-zero when a test fails.
 # Boost, spdlog/fmt (header-only), nlohmann-json and doctest are the build
@@ -26,7 +28,7 @@ run_tests=1
 for arg in "$@"; do
   case $arg in
     --no-test) run_tests=0 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-windows: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,6 +1,7 @@
 #include "storage/rocksdb_options.hpp"
 
-#include <sys/stat.h>
+#include <filesystem>
+#include <system_error>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/env.h>
@@ -45,7 +46,11 @@ constexpr int max_open_files = 64;
 /// the umask); a store holds the agent's token and every row it collected (the
 /// platform's: every host's), so each file and directory it makes is private
 /// (issue 15, defect 5): owner-only as soon as it exists, before any content
-/// is flushed to it (the store's own directory is 0700 as well).
+/// is flushed to it (the store's own directory is 0700 as well). Through
+/// std::filesystem, which is chmod on POSIX. On Windows that only sets or
+/// clears the read-only attribute (these modes leave it clear): there the
+/// store is private only if its folder's ACL makes it so (issue 20: not yet;
+/// %ProgramData%'s inherited ACL lets Users read).
 class private_file_system final : public rocksdb::FileSystemWrapper {
 public:
   using IOStatus = rocksdb::IOStatus;
@@ -61,44 +66,49 @@ public:
   IOStatus NewWritableFile(const std::string& f, const FileOptions& o,
                            std::unique_ptr<rocksdb::FSWritableFile>* r,
                            IODebugContext* dbg) override {
-    return tighten(f, 0600, target()->NewWritableFile(f, o, r, dbg));
+    return tighten(f, file_mode, target()->NewWritableFile(f, o, r, dbg));
   }
   IOStatus ReopenWritableFile(const std::string& f, const FileOptions& o,
                               std::unique_ptr<rocksdb::FSWritableFile>* r,
                               IODebugContext* dbg) override {
-    return tighten(f, 0600, target()->ReopenWritableFile(f, o, r, dbg));
+    return tighten(f, file_mode, target()->ReopenWritableFile(f, o, r, dbg));
   }
   IOStatus ReuseWritableFile(const std::string& f, const std::string& old, const FileOptions& o,
                              std::unique_ptr<rocksdb::FSWritableFile>* r,
                              IODebugContext* dbg) override {
-    return tighten(f, 0600, target()->ReuseWritableFile(f, old, o, r, dbg));
+    return tighten(f, file_mode, target()->ReuseWritableFile(f, old, o, r, dbg));
   }
   IOStatus NewRandomRWFile(const std::string& f, const FileOptions& o,
                            std::unique_ptr<rocksdb::FSRandomRWFile>* r,
                            IODebugContext* dbg) override {
-    return tighten(f, 0600, target()->NewRandomRWFile(f, o, r, dbg));
+    return tighten(f, file_mode, target()->NewRandomRWFile(f, o, r, dbg));
   }
   IOStatus NewLogger(const std::string& f, const rocksdb::IOOptions& o,
                      std::shared_ptr<rocksdb::Logger>* r, IODebugContext* dbg) override {
-    return tighten(f, 0600, target()->NewLogger(f, o, r, dbg));
+    return tighten(f, file_mode, target()->NewLogger(f, o, r, dbg));
   }
   IOStatus LockFile(const std::string& f, const rocksdb::IOOptions& o, rocksdb::FileLock** l,
                     IODebugContext* dbg) override {
-    return tighten(f, 0600, target()->LockFile(f, o, l, dbg));
+    return tighten(f, file_mode, target()->LockFile(f, o, l, dbg));
   }
   IOStatus CreateDir(const std::string& d, const rocksdb::IOOptions& o,
                      IODebugContext* dbg) override {
-    return tighten(d, 0700, target()->CreateDir(d, o, dbg));
+    return tighten(d, dir_mode, target()->CreateDir(d, o, dbg));
   }
   IOStatus CreateDirIfMissing(const std::string& d, const rocksdb::IOOptions& o,
                               IODebugContext* dbg) override {
-    return tighten(d, 0700, target()->CreateDirIfMissing(d, o, dbg));
+    return tighten(d, dir_mode, target()->CreateDirIfMissing(d, o, dbg));
   }
 
 private:
-  static IOStatus tighten(const std::string& name, mode_t mode, IOStatus status) {
+  static constexpr auto file_mode = std::filesystem::perms::owner_read
+                                    | std::filesystem::perms::owner_write; // 0600
+  static constexpr auto dir_mode = std::filesystem::perms::owner_all;    // 0700
+
+  static IOStatus tighten(const std::string& name, std::filesystem::perms mode, IOStatus status) {
+    std::error_code ignored;
     if (status.ok())
-      (void) ::chmod(name.c_str(), mode);
+      std::filesystem::permissions(name, mode, std::filesystem::perm_options::replace, ignored);
     return status;
   }
 };

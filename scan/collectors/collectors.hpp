@@ -1,18 +1,22 @@
 #pragma once
 
-// The collectors behind `scan::collect`, one per file in this folder. Internal
-// to scan/: callers use `collect`, which dispatches on the collector's type.
+// The collectors behind `scan::collect`, one per file: in this folder, or in
+// scan/posix and scan/windows for those that call the system. Internal to
+// scan/: callers use `collect`, which dispatches on the collector's type.
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <nlohmann/json.hpp>
 
+#include "host/hive.hpp"
 #include "scan/accounts.hpp"
 #include "scan/collector.hpp"
 #include "scan/root_fs.hpp"
@@ -40,13 +44,23 @@ struct collector_call {
 /// rows carrying "error") and returns an error only when its spec is unusable.
 using collector_fn = caf::expected<void> (*)(const collector_call&);
 
-// Each collector's file starts with its spec members and its row format.
+/// Every collector type this system has, with its function: all twelve on
+/// POSIX (scan/posix/collector_table.cpp); on Windows those with a Windows
+/// meaning so far (scan/windows/collector_table.cpp). A type missing here is
+/// reported by `collect` as an unknown type.
+std::span<const std::pair<std::string_view, collector_fn>> collector_table() noexcept;
 
-/// `os`: os-release, kernel, boot time, uptime on request (os.cpp).
+// Each collector's file starts with its spec members and its row format. The
+// portable ones are in this folder; those that call the system are in
+// scan/posix and scan/windows.
+
+/// `os`: os-release, kernel, boot time, uptime on request (posix/os.cpp);
+/// Windows: product, RtlGetVersion, uptime on request (windows/os.cpp).
 caf::expected<void> collect_os(const collector_call& call);
-/// `network`: host name, FQDN, DNS, interfaces (network.cpp).
+/// `network`: host name, FQDN, DNS, interfaces (posix/network.cpp).
 caf::expected<void> collect_network(const collector_call& call);
-/// `packages`: dpkg status file, rpm when present (packages.cpp).
+/// `packages`: dpkg status file, rpm when present (posix/packages.cpp);
+/// Windows: the Uninstall keys of both registry views (windows/packages.cpp).
 caf::expected<void> collect_packages(const collector_call& call);
 /// `file`: stat facts, sha256 and matching lines of named paths (file.cpp).
 caf::expected<void> collect_file(const collector_call& call);
@@ -66,6 +80,13 @@ caf::expected<void> collect_kernel_modules(const collector_call& call);
 caf::expected<void> collect_command(const collector_call& call);
 /// `registry`: values of a hive key (registry.cpp).
 caf::expected<void> collect_registry(const collector_call& call);
+
+/// The settings tree holding the normalized key path `key`, with keys under
+/// their own paths (`HKEY_LOCAL_MACHINE\...`): on POSIX the whole hive file
+/// under the root (scan/posix/registry_source.cpp); on Windows the key's
+/// subtree of the real registry, under `ctx.machine_registry`
+/// (scan/windows/registry_source.cpp). A missing key is a hive without it.
+caf::expected<hive> load_registry(const collect_context& ctx, const std::string& key);
 
 // -- spec members ------------------------------------------------------------
 

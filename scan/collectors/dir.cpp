@@ -8,7 +8,7 @@
 //                "error"? (a directory that could not be listed)}
 //   error/dir/<pattern>  {"error"}   more entries than max_entries: listing cut
 //
-// Patterns are matched component by component with fnmatch(3) (FNM_PERIOD:
+// Patterns are matched component by component like fnmatch(3) (FNM_PERIOD:
 // '*' does not match a leading dot) under the root, links in the pattern's
 // directories resolved under the root, and the results sorted: like glob(3)
 // with GLOB_NOSORT then a sort, but never leaving the root. Entries are
@@ -16,10 +16,9 @@
 // listed once as a link and never followed. A pattern matching nothing gives
 // no rows, as glob(3) does.
 
-#include <fnmatch.h>
-
 #include "common/error.hpp"
 #include "scan/collectors/collectors.hpp"
+#include "scan/glob_match.hpp"
 
 namespace vigil::scan::detail {
 
@@ -46,15 +45,15 @@ struct walk {
     }
     nlohmann::json value{{"type", type_name(*st)},
                          {"mode", mode_string(*st)},
-                         {"uid", st->st_uid},
-                         {"gid", st->st_gid}};
-    if (S_ISREG(st->st_mode))
-      value["size"] = static_cast<uint64_t>(st->st_size);
-    if (S_ISLNK(st->st_mode))
+                         {"uid", st->uid},
+                         {"gid", st->gid}};
+    if (st->is_regular())
+      value["size"] = st->size;
+    if (st->is_symlink())
       if (auto target = call.fs.read_link(path))
         value["target"] = *target;
     std::vector<std::string> children;
-    if (S_ISDIR(st->st_mode) && depth < max_depth) {
+    if (st->is_dir() && depth < max_depth) {
       auto names = call.fs.list_dir(path);
       if (names)
         children = std::move(*names);
@@ -96,7 +95,7 @@ std::vector<std::string> expand(const root_fs& fs, std::string_view pattern, uin
       if (!names)
         continue; // like glob(3) without GLOB_ERR: unreadable directories match nothing
       for (const auto& name : *names)
-        if (::fnmatch(component.c_str(), name.c_str(), FNM_PERIOD) == 0)
+        if (glob_match(component, name, {.period = true}))
           next.push_back(join_path(dir, name));
       if (next.size() > limit)
         break;

@@ -16,13 +16,12 @@
 // searched: "note" says so. Lines of password databases (/etc/shadow,
 // /etc/gshadow) and SSH host keys are never collected, only their hash.
 
-#include <fnmatch.h>
 #include <regex>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "protocol/sha256.hpp"
 #include "scan/collectors/collectors.hpp"
+#include "scan/glob_match.hpp"
 
 namespace vigil::scan::detail {
 
@@ -40,10 +39,10 @@ struct file_options {
   uint64_t max_hash_bytes = default_hash_cap;
 };
 
-/// Reads `fd` to the end (at most `cap` bytes): the hash when asked, the
+/// Reads `file` to the end (at most `cap` bytes): the hash when asked, the
 /// lines matching the regex. Sets "error" on a read failure.
-void read_content(const collector_call& call, int fd, std::string_view path,
-                  const file_options& opt, nlohmann::json& value) {
+void read_content(const collector_call& call, file_reader& file, const file_options& opt,
+                  nlohmann::json& value) {
   std::optional<protocol::sha256_hasher> hasher;
   if (opt.hash)
     hasher.emplace();
@@ -73,22 +72,21 @@ void read_content(const collector_call& call, int fd, std::string_view path,
   uint64_t total = 0;
   uint64_t since_pace = 0;
   for (;;) {
-    auto n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      value["error"] = render(make_system_error(errno, path));
+    auto got = file.read(buffer, sizeof(buffer));
+    if (!got) {
+      value["error"] = render(got.error());
       return;
     }
+    auto n = *got;
     if (n == 0)
       break;
-    total += static_cast<uint64_t>(n);
+    total += n;
     if (total > opt.max_hash_bytes) {
       value["note"] = "grew above " + std::to_string(opt.max_hash_bytes)
                       + " bytes while read: not hashed or searched";
       return;
     }
-    std::string_view chunk{buffer, static_cast<size_t>(n)};
+    std::string_view chunk{buffer, n};
     if (hasher)
       hasher->update(chunk);
     if (opt.regex) {
@@ -106,7 +104,7 @@ void read_content(const collector_call& call, int fd, std::string_view path,
         chunk.remove_prefix(end + 1);
       }
     }
-    if ((since_pace += static_cast<uint64_t>(n)) >= 1024 * 1024) {
+    if ((since_pace += n) >= 1024 * 1024) {
       since_pace = 0;
       call.pace();
     }
@@ -134,7 +132,7 @@ bool is_secret_file(const root_fs& fs, const std::string& path) {
   if (!resolved)
     return true; // cannot tell: err on the side of not reading lines
   for (auto pattern : secret_files)
-    if (::fnmatch(pattern, resolved->c_str(), FNM_PATHNAME) == 0)
+    if (glob_match(pattern, *resolved, {.pathname = true}))
       return true;
   return false;
 }
@@ -148,11 +146,11 @@ nlohmann::json describe(const collector_call& call, const std::string& path,
     return {{"error", render(link.error())}};
   }
   nlohmann::json value{{"exists", true}};
-  if (S_ISLNK(link->st_mode)) {
+  if (link->is_symlink()) {
     if (auto target = call.fs.read_link(path))
       value["symlink"] = *target;
   }
-  auto st = S_ISLNK(link->st_mode) ? call.fs.stat(path) : link;
+  auto st = link->is_symlink() ? call.fs.stat(path) : link;
   if (!st) {
     value["type"] = "symlink";
     value["error"] = render(st.error());
@@ -160,35 +158,34 @@ nlohmann::json describe(const collector_call& call, const std::string& path,
   }
   value["type"] = type_name(*st);
   value["mode"] = mode_string(*st);
-  value["uid"] = st->st_uid;
-  value["gid"] = st->st_gid;
-  if (auto it = names.users.find(st->st_uid); it != names.users.end())
+  value["uid"] = st->uid;
+  value["gid"] = st->gid;
+  if (auto it = names.users.find(st->uid); it != names.users.end())
     value["user"] = it->second;
-  if (auto it = names.groups.find(st->st_gid); it != names.groups.end())
+  if (auto it = names.groups.find(st->gid); it != names.groups.end())
     value["group"] = it->second;
-  value["size"] = static_cast<uint64_t>(st->st_size);
-  value["mtime"] = static_cast<int64_t>(st->st_mtim.tv_sec);
-  if (!S_ISREG(st->st_mode) || (!opt.hash && !opt.regex))
+  value["size"] = st->size;
+  value["mtime"] = st->mtime;
+  if (!st->is_regular() || (!opt.hash && !opt.regex))
     return value;
-  if (static_cast<uint64_t>(st->st_size) > opt.max_hash_bytes) {
+  if (st->size > opt.max_hash_bytes) {
     value["note"] = "larger than " + std::to_string(opt.max_hash_bytes)
                     + " bytes: not hashed or searched";
     return value;
   }
-  auto fd = call.fs.open_regular(path);
-  if (!fd) {
-    value["error"] = render(fd.error());
+  auto file = call.fs.open_regular(path);
+  if (!file) {
+    value["error"] = render(file.error());
     return value;
   }
   if (opt.regex && is_secret_file(call.fs, path)) {
     auto hash_only = opt;
     hash_only.regex.reset();
     value["note"] = "lines of a password or key file are never collected";
-    read_content(call, *fd, path, hash_only, value);
+    read_content(call, *file, hash_only, value);
   } else {
-    read_content(call, *fd, path, opt, value);
+    read_content(call, *file, opt, value);
   }
-  ::close(*fd);
   return value;
 }
 

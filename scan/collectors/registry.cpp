@@ -19,7 +19,6 @@
 #include <cctype>
 
 #include "common/error.hpp"
-#include "host/hive_file.hpp"
 #include "scan/collectors/collectors.hpp"
 
 namespace vigil::scan::detail {
@@ -82,7 +81,7 @@ caf::expected<void> collect_registry(const collector_call& call) {
   auto recursive = spec_bool(call.spec, "recursive", false);
   if (!recursive)
     return recursive.error();
-  auto loaded = hive_file{call.ctx.root_paths->hive_file()}.load();
+  auto loaded = load_registry(call.ctx, *path);
   if (!loaded) {
     call.add_error("error/registry/hive", loaded.error());
     return {};

@@ -48,7 +48,7 @@ std::map<std::string, unit_info> find_units(const root_fs& fs, bool& any_dir) {
       if (!name.ends_with(".service") || units.contains(name))
         continue;
       unit_info info{join_path(dir, name)};
-      if (auto st = fs.lstat(info.path); st && S_ISLNK(st->st_mode))
+      if (auto st = fs.lstat(info.path); st && st->is_symlink())
         if (auto target = fs.read_link(info.path); target && *target == "/dev/null")
           info.masked = true;
       units.emplace(name, std::move(info));
@@ -168,7 +168,7 @@ void collect_sysv(const collector_call& call, bool& any_dir) {
     if (is_debris(name))
       continue;
     auto st = call.fs.stat(join_path("/etc/init.d", name));
-    if (!st || !S_ISREG(st->st_mode))
+    if (!st || !st->is_regular())
       continue;
     auto levels = started[name];
     call.add("services/sysv/" + name, {{"manager", "sysv"},

@@ -90,12 +90,12 @@ void walk(const collector_call& call, const std::string& path, int depth) {
   auto st = call.fs.lstat(path);
   if (!st)
     return;
-  if (S_ISREG(st->st_mode)) {
-    if ((st->st_mode & 0444) != 0 && !is_volatile(dotted(path)))
+  if (st->is_regular()) {
+    if ((st->mode & 0444) != 0 && !is_volatile(dotted(path)))
       add_value(call, path);
     return;
   }
-  if (!S_ISDIR(st->st_mode) || depth >= max_prefix_depth)
+  if (!st->is_dir() || depth >= max_prefix_depth)
     return;
   if (auto names = call.fs.list_dir(path)) {
     for (const auto& name : *names)

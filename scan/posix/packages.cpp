@@ -27,7 +27,7 @@ constexpr std::string_view dpkg_status_path = "/var/lib/dpkg/status";
 /// Whether the tree has an rpm database (classic or /usr/lib/sysimage).
 bool has_rpm_database(const root_fs& fs) {
   for (auto dir : {"/var/lib/rpm", "/usr/lib/sysimage/rpm"})
-    if (auto st = fs.stat(dir); st && S_ISDIR(st->st_mode))
+    if (auto st = fs.stat(dir); st && st->is_dir())
       return true;
   return false;
 }
