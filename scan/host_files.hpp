@@ -15,6 +15,21 @@
 
 #include "scan/root_fs.hpp"
 
+namespace vigil::scan {
+
+/// What a file_reader reads through: an open descriptor (scan/posix) or
+/// handle (scan/windows), closed when destroyed.
+class file_reader::impl {
+public:
+  virtual ~impl() = default;
+  /// Up to `size` bytes into `buffer`; 0 at the end. Errors name the file.
+  virtual caf::expected<size_t> read(char* buffer, size_t size) = 0;
+  /// The size the file had when opened.
+  virtual uint64_t size() const noexcept = 0;
+};
+
+} // namespace vigil::scan
+
 namespace vigil::scan::host_files {
 
 /// What `file` is, not following it when it is a symbolic link. A missing

@@ -10,6 +10,19 @@
 
 namespace vigil::scan {
 
+file_reader::file_reader(std::unique_ptr<impl> file) noexcept : file_{std::move(file)} {}
+file_reader::~file_reader() = default;
+file_reader::file_reader(file_reader&&) noexcept = default;
+file_reader& file_reader::operator=(file_reader&&) noexcept = default;
+
+caf::expected<size_t> file_reader::read(char* buffer, size_t size) {
+  return file_->read(buffer, size);
+}
+
+uint64_t file_reader::size() const noexcept {
+  return file_->size();
+}
+
 namespace {
 
 /// The components of `path`, without empty ones and `.`.

@@ -14,14 +14,15 @@
 namespace vigil::scan {
 
 /// An open descriptor and the in-root path its errors name.
-class file_reader::impl {
+class descriptor_reader final : public file_reader::impl {
 public:
-  impl(int fd, uint64_t size, std::string shown) : fd_{fd}, size_{size}, shown_{std::move(shown)} {}
-  ~impl() { ::close(fd_); }
-  impl(const impl&) = delete;
-  impl& operator=(const impl&) = delete;
+  descriptor_reader(int fd, uint64_t size, std::string shown)
+    : fd_{fd}, size_{size}, shown_{std::move(shown)} {}
+  ~descriptor_reader() override { ::close(fd_); }
+  descriptor_reader(const descriptor_reader&) = delete;
+  descriptor_reader& operator=(const descriptor_reader&) = delete;
 
-  caf::expected<size_t> read(char* buffer, size_t size) {
+  caf::expected<size_t> read(char* buffer, size_t size) override {
     for (;;) {
       auto n = ::read(fd_, buffer, size);
       if (n >= 0)
@@ -31,26 +32,13 @@ public:
     }
   }
 
-  uint64_t size() const noexcept { return size_; }
+  uint64_t size() const noexcept override { return size_; }
 
 private:
   int fd_;
   uint64_t size_;
   std::string shown_;
 };
-
-file_reader::file_reader(std::unique_ptr<impl> file) noexcept : file_{std::move(file)} {}
-file_reader::~file_reader() = default;
-file_reader::file_reader(file_reader&&) noexcept = default;
-file_reader& file_reader::operator=(file_reader&&) noexcept = default;
-
-caf::expected<size_t> file_reader::read(char* buffer, size_t size) {
-  return file_->read(buffer, size);
-}
-
-uint64_t file_reader::size() const noexcept {
-  return file_->size();
-}
 
 namespace {
 
@@ -119,7 +107,7 @@ caf::expected<file_reader> open_regular(const std::filesystem::path& file,
     ::close(fd);
     return make_error(ec::io_error, std::string{shown} + ": changed while being opened");
   }
-  return file_reader{std::make_unique<file_reader::impl>(fd, static_cast<uint64_t>(after.st_size),
+  return file_reader{std::make_unique<descriptor_reader>(fd, static_cast<uint64_t>(after.st_size),
                                                          std::string{shown})};
 }
 

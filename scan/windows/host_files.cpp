@@ -16,12 +16,12 @@
 namespace vigil::scan {
 
 /// An open handle and the in-root path its errors name.
-class file_reader::impl {
+class handle_reader final : public file_reader::impl {
 public:
-  impl(win::unique_handle file, uint64_t size, std::string shown)
+  handle_reader(win::unique_handle file, uint64_t size, std::string shown)
     : file_{std::move(file)}, size_{size}, shown_{std::move(shown)} {}
 
-  caf::expected<size_t> read(char* buffer, size_t size) {
+  caf::expected<size_t> read(char* buffer, size_t size) override {
     DWORD got = 0;
     auto want = static_cast<DWORD>(std::min<size_t>(size, 1u << 30));
     if (!::ReadFile(file_.get(), buffer, want, &got, nullptr))
@@ -29,26 +29,13 @@ public:
     return static_cast<size_t>(got);
   }
 
-  uint64_t size() const noexcept { return size_; }
+  uint64_t size() const noexcept override { return size_; }
 
 private:
   win::unique_handle file_;
   uint64_t size_;
   std::string shown_;
 };
-
-file_reader::file_reader(std::unique_ptr<impl> file) noexcept : file_{std::move(file)} {}
-file_reader::~file_reader() = default;
-file_reader::file_reader(file_reader&&) noexcept = default;
-file_reader& file_reader::operator=(file_reader&&) noexcept = default;
-
-caf::expected<size_t> file_reader::read(char* buffer, size_t size) {
-  return file_->read(buffer, size);
-}
-
-uint64_t file_reader::size() const noexcept {
-  return file_->size();
-}
 
 namespace {
 
@@ -175,7 +162,7 @@ caf::expected<file_reader> open_regular(const std::filesystem::path& file,
   if (!after || !after->is_regular() || after->inode != before.inode
       || after->device != before.device)
     return make_error(ec::io_error, std::string{shown} + ": changed while being opened");
-  return file_reader{std::make_unique<file_reader::impl>(std::move(h), after->size,
+  return file_reader{std::make_unique<handle_reader>(std::move(h), after->size,
                                                          std::string{shown})};
 }
 
