@@ -1,24 +1,14 @@
 #include "actors/scan_runner.hpp"
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "actors/module_logic.hpp"
 #include "common/error.hpp"
+#include "host/thread_cpu.hpp"
 #include "scan/collector.hpp"
 
 namespace vigil {
-
-namespace {
-
-std::chrono::nanoseconds thread_cpu_time() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
-}
-
-} // namespace
 
 namespace {
 

@@ -23,7 +23,7 @@ struct scan_cost {
 /// returns the snapshot (finalized: sorted, unique keys).
 /// Between items it pauses so that the thread's CPU time over the wall time
 /// stays within `cpu_limit_percent` of one core (SPEC §8): the agent measures
-/// its own CPU use (CLOCK_THREAD_CPUTIME_ID), no cgroup needed. Blocks: the
+/// its own CPU use (host/thread_cpu.hpp), no cgroup needed. Blocks: the
 /// module actor runs it in a detached worker.
 scan::snapshot run_manifest(const paths& root, const protocol::manifest& manifest,
                             uint32_t cpu_limit_percent, scan_cost* cost = nullptr);
