@@ -75,10 +75,12 @@ add_subdirectory(storage)
 add_subdirectory(scan)
 
 enable_testing()
-# What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main.
-# Its other helpers (processes, servers, temporary folders) are POSIX code; the
-# host tests bring their own (tests/host/windows/temp_root.hpp).
-add_library(vigil_test_support STATIC tests/support/doctest_main.cpp)
+# What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main
+# and the temporary folders (tests/support/windows/temp_dir.cpp). Its other
+# helpers (processes, servers) are POSIX code; the Windows tests' registry keys
+# are tests/host/windows/temp_mount.hpp.
+add_library(vigil_test_support STATIC tests/support/doctest_main.cpp
+  tests/support/temp_dir.cpp tests/support/windows/temp_dir.cpp)
 target_link_libraries(vigil_test_support PUBLIC vigil_options doctest::doctest)
 target_precompile_headers(vigil_test_support REUSE_FROM vigil_pch)
 add_subdirectory(tests/common)

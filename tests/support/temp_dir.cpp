@@ -1,31 +1,11 @@
 #include "tests/support/temp_dir.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <stdexcept>
-#include <system_error>
 
 namespace fs = std::filesystem;
 
 namespace vigil::test {
-
-temp_dir::temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "vigil-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ignored;
-  // A test may have made parts read-only; give write access back first.
-  for (auto it = fs::recursive_directory_iterator(path_, ignored);
-       it != fs::recursive_directory_iterator(); it.increment(ignored))
-    if (it->is_directory(ignored))
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
-  fs::remove_all(path_, ignored);
-}
 
 std::string read_file(const fs::path& file) {
   std::ifstream in{file, std::ios::binary};

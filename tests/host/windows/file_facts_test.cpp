@@ -3,14 +3,15 @@
 #include <doctest/doctest.h>
 
 #include "common/error.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 
 TEST_CASE("file_facts: a file, a folder and a missing file") {
-  test::temp_root dir;
+  test::temp_dir dir;
   auto file = dir.path() / "VERSION";
-  test::write_bytes(file, "1.2.3");
+  test::write_file(file, "1.2.3");
   auto facts = file_facts_of(file);
   REQUIRE(facts);
   CHECK(facts->regular);
@@ -26,7 +27,7 @@ TEST_CASE("file_facts: a file, a folder and a missing file") {
   REQUIRE(again);
   CHECK(*again == *facts);
   auto other_file = dir.path() / "other";
-  test::write_bytes(other_file, "x");
+  test::write_file(other_file, "x");
   auto other = file_facts_of(other_file);
   REQUIRE(other);
   CHECK((other->inode != facts->inode || other->device != facts->device));

@@ -3,13 +3,14 @@
 #include <doctest/doctest.h>
 
 #include "common/error.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
 
 TEST_CASE("file_lock: a second handle waits its timeout, then gets the lock once released") {
-  test::temp_root dir;
+  test::temp_dir dir;
   auto file = dir.path() / "registry.reg";
   auto first = lock_sibling(file, 1s);
   REQUIRE(first);

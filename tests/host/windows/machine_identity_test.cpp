@@ -3,12 +3,13 @@
 #include <doctest/doctest.h>
 
 #include "host/inventory.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 
 TEST_CASE("machine_identity: MachineGuid, host name and a fingerprint") {
-  test::temp_root dir;
+  test::temp_dir dir;
   auto id = read_machine_identity(paths{dir.path()});
   CHECK_FALSE(id.machine_id.empty());
   CHECK(id.machine_id.size() == 36); // a GUID without braces
@@ -20,7 +21,7 @@ TEST_CASE("machine_identity: MachineGuid, host name and a fingerprint") {
 }
 
 TEST_CASE("inventory: Windows' version, architecture and addresses") {
-  test::temp_root dir;
+  test::temp_dir dir;
   paths p{dir.path()};
   auto id = read_machine_identity(p);
   auto inv = read_basic_inventory(p, id);

@@ -6,19 +6,20 @@
 
 #include "common/error.hpp"
 #include "host/secret_box.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 
 TEST_CASE("machine_key: created once, sealed by DPAPI, the same on every load") {
-  test::temp_root dir;
+  test::temp_dir dir;
   paths p{dir.path()};
   auto file = secret_box::host_key_file(p);
   CHECK_FALSE(std::filesystem::exists(file));
   auto first = load_machine_key(p);
   REQUIRE(first);
   REQUIRE(std::filesystem::exists(file));
-  auto sealed = test::read_bytes(file);
+  auto sealed = test::read_file(file);
   // A DPAPI blob, not the raw key.
   CHECK(sealed.size() > first->bytes.size());
   CHECK(sealed.find(std::string(reinterpret_cast<const char*>(first->bytes.data()),
@@ -27,28 +28,28 @@ TEST_CASE("machine_key: created once, sealed by DPAPI, the same on every load") 
   auto second = load_machine_key(p);
   REQUIRE(second);
   CHECK(second->bytes == first->bytes);
-  CHECK(test::read_bytes(file) == sealed);
+  CHECK(test::read_file(file) == sealed);
 }
 
 TEST_CASE("machine_key: a tampered host.key is refused with an error naming it") {
-  test::temp_root dir;
+  test::temp_dir dir;
   paths p{dir.path()};
   REQUIRE(load_machine_key(p));
   auto file = secret_box::host_key_file(p);
-  auto sealed = test::read_bytes(file);
+  auto sealed = test::read_file(file);
   sealed[sealed.size() / 2] ^= 0x5a;
   sealed[sealed.size() - 1] ^= 0x01;
-  test::write_bytes(file, sealed);
+  test::write_file(file, sealed);
   auto key = load_machine_key(p);
   REQUIRE_FALSE(key);
   CHECK(code_of(key.error()) == ec::corruption);
   CHECK(context_of(key.error()).find(file.filename().string()) != std::string::npos);
   // Never silently replaced.
-  CHECK(test::read_bytes(file) == sealed);
+  CHECK(test::read_file(file) == sealed);
 }
 
 TEST_CASE("machine_key: secret_box seals and opens through it") {
-  test::temp_root dir;
+  test::temp_dir dir;
   paths p{dir.path()};
   auto box = secret_box::open(p);
   REQUIRE(box);
@@ -63,7 +64,7 @@ TEST_CASE("machine_key: secret_box seals and opens through it") {
 }
 
 TEST_CASE("machine_key: threads racing on first use end with one key") {
-  test::temp_root dir;
+  test::temp_dir dir;
   paths p{dir.path()};
   std::vector<caf::expected<machine_key>> keys(4, make_error(ec::unspecified));
   std::vector<std::thread> threads;

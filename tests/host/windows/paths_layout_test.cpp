@@ -4,7 +4,8 @@
 #include <doctest/doctest.h>
 #include <windows.h>
 
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 namespace fs = std::filesystem;
@@ -24,7 +25,7 @@ fs::path env(const wchar_t* name) {
 } // namespace
 
 TEST_CASE("paths: a test root holds the Windows layout under it") {
-  test::temp_root dir;
+  test::temp_dir dir;
   paths p{dir.path()};
   CHECK_FALSE(p.is_system_root());
   auto pf = dir.path() / "Program Files" / "Vigil" / "VigilAgent";
@@ -58,7 +59,7 @@ TEST_CASE("paths: the system root follows the system's own folders") {
   CHECK(same_path(p.program_data(), env(L"ProgramData") / "Vigil" / "VigilAgent"));
   CHECK(same_path(p.fallback_log_dir(), env(L"SystemRoot") / "Logs" / "Vigil"));
   // --root beats the system.
-  test::temp_root dir;
+  test::temp_dir dir;
   auto rooted = paths::from_environment(dir.path().string());
   CHECK_FALSE(rooted.is_system_root());
 }

@@ -5,7 +5,8 @@
 #include <windows.h>
 
 #include "common/error.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -54,7 +55,7 @@ TEST_CASE("run_program: never a PATH lookup; a missing program is named") {
   auto relative = run_program({"cmd.exe", "/c", "echo"});
   REQUIRE_FALSE(relative);
   CHECK(code_of(relative.error()) == ec::invalid_argument);
-  test::temp_root dir;
+  test::temp_dir dir;
   auto missing = run_program({(dir.path() / "missing.exe").string()});
   REQUIRE_FALSE(missing);
   CHECK(code_of(missing.error()) == ec::not_found);
@@ -102,15 +103,15 @@ TEST_CASE("run_program: output past the cap is dropped, or kills when asked") {
 }
 
 TEST_CASE("start_detached: runs on its own; an open file cannot be started") {
-  test::temp_root dir;
+  test::temp_dir dir;
   auto file = dir.path() / "ran.txt";
   auto pid = start_detached({child(), "write", file.string(), "detached"}, {"VIGIL_Y=1"});
   REQUIRE(pid);
   CHECK(*pid > 0);
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (test::read_bytes(file) != "detached" && std::chrono::steady_clock::now() < deadline)
+  while (test::read_file(file) != "detached" && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
-  CHECK(test::read_bytes(file) == "detached");
+  CHECK(test::read_file(file) == "detached");
   CHECK_FALSE(start_detached({(dir.path() / "missing.exe").string()}, {}));
   auto from_fd = start_detached({child()}, {}, 3);
   REQUIRE_FALSE(from_fd);
@@ -146,8 +147,8 @@ TEST_CASE("run_program: limits and the restricted user start the program") {
 }
 
 TEST_CASE("find_trusted_program: a program an ordinary user owns is refused, named") {
-  test::temp_root dir;
-  test::write_bytes(dir.path() / "mine.exe", "MZ");
+  test::temp_dir dir;
+  test::write_file(dir.path() / "mine.exe", "MZ");
   auto mine = find_trusted_program("mine", dir.path().string());
   REQUIRE_FALSE(mine);
   CHECK(code_of(mine.error()) == ec::permission_denied);

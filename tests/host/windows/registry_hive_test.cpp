@@ -5,7 +5,8 @@
 
 #include "common/error.hpp"
 #include "host/hive_diff.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 

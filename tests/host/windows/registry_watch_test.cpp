@@ -4,7 +4,8 @@
 #include <future>
 #include <thread>
 
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;

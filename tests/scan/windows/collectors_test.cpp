@@ -7,7 +7,8 @@
 #include "host/registry_hive.hpp"
 #include "protocol/sha256.hpp"
 #include "scan/collector.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 using namespace vigil::scan;
@@ -54,10 +55,10 @@ const std::string uninstall32 = "SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\Curr
 } // namespace
 
 TEST_CASE("file (Windows): facts, sha256, matching lines; a missing path and a folder") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
   std::string config = "Port 22\nPermitRootLogin yes\n#PermitRootLogin no\n";
-  test::write_bytes(dir.path() / "etc/ssh/sshd_config", config);
+  test::write_file(dir.path() / "etc/ssh/sshd_config", config);
   fs::create_directories(dir.path() / "var/log");
   auto rows = run(dir.path(), hklm.mount(),
                   {{"type", "file"},
@@ -78,9 +79,9 @@ TEST_CASE("file (Windows): facts, sha256, matching lines; a missing path and a f
 }
 
 TEST_CASE("file (Windows): lines of key files are never collected") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
-  test::write_bytes(dir.path() / "etc/ssh/ssh_host_rsa_key", "PRIVATE\n");
+  test::write_file(dir.path() / "etc/ssh/ssh_host_rsa_key", "PRIVATE\n");
   auto rows = run(dir.path(), hklm.mount(),
                   {{"type", "file"}, {"paths", "/etc/ssh/ssh_host_rsa_key"}, {"regex", "."}});
   auto v = row(rows, "file//etc/ssh/ssh_host_rsa_key").value();
@@ -89,13 +90,13 @@ TEST_CASE("file (Windows): lines of key files are never collected") {
 }
 
 TEST_CASE("dir (Windows): glob per component, depth, hidden names, sorted rows") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
-  test::write_bytes(dir.path() / "etc/a.conf", "12345");
-  test::write_bytes(dir.path() / "etc/b.conf", "");
-  test::write_bytes(dir.path() / "etc/.hidden.conf", "");
-  test::write_bytes(dir.path() / "etc/c.txt", "");
-  test::write_bytes(dir.path() / "etc/sub.conf/inner", "x");
+  test::write_file(dir.path() / "etc/a.conf", "12345");
+  test::write_file(dir.path() / "etc/b.conf", "");
+  test::write_file(dir.path() / "etc/.hidden.conf", "");
+  test::write_file(dir.path() / "etc/c.txt", "");
+  test::write_file(dir.path() / "etc/sub.conf/inner", "x");
   auto rows = run(dir.path(), hklm.mount(),
                   {{"type", "dir"}, {"glob", "/etc/*.conf"}, {"max_depth", 1}});
   std::vector<std::string> keys;
@@ -112,7 +113,7 @@ TEST_CASE("dir (Windows): glob per component, depth, hidden names, sorted rows")
 }
 
 TEST_CASE("os (Windows): the product from the registry, the kernel from RtlGetVersion") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
   write_key(hklm.mount(), "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion",
             {reg_value::sz("ProductName", "Windows 10 Pro"), reg_value::sz("DisplayVersion", "22H2"),
@@ -135,7 +136,7 @@ TEST_CASE("os (Windows): the product from the registry, the kernel from RtlGetVe
 }
 
 TEST_CASE("packages (Windows): both Uninstall views; hidden entries and updates skipped") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
   write_key(hklm.mount(), uninstall + "\\{7-Zip}",
             {reg_value::sz("DisplayName", "7-Zip 23.01 (x64)"), reg_value::sz("DisplayVersion", "23.01"),
@@ -171,7 +172,7 @@ TEST_CASE("packages (Windows): both Uninstall views; hidden entries and updates 
 }
 
 TEST_CASE("registry (Windows): values of a real key, one value, recursion, absent keys") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
   write_key(hklm.mount(), "SOFTWARE\\Vigil\\VigilAgent",
             {reg_value::dword("LogLevel", 3), reg_value::sz("", "default"),
@@ -213,7 +214,7 @@ TEST_CASE("registry (Windows): values of a real key, one value, recursion, absen
 }
 
 TEST_CASE("collect (Windows): a collector with no Windows meaning is one unknown-type row") {
-  test::temp_root dir;
+  test::temp_dir dir;
   test::temp_mount hklm;
   for (auto type : {"network", "sysctl", "services", "listening_ports", "users",
                     "kernel_modules", "command"}) {

@@ -6,15 +6,16 @@
 #include <windows.h>
 
 #include "common/error.hpp"
-#include "tests/host/windows/temp_root.hpp"
+#include "tests/host/windows/temp_mount.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 using namespace vigil::scan;
 namespace fs = std::filesystem;
 
 TEST_CASE("root_fs (Windows): '..' never leaves the root; facts of files and folders") {
-  test::temp_root dir;
-  test::write_bytes(dir.path() / "etc/passwd", "inside\n");
+  test::temp_dir dir;
+  test::write_file(dir.path() / "etc/passwd", "inside\n");
   root_fs r{dir.path()};
   CHECK(!r.is_host_root());
   CHECK(r.host_path("/../../etc") == dir.path() / "etc");
@@ -37,8 +38,8 @@ TEST_CASE("root_fs (Windows): '..' never leaves the root; facts of files and fol
 }
 
 TEST_CASE("root_fs (Windows): missing paths, folders and files in the middle are errors") {
-  test::temp_root dir;
-  test::write_bytes(dir.path() / "f", "x");
+  test::temp_dir dir;
+  test::write_file(dir.path() / "f", "x");
   root_fs r{dir.path()};
   auto missing = r.stat("/nothing/here");
   REQUIRE(!missing);
@@ -52,8 +53,8 @@ TEST_CASE("root_fs (Windows): missing paths, folders and files in the middle are
 }
 
 TEST_CASE("root_fs (Windows): read_file caps what it keeps and says so") {
-  test::temp_root dir;
-  test::write_bytes(dir.path() / "big", std::string(100000, 'x'));
+  test::temp_dir dir;
+  test::write_file(dir.path() / "big", std::string(100000, 'x'));
   root_fs r{dir.path()};
   bool truncated = false;
   CHECK(r.read_file("/big", 1000, &truncated)->size() == 1000);
@@ -63,10 +64,10 @@ TEST_CASE("root_fs (Windows): read_file caps what it keeps and says so") {
 }
 
 TEST_CASE("root_fs (Windows): list_dir is sorted and UTF-8") {
-  test::temp_root dir;
-  test::write_bytes(dir.path() / "d/b", "");
-  test::write_bytes(dir.path() / "d/a", "");
-  test::write_bytes(dir.path() / fs::path{L"d/\u00e9t\u00e9"}, "");
+  test::temp_dir dir;
+  test::write_file(dir.path() / "d/b", "");
+  test::write_file(dir.path() / "d/a", "");
+  test::write_file(dir.path() / fs::path{L"d/\u00e9t\u00e9"}, "");
   fs::create_directories(dir.path() / "d/c");
   fs::create_directories(dir.path() / "empty");
   root_fs r{dir.path()};
@@ -76,8 +77,8 @@ TEST_CASE("root_fs (Windows): list_dir is sorted and UTF-8") {
 }
 
 TEST_CASE("root_fs (Windows): a symbolic link is resolved under the root, a loop is an error") {
-  test::temp_root dir;
-  test::write_bytes(dir.path() / "etc/real", "real\n");
+  test::temp_dir dir;
+  test::write_file(dir.path() / "etc/real", "real\n");
   fs::create_directories(dir.path() / "lib");
   // Unprivileged creation needs Developer Mode on Windows; skip without it.
   // The links go before the folder: Wine's remove_all stops at a dangling one.

@@ -1,12 +1,9 @@
-// tests/support/temp_dir.hpp on Windows (tests/support/temp_dir.cpp makes its
-// folder with POSIX's mkdtemp): a fresh folder under %TEMP% named by the
-// process id, a counter and a random number, so no two cases (nor two runs)
-// share one. Here until tests/support grows a windows/ folder of its own.
+// tests/support/temp_dir.hpp's folder on Windows: a fresh folder under %TEMP%
+// named by the process id, a counter and a random number, so no two cases (nor
+// two runs) share one.
 #include "tests/support/temp_dir.hpp"
 
 #include <atomic>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <system_error>
@@ -35,17 +32,6 @@ temp_dir::~temp_dir() {
        it != fs::recursive_directory_iterator(); it.increment(ignored))
     fs::permissions(it->path(), fs::perms::owner_write, fs::perm_options::add, ignored);
   fs::remove_all(path_, ignored);
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in{file, std::ios::binary};
-  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-}
-
-void write_file(const fs::path& file, const std::string& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream out{file, std::ios::binary | std::ios::trunc};
-  out << bytes;
 }
 
 } // namespace vigil::test
