@@ -22,9 +22,10 @@ work=$(mktemp -d /tmp/vigil-fleet-bench-XXXXXX)
 chmod 755 "$work"
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${pg_pid:-}" ] && kill -9 "$pg_pid" 2>/dev/null || true
-  sleep 1
+  # Reaped here, quietly: bash would report each killed job on stderr.
+  for p in "${pids[@]}" "${pg_pid:-}"; do
+    [ -n "$p" ] && { kill -9 "$p" && wait "$p"; } 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
