@@ -57,10 +57,6 @@ std::vector<pid_t> children_of(pid_t pid) {
 
 } // namespace
 
-bool postgres_server::available() {
-  return fs::exists(bin_dir / "postgres") && ::getuid() == 0;
-}
-
 postgres_server::postgres_server() {
   char name[] = "/tmp/vigil-pg-XXXXXX";
   if (!::mkdtemp(name))

@@ -38,9 +38,6 @@ public:
   /// accepts connections.
   void start();
 
-  /// Whether Debian's PostgreSQL 15 server is installed (scripts/install-deps.sh).
-  static bool available();
-
 private:
   std::filesystem::path dir_;
   std::unique_ptr<child_process> server_;
