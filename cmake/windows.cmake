@@ -80,7 +80,7 @@ enable_testing()
 # helpers (processes, servers) are POSIX code; the Windows tests' registry keys
 # are tests/host/windows/temp_mount.hpp.
 add_library(vigil_test_support STATIC tests/support/doctest_main.cpp
-  tests/support/temp_dir.cpp tests/support/windows/temp_dir.cpp)
+  tests/support/temp_dir.cpp tests/support/windows/temp_dir.cpp tests/support/wait.cpp)
 target_link_libraries(vigil_test_support PUBLIC vigil_options doctest::doctest)
 target_precompile_headers(vigil_test_support REUSE_FROM vigil_pch)
 add_subdirectory(tests/common)

@@ -50,7 +50,7 @@ int64_t host_lock_key(std::string_view host_id) {
 
 } // namespace
 
-caf::expected<platform_service::instance_guard> platform_service::lock_everything() {
+caf::expected<platform_service::instance_guard> platform_service::lock_everything(bool refresh) {
   instance_guard guard;
   guard.exclusive = std::unique_lock{global_};
   if (options_.instance_locks) {
@@ -58,8 +58,9 @@ caf::expected<platform_service::instance_guard> platform_service::lock_everythin
     if (!held)
       return held.error();
     guard.across.push_back(std::move(*held));
-    if (auto ok = refresh_caches(); !ok)
-      return ok.error();
+    if (refresh)
+      if (auto ok = refresh_caches(); !ok)
+        return ok.error();
   }
   return guard;
 }
@@ -201,7 +202,8 @@ platform_service::auth_of(const std::string& host_id) {
 }
 
 caf::expected<void> platform_service::initialize() {
-  auto guard = lock_everything();
+  // Everything is loaded below: a refresh first would load it twice.
+  auto guard = lock_everything(false);
   if (!guard)
     return guard.error();
   if (auto loaded = load_rollouts(); !loaded)
@@ -224,6 +226,15 @@ caf::expected<void> platform_service::initialize() {
     auto m = default_manifest(module);
     if (auto ok = store_.put(column::manifests, module, protocol::to_json(m).dump(), {true}); !ok)
       return ok.error();
+  }
+  // What is loaded is as of this generation (nobody changes it meanwhile: the
+  // lock is held), so only later changes make a request refresh.
+  if (options_.instance_locks) {
+    auto generation = store_.get(column::settings, setting::generation);
+    if (!generation)
+      return generation.error();
+    std::lock_guard seen{generation_mutex_};
+    seen_generation_ = generation->value_or("");
   }
   return {};
 }

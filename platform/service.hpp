@@ -260,8 +260,9 @@ private:
     std::unique_lock<std::mutex> stripe;
     std::vector<std::unique_ptr<held_lock>> across;
   };
-  /// Everything, alone: provisioning and administration.
-  caf::expected<instance_guard> lock_everything();
+  /// Everything, alone: provisioning and administration; with
+  /// `instance_locks`, the caches refreshed first unless `refresh` is false.
+  caf::expected<instance_guard> lock_everything(bool refresh = true);
   /// One host's requests: shared with other hosts', exclusive for the host.
   caf::expected<instance_guard> lock_host(const std::string& host_id);
   /// Tells the other instances that cached state changed (a new

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -41,7 +42,7 @@ constexpr std::array<std::string_view, 1> migrations{
 /// The statements every connection prepares: name, SQL, parameter types.
 struct statement {
   const char* name;
-  const char* sql;
+  std::string sql;
   std::vector<Oid> types;
 };
 
@@ -53,10 +54,13 @@ const std::vector<statement>& statements() {
      " ON CONFLICT (col, k) DO UPDATE SET v = EXCLUDED.v",
      {text_oid, bytea_oid, bytea_oid}},
     {"erase", "DELETE FROM vigil_kv WHERE col = $1 AND k = $2", {text_oid, bytea_oid}},
-    {"page", "SELECT k, v FROM vigil_kv WHERE col = $1 AND k >= $2 ORDER BY k LIMIT 512",
+    {"page",
+     "SELECT k, v FROM vigil_kv WHERE col = $1 AND k >= $2 ORDER BY k LIMIT "
+       + std::to_string(scan_page),
      {text_oid, bytea_oid}},
     {"page_below",
-     "SELECT k, v FROM vigil_kv WHERE col = $1 AND k >= $2 AND k < $3 ORDER BY k LIMIT 512",
+     "SELECT k, v FROM vigil_kv WHERE col = $1 AND k >= $2 AND k < $3 ORDER BY k LIMIT "
+       + std::to_string(scan_page),
      {text_oid, bytea_oid, bytea_oid}},
   };
   return all;
@@ -176,7 +180,7 @@ public:
     for (auto& s : statements()) {
       if (!prepare)
         break;
-      result_ptr r{PQprepare(c->get(), s.name, s.sql, static_cast<int>(s.types.size()),
+      result_ptr r{PQprepare(c->get(), s.name, s.sql.c_str(), static_cast<int>(s.types.size()),
                              s.types.data())};
       if (auto ok = c->check(r, std::string{"prepare "} + s.name, PGRES_COMMAND_OK); !ok)
         return ok.error();
@@ -244,7 +248,12 @@ public:
     result_ptr current{PQexec(conn.get(), "SELECT coalesce(max(version), 0) FROM vigil_schema")};
     if (auto ok = conn.check(current, "read the schema version", PGRES_TUPLES_OK); !ok)
       return fail(ok.error());
-    auto version = std::stoul(PQgetvalue(current.get(), 0, 0));
+    std::string_view text = PQgetvalue(current.get(), 0, 0);
+    size_t version = 0;
+    auto [end, failed] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (failed != std::errc{} || end != text.data() + text.size())
+      return fail(make_error(ec::corruption, "PostgreSQL store: vigil_schema holds version '"
+                                               + std::string{text} + "', not a number"));
     if (version > migrations.size())
       return fail(make_error(ec::invalid_argument,
                              "PostgreSQL store: the database has schema version "
@@ -461,6 +470,16 @@ public:
     }
   }
 
+  /// Connects once (the connection then waits in the pool), so a wrong URL
+  /// is an error at start rather than at the first request.
+  caf::expected<void> check_connection() {
+    auto c = pool_.acquire();
+    if (!c)
+      return c.error();
+    pool_.release(std::move(*c));
+    return {};
+  }
+
 private:
   connection_pool pool_;
 };
@@ -489,9 +508,8 @@ caf::expected<std::unique_ptr<lock_space>> open_postgres_lock_space(const std::s
     return make_error(ec::invalid_argument,
                       "a PostgreSQL lock space is named by a postgresql:// URL");
   auto space = std::make_unique<postgres_lock_space>(url, std::max<size_t>(idle_connections, 1));
-  // Connect once now, so a wrong URL is an error at start, not at the first request.
-  if (auto held = space->hold(0, lock_mode::shared); !held)
-    return held.error();
+  if (auto ok = space->check_connection(); !ok)
+    return ok.error();
   return std::unique_ptr<lock_space>{std::move(space)};
 }
 

@@ -1,5 +1,6 @@
 #include "tests/support/postgres_server.hpp"
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -48,9 +49,11 @@ std::vector<pid_t> children_of(pid_t pid) {
     // ") S PPID ...": state, then the parent.
     char state = 0;
     long parent = 0;
+    pid_t child = 0;
+    std::from_chars(name.data(), name.data() + name.size(), child); // digits only, checked above
     if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &parent) == 2
         && parent == pid)
-      out.push_back(static_cast<pid_t>(std::stol(name)));
+      out.push_back(child);
   }
   return out;
 }

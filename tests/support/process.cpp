@@ -160,17 +160,6 @@ bool child_process::exited() {
   return false;
 }
 
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (condition())
-      return true;
-    if (std::chrono::steady_clock::now() >= until)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
-}
-
 std::filesystem::path program(const std::string& name) {
   return std::filesystem::path{VIGIL_TEST_BIN_DIR} / name;
 }

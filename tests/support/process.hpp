@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "tests/support/wait.hpp"
+
 namespace vigil::test {
 
 /// What a finished child process left behind.
@@ -48,12 +50,6 @@ private:
   pid_t pid_ = -1;
   std::optional<int> status_;
 };
-
-/// Polls `condition` every few milliseconds until it holds or `deadline`
-/// passes; returns whether it held. Integration tests wait on conditions, never
-/// on fixed sleeps.
-bool wait_until(const std::function<bool()>& condition,
-                std::chrono::milliseconds deadline);
 
 /// Runs this test program again inside network and mount namespaces of its
 /// own (`unshare -n -m`, private propagation: its own loopback, which it

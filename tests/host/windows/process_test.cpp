@@ -1,12 +1,12 @@
 #include "host/process.hpp"
 
 #include <doctest/doctest.h>
-#include <thread>
 #include <windows.h>
 
 #include "common/error.hpp"
 #include "tests/host/windows/temp_mount.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;
@@ -108,10 +108,7 @@ TEST_CASE("start_detached: runs on its own; an open file cannot be started") {
   auto pid = start_detached({child(), "write", file.string(), "detached"}, {"VIGIL_Y=1"});
   REQUIRE(pid);
   CHECK(*pid > 0);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (test::read_file(file) != "detached" && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  CHECK(test::read_file(file) == "detached");
+  CHECK(test::wait_until([&] { return test::read_file(file) == "detached"; }, 10s));
   CHECK_FALSE(start_detached({(dir.path() / "missing.exe").string()}, {}));
   auto from_fd = start_detached({child()}, {}, 3);
   REQUIRE_FALSE(from_fd);
