@@ -1,20 +1,20 @@
 #include "actors/blackout_logic.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <system_error>
 
-#include <date/tz.h>
+#include "actors/time_zone.hpp"
+#include "common/error.hpp"
 
 namespace vigil {
 
 namespace {
 
-using date::days;
+using std::chrono::days;
 using std::chrono::minutes;
-using sys_seconds = date::sys_seconds;
-using local_seconds = date::local_seconds;
+using sys_seconds = zone_sys_seconds;
+using local_seconds = zone_local_seconds;
 
 /// Occurrences are generated from this many local days before today...
 constexpr int days_before = 2;
@@ -24,15 +24,12 @@ constexpr int days_after = 8;
 /// A blocking period reaching this far is endless: the week repeats.
 constexpr auto endless = days{7};
 
-/// The zone named `name`, or nothing (also when the tz database is missing).
-std::optional<const date::time_zone*> find_zone(std::string_view name) noexcept {
+/// The zone named `name`, or why there is none (also when the tz database
+/// is missing): the seam (time_zone.hpp) says what this build knows.
+caf::expected<std::shared_ptr<const time_zone_rules>> find_zone(std::string_view name) {
   if (!protocol::is_time_zone_name(name))
-    return std::nullopt;
-  try {
-    return date::locate_zone(name);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+    return make_error(ec::invalid_argument, "not a time zone name: \"" + std::string{name} + "\"");
+  return find_time_zone(name);
 }
 
 bool is_utc_name(std::string_view name) noexcept {
@@ -44,22 +41,13 @@ bool is_utc_name(std::string_view name) noexcept {
 /// The instant a local time names in `zone` (null: UTC), with the DST rules
 /// of the header: a skipped time rounds forward to the end of the gap, a
 /// repeated one means its first occurrence.
-sys_seconds to_sys(const date::time_zone* zone, local_seconds local) {
-  auto as_utc = sys_seconds{local.time_since_epoch()};
+sys_seconds to_sys(const time_zone_rules* zone, local_seconds local) {
   if (zone == nullptr)
-    return as_utc;
-  auto info = zone->get_info(local);
-  switch (info.result) {
-    case date::local_info::nonexistent:
-      return info.second.begin;
-    case date::local_info::unique:
-    case date::local_info::ambiguous:
-    default:
-      return as_utc - info.first.offset;
-  }
+    return sys_seconds{local.time_since_epoch()};
+  return zone->to_sys(local);
 }
 
-local_seconds to_local(const date::time_zone* zone, sys_seconds t) {
+local_seconds to_local(const time_zone_rules* zone, sys_seconds t) {
   if (zone == nullptr)
     return local_seconds{t.time_since_epoch()};
   return zone->to_local(t);
@@ -116,7 +104,7 @@ std::string zone_name_of(std::string_view text) {
 } // namespace
 
 bool is_known_time_zone(std::string_view name) noexcept {
-  return find_zone(name).has_value();
+  return static_cast<bool>(find_zone(name));
 }
 
 std::string host_time_zone(std::optional<std::string_view> tz, const std::filesystem::path& etc) {
@@ -140,16 +128,11 @@ std::string host_time_zone(std::optional<std::string_view> tz, const std::filesy
   return "UTC";
 }
 
-std::string host_time_zone() {
-  const char* tz = std::getenv("TZ");
-  return host_time_zone(tz ? std::optional<std::string_view>{tz} : std::nullopt, "/etc");
-}
-
 blackout_schedule::blackout_schedule(const std::vector<protocol::blackout_window>& windows,
                                      std::string_view host_zone) {
-  const date::time_zone* host = nullptr;
+  std::shared_ptr<const time_zone_rules> host;
   if (auto zone = find_zone(host_zone)) {
-    host = *zone;
+    host = std::move(*zone);
     host_zone_ = std::string{host_zone};
   }
   for (size_t i = 0; i < windows.size(); ++i) {
@@ -169,10 +152,10 @@ blackout_schedule::blackout_schedule(const std::vector<protocol::blackout_window
     if (in.time_zone) {
       auto zone = find_zone(*in.time_zone);
       if (!zone) {
-        ignored_.push_back({i, "time_zone: unknown to the tz database: \"" + *in.time_zone + "\""});
+        ignored_.push_back({i, "time_zone: " + context_of(zone.error())});
         continue;
       }
-      w.zone = *zone;
+      w.zone = std::move(*zone);
     }
     if (!w.network && !w.collection)
       continue; // blocks nothing; well formed, so not reported
@@ -185,15 +168,16 @@ blackout_status blackout_schedule::at(blackout_clock::time_point now) const {
   std::vector<interval> collection;
   auto now_s = std::chrono::floor<std::chrono::seconds>(now);
   for (auto& w : windows_) {
-    auto today = std::chrono::floor<days>(to_local(w.zone, now_s));
+    auto* zone = w.zone.get();
+    auto today = std::chrono::floor<days>(to_local(zone, now_s));
     for (int k = -days_before; k <= days_after; ++k) {
       auto day = today + days{k};
-      // date::weekday's C encoding counts from Sunday; ours from Monday.
-      auto index = (date::weekday{day}.c_encoding() + 6) % 7;
+      // std::chrono::weekday's C encoding counts from Sunday; ours from Monday.
+      auto index = (std::chrono::weekday{day}.c_encoding() + 6) % 7;
       if (!w.days[index])
         continue;
-      auto begin = to_sys(w.zone, day + minutes{w.start});
-      auto end = to_sys(w.zone, (w.end > w.start ? day : day + days{1}) + minutes{w.end});
+      auto begin = to_sys(zone, day + minutes{w.start});
+      auto end = to_sys(zone, (w.end > w.start ? day : day + days{1}) + minutes{w.end});
       if (begin >= end)
         continue; // wholly inside a DST gap
       if (w.network)

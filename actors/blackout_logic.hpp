@@ -2,9 +2,11 @@
 
 // The network blackout schedule of SPEC §9b as plain functions: no CAF, no
 // clock of its own, so the blackout actor's decisions are unit-tested at fixed
-// instants. Time zones come from the system tz database (/usr/share/zoneinfo)
-// through Howard Hinnant's date/tz (libdate-tz): GCC 12's libstdc++ has no
-// std::chrono::zoned_time. Only this file's .cpp includes <date/tz.h>.
+// instants. Time zones come through the seam of time_zone.hpp: on POSIX the
+// system tz database (/usr/share/zoneinfo) through Howard Hinnant's date/tz
+// (GCC 12's libstdc++ has no std::chrono::zoned_time); the Windows build
+// knows UTC, fixed offsets and the host's zone only, and leaves out windows
+// naming other zones.
 //
 // How local wall-clock times become instants:
 // - A window lists the weekdays it STARTS on, in its own zone (the host's when
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -32,11 +35,9 @@
 
 #include "protocol/blackout_window.hpp"
 
-namespace date {
-class time_zone; // <date/tz.h>, kept out of this header
-} // namespace date
-
 namespace vigil {
+
+class time_zone_rules; // actors/time_zone.hpp
 
 /// The wall clock the schedule speaks: instants, not local times.
 using blackout_clock = std::chrono::system_clock;
@@ -73,13 +74,17 @@ struct ignored_window {
   friend bool operator==(const ignored_window&, const ignored_window&) = default;
 };
 
-/// Whether the tz database knows `name` ("Europe/Paris", "UTC").
+/// Whether the tz database knows `name` ("Europe/Paris", "UTC"); in the
+/// Windows build, whether it is UTC, a fixed offset or "localtime", the
+/// host's zone (time_zone.hpp).
 bool is_known_time_zone(std::string_view name) noexcept;
 
 /// The IANA name of the host's local time zone, read the way the C library
 /// does: `TZ` when it names a known zone (a leading ':' and a
 /// `.../zoneinfo/` prefix are ignored), else the zone `/etc/localtime` links
-/// to, else `/etc/timezone`'s, else "UTC".
+/// to, else `/etc/timezone`'s, else "UTC". The Windows build has no IANA
+/// name for the host's zone: "localtime", its rules as Windows keeps them
+/// (defined per OS: posix/ and windows/time_zone.cpp).
 std::string host_time_zone();
 
 /// `host_time_zone()` with the environment and `/etc` given, for tests:
@@ -128,7 +133,7 @@ private:
     std::array<bool, 7> days{};        // Monday first: the days it starts on
     int start = 0;                     // minutes since local midnight
     int end = 0;                       // idem; <= start: ends the next day
-    const date::time_zone* zone = nullptr; // null: UTC
+    std::shared_ptr<const time_zone_rules> zone; // null: UTC
     bool network = true;
     bool collection = false;
   };

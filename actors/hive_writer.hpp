@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 
 namespace vigil {
 
@@ -26,25 +26,25 @@ using hive_update_atom = caf::atom_constant<caf::atom("hive_upd")>;
 using hive_writer_actor = caf::typed_actor<
   /// Applies the change under the hive's lock; `what` names it in a failure
   /// ("ScanOnDemand of Vulnerability").
-  caf::reacts_to<hive_update_atom, hive_file::change, std::string>,
+  caf::reacts_to<hive_update_atom, hive_store::change, std::string>,
   /// Answers once every update sent before it is done (tests wait on it).
   caf::replies_to<caf::get_atom>::with<bool>>;
 
 struct hive_writer_state {
-  std::shared_ptr<hive_file> hive;
+  std::shared_ptr<hive_store> hive;
   static inline const char* name = "hive_writer";
 };
 
 /// The writer of `hive`. Spawn it detached.
 hive_writer_actor::behavior_type hive_writer(hive_writer_actor::stateful_pointer<hive_writer_state> self,
-                                             std::shared_ptr<hive_file> hive);
+                                             std::shared_ptr<hive_store> hive);
 
 /// Applies `change` to `hive` through `writer` when it is valid, else at once
 /// on the calling thread (tests without a writer).
-void update_hive(const hive_writer_actor& writer, hive_file& hive, hive_file::change change,
+void update_hive(const hive_writer_actor& writer, hive_store& hive, hive_store::change change,
                  std::string what);
 
 } // namespace vigil
 
 // A change travels only between actors of this process, never serialized.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::hive_file::change)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::hive_store::change)

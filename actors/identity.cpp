@@ -69,7 +69,7 @@ void handle_answer(self_pointer self, const http_response& response) {
 
 identity_actor::behavior_type
 identity(identity_actor::stateful_pointer<identity_state> self, agent_identity id,
-         identity_config config, std::shared_ptr<hive_file> hive,
+         identity_config config, std::shared_ptr<hive_store> hive,
          std::shared_ptr<kv_store> store, transport_actor transport) {
   auto& st = self->state;
   st.identity = std::move(id);

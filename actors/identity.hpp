@@ -13,7 +13,7 @@
 #include "actors/identity_logic.hpp"
 #include "actors/transport.hpp"
 #include "common/backoff.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "protocol/provision.hpp"
 #include "storage/kv_store.hpp"
 
@@ -57,7 +57,7 @@ struct identity_config {
 struct identity_state {
   agent_identity identity;
   identity_config config;
-  std::shared_ptr<hive_file> hive;
+  std::shared_ptr<hive_store> hive;
   std::shared_ptr<kv_store> store;
   transport_actor transport;
   unsigned failures = 0;
@@ -72,7 +72,7 @@ struct identity_state {
 /// `establish_identity` (provisions at once when it has no token).
 identity_actor::behavior_type
 identity(identity_actor::stateful_pointer<identity_state> self, agent_identity identity,
-         identity_config config, std::shared_ptr<hive_file> hive,
+         identity_config config, std::shared_ptr<hive_store> hive,
          std::shared_ptr<kv_store> store, transport_actor transport);
 
 } // namespace vigil

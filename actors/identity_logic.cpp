@@ -22,7 +22,7 @@ caf::expected<std::string> meta_value(kv_store& store, const char* key) {
   return value->value_or(std::string{});
 }
 
-caf::expected<void> write_host_id(hive_file& hive, const std::string& host_id) {
+caf::expected<void> write_host_id(hive_store& hive, const std::string& host_id) {
   auto written = hive.update([&](vigil::hive& h) -> caf::expected<void> {
     h.set(agent_key, reg_value::sz("HostID", host_id));
     return {};
@@ -34,7 +34,7 @@ caf::expected<void> write_host_id(hive_file& hive, const std::string& host_id) {
 
 } // namespace
 
-caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& store,
+caf::expected<agent_identity> establish_identity(hive_store& hive, kv_store& store,
                                                  const std::string& fingerprint,
                                                  const secret_box* token_box) {
   auto h = hive.load();
@@ -113,7 +113,7 @@ caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& stor
   return identity;
 }
 
-caf::expected<agent_identity> renew_host_id(hive_file& hive, kv_store& store,
+caf::expected<agent_identity> renew_host_id(hive_store& hive, kv_store& store,
                                             agent_identity current) {
   auto old = current.host_id;
   current.host_id = protocol::make_guid();

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/secret_box.hpp"
 #include "protocol/provision.hpp"
 #include "storage/kv_store.hpp"
@@ -44,13 +44,13 @@ inline constexpr const char* token_host = "identity.token_host_id";
 /// token stored in clear by an older version is sealed now, and one that no
 /// longer opens (the disk was copied to another machine) is forgotten, so
 /// the agent provisions again instead of using it.
-caf::expected<agent_identity> establish_identity(hive_file& hive, kv_store& store,
+caf::expected<agent_identity> establish_identity(hive_store& hive, kv_store& store,
                                                  const std::string& fingerprint,
                                                  const secret_box* token_box = nullptr);
 
 /// Replaces the HostID by a new one and forgets the token: the platform said
 /// this HostID belongs to another machine (SPEC §16 duplicate detection).
-caf::expected<agent_identity> renew_host_id(hive_file& hive, kv_store& store,
+caf::expected<agent_identity> renew_host_id(hive_store& hive, kv_store& store,
                                             agent_identity current);
 
 /// Stores the token the platform issued to `identity.host_id`, synced: a crash

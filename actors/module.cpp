@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "host/agent_status.hpp"
+#include "host/atomic_file.hpp"
 #include "host/logging.hpp"
 #include "protocol/manifest.hpp"
 #include "protocol/profile.hpp"
@@ -253,7 +254,7 @@ std::filesystem::path snapshot_file(const paths& p, const std::string& module) {
 module_actor::behavior_type module(module_actor::stateful_pointer<module_state> self,
                                    std::string name, paths root_paths,
                                    std::shared_ptr<kv_store> store,
-                                   std::shared_ptr<hive_file> hive,
+                                   std::shared_ptr<hive_store> hive,
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
                                    scan_launcher launcher, blackout_actor blackout,
                                    hive_writer_actor hive_writer) {

@@ -20,7 +20,7 @@
 #include "actors/hive_writer.hpp"
 #include "protocol/manifest.hpp"
 #include "actors/module_logic.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/paths.hpp"
 #include "storage/kv_store.hpp"
 
@@ -85,7 +85,7 @@ struct module_state {
   module_settings settings;
   paths root_paths{"/"};
   std::shared_ptr<kv_store> store;
-  std::shared_ptr<hive_file> hive;
+  std::shared_ptr<hive_store> hive;
   delta_actor delta;
   /// Writes ScanOnDemand off the scheduler; invalid: written in place.
   hive_writer_actor hive_writer;
@@ -112,7 +112,7 @@ std::filesystem::path snapshot_file(const paths& p, const std::string& module);
 module_actor::behavior_type module(module_actor::stateful_pointer<module_state> self,
                                    std::string module, paths root_paths,
                                    std::shared_ptr<kv_store> store,
-                                   std::shared_ptr<hive_file> hive,
+                                   std::shared_ptr<hive_store> hive,
                                    std::shared_ptr<actor_bus> bus, delta_actor delta,
                                    scan_launcher launcher, blackout_actor blackout,
                                    hive_writer_actor hive_writer);

@@ -1,15 +1,12 @@
 #include "actors/orders.hpp"
 
-#include "host/agent_status.hpp"
-
-#include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <unistd.h>
 
 #include "actors/module_logic.hpp"
-#include "actors/selfpatch_logic.hpp"
 #include "common/error.hpp"
+#include "host/agent_status.hpp"
+#include "host/held_program.hpp"
 #include "host/logging.hpp"
 #include "protocol/signed_order.hpp"
 
@@ -74,7 +71,7 @@ void finish(self_pointer self, const std::string& id, const std::string& type,
   log()->info("order {} ({}): {}{}{}", id, type, result, reason.empty() ? "" : ": ", reason);
 }
 
-caf::expected<void> set_hive_dword(hive_file& hive, const std::string& key, const std::string& name,
+caf::expected<void> set_hive_dword(hive_store& hive, const std::string& key, const std::string& name,
                                    uint32_t value) {
   auto ok = hive.update([&](vigil::hive& h) -> caf::expected<void> {
     h.set(key, reg_value::dword(name, value));
@@ -87,16 +84,15 @@ caf::expected<void> set_hive_dword(hive_file& hive, const std::string& key, cons
 
 /// Runs vigil-uninstall Uninstall=True in its own session: it stops this agent.
 void run_uninstaller(self_pointer self) {
-  auto program = self->state.root_paths.program_files() / "bin/vigil-uninstall";
-  int fd = ::open(program.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    log()->error("uninstall order: cannot open {}: {}", program.string(), std::strerror(errno));
+  auto program = held_program::open(self->state.root_paths.program_files()
+                                    / "bin/vigil-uninstall");
+  if (!program) {
+    log()->error("uninstall order: {}", render(program.error()));
     return;
   }
   log()->warn("uninstall order acknowledged by the platform: running vigil-uninstall");
-  auto started = spawn_detached(fd, {"vigil-uninstall", "--root",
+  auto started = program->hand_over({"vigil-uninstall", "--root",
                                      self->state.root_paths.root().string(), "Uninstall=True"});
-  ::close(fd);
   if (!started)
     log()->error("uninstall order: {}", render(started.error()));
 }
@@ -220,7 +216,7 @@ void handle(self_pointer self, const std::string& host_id,
 
 orders_actor::behavior_type orders(orders_actor::stateful_pointer<orders_state> self,
                                    paths root_paths, std::shared_ptr<kv_store> store,
-                                   std::shared_ptr<hive_file> hive,
+                                   std::shared_ptr<hive_store> hive,
                                    std::shared_ptr<const trusted_keys> keys,
                                    identity_actor identity, protector_actor protector) {
   auto& st = self->state;

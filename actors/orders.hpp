@@ -14,7 +14,7 @@
 #include "actors/protector.hpp"
 #include "actors/message_types.hpp"
 #include "common/signed_document.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/paths.hpp"
 #include "storage/kv_store.hpp"
 
@@ -46,7 +46,7 @@ using orders_actor = caf::typed_actor<
 struct orders_state {
   paths root_paths{"/"};
   std::shared_ptr<kv_store> store;
-  std::shared_ptr<hive_file> hive;
+  std::shared_ptr<hive_store> hive;
   std::shared_ptr<const trusted_keys> keys;
   identity_actor identity;
   protector_actor protector;
@@ -58,7 +58,7 @@ struct orders_state {
 /// self-protection on or off through `protector`.
 orders_actor::behavior_type orders(orders_actor::stateful_pointer<orders_state> self,
                                    paths root_paths, std::shared_ptr<kv_store> store,
-                                   std::shared_ptr<hive_file> hive,
+                                   std::shared_ptr<hive_store> hive,
                                    std::shared_ptr<const trusted_keys> keys,
                                    identity_actor identity, protector_actor protector);
 

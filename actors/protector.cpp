@@ -2,24 +2,17 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
-#include <cstring>
 #include <set>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 #include "actors/identity_logic.hpp"
+#include "actors/protector_host.hpp"
 #include "actors/tamper_log.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "host/agent_status.hpp"
-#include "host/atomic_file.hpp"
 #include "host/logging.hpp"
-#include "host/process.hpp"
 #include "host/reg_format.hpp"
 #include "host/self_protection.hpp"
-#include "host/service_manager.hpp"
-#include "host/supervisor.hpp"
 #include "host/text_encoding.hpp"
 
 namespace fs = std::filesystem;
@@ -85,33 +78,28 @@ void save_baseline(protector_state& st) {
     log()->error("cannot keep the protected values: {}", render(ok.error()));
 }
 
-/// Writes (protection on) or removes (off) the systemd drop-in, and has
-/// systemd read it when it changed and systemd runs the agent: a drop-in
-/// takes effect only at a reload, and until then a killed agent would
-/// restart after the unit's own 5 s.
-void write_dropin(const paths& p, bool on) {
-  auto file = self_protection_dropin(p);
-  std::error_code err;
-  bool changed = false;
-  if (!on) {
-    changed = fs::remove(file, err);
-  } else if (auto kept = read_whole_file(file); !kept || *kept != self_protection_dropin_text()) {
-    auto ok = write_file_atomically(file, self_protection_dropin_text(), 0644);
-    if (!ok)
-      log()->error("cannot write {}: {}", file.string(), render(ok.error()));
-    changed = static_cast<bool>(ok);
-  }
-  if (!changed || !running_as_systemd_service())
+/// Self-protection was asked for and this build cannot give it
+/// (protector_host.hpp): said once in the log and the agent status, and
+/// again only after it was asked off in between.
+void report_unavailable(self_pointer self, const caf::error& why) {
+  auto& st = self->state;
+  auto reason = render(why);
+  if (st.unavailable == reason)
     return;
-  if (auto ok = reload_systemd_units(); !ok)
-    log()->error("systemd did not read the self-protection drop-in: {}", render(ok.error()));
-  else
-    log()->info("systemd read the self-protection drop-in ({})",
-                on ? "restart always, manual stop refused" : "removed");
+  st.unavailable = reason;
+  log()->error("self-protection was asked for and stays off: {}", reason);
+  record_agent_status([&](agent_status& s) {
+    s.self_protection = false;
+    s.tamper_watch = "unsupported";
+  });
 }
 
 void turn_on(self_pointer self, const hive& h, bool at_start) {
   auto& st = self->state;
+  if (auto available = self_protection_available(); !available) {
+    report_unavailable(self, available.error());
+    return;
+  }
   st.on = true;
   // At start the stored baseline wins: the hive may have been changed while
   // the agent was down. Turned on while running: the hive as it is now.
@@ -138,7 +126,7 @@ void turn_on(self_pointer self, const hive& h, bool at_start) {
     dirs.insert(dirs.end(), parents.begin(), parents.end());
   }
   st.watch = tamper_watch::open(dirs);
-  write_dropin(st.root_paths, true);
+  keep_service_protection(st.root_paths, true);
   auto kind = st.watch ? st.watch->kind() : std::string{"polling"};
   record_agent_status([&](agent_status& s) {
     s.self_protection = true;
@@ -157,7 +145,7 @@ void turn_off(self_pointer self, int64_t off_until) {
   st.baseline.reset();
   st.recent.clear();
   (void) st.store->erase(meta, baseline_key, {true});
-  write_dropin(st.root_paths, false);
+  keep_service_protection(st.root_paths, false);
   record_agent_status([&](agent_status& s) {
     s.self_protection = false;
     s.self_protection_off_until = off_until;
@@ -290,40 +278,8 @@ void check_hive(self_pointer self, hive h) {
 /// the supervisor is gone, the agent starts one that takes it over.
 void check_supervisor(self_pointer self) {
   auto& st = self->state;
-  if (st.options.supervisor_pidfile.empty())
-    return;
-  if (running_pid(st.options.supervisor_pidfile, "vigil-agent") != 0)
-    return;
-  auto program = st.root_paths.bin_dir() / "vigil-agent";
-  std::error_code err;
-  if (!fs::exists(program, err))
-    program = fs::read_symlink("/proc/self/exe", err);
-  // It daemonizes: the process started here exits at once (the daemon may
-  // keep nothing of ours open, but stop at the exit regardless).
-  program_options options;
-  options.stop_at_exit = true;
-  auto started = run_program({program.string(), "--root", st.root_paths.root().string(),
-                              "--adopt=" + std::to_string(::getpid())},
-                             options);
-  protocol::tamper_event event;
-  event.at = unix_now();
-  event.kind = "process";
-  event.target = "supervisor";
-  event.what = "killed";
-  if (!started || !started->succeeded()) {
-    event.action = "not restarted: "
-                   + (started ? "vigil-agent --adopt exited with "
-                                  + std::to_string(started->exit_code.value_or(-1)) + " "
-                                  + started->err
-                              : render(started.error()));
-  } else {
-    // Until it has written its pidfile (this actor is detached: it may
-    // wait), so the next round does not start a second one.
-    for (int i = 0; i < 100 && running_pid(st.options.supervisor_pidfile, "vigil-agent") == 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    event.action = "restarted";
-  }
-  report(st.root_paths, std::move(event));
+  if (auto event = revive_supervisor(st.root_paths, st.options.supervisor_pidfile))
+    report(st.root_paths, std::move(*event));
 }
 
 /// Schedules the next round after `delay` (at once: 0), voiding any other.
@@ -403,7 +359,7 @@ size_t repair_program_files(const paths& p, const std::string& version,
 
 protector_actor::behavior_type protector(protector_actor::stateful_pointer<protector_state> self,
                                          paths root_paths, std::shared_ptr<kv_store> store,
-                                         std::shared_ptr<hive_file> hive, std::string version,
+                                         std::shared_ptr<hive_store> hive, std::string version,
                                          std::shared_ptr<const trusted_keys> keys,
                                          protector_options options) {
   auto& st = self->state;
@@ -426,7 +382,7 @@ protector_actor::behavior_type protector(protector_actor::stateful_pointer<prote
     if (state.on() || kept_on) {
       turn_on(self, *h, true);
     } else {
-      write_dropin(st.root_paths, false);
+      keep_service_protection(st.root_paths, false);
       record_agent_status([&](agent_status& s) {
         s.self_protection = false;
         s.self_protection_off_until = state.off_until.value_or(0);
@@ -452,6 +408,16 @@ protector_actor::behavior_type protector(protector_actor::stateful_pointer<prote
       if (!on && !signed_order) {
         // An unsigned profile may raise protection, never lower it.
         return st.on;
+      }
+      if (auto available = self_protection_available(); on && !available) {
+        // Not recorded as asked for: the hive (and the health check reading
+        // it) would say protection is on while nothing protects.
+        report_unavailable(self, available.error());
+        return false;
+      }
+      if (!on && !st.unavailable.empty()) { // no longer asked for: nothing to report
+        st.unavailable.clear();
+        record_agent_status([](agent_status& s) { s.tamper_watch.clear(); });
       }
       if (auto ok = set_protection_requested(*st.hive, on); !ok) {
         log()->error("cannot record self-protection {}: {}", on ? "on" : "off",

@@ -17,7 +17,7 @@
 #include "actors/actor_bus.hpp"
 #include "actors/message_types.hpp"
 #include "host/hive.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/paths.hpp"
 #include "host/program_integrity.hpp"
 #include "host/tamper_watch.hpp"
@@ -44,6 +44,9 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// journal, which check-in reports to the platform. It also carries out what
 /// the platform asks (a profile or a signed order), since a value the agent
 /// writes itself is not tampering. Spawn it detached: it blocks on fanotify.
+/// Where the build cannot protect the agent (Windows, for now:
+/// protector_host.hpp) it keeps protection off, says why once in its log and
+/// the agent status, and answers every message as an unprotected agent.
 using protector_actor = caf::typed_actor<
   /// One round: wait for changes (up to the tick), check, repair, report.
   /// Only the latest scheduled tick (its generation) runs a round.
@@ -78,7 +81,7 @@ struct protector_options {
 struct protector_state {
   paths root_paths{"/"};
   std::shared_ptr<kv_store> store;
-  std::shared_ptr<hive_file> hive;
+  std::shared_ptr<hive_store> hive;
   std::string version;
   /// The pinned keys (null when none is pinned): the reference list of
   /// program files is checked against the signed release metadata with them.
@@ -103,6 +106,9 @@ struct protector_state {
   bool reference_forged = false;
   /// Changes fanotify reported and no check has explained yet.
   std::vector<file_change> recent;
+  /// Why this build cannot protect the agent (protector_host.hpp), once
+  /// protection was asked for and that was reported; empty: not reported.
+  std::string unavailable;
   static inline const char* name = "protector";
 };
 
@@ -111,7 +117,7 @@ struct protector_state {
 /// program files' reference list against release metadata signed by `keys`.
 protector_actor::behavior_type protector(protector_actor::stateful_pointer<protector_state> self,
                                          paths root_paths, std::shared_ptr<kv_store> store,
-                                         std::shared_ptr<hive_file> hive, std::string version,
+                                         std::shared_ptr<hive_store> hive, std::string version,
                                          std::shared_ptr<const trusted_keys> keys,
                                          protector_options options);
 

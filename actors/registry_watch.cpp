@@ -5,7 +5,7 @@
 
 namespace vigil {
 
-hive_watch_thread::hive_watch_thread(std::shared_ptr<hive_watch> watch,
+hive_watch_thread::hive_watch_thread(std::shared_ptr<hive_watcher> watch,
                                      std::vector<hive_subscriber> subscribers)
   : watch_{std::move(watch)} {
   thread_ = std::thread{[watch = watch_, reported = reported_,
@@ -34,7 +34,7 @@ hive_watch_thread::~hive_watch_thread() {
 
 registry_watch_actor::behavior_type
 registry_watch(registry_watch_actor::stateful_pointer<registry_watch_state> self,
-               std::shared_ptr<hive_watch> watch, std::vector<hive_subscriber> subscribers) {
+               std::shared_ptr<hive_watcher> watch, std::vector<hive_subscriber> subscribers) {
   self->state.watcher = std::make_unique<hive_watch_thread>(std::move(watch),
                                                             std::move(subscribers));
   // The thread ends with the actor: CAF destroys the state when the actor

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "host/hive_watch.hpp"
+#include "host/hive_store.hpp"
 
 namespace vigil {
 
@@ -36,7 +36,7 @@ using registry_watch_actor = caf::typed_actor<
 /// and joins it on destruction.
 class hive_watch_thread {
 public:
-  hive_watch_thread(std::shared_ptr<hive_watch> watch, std::vector<hive_subscriber> subscribers);
+  hive_watch_thread(std::shared_ptr<hive_watcher> watch, std::vector<hive_subscriber> subscribers);
   ~hive_watch_thread();
   hive_watch_thread(const hive_watch_thread&) = delete;
   hive_watch_thread& operator=(const hive_watch_thread&) = delete;
@@ -45,7 +45,7 @@ public:
   uint64_t reported() const noexcept { return reported_->load(); }
 
 private:
-  std::shared_ptr<hive_watch> watch_;
+  std::shared_ptr<hive_watcher> watch_;
   std::shared_ptr<std::atomic<uint64_t>> reported_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::thread thread_;
 };
@@ -59,7 +59,7 @@ struct registry_watch_state {
 /// The watcher over `watch`, calling `subscribers` (from its own thread).
 registry_watch_actor::behavior_type
 registry_watch(registry_watch_actor::stateful_pointer<registry_watch_state> self,
-               std::shared_ptr<hive_watch> watch, std::vector<hive_subscriber> subscribers);
+               std::shared_ptr<hive_watcher> watch, std::vector<hive_subscriber> subscribers);
 
 /// A subscriber applying `Logs\TraceLevel` to the process's log manager.
 hive_subscriber trace_level_subscriber();

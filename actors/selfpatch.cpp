@@ -1,9 +1,6 @@
 #include "actors/selfpatch.hpp"
 
 #include <algorithm>
-#include <csignal>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "actors/selfpatch_logic.hpp"
 #include "common/error.hpp"
@@ -11,7 +8,10 @@
 #include "common/text.hpp"
 #include "host/agent_status.hpp"
 #include "host/atomic_file.hpp"
+#include "host/file_append.hpp"
+#include "host/held_program.hpp"
 #include "host/logging.hpp"
+#include "host/process_id.hpp"
 #include "host/program_integrity.hpp"
 #include "host/upgrade_marker.hpp"
 #include "protocol/endpoints.hpp"
@@ -79,32 +79,6 @@ fs::path part_file(const selfpatch_state& st) {
   return st.root_paths.patch_dir() / ("vigil-setup-" + st.release->version + ".part");
 }
 
-caf::expected<void> append(const fs::path& file, std::string_view bytes) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return make_system_error(errno, "open " + file.string());
-  size_t done = 0;
-  while (done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      auto err = errno;
-      ::close(fd);
-      return make_system_error(err, "write " + file.string());
-    }
-    done += static_cast<size_t>(n);
-  }
-  // Each piece is on disk before the next is asked for: a crash resumes here.
-  if (::fdatasync(fd) != 0) {
-    auto err = errno;
-    ::close(fd);
-    return make_system_error(err, "sync " + file.string());
-  }
-  ::close(fd);
-  return {};
-}
-
 /// Where a package rebuilt from a binary patch is written before staging.
 fs::path rebuilt_file(const selfpatch_state& st) {
   return st.root_paths.patch_dir() / ("vigil-setup-" + st.release->version + ".rebuilt");
@@ -126,10 +100,12 @@ void install(self_pointer self, const fs::path& part, bool expanded) {
   auto meta = *st.release;
   std::error_code err;
   auto size = fs::file_size(part, err);
-  int fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  auto hash = fd >= 0 ? sha256_of_descriptor(fd) : make_system_error(errno, "open " + part.string());
-  if (fd >= 0)
-    ::close(fd);
+  auto hash = [&]() -> caf::expected<std::string> {
+    auto held = held_program::open(part);
+    if (!held)
+      return held.error();
+    return held->sha256();
+  }();
   if (!hash) {
     log()->error("cannot hash {}: {}", part.string(), render(hash.error()));
     return;
@@ -149,14 +125,16 @@ void install(self_pointer self, const fs::path& part, bool expanded) {
     return;
   }
   fs::permissions(staged, fs::perms::owner_all, err);
-  fd = ::open(staged.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    log()->error("cannot open the staged package: {}", std::strerror(errno));
+  // Held from here to its start: what runs is what is verified now.
+  auto opened = held_program::open(staged);
+  if (!opened) {
+    log()->error("cannot open the staged package: {}", render(opened.error()));
     return;
   }
-  auto again = sha256_of_descriptor(fd);
+  std::optional<held_program> program{std::move(*opened)};
+  auto again = program->sha256();
   if (!again || *again != (expanded ? meta.expanded_sha256 : meta.sha256)) {
-    ::close(fd);
+    program.reset(); // closed before it is removed: Windows refuses to remove a held file
     fs::remove(staged, err);
     refuse(self, meta.version,
            make_error(ec::hash_mismatch, "the staged package changed after it was verified"));
@@ -167,9 +145,8 @@ void install(self_pointer self, const fs::path& part, bool expanded) {
               meta.version, expanded ? meta.expanded_size : meta.size,
               expanded ? meta.expanded_sha256 : meta.sha256,
               expanded ? ", rebuilt from a binary patch" : "");
-  auto started = spawn_detached(fd, {"vigil-setup", "--root", st.root_paths.root().string(),
-                                     "PatchInstall=TRUE", "SelfPatch=TRUE"});
-  ::close(fd);
+  auto started = program->hand_over({"vigil-setup", "--root", st.root_paths.root().string(),
+                                      "PatchInstall=TRUE", "SelfPatch=TRUE"});
   if (!started) {
     log()->error("cannot start vigil-setup {}: {}", meta.version, render(started.error()));
     return;
@@ -356,7 +333,8 @@ void fetch_next(self_pointer self) {
                                            + std::to_string(size) + " signed bytes"));
         return;
       }
-      if (auto ok = append(part, body); !ok) {
+      // Each piece is on disk before the next is asked for: a crash resumes here.
+      if (auto ok = append_durably(part, body); !ok) {
         log()->error("download of {}: {}", version, render(ok.error()));
         retry_later(self);
         return;
@@ -396,6 +374,10 @@ void consider(self_pointer self, const protocol::upgrade_offer& offer) {
   }
   if (st.handed_over)
     return;
+  if (auto available = self_patching_available(); !available) {
+    refuse(self, offer.version, available.error()); // logged once per offer
+    return;
+  }
   if (st.release && st.release->version == offer.version) {
     // Already on its way. The check-in that brought this offer reached the
     // platform: a download whose last piece failed (the platform restarted,
@@ -498,7 +480,7 @@ void settle_interrupted(self_pointer self, bool checked_in) {
   auto& m = st.marker;
   if (m.state != "installing" && m.state != "watching" && m.state != "staged")
     return;
-  if (m.watcher_pid > 0 && ::kill(m.watcher_pid, 0) == 0)
+  if (m.watcher_pid > 0 && process_alive(m.watcher_pid))
     return; // the installer or its watcher is still at work
   // Its owner is gone, but may have written the outcome just before it
   // exited, after this copy was read: what is on disk now is the last word.

@@ -1,13 +1,9 @@
 #include "actors/selfpatch_logic.hpp"
 
-#include <cerrno>
 #include <charconv>
-#include <sys/statvfs.h>
-#include <unistd.h>
+#include <system_error>
 
 #include "common/error.hpp"
-#include "common/sha256.hpp"
-#include "host/service_manager.hpp"
 #include "storage/write_batch.hpp"
 
 namespace vigil {
@@ -89,33 +85,11 @@ std::optional<uint64_t> content_range_total(std::string_view header) {
 }
 
 caf::expected<uint64_t> free_disk_bytes(const std::filesystem::path& dir) {
-  struct statvfs info {};
-  if (::statvfs(dir.c_str(), &info) != 0)
-    return make_system_error(errno, "statvfs " + dir.string());
-  return static_cast<uint64_t>(info.f_bavail) * info.f_frsize;
-}
-
-caf::expected<std::string> sha256_of_descriptor(int fd) {
-  sha256_hasher hasher;
-  char buffer[64 * 1024];
-  off_t offset = 0;
-  for (;;) {
-    auto n = ::pread(fd, buffer, sizeof buffer, offset);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return make_system_error(errno, "read the staged package");
-    }
-    if (n == 0)
-      break;
-    hasher.update(std::string_view{buffer, static_cast<size_t>(n)});
-    offset += n;
-  }
-  return hasher.finish_hex();
-}
-
-caf::expected<void> spawn_detached(int fd, const std::vector<std::string>& argv) {
-  return start_handover(fd, argv);
+  std::error_code err;
+  auto info = std::filesystem::space(dir, err);
+  if (err)
+    return make_error(ec::io_error, "free space of " + dir.string() + ": " + err.message());
+  return static_cast<uint64_t>(info.available);
 }
 
 } // namespace vigil

@@ -2,7 +2,9 @@
 
 // The self-patch actor's pure parts (SPEC §12): where an offered release
 // stands against what this host remembers, the package's range requests, and
-// the hand-over to vigil-setup. No CAF here, so each is tested alone.
+// whether this build can upgrade itself. No CAF here, so each is tested
+// alone. The staged package is held, hashed and handed over to through
+// host/held_program.hpp.
 
 #include <caf/expected.hpp>
 #include <cstdint>
@@ -10,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/release_metadata.hpp"
 #include "storage/kv_store.hpp"
@@ -47,17 +48,16 @@ std::string next_range(uint64_t have, uint64_t size, uint64_t chunk);
 /// for another form.
 std::optional<uint64_t> content_range_total(std::string_view header);
 
-/// Free bytes on the file system holding `dir`.
+/// Free bytes on the file system holding `dir` (available to this process).
 caf::expected<uint64_t> free_disk_bytes(const std::filesystem::path& dir);
 
-/// The SHA-256 (hex) of the file open as `fd`, read from its start: the bytes
-/// that `fexecve(fd)` will run, whatever replaces the path meanwhile.
-caf::expected<std::string> sha256_of_descriptor(int fd);
-
-/// Starts `argv` from the open file `fd` so that it outlives the agent it
-/// replaces and a stop of the agent's service does not reach it
-/// (host/service_manager `start_handover`: a transient systemd service under
-/// systemd, else a new session from the open file). Returns once it runs.
-caf::expected<void> spawn_detached(int fd, const std::vector<std::string>& argv);
+/// Whether this build can upgrade itself: an error naming why not, which
+/// the self-patch actor reports as its refusal of every offer (the upgrade
+/// report and the health check show it) instead of downloading a package it
+/// cannot install. POSIX: yes (vigil-setup PatchInstall=TRUE and the upgrade
+/// watcher). Windows: not yet ("self-patching is not supported in the
+/// Windows build yet"): there is no Windows vigil-setup to hand over to.
+/// Defined per OS (posix/ and windows/selfpatch_support.cpp).
+caf::expected<void> self_patching_available();
 
 } // namespace vigil

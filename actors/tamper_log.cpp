@@ -4,8 +4,9 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "host/atomic_file.hpp"
 #include "host/file_lock.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 
 namespace fs = std::filesystem;
 

@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "host/atomic_file.hpp"
 #include "host/file_lock.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/logging.hpp"
 
 namespace vigil {

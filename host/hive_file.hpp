@@ -7,6 +7,7 @@
 
 #include "host/atomic_file.hpp"
 #include "host/hive.hpp"
+#include "host/hive_store.hpp"
 
 namespace vigil {
 
@@ -16,24 +17,24 @@ namespace vigil {
 /// lock (`flock` on a sibling `.lock` file, since the hive's own inode changes
 /// at every write), so concurrent read-modify-write cycles never lose an
 /// update.
-class hive_file {
+class hive_file : public hive_store {
 public:
-  /// A change applied under the lock; returning an error aborts the write.
-  using change = std::function<caf::expected<void>(hive&)>;
-
   /// The hive stored at `file`. Nothing is touched until a member is called.
   explicit hive_file(std::filesystem::path file,
                      std::chrono::milliseconds lock_timeout = std::chrono::seconds{30});
 
   /// The hive as stored now. A missing file is an empty hive; a malformed one
   /// is an `ec::parse_error` naming the file and line.
-  caf::expected<hive> load() const;
+  caf::expected<hive> load() const override;
 
   /// Takes the lock, reads the current hive, applies `fn` and, when the result
   /// differs, writes it atomically. A malformed file is reported and left
   /// byte-identical; so is the file when `fn` fails. Returns the hive as
   /// written (or as found, when unchanged).
-  caf::expected<hive> update(const change& fn);
+  caf::expected<hive> update(const change& fn) override;
+
+  /// The file's path.
+  std::string location() const override { return file_.string(); }
 
   const std::filesystem::path& path() const noexcept { return file_; }
 

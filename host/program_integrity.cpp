@@ -6,7 +6,8 @@
 #include "common/error.hpp"
 #include "common/sha256.hpp"
 #include "common/signed_document.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
+#include "host/hive_store.hpp"
 
 namespace fs = std::filesystem;
 

@@ -95,7 +95,7 @@ void write_proxy_config(hive& h, const proxy_config& config) {
   h.set(key, reg_value::dword(std::string{any_proxy_name}, config.credentials_to_any ? 1 : 0));
 }
 
-caf::expected<proxy_config> load_proxy_config(const hive_file& file) {
+caf::expected<proxy_config> load_proxy_config(const hive_store& file) {
   auto h = file.load();
   if (!h)
     return h.error();
@@ -103,7 +103,7 @@ caf::expected<proxy_config> load_proxy_config(const hive_file& file) {
 }
 
 caf::expected<proxy_config>
-update_proxy_config(hive_file& file,
+update_proxy_config(hive_store& file,
                     const std::function<caf::expected<void>(proxy_config&)>& fn) {
   auto written = file.update([&](hive& h) -> caf::expected<void> {
     auto config = read_proxy_config(h);

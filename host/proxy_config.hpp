@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "host/hive.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 
 // The agent's own proxy settings as the hive stores them (SPEC §2, §10), under
 // `HKLM\SOFTWARE\Vigil\VigilAgent\Proxy`. Written by vigil-proxy and by
@@ -73,13 +73,13 @@ void write_proxy_config(hive& h, const proxy_config& config);
 
 /// `read_proxy_config` of the hive file. A missing file gives the defaults; a
 /// malformed one is its `ec::parse_error`.
-caf::expected<proxy_config> load_proxy_config(const hive_file& file);
+caf::expected<proxy_config> load_proxy_config(const hive_store& file);
 
 /// Changes the stored settings atomically under the hive lock: `fn` receives
 /// the current settings and changes them (returning an error aborts, leaving
 /// the hive byte-identical). Returns the settings as written.
 caf::expected<proxy_config>
-update_proxy_config(hive_file& file,
+update_proxy_config(hive_store& file,
                     const std::function<caf::expected<void>(proxy_config&)>& fn);
 
 } // namespace vigil

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "host/hive.hpp"
+#include "host/hive_store.hpp"
 
 // The settings of SPEC §2 in the Windows registry itself (SPEC §18): the same
 // `load` / `update` as hive_file (host/hive_file.hpp), so the code above the
@@ -46,11 +47,8 @@ struct registry_mount {
 /// difference (values set or removed, keys added or removed). The registry
 /// makes each single value write atomic, not a whole update: a writer killed
 /// mid-update leaves the values it already wrote, never a torn value.
-class registry_hive {
+class registry_hive : public hive_store {
 public:
-  /// A change applied under the mutex; returning an error aborts the write.
-  using change = std::function<caf::expected<void>(hive&)>;
-
   /// The hive at `mount`. Nothing is touched until a member is called.
   explicit registry_hive(registry_mount mount = registry_mount::agent(),
                          std::chrono::milliseconds lock_timeout = std::chrono::seconds{30});
@@ -59,14 +57,17 @@ public:
   /// whose data does not fit its type (a 3-byte REG_DWORD) is
   /// `ec::corruption` naming it; access failures are system errors naming
   /// the key.
-  caf::expected<hive> load() const;
+  caf::expected<hive> load() const override;
 
   /// Takes the mutex, reads the tree, applies `fn` and writes what differs.
   /// Returns the hive as written (or as found, when unchanged). Errors:
   /// `ec::lock_failed` when another writer holds the mutex past the timeout,
   /// `ec::invalid_argument` for a key outside `agent_key`, system errors
   /// naming the key or value that could not be written.
-  caf::expected<hive> update(const change& fn);
+  caf::expected<hive> update(const change& fn) override;
+
+  /// The key, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Vigil\VigilAgent`.
+  std::string location() const override { return mount_.display(); }
 
   const registry_mount& mount() const noexcept { return mount_; }
 

@@ -59,7 +59,7 @@ bool self_protection_enabled(const hive& h, int64_t now) {
   return read_protection_state(h, now).on();
 }
 
-caf::expected<int64_t> use_spfkey(hive_file& hive, std::string_view key, int64_t now) {
+caf::expected<int64_t> use_spfkey(hive_store& hive, std::string_view key, int64_t now) {
   int64_t expires_at = 0;
   auto recorded = hive.update([&](vigil::hive& h) -> caf::expected<void> {
     auto claims = check_key(h, key, now);
@@ -78,7 +78,7 @@ caf::expected<int64_t> use_spfkey(hive_file& hive, std::string_view key, int64_t
   return expires_at;
 }
 
-caf::expected<void> pass_spfkey_gate(hive_file& hive, const std::optional<std::string>& key,
+caf::expected<void> pass_spfkey_gate(hive_store& hive, const std::optional<std::string>& key,
                                      int64_t now) {
   auto h = hive.load();
   if (!h)
@@ -98,7 +98,7 @@ caf::expected<void> pass_spfkey_gate(hive_file& hive, const std::optional<std::s
   return {};
 }
 
-caf::expected<int64_t> turn_protection_off_with_key(hive_file& hive, std::string_view key,
+caf::expected<int64_t> turn_protection_off_with_key(hive_store& hive, std::string_view key,
                                                     int64_t now) {
   auto expires_at = use_spfkey(hive, key, now);
   if (!expires_at)
@@ -112,7 +112,7 @@ caf::expected<int64_t> turn_protection_off_with_key(hive_file& hive, std::string
   return expires_at;
 }
 
-caf::expected<void> set_protection_requested(hive_file& hive, bool on) {
+caf::expected<void> set_protection_requested(hive_store& hive, bool on) {
   auto written = hive.update([&](vigil::hive& h) -> caf::expected<void> {
     h.set(self_protection_key(), reg_value::dword("Enabled", on ? 1 : 0));
     if (on)

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/paths.hpp"
 
 // Self-protection's state and its keys (SPEC §13), shared by the agent, the
@@ -53,25 +53,25 @@ bool self_protection_enabled(const hive& h, int64_t now);
 /// key (`ec::signature_invalid`, also when no root is pinned), another host's
 /// (`ec::wrong_host`), expired (`ec::metadata_expired`), used before
 /// (`ec::replayed_metadata`). Returns the key's expiry.
-caf::expected<int64_t> use_spfkey(hive_file& hive, std::string_view key, int64_t now);
+caf::expected<int64_t> use_spfkey(hive_store& hive, std::string_view key, int64_t now);
 
 /// The uninstall gate of SPEC §13: while self-protection is on, removing the
 /// agent needs an unused SPFKEY, which then also turns protection off
 /// (`turn_protection_off_with_key`), so the agent accepts being stopped; no
 /// key given is `ec::invalid_argument`. Off: passes whatever is given.
-caf::expected<void> pass_spfkey_gate(hive_file& hive, const std::optional<std::string>& key,
+caf::expected<void> pass_spfkey_gate(hive_store& hive, const std::optional<std::string>& key,
                                      int64_t now);
 
 /// vigil-spconfig's off-switch: uses `key` (`use_spfkey`) and stores it as
 /// `OffKey`, so protection stays off until the key expires or the platform
 /// turns it on again (`set_protection_requested`). Returns the expiry.
-caf::expected<int64_t> turn_protection_off_with_key(hive_file& hive, std::string_view key,
+caf::expected<int64_t> turn_protection_off_with_key(hive_store& hive, std::string_view key,
                                                     int64_t now);
 
 /// What the platform asked (a profile or a signed order): writes `Enabled`
 /// and, when turning protection on, drops a local `OffKey`, so the
 /// platform's word wins over an earlier local switch-off.
-caf::expected<void> set_protection_requested(hive_file& hive, bool on);
+caf::expected<void> set_protection_requested(hive_store& hive, bool on);
 
 /// The hive values self-protection restores when changed locally (SPEC §13),
 /// as (key path, value name); the key path is relative to the agent's key

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <caf/expected.hpp>
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,79 +11,68 @@
 
 namespace vigil {
 
-/// The agent's service (SPEC §5) behind one interface: systemd when it runs
-/// the machine (PID 1, production root), otherwise the built-in supervisor
-/// (`vigil-agent` without --foreground: pidfile, restart after a crash).
+/// The agent's service (SPEC §5, §18) behind one interface: on Linux systemd
+/// when it runs the machine (PID 1, production root), otherwise the built-in
+/// supervisor (`vigil-agent` without --foreground: pidfile, restart after a
+/// crash); on Windows a Windows service (Automatic (Delayed Start), restarted
+/// by the service manager after a failure). The systemd specifics (the unit's
+/// text, systemctl, the hand-over) are host/systemd_service.hpp.
 class service_manager {
 public:
   virtual ~service_manager();
-  /// "systemd" or "supervisor".
+  /// "systemd", "supervisor" or "windows-service".
   virtual std::string kind() const = 0;
-  /// Writes `<root>/etc/systemd/system/vigil-agent.service` and registers it
-  /// (systemd: daemon-reload, enable).
+  /// Registers the agent's service. systemd and the supervisor write
+  /// `<root>/etc/systemd/system/vigil-agent.service` (systemd also reloads and
+  /// enables it); Windows creates the service, or updates its configuration
+  /// when it exists already.
   virtual caf::expected<void> install() = 0;
-  /// Starts the agent; returns once it runs.
+  /// Starts the agent; returns once it runs. Already running is success.
   virtual caf::expected<void> start() = 0;
-  /// Stops the agent gracefully (SIGTERM, then SIGKILL after a deadline).
+  /// Stops the agent gracefully (SIGTERM; on Windows SERVICE_CONTROL_STOP),
+  /// and forcibly (SIGKILL, TerminateProcess) after a deadline. Not running
+  /// is success.
   virtual caf::expected<void> stop() = 0;
   /// Whether the agent runs.
   virtual bool running() const = 0;
-  /// Unregisters and deletes the unit file.
+  /// Stops the agent and unregisters its service (deletes the unit file).
+  /// Absent is success.
   virtual caf::expected<void> remove() = 0;
 };
 
-/// The manager for `p`: systemd when `p` is the real root and systemd is PID
-/// 1, the built-in supervisor otherwise (containers, CI, test roots).
+/// The manager for `p`. POSIX: systemd when `p` is the real root and systemd
+/// is PID 1, the built-in supervisor otherwise (containers, CI, test roots).
+/// Windows: the agent's Windows service, `make_windows_service_manager(p)`.
 std::unique_ptr<service_manager> make_service_manager(const paths& p);
 
-/// The unit file's text: After=network-online.target, Restart=on-failure,
-/// Type=notify with a watchdog, and the sandbox the agent's work allows
-/// (issue 15, defect 7): the file system read-only except the agent's program
-/// data and hive directories (and /var/log/vigil, its fallback log), home
-/// directories read-only, private /tmp and /dev, kernel tunables, logs and
-/// control groups protected, no capability but CAP_DAC_READ_SEARCH, no new
-/// privileges, the system-service system calls without the privileged ones,
-/// and only Unix, IP and netlink sockets. The one source of the unit: setup
-/// writes it, and the package's `lib/systemd/system/vigil-agent.service` is
-/// generated from it at build time (installer/unit_text_main.cpp).
-std::string systemd_unit_text(const paths& p);
+/// What the Windows service is (SPEC §18): the agent's by default; a test
+/// registers its own program under a name of its own.
+struct windows_service_options {
+  /// The service's name (`sc query VigilAgent`), unique on the machine.
+  std::string name = "VigilAgent";
+  /// What the Services console shows; unique on the machine as well.
+  std::string display_name = "Vigil Agent";
+  /// The console's description of the service.
+  std::string description = "Vigil endpoint agent: inventory and scans, reported to the platform.";
+  /// The program the service runs. Empty: `<bin_dir>\vigil-agent.exe` of the
+  /// manager's paths, which then also gets `--root <root>` when the paths are
+  /// not the system's (a test root).
+  std::filesystem::path program;
+  /// The program's arguments, after it on the service's command line.
+  std::vector<std::string> args{"--service"};
+  /// How long start waits for the service to run and stop for it to end
+  /// before stop ends its process.
+  std::chrono::milliseconds deadline{std::chrono::seconds{30}};
+};
 
-/// `systemctl` with `args`: the command line that runs the system's
-/// systemctl by its absolute path (/usr/bin/systemctl or /bin/systemctl,
-/// found once and accepted only when root alone can change it), never one
-/// found through PATH. An error when there is no such program.
-caf::expected<std::vector<std::string>> systemctl_command(std::vector<std::string> args);
-
-/// `systemctl daemon-reload`: systemd reads every unit and drop-in again.
-/// Self-protection's drop-in (SPEC §13) takes effect only then: until a
-/// reload, a killed agent restarts after the unit's own RestartSec and a
-/// manual stop is not refused.
-caf::expected<void> reload_systemd_units();
-
-/// Whether this process runs as a systemd service of the real root: systemd
-/// runs the machine and started this process (it set INVOCATION_ID).
-bool running_as_systemd_service();
-
-/// Starts the program open as `program_fd` with `argv` (argv[0] its name) so
-/// that it outlives this process and acts outside the agent's service: the
-/// self-upgrade's vigil-setup, which stops the agent and replaces its program
-/// files and unit, and an uninstall order's vigil-uninstall.
-///
-/// Under systemd (`running_as_systemd_service`) it becomes a transient service
-/// (`handover_command`): its own cgroup, so stopping vigil-agent.service does
-/// not kill it as it would kill any process the agent started (whatever its
-/// session), and none of the agent's sandbox, which keeps /opt/vigil and the
-/// unit files read-only. systemd starts it by the path the open file has now
-/// (in a directory only root may write to, so only root could have replaced
-/// it since it was verified), and returns once it runs. Elsewhere (the
-/// built-in supervisor) it is `start_detached` from the open file itself.
-caf::expected<void> start_handover(int program_fd, const std::vector<std::string>& argv);
-
-/// The command line that starts `program` with `args` as the transient service
-/// `unit` (systemd-run, by its absolute path): what `start_handover` runs
-/// under systemd.
-caf::expected<std::vector<std::string>> handover_command(const std::filesystem::path& program,
-                                                         const std::vector<std::string>& args,
-                                                         const std::string& unit);
+/// Windows only (host/windows/service_manager.cpp): the manager of the
+/// Windows service `options` describes, `kind()` "windows-service". install
+/// registers it as its own process, started automatically after the system
+/// has started (delayed), restarted by the service manager when it fails
+/// (crashes, or stops with a non-zero exit code), running as LocalSystem; the
+/// command line is the program's path in quotes and its arguments quoted as
+/// the C runtime splits them. Errors name the service and the system's reason.
+std::unique_ptr<service_manager> make_windows_service_manager(const paths& p,
+                                                              windows_service_options options = {});
 
 } // namespace vigil

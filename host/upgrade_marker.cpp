@@ -3,7 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
+#include "host/hive_store.hpp"
 
 namespace vigil {
 

@@ -9,7 +9,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "host/paths.hpp"
-#include "host/service_manager.hpp"
+#include "host/systemd_service.hpp"
 #include "installer/archive_io.hpp"
 #include "installer/enrollment.hpp"
 #include "installer/maintainer_scripts.hpp"

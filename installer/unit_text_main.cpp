@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "host/paths.hpp"
-#include "host/service_manager.hpp"
+#include "host/systemd_service.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

@@ -1,7 +1,9 @@
 #include "net/certificates.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
+// Before OpenSSL's headers: on Windows, Asio's bring in wincrypt.h, whose
+// X509_NAME macros OpenSSL's undo.
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <climits>
 #include <ctime>
@@ -421,10 +423,13 @@ bool server_certificate_is_current(const fs::path& dir, X509* ca,
   return current;
 }
 
+/// Whether `text` is an IPv4 or IPv6 address as inet_pton reads them (Asio's
+/// parser, which is inet_pton on POSIX and portable, but for the "%scope" it
+/// also takes: no address in a certificate has one).
 bool is_ip_address(const std::string& text) {
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET, text.c_str(), buf) == 1
-         || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+  boost::system::error_code error;
+  boost::asio::ip::make_address(text, error);
+  return !error && text.find('%') == std::string::npos;
 }
 
 void add_unique(std::vector<std::string>& list, std::string value) {
@@ -515,7 +520,12 @@ certificate_not_after(std::string_view cert_pem) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1)
     return openssl_failure("reading notAfter");
-  return std::chrono::system_clock::from_time_t(::timegm(&tm));
+  // UTC fields to a time point: timegm, which Windows lacks, by the calendar.
+  using namespace std::chrono;
+  auto date = sys_days{year{tm.tm_year + 1900} / month(static_cast<unsigned>(tm.tm_mon + 1))
+                       / day(static_cast<unsigned>(tm.tm_mday))};
+  return time_point_cast<system_clock::duration>(date + hours{tm.tm_hour}
+                                                 + minutes{tm.tm_min} + seconds{tm.tm_sec});
 }
 
 caf::expected<std::string> certificate_subject(std::string_view cert_pem) {

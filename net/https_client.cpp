@@ -18,7 +18,9 @@
 #include <openssl/x509v3.h>
 
 #include "common/error.hpp"
+#include "host/logging.hpp"
 #include "net/detail/name_lookup.hpp"
+#include "net/detail/system_trust.hpp"
 #include "net/detail/tls.hpp"
 
 namespace asio = boost::asio;
@@ -352,8 +354,14 @@ caf::expected<https_client> https_client::make(client_options options) {
   detail::require_tls12(state->tls);
   state->tls.set_verify_mode(asio::ssl::verify_peer);
   error_code error;
-  if (state->options.trust.use_system_store)
-    detail::trust_system_store(state->tls);
+  if (state->options.trust.use_system_store) {
+    // A system store that cannot be read trusts nothing, like a missing one:
+    // the CA bundle may be all the agent needs, and every handshake the
+    // system store would have vouched for fails as untrusted, named.
+    if (auto trusted = detail::trust_system_store(state->tls); !trusted)
+      module_logger(log_module::network)
+        ->warn("the system trust store is not used: {}", render(trusted.error()));
+  }
   if (auto& bundle = state->options.trust.ca_bundle) {
     state->tls.load_verify_file(bundle->string(), error);
     if (error)

@@ -15,8 +15,9 @@ namespace vigil {
 
 /// Which certificates a client trusts (SPEC §11).
 struct tls_trust {
-  /// The system trust store (/etc/ssl/certs). Off only in tests that need to
-  /// prove a CA is *not* trusted.
+  /// The system trust store (/etc/ssl/certs; on Windows the machine's ROOT
+  /// certificate store). Off only in tests that need to prove a CA is *not*
+  /// trusted.
   bool use_system_store = true;
   /// An extra PEM bundle (setup's `CaBundle=`), trusted in addition.
   std::optional<std::filesystem::path> ca_bundle;

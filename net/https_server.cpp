@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "net/detail/listener.hpp"
 #include "net/detail/tls.hpp"
 
 namespace asio = boost::asio;
@@ -28,8 +29,9 @@ using boost::system::error_code;
 namespace vigil {
 
 /// One thread's share of the server: its own io_context and its own acceptor
-/// on the shared port (SO_REUSEPORT), so the kernel spreads connections over
-/// threads and no request ever crosses threads (no cross-thread wake-ups).
+/// on the shared port (SO_REUSEPORT, detail/listener.hpp), so the kernel
+/// spreads connections over threads and no request ever crosses threads (no
+/// cross-thread wake-ups).
 struct server_shard {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
@@ -158,8 +160,6 @@ asio::awaitable<void> accept_loop(https_server::impl& self, server_shard& shard)
   }
 }
 
-using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-
 } // namespace
 
 caf::expected<std::unique_ptr<https_server>> https_server::start(server_options options,
@@ -187,15 +187,13 @@ caf::expected<std::unique_ptr<https_server>> https_server::start(server_options 
     return make_error(ec::invalid_argument,
                       "invalid listen address '" + state->options.listen_host + "'");
   tcp::endpoint endpoint{address, state->options.port};
-  auto threads = std::max(1u, state->options.threads);
+  auto threads = detail::can_share_port() ? std::max(1u, state->options.threads) : 1u;
   for (unsigned i = 0; i < threads; ++i) {
     auto shard = std::make_unique<server_shard>();
     auto& acceptor = shard->acceptor;
     acceptor.open(endpoint.protocol(), error);
     if (!error)
-      acceptor.set_option(asio::socket_base::reuse_address(true), error);
-    if (!error && threads > 1)
-      acceptor.set_option(reuse_port(true), error);
+      detail::prepare_listener(acceptor, threads > 1, error);
     if (!error)
       acceptor.bind(endpoint, error);
     if (!error)

@@ -21,7 +21,9 @@ struct server_options {
   std::filesystem::path private_key;                 ///< PEM
   std::size_t max_body_bytes = 16 * 1024 * 1024;      ///< larger requests get 413
   std::chrono::milliseconds idle_timeout{30'000};     ///< per read/write and keep-alive
-  unsigned threads = 2;                               ///< io threads serving connections
+  /// io threads serving connections, each with a listener of its own; one
+  /// on Windows, which cannot spread a port's connections over listeners
+  unsigned threads = 2;
 };
 
 /// Handles one request; runs on a server thread, concurrently with others.

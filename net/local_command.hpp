@@ -15,7 +15,8 @@ using local_command_handler = std::function<std::string(const std::string& reque
 /// A Unix-domain socket that serves local administration commands to a running
 /// server (vigil-platform's `customer create` while `serve` runs). Only local
 /// processes that can reach the socket file (mode 0600, owner only) can talk
-/// to it. One request line, one response line per connection.
+/// to it. One request line, one response line per connection. POSIX only:
+/// vigil-platform runs on Linux, and the Windows build leaves this out.
 class local_command_server {
 public:
   /// Binds `socket_path` (replacing a stale socket file) and serves on its own

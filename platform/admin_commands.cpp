@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "net/local_command.hpp"
+#include "platform/os_family.hpp"
 #include "platform/platform_store.hpp"
 
 using nlohmann::json;
@@ -52,6 +53,10 @@ std::string run_admin_command(platform_service& service, const std::string& requ
     if (name == "profile_set")
       return answer(service.set_profile(command.at("activation").get<std::string>(),
                                         command.value("assignments", std::vector<std::string>{})));
+    if (name == "manifest_set")
+      return answer(service.set_manifest(
+        command.at("module").get<std::string>(),
+        command.value("os", std::string{default_os_family}), command.at("manifest")));
     if (name == "rows")
       return answer(service.rows(command.at("host").get<std::string>(),
                                  command.at("module").get<std::string>()));

@@ -25,7 +25,9 @@ inline constexpr int64_t default_spfkey_validity_s = 24 * 3600;
 /// Runs one administration command given as JSON — `{"command":
 /// "customer_create", "modules": [...]}`, `{"command": "assets"}`,
 /// `{"command": "profile_set", "activation": G, "assignments": [...]}`,
-/// `{"command": "rows", "host": G, "module": M}`, `{"command": "order_add",
+/// `{"command": "rows", "host": G, "module": M}`, `{"command": "manifest_set",
+/// "module": M, "os": "linux"|"windows" (default linux), "manifest": {...}}`
+/// (result: the stored manifest), `{"command": "order_add",
 /// "host": G, "order": {...}}` (result `{"id": ...}`), `{"command": "spfkey",
 /// "host": G, "valid_s": N}` (N defaults to `default_spfkey_validity_s`; result
 /// `{"spfkey", "host_id", "expires_at"}`), `{"command": "release_add", "file": PATH,

@@ -29,18 +29,22 @@ protocol::profile default_profile(const std::string& activation_id,
   return p;
 }
 
-protocol::manifest default_manifest(const std::string& module) {
-  protocol::manifest m;
-  m.module = module;
-  m.version = 1;
-  auto add = [&](std::string type, nlohmann::json spec = nlohmann::json::object()) {
+namespace {
+
+/// Appends collectors to a manifest.
+struct manifest_builder {
+  protocol::manifest& m;
+  void add(std::string type, nlohmann::json spec = nlohmann::json::object()) {
     spec["type"] = type;
     m.collectors.push_back({std::move(type), std::move(spec)});
-  };
-  // What a vulnerability and compliance team needs on Debian and RHEL-family
-  // hosts: the package inventory with versions (dpkg or rpm) and the kernel to
-  // match advisories, exposed services, and the settings CIS-style benchmarks
-  // check (sshd, login policy, sysctl hardening, accounts, cron, sudo).
+  }
+};
+
+// What a vulnerability and compliance team needs on Debian and RHEL-family
+// hosts: the package inventory with versions (dpkg or rpm) and the kernel to
+// match advisories, exposed services, and the settings CIS-style benchmarks
+// check (sshd, login policy, sysctl hardening, accounts, cron, sudo).
+void linux_manifest(const std::string& module, manifest_builder b) {
   nlohmann::json auth_files = {"/etc/ssh/sshd_config", "/etc/login.defs", "/etc/pam.d/common-password",
                                "/etc/pam.d/system-auth", "/etc/security/pwquality.conf",
                                "/etc/sudoers", "/etc/passwd", "/etc/group", "/etc/shadow",
@@ -54,31 +58,97 @@ protocol::manifest default_manifest(const std::string& module) {
     "kernel.yama.ptrace_scope", "fs.suid_dumpable", "fs.protected_hardlinks",
     "fs.protected_symlinks"};
   if (module == "Inventory") {
-    add("os");
-    add("network");
-    add("packages");
+    b.add("os");
+    b.add("network");
+    b.add("packages");
   } else if (module == "Vulnerability") {
-    add("os");
-    add("packages");
-    add("kernel_modules");
-    add("listening_ports");
-    add("services");
+    b.add("os");
+    b.add("packages");
+    b.add("kernel_modules");
+    b.add("listening_ports");
+    b.add("services");
   } else if (module == "PolicyCompliance") {
-    add("sysctl", {{"keys", hardening_keys}});
-    add("users");
-    add("services");
-    add("file", {{"paths", auth_files},
-                 {"regex", "^\\s*(PermitRootLogin|PasswordAuthentication|PermitEmptyPasswords|"
-                           "PASS_MAX_DAYS|PASS_MIN_DAYS|PASS_WARN_AGE|minlen|Defaults)\\b.*"}});
-    add("dir", {{"glob", {"/etc/cron.d/*", "/etc/cron.daily/*", "/etc/sudoers.d/*"}}});
+    b.add("sysctl", {{"keys", hardening_keys}});
+    b.add("users");
+    b.add("services");
+    b.add("file", {{"paths", auth_files},
+                   {"regex", "^\\s*(PermitRootLogin|PasswordAuthentication|PermitEmptyPasswords|"
+                             "PASS_MAX_DAYS|PASS_MIN_DAYS|PASS_WARN_AGE|minlen|Defaults)\\b.*"}});
+    b.add("dir", {{"glob", {"/etc/cron.d/*", "/etc/cron.daily/*", "/etc/sudoers.d/*"}}});
   } else if (module == "SCA") {
-    add("sysctl", {{"keys", hardening_keys}});
-    add("file", {{"paths", {"/etc/ssh/sshd_config", "/etc/login.defs"}},
-                 {"regex", "^\\s*(PermitRootLogin|PasswordAuthentication|PASS_MAX_DAYS)\\b.*"}});
-    add("kernel_modules");
+    b.add("sysctl", {{"keys", hardening_keys}});
+    b.add("file", {{"paths", {"/etc/ssh/sshd_config", "/etc/login.defs"}},
+                   {"regex", "^\\s*(PermitRootLogin|PasswordAuthentication|PASS_MAX_DAYS)\\b.*"}});
+    b.add("kernel_modules");
   } else if (module == "UDC") {
-    add("dir", {{"glob", "/etc/*.conf"}});
+    b.add("dir", {{"glob", "/etc/*.conf"}});
   }
+}
+
+// The same needs on Windows, with the collectors Windows has (no sysctl,
+// kernel_modules or command there): installed programs from the Uninstall
+// keys and the build from RtlGetVersion to match advisories, exposed services
+// and sockets, and the security settings benchmarks check in the registry
+// (LSA and NTLM, UAC, Remote Desktop and its network level authentication,
+// SMB signing and SMBv1, the firewall profiles, automatic logon, Windows
+// Update), the accounts, the hosts file and what starts at logon. Paths are
+// under the system drive ("/Windows/..." is C:\Windows\...).
+void windows_manifest(const std::string& module, manifest_builder b) {
+  auto registry = [&](std::string key, std::string value = {}) {
+    nlohmann::json spec{{"key", "HKLM\\" + key}};
+    if (!value.empty())
+      spec["value"] = value;
+    b.add("registry", spec);
+  };
+  const std::string control = "SYSTEM\\CurrentControlSet\\Control\\";
+  const std::string firewall
+    = "SYSTEM\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\";
+  auto security_settings = [&] {
+    registry(control + "Lsa");
+    registry("SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System");
+    registry(control + "Terminal Server", "fDenyTSConnections");
+    registry(control + "Terminal Server\\WinStations\\RDP-Tcp", "UserAuthentication");
+    registry("SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters");
+    for (auto profile : {"DomainProfile", "StandardProfile", "PublicProfile"})
+      registry(firewall + profile, "EnableFirewall");
+  };
+  const std::string hosts_file = "/Windows/System32/drivers/etc/hosts";
+  if (module == "Inventory") {
+    b.add("os");
+    b.add("network");
+    b.add("packages");
+  } else if (module == "Vulnerability") {
+    b.add("os");
+    b.add("packages");
+    b.add("listening_ports");
+    b.add("services");
+  } else if (module == "PolicyCompliance") {
+    b.add("services");
+    b.add("users");
+    security_settings();
+    registry("SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon", "AutoAdminLogon");
+    registry("SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU", "NoAutoUpdate");
+    // Entries of the hosts file: lines that are not comments.
+    b.add("file", {{"paths", nlohmann::json::array({hosts_file})}, {"regex", "^\\s*[^#\\s]"}});
+    b.add("dir", {{"glob", "/ProgramData/Microsoft/Windows/Start Menu/Programs/StartUp/*"}});
+  } else if (module == "SCA") {
+    security_settings();
+    b.add("file", {{"paths", nlohmann::json::array({hosts_file})}, {"regex", "^\\s*[^#\\s]"}});
+  } else if (module == "UDC") {
+    b.add("dir", {{"glob", "/Windows/System32/drivers/etc/*"}});
+  }
+}
+
+} // namespace
+
+protocol::manifest default_manifest(const std::string& module, std::string_view os_family) {
+  protocol::manifest m;
+  m.module = module;
+  m.version = 1;
+  if (os_family == "windows")
+    windows_manifest(module, {m});
+  else
+    linux_manifest(module, {m});
   return m;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/manifest.hpp"
@@ -14,9 +15,11 @@ namespace vigil::platform {
 protocol::profile default_profile(const std::string& activation_id,
                                   const std::vector<std::string>& licensed_modules);
 
-/// The manifest a module gets by default (SPEC §7). Issue 5 fills in what a
-/// vulnerability and compliance team needs; these name the collectors.
-protocol::manifest default_manifest(const std::string& module);
+/// The manifest a module gets by default on hosts of `os_family` (SPEC §7,
+/// os_family.hpp): "linux" (also any family it does not know) or "windows".
+/// Version 1; only collectors that family's agent has.
+protocol::manifest default_manifest(const std::string& module,
+                                    std::string_view os_family = "linux");
 
 /// The profile's etag: a digest of everything in it but the etag itself, so
 /// any change gives a new etag and an unchanged profile keeps its etag.

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <csignal>
+#include <fstream>
 #include <stop_token>
 #include <thread>
 #include <cstdio>
@@ -52,6 +53,10 @@ constexpr const char* usage =
   "      keys: CapiIntervalSeconds LogLevel TargetVersion RolloutPercent SelfProtection Modules\n"
   "            ScanIntervalSeconds[.Module] CpuLimit[.Module] BlackoutWindows (JSON array)\n"
   "  vigil-platform rows --data-dir DIR --host {GUID} --module NAME\n"
+  "  vigil-platform manifest set --data-dir DIR --module NAME [--os linux|windows] FILE\n"
+  "      FILE is the module's manifest as JSON ({\"collectors\":[...]}) for the hosts of\n"
+  "      that OS family (default linux; a host's family is its inventory's at\n"
+  "      provisioning); prints Version=N, the next version, which agents fetch\n"
   "  vigil-platform order add --data-dir DIR --host {GUID} --order JSON\n"
   "      JSON is an order: {\"type\":\"uninstall\"}, {\"type\":\"scan\",\"module\":\"Inventory\"},\n"
   "      {\"type\":\"self_protection\",\"enabled\":true}, {\"type\":\"reprovision\"},\n"
@@ -487,6 +492,26 @@ int main(int argc, char** argv) {
                   {"module", opts.named.at("module")}},
                  [](const json& r) {
                    std::cout << r.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+                   return 0;
+                 });
+  }
+  if (w[0] == "manifest" && w.size() > 1 && w[1] == "set") {
+    if (w.size() != 3 || !opts.named.count("module"))
+      return fail("manifest set takes --module NAME and one FILE (JSON)", 2);
+    std::ifstream in{w[2], std::ios::binary};
+    if (!in)
+      return fail("cannot read " + w[2], 2);
+    auto manifest = json::parse(in, nullptr, false);
+    if (manifest.is_discarded())
+      return fail(w[2] + " is not JSON", 2);
+    auto os = opts.named.count("os") ? opts.named.at("os") : "linux";
+    return admin(opts,
+                 {{"command", "manifest_set"},
+                  {"module", opts.named.at("module")},
+                  {"os", os},
+                  {"manifest", manifest}},
+                 [](const json& r) {
+                   std::cout << "Version=" << r.value("version", int64_t{0}) << "\n";
                    return 0;
                  });
   }

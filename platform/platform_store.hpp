@@ -23,7 +23,9 @@ inline constexpr const char* activations = "activations"; ///< activation id -> 
 inline constexpr const char* hosts = "hosts";             ///< host id -> host JSON
 inline constexpr const char* checkins = "checkins";       ///< host id -> last check-in JSON
 inline constexpr const char* profiles = "profiles";       ///< activation id -> profile JSON
-inline constexpr const char* manifests = "manifests";     ///< module -> manifest JSON
+/// module (Linux hosts) or module|family (another OS family, os_family.hpp)
+/// -> manifest JSON
+inline constexpr const char* manifests = "manifests";
 inline constexpr const char* sequences = "sequences";     ///< host|module -> applied seq + rows
 inline constexpr const char* uploads = "uploads";         ///< host|module|seq -> bytes received
 inline constexpr const char* chunks = "chunks";           ///< host|module|seq|offset -> bytes

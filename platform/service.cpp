@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "platform/default_content.hpp"
+#include "platform/os_family.hpp"
 #include "platform/platform_store.hpp"
 #include "platform/service_util.hpp"
 #include "protocol/checkin.hpp"
@@ -195,7 +196,11 @@ platform_service::auth_of(const std::string& host_id) {
     return error;
   if (!host)
     return std::optional<host_auth>{};
-  host_auth auth{host->value("token_sha256", ""), host->value("activation_id", "")};
+  std::string os_name;
+  if (auto i = host->find("inventory"); i != host->end() && i->is_object())
+    os_name = i->value("os_name", "");
+  host_auth auth{host->value("token_sha256", ""), host->value("activation_id", ""),
+                 std::string{os_family_of(os_name)}};
   std::lock_guard guard{cache_mutex_};
   auth_cache_[host_id] = auth;
   return std::optional<host_auth>{auth};
@@ -216,16 +221,19 @@ caf::expected<void> platform_service::initialize() {
     std::lock_guard cache{cache_mutex_};
     hosts_with_orders_ = std::move(*with_orders);
   }
-  for (auto name : protocol::module_names) {
-    std::string module{name};
-    auto existing = store_.get(column::manifests, module);
-    if (!existing)
-      return existing.error();
-    if (*existing)
-      continue;
-    auto m = default_manifest(module);
-    if (auto ok = store_.put(column::manifests, module, protocol::to_json(m).dump(), {true}); !ok)
-      return ok.error();
+  for (auto family : os_families) {
+    for (auto name : protocol::module_names) {
+      std::string module{name};
+      auto key = manifest_key(module, family);
+      auto existing = store_.get(column::manifests, key);
+      if (!existing)
+        return existing.error();
+      if (*existing)
+        continue;
+      auto m = default_manifest(module, family);
+      if (auto ok = store_.put(column::manifests, key, protocol::to_json(m).dump(), {true}); !ok)
+        return ok.error();
+    }
   }
   // What is loaded is as of this generation (nobody changes it meanwhile: the
   // lock is held), so only later changes make a request refresh.
@@ -297,6 +305,7 @@ http_response platform_service::dispatch(const http_request& request,
     return error_answer(codes::unauthorized, "unknown host or wrong agent token");
   ctx.host_id = host_id;
   ctx.activation_id = (*auth)->activation_id;
+  ctx.os_family = (*auth)->os_family;
   switch (route->kind) {
     case endpoint::checkin:
       return wants("POST") ? checkin(request, ctx)
@@ -388,7 +397,8 @@ http_response platform_service::provision(const http_request& request, request_c
       return store_failure(ok.error());
   {
     std::lock_guard guard{cache_mutex_};
-    auth_cache_[req->host_id] = {host["token_sha256"], req->activation_id};
+    auth_cache_[req->host_id] = {host["token_sha256"], req->activation_id,
+                                 std::string{os_family_of(req->inventory.os_name)}};
   }
   answer.agent_token = token;
   return json_answer(200, protocol::to_body(answer));
@@ -504,16 +514,20 @@ http_response platform_service::profile(const http_request& request, request_con
   return r;
 }
 
-http_response platform_service::manifest(const http_request& request, request_context&,
+http_response platform_service::manifest(const http_request& request, request_context& ctx,
                                          const std::string& module) {
   if (!known_module(module))
     return error_answer(codes::not_found, "no module named " + module);
+  // The host's own family's manifest: a Windows host gets no dpkg paths.
   caf::error error;
-  auto stored = load_json(store_, column::manifests, module, error);
+  auto stored = load_json(store_, column::manifests, manifest_key(module, ctx.os_family), error);
   if (error)
     return store_failure(error);
   if (!stored)
-    return error_answer(codes::not_found, "no manifest for " + module);
+    return error_answer(codes::not_found, "no manifest for " + module + " on " + ctx.os_family);
+  // The version alone, whatever the family: agents send back the version
+  // they cached as "v<version>" (net/platform_client.cpp), and a host's
+  // family does not change under its HostID.
   auto etag = "\"v" + std::to_string(stored->value("version", 0)) + "\"";
   if (request.fields.get(protocol::header_if_none_match) == etag) {
     http_response r;

@@ -101,7 +101,8 @@ public:
   platform_service(kv_store& store, service_options options, clock now,
                    request_logger log = {});
 
-  /// Writes the default manifests that are missing (first start).
+  /// Writes the default manifests that are missing (first start), one per
+  /// module and OS family (os_family.hpp).
   caf::expected<void> initialize();
 
   /// Answers one request. Bad input gets a 4xx with an `error_response` body;
@@ -156,6 +157,17 @@ public:
   /// `halted_at`).
   caf::expected<nlohmann::json> list_releases();
 
+  /// Replaces the manifest of `module` that hosts of `os_family` (os_family.hpp)
+  /// get: `manifest` is a manifest's JSON or just `{"collectors": [...]}`; its
+  /// module and version are the platform's to set: `module`, and one more
+  /// than the stored version, so every agent fetches it and sends a full
+  /// snapshot. Returns the stored manifest. Refused (`ec::invalid_argument`):
+  /// an unknown module or family, collectors the protocol rejects, a module
+  /// member naming another module.
+  caf::expected<nlohmann::json> set_manifest(const std::string& module,
+                                             const std::string& os_family,
+                                             const nlohmann::json& manifest);
+
   /// The platform's view of one host's module: every row, ordered by key.
   caf::expected<nlohmann::json> rows(const std::string& host_id, const std::string& module);
 
@@ -186,10 +198,12 @@ public:
   struct request_context;
 
 private:
-  /// What authenticates a host: its token's digest and its activation key.
+  /// What authenticates a host: its token's digest and its activation key;
+  /// and, kept beside them for the manifest requests, its OS family.
   struct host_auth {
     std::string token_sha256;
     std::string activation_id;
+    std::string os_family; ///< `os_family_of` its inventory's os_name
   };
 
   http_response dispatch(const http_request& request, const protocol::route& route,

@@ -18,6 +18,7 @@ namespace vigil::platform {
 struct platform_service::request_context {
   std::string host_id;       ///< set once authenticated
   std::string activation_id; ///< the host's activation key, once authenticated
+  std::string os_family;     ///< the host's `os_family_of`, once authenticated
   std::string outcome;       ///< `request_record::outcome`
 };
 

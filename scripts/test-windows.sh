@@ -2,7 +2,9 @@
 # Runs every test program of a Windows build (default $VIGIL_WINDOWS_BUILD_DIR,
 # else ./build-win, made by scripts/build-windows.sh) under 64-bit Wine, each
 # once with all its cases, and prints the cases each ran, passed and failed.
-# Exits non-zero when one fails.
+# Then runs the end-to-end test (tests/wine: the agent as a service in a
+# private Wine prefix, the Linux build's vigil-platform). Exits non-zero when
+# one fails or the end-to-end test could not run.
 #   bash scripts/test-windows.sh [BUILD-DIR] [doctest options...]
 # `ctest --test-dir build-win -L unit` runs the same cases one Wine process each.
 set -euo pipefail
@@ -40,4 +42,23 @@ for exe in "${programs[@]}"; do
 done
 printf 'test-windows: %d programs, %d cases, %d passed, %d failed\n' \
   "${#programs[@]}" "$total" "$passed" "$failed"
-((failed == 0 && broken == 0))
+
+# End to end: the agent as a Windows service in a private Wine prefix against
+# the Linux build's vigil-platform (tests/wine). It is a Linux program, built
+# by scripts/build.sh; the cases above are the Windows build's own.
+e2e=$root/build/tests/wine_agent_test
+e2e_failed=0
+if [ -x "$e2e" ] && [ -f "$build/bin/vigil-agent.exe" ]; then
+  start=$SECONDS
+  if VIGIL_WINDOWS_BUILD_DIR=$build "$e2e" "$@"; then
+    echo "test-windows: end to end under Wine passed ($((SECONDS - start)) s)"
+  else
+    echo "test-windows: end to end under Wine FAILED ($((SECONDS - start)) s)" >&2
+    e2e_failed=1
+  fi
+else
+  echo "test-windows: end to end under Wine not run: needs $e2e (scripts/build.sh) and" \
+    "$build/bin/vigil-agent.exe" >&2
+  e2e_failed=1
+fi
+((failed == 0 && broken == 0 && e2e_failed == 0))

@@ -129,7 +129,7 @@ caf::expected<proxy_command> parse_proxy_command(const std::vector<std::string>&
   return command;
 }
 
-caf::expected<proxy_config> apply_proxy_command(const proxy_command& command, hive_file& hive,
+caf::expected<proxy_config> apply_proxy_command(const proxy_command& command, hive_store& hive,
                                                 const paths& p) {
   if (!command.changes())
     return load_proxy_config(hive);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/paths.hpp"
 #include "host/proxy_config.hpp"
 #include "host/proxy_grammar.hpp"
@@ -56,7 +56,7 @@ caf::expected<proxy_command> parse_proxy_command(const std::vector<std::string>&
 /// with the host key of `p` (secret_box, purpose "proxy-password") before the
 /// hive is touched; any failure leaves the hive byte-identical. Returns the
 /// settings as stored afterwards.
-caf::expected<proxy_config> apply_proxy_command(const proxy_command& command, hive_file& hive,
+caf::expected<proxy_config> apply_proxy_command(const proxy_command& command, hive_store& hive,
                                                 const paths& p);
 
 /// The settings as `/c` prints them, one `Name: value` line each; the

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "host/atomic_file.hpp"
 #include "host/reg_format.hpp"
 #include "host/text_encoding.hpp"
 
@@ -280,7 +281,7 @@ int fail(reg_console& console, const caf::error& error) {
   return 1;
 }
 
-int run_add(const reg_command& cmd, hive_file& file, reg_console& console) {
+int run_add(const reg_command& cmd, hive_store& file, reg_console& console) {
   auto current = file.load();
   if (!current)
     return fail(console, current.error());
@@ -307,7 +308,7 @@ int run_add(const reg_command& cmd, hive_file& file, reg_console& console) {
   return 0;
 }
 
-int run_query(const reg_command& cmd, hive_file& file, reg_console& console) {
+int run_query(const reg_command& cmd, hive_store& file, reg_console& console) {
   auto h = file.load();
   if (!h)
     return fail(console, h.error());
@@ -353,7 +354,7 @@ int run_query(const reg_command& cmd, hive_file& file, reg_console& console) {
   return 0;
 }
 
-int run_delete(const reg_command& cmd, hive_file& file, reg_console& console) {
+int run_delete(const reg_command& cmd, hive_store& file, reg_console& console) {
   auto current = file.load();
   if (!current)
     return fail(console, current.error());
@@ -398,7 +399,7 @@ int run_delete(const reg_command& cmd, hive_file& file, reg_console& console) {
   return 0;
 }
 
-int run_import(const reg_command& cmd, hive_file& file, reg_console& console) {
+int run_import(const reg_command& cmd, hive_store& file, reg_console& console) {
   auto bytes = read_whole_file(cmd.file);
   if (!bytes)
     return fail(console, bytes.error());
@@ -431,7 +432,7 @@ int run_import(const reg_command& cmd, hive_file& file, reg_console& console) {
   return 0;
 }
 
-int run_export(const reg_command& cmd, hive_file& file, reg_console& console) {
+int run_export(const reg_command& cmd, hive_store& file, reg_console& console) {
   auto h = file.load();
   if (!h)
     return fail(console, h.error());
@@ -454,7 +455,7 @@ int run_export(const reg_command& cmd, hive_file& file, reg_console& console) {
 
 } // namespace
 
-int run_reg_command(const reg_command& cmd, hive_file& hive, reg_console& console) {
+int run_reg_command(const reg_command& cmd, hive_store& hive, reg_console& console) {
   switch (cmd.what) {
     case reg_command::verb::help: console.out << reg_usage(cmd.help_topic); return 0;
     case reg_command::verb::add: return run_add(cmd, hive, console);

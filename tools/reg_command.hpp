@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/reg_value.hpp"
 
 namespace vigil {
@@ -54,7 +54,7 @@ struct reg_console {
 
 /// Runs a parsed command against `hive` and returns the process exit code
 /// (0 success, 1 failure), writing reg.exe-style messages to the console.
-int run_reg_command(const reg_command& command, hive_file& hive, reg_console& console);
+int run_reg_command(const reg_command& command, hive_store& hive, reg_console& console);
 
 /// The usage text for `topic` ("" for the general usage).
 std::string reg_usage(std::string_view topic);

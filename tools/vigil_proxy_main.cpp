@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
     }
   }
   auto p = vigil::paths::from_environment(root);
-  vigil::hive_file hive{p.hive_file()};
-  auto result = vigil::apply_proxy_command(*command, hive, p);
+  auto hive = vigil::open_hive_store(p);
+  auto result = vigil::apply_proxy_command(*command, *hive, p);
   if (!result) {
     std::cerr << "vigil-proxy: " << vigil::render(result.error())
               << (command->changes() ? "\nThe proxy settings are unchanged.\n" : "\n");

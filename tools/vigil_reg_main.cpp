@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto paths = vigil::paths::from_environment(root);
-  vigil::hive_file hive{paths.hive_file()};
+  auto hive = vigil::open_hive_store(paths);
   vigil::reg_console console{std::cout, std::cerr, [](const std::string& question) {
     std::optional<bool> answer;
     if (!::isatty(STDIN_FILENO))
@@ -37,5 +37,5 @@ int main(int argc, char** argv) {
         return std::optional<bool>{false};
     }
   }};
-  return vigil::run_reg_command(*command, hive, console);
+  return vigil::run_reg_command(*command, *hive, console);
 }

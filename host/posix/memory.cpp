@@ -3,10 +3,20 @@
 #include <cstdint>
 #include <cstring>
 #include <link.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 namespace vigil {
+
+void limit_allocator_arenas() noexcept {
+  mallopt(M_ARENA_MAX, 1);
+}
+
+void release_free_memory() noexcept {
+  malloc_trim(0);
+  release_program_pages();
+}
 
 std::size_t release_program_pages() noexcept {
   struct totals {

@@ -10,6 +10,7 @@
 #include "host/process.hpp"
 #include "host/self_protection.hpp"
 #include "host/supervisor.hpp"
+#include "host/systemd_service.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,7 +1,11 @@
 #include "net/pac/result.hpp"
 
 #include <algorithm>
+#ifdef _WIN32
+#include <ws2tcpip.h> // inet_pton, as host/url.cpp
+#else
 #include <arpa/inet.h>
+#endif
 #include <cctype>
 #include <charconv>
 

@@ -11,6 +11,7 @@
 #include <caf/send.hpp>
 #include <doctest/doctest.h>
 
+#include "host/hive_file.hpp"
 #include "protocol/body.hpp"
 #include "protocol/provision.hpp"
 #include "storage/memory_store.hpp"

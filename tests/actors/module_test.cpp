@@ -19,6 +19,7 @@
 #include "actors/delta_store.hpp"
 #include "actors/hive_writer.hpp"
 #include "host/file_lock.hpp"
+#include "host/hive_file.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/support/forwarding_store.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -1,13 +1,17 @@
 // The self-patch actor's pure parts: what the host remembers across upgrades,
-// ranged downloads, and the descriptor the staged package runs from.
+// ranged downloads, the package's durable pieces and the held file the staged
+// package runs from. Portable: the Windows build runs it too
+// (tests/actors/windows).
 
 #include "actors/selfpatch_logic.hpp"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <unistd.h>
 
+#include "common/error.hpp"
 #include "common/sha256.hpp"
+#include "host/file_append.hpp"
+#include "host/held_program.hpp"
+#include "host/process_id.hpp"
 #include "storage/memory_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -40,17 +44,41 @@ TEST_CASE("selfpatch: ranged pieces and Content-Range totals") {
   CHECK_FALSE(content_range_total("items 0-3/10"));
 }
 
-TEST_CASE("selfpatch: the hash is of the descriptor's file, whatever replaces the path") {
+TEST_CASE("selfpatch: the held package's hash is of the file opened, whatever happens to the path") {
   test::temp_dir dir;
   auto file = dir / "pkg";
   test::write_file(file, "the verified package");
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
-  // Someone swaps the path after it was opened.
-  std::filesystem::rename(file, dir / "old");
-  test::write_file(file, "something else");
-  auto hash = sha256_of_descriptor(fd);
-  ::close(fd);
+  auto held = held_program::open(file);
+  REQUIRE(held);
+  // Someone tries to swap the path after it was opened: POSIX lets the name
+  // move (the descriptor keeps the old file), Windows refuses while it is held.
+  std::error_code moved;
+  std::filesystem::rename(file, dir / "old", moved);
+  if (!moved)
+    test::write_file(file, "something else");
+  auto hash = held->sha256();
   REQUIRE(hash);
   CHECK(*hash == sha256_hex("the verified package"));
+  auto missing = held_program::open(dir / "missing");
+  REQUIRE_FALSE(missing);
+  CHECK(code_of(missing.error()) == ec::not_found);
+}
+
+TEST_CASE("selfpatch: the package is appended piece by piece; free space is known") {
+  test::temp_dir dir;
+  auto part = dir / "pkg.part";
+  REQUIRE(append_durably(part, "first "));
+  REQUIRE(append_durably(part, "second"));
+  REQUIRE(append_durably(part, ""));
+  CHECK(test::read_file(part) == "first second");
+  auto free = free_disk_bytes(dir.path());
+  REQUIRE(free);
+  CHECK(*free > 0);
+  CHECK_FALSE(free_disk_bytes(dir / "missing" / "deeper"));
+}
+
+TEST_CASE("selfpatch: the upgrade watcher's liveness by process id") {
+  CHECK(process_alive(current_process_id()));
+  CHECK_FALSE(process_alive(0));
+  CHECK_FALSE(process_alive(-1));
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
-#include "host/service_manager.hpp"
+#include "host/systemd_service.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "vigil_test_config.hpp"

@@ -19,7 +19,7 @@
 
 #include "host/hive_file.hpp"
 #include "host/secret_box.hpp"
-#include "host/service_manager.hpp"
+#include "host/systemd_service.hpp"
 #include "installer/maintainer_scripts.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"

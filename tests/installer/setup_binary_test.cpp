@@ -13,7 +13,7 @@
 #include "host/hive_file.hpp"
 #include "host/proxy_config.hpp"
 #include "host/secret_box.hpp"
-#include "host/service_manager.hpp"
+#include "host/systemd_service.hpp"
 #include "host/upgrade_marker.hpp"
 #include "installer/setup_args.hpp"
 #include "tests/support/agent.hpp"

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "common/error.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace vigil;
 using namespace std::chrono_literals;

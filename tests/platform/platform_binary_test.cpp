@@ -101,6 +101,54 @@ TEST_CASE("vigil-platform: first start, admin commands while serving, graceful s
   CHECK(assets(platform).size() == 1);
 }
 
+TEST_CASE("vigil-platform: manifest set --os windows reaches the Windows hosts only") {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "data"};
+  auto ids = platform.create_customer("Vulnerability");
+  // Two hosts: one as the Linux agent provisions, one as the Windows agent.
+  auto linux_host = client_for(platform);
+  auto windows_host = client_for(platform);
+  auto request = provision_request(ids);
+  request.inventory.os_name = "Debian GNU/Linux";
+  auto answer = linux_host.provision(request);
+  REQUIRE(answer);
+  linux_host.set_credentials(request.host_id, answer->agent_token);
+  request.host_id = "{0F0F0F0F-1111-4222-8333-555555555555}";
+  request.fingerprint = "fingerprint-2";
+  request.inventory.os_name = "Windows 11";
+  answer = windows_host.provision(request);
+  REQUIRE(answer);
+  windows_host.set_credentials(request.host_id, answer->agent_token);
+  test::write_file(dir / "inventory.json", R"({"collectors":[{"type":"os"},{"type":"users"}]})");
+  auto set = test::run({test::program("vigil-platform").string(), "manifest", "set", "--data-dir",
+                        platform.data_dir().string(), "--module", "Inventory", "--os", "windows",
+                        (dir / "inventory.json").string()});
+  CAPTURE(set.err);
+  REQUIRE(set.exit_code == 0);
+  CHECK(set.out == "Version=2\n");
+  // As the agent fetches it: the manifest is the payload the envelope signs.
+  auto types = [](platform_client& client) {
+    http_request get;
+    get.target = "v1/manifests/Inventory";
+    auto r = client.request(get);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    auto m = json::parse(json::parse(r->body).at("signed").get<std::string>());
+    std::vector<std::string> out;
+    for (auto& c : m["collectors"])
+      out.push_back(c["type"]);
+    return std::make_pair(m["version"].get<int64_t>(), out);
+  };
+  CHECK(types(windows_host) == std::make_pair(int64_t{2}, std::vector<std::string>{"os", "users"}));
+  CHECK(types(linux_host)
+        == std::make_pair(int64_t{1}, std::vector<std::string>{"os", "network", "packages"}));
+  auto bad = test::run({test::program("vigil-platform").string(), "manifest", "set", "--data-dir",
+                        platform.data_dir().string(), "--module", "Inventory", "--os", "beos",
+                        (dir / "inventory.json").string()});
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("unknown OS family") != std::string::npos);
+}
+
 TEST_CASE("vigil-platform: an upload told to stop stops between two chunks and resumes later") {
   test::temp_dir dir;
   test::platform_process platform{dir / "data"};

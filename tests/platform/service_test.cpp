@@ -180,6 +180,72 @@ TEST_CASE("platform: manifests per module with ETag") {
   CHECK(f.call("GET", "v1/manifests/Nope", "", f.auth(host_a, token)).status == 404);
 }
 
+TEST_CASE("platform: each host gets the manifests of its OS family") {
+  fixture f;
+  auto linux_token = f.provision(host_a, "fp-a");
+  // What the Windows agent reports (host/windows/inventory.cpp).
+  auto windows = f.provision_body(host_b, "fp-b");
+  windows["inventory"]["os_name"] = "Windows 10";
+  windows["inventory"]["os_version"] = "10.0.19045";
+  auto provisioned = f.call("POST", "v1/provision", windows.dump());
+  REQUIRE(provisioned.status == 200);
+  auto windows_token = json::parse(provisioned.body)["agent_token"].get<std::string>();
+  auto types = [](const json& manifest) {
+    std::vector<std::string> out;
+    for (auto& c : manifest["collectors"])
+      out.push_back(c["type"]);
+    return out;
+  };
+  auto fetch = [&](const std::string& host, const std::string& token, const std::string& module) {
+    auto r = f.call("GET", "v1/manifests/" + module, "", f.auth(host, token));
+    CAPTURE(r.body);
+    REQUIRE(r.status == 200);
+    return r;
+  };
+  auto linux_vm = fetch(host_a, linux_token, "Vulnerability");
+  auto windows_vm = fetch(host_b, windows_token, "Vulnerability");
+  CHECK(types(json::parse(linux_vm.body))
+        == std::vector<std::string>{"os", "packages", "kernel_modules", "listening_ports",
+                                    "services"});
+  CHECK(types(json::parse(windows_vm.body))
+        == std::vector<std::string>{"os", "packages", "listening_ports", "services"});
+  CHECK(linux_vm.fields.get("ETag") == "\"v1\"");
+  CHECK(windows_vm.fields.get("ETag") == "\"v1\"");
+  // Compliance on Windows reads the registry and no Linux path.
+  auto windows_pc = json::parse(fetch(host_b, windows_token, "PolicyCompliance").body);
+  CHECK(windows_pc["module"] == "PolicyCompliance");
+  bool lua = false;
+  for (auto& c : windows_pc["collectors"]) {
+    CHECK(c["type"] != "sysctl");
+    CHECK(c.dump().find("\"/etc/") == std::string::npos); // no Linux path
+    lua = lua || (c["type"] == "registry"
+                  && c["key"] == "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System");
+  }
+  CHECK(lua);
+  CHECK(types(json::parse(fetch(host_a, linux_token, "PolicyCompliance").body)).front() == "sysctl");
+
+  // An administrator's Windows manifest reaches Windows hosts only, as a new version.
+  auto set = f.service.set_manifest("Inventory", "windows",
+                                    {{"collectors", json::array({{{"type", "os"}}, {{"type", "users"}}})}});
+  REQUIRE(set);
+  CHECK((*set)["version"] == 2);
+  CHECK((*set)["module"] == "Inventory");
+  auto windows_inv = fetch(host_b, windows_token, "Inventory");
+  CHECK(types(json::parse(windows_inv.body)) == std::vector<std::string>{"os", "users"});
+  CHECK(windows_inv.fields.get("ETag") == "\"v2\"");
+  auto cached = f.auth(host_b, windows_token);
+  cached.emplace_back("If-None-Match", "\"v2\"");
+  CHECK(f.call("GET", "v1/manifests/Inventory", "", cached).status == 304);
+  auto linux_inv = fetch(host_a, linux_token, "Inventory");
+  CHECK(types(json::parse(linux_inv.body)) == std::vector<std::string>{"os", "network", "packages"});
+  CHECK(linux_inv.fields.get("ETag") == "\"v1\"");
+  CHECK_FALSE(f.service.set_manifest("Inventory", "macos", {{"collectors", json::array()}}));
+  CHECK_FALSE(f.service.set_manifest("Nope", "linux", {{"collectors", json::array()}}));
+  CHECK_FALSE(f.service.set_manifest("Inventory", "linux", {{"collectors", json::array({json{{"kind", "os"}}})}}));
+  CHECK_FALSE(f.service.set_manifest("Inventory", "linux",
+                                     {{"module", "SCA"}, {"collectors", json::array()}}));
+}
+
 TEST_CASE("platform: deltas apply exactly once, in order, resumably") {
   fixture f;
   auto token = f.provision(host_a, "fp-a");

@@ -1,5 +1,6 @@
 // vigil-proxy's grammar and how it changes the hive (SPEC §10).
 
+#include "host/hive_file.hpp"
 #include "tools/proxy_command.hpp"
 
 #include <doctest/doctest.h>

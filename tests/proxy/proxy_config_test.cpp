@@ -1,5 +1,6 @@
 // The agent's proxy settings in the hive (SPEC §2, §10).
 
+#include "host/hive_file.hpp"
 #include "host/proxy_config.hpp"
 
 #include <doctest/doctest.h>

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "common/error.hpp"
+#include "host/hive_file.hpp"
 #include "host/secret_box.hpp"
 #include "tests/support/temp_dir.hpp"
 

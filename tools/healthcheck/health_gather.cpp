@@ -1,25 +1,26 @@
+#include "host/atomic_file.hpp"
 #include "tools/healthcheck/health_gather.hpp"
+
+#include <chrono>
 
 #include <algorithm>
 #include <cctype>
-#include <csignal>
 #include <iterator>
 #include <fstream>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sstream>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include "common/error.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/pinned_keys.hpp"
 #include "host/self_protection.hpp"
 #include "host/proxy_config.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
 #include "host/supervisor.hpp"
+#include "tools/healthcheck/host_facts.hpp"
 
 namespace vigil::health {
 
@@ -52,65 +53,15 @@ std::string read_text(const fs::path& file) {
   return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
 }
 
-bool runs_vigil_agent(int pid) {
-  if (pid <= 0 || ::kill(pid, 0) != 0)
-    return false;
-  return read_text("/proc/" + std::to_string(pid) + "/cmdline").find("vigil-agent")
-         != std::string::npos;
-}
-
-/// CPU time and memory of `pid`, or nothing when it is gone.
-std::optional<process_fact> read_process(int pid, std::string role) {
-  auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  if (close == std::string::npos)
-    return std::nullopt;
-  std::istringstream fields{stat.substr(close + 2)};
-  std::vector<std::string> f{std::istream_iterator<std::string>{fields},
-                             std::istream_iterator<std::string>{}};
-  if (f.size() < 13)
-    return std::nullopt;
-  process_fact out;
-  out.pid = pid;
-  out.role = std::move(role);
-  try {
-    auto ticks = std::stoll(f[11]) + std::stoll(f[12]); // utime, stime
-    out.cpu_ms = ticks * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
-    std::istringstream status{read_text("/proc/" + std::to_string(pid) + "/status")};
-    for (std::string line; std::getline(status, line);) {
-      auto kb = [&] { return std::stoll(line.substr(line.find(':') + 1)) / 1024; };
-      if (line.starts_with("VmRSS:"))
-        out.rss_mb = kb();
-      else if (line.starts_with("VmHWM:"))
-        out.peak_rss_mb = kb();
-    }
-  } catch (const std::exception&) { // the process ended while being read
-    return std::nullopt;
-  }
-  return out;
-}
-
-/// The pids whose parent is `parent` and that run vigil-agent.
-std::vector<int> agent_children(int parent) {
-  std::vector<int> out;
-  std::error_code ec;
-  for (auto& entry : fs::directory_iterator{"/proc", ec}) {
-    auto name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit))
-      continue;
-    auto stat = read_text(entry.path() / "stat");
-    auto close = stat.rfind(')');
-    if (close == std::string::npos)
-      continue;
-    std::istringstream fields{stat.substr(close + 2)};
-    std::string state;
-    int ppid = 0;
-    fields >> state >> ppid;
-    int pid = std::stoi(name);
-    if (ppid == parent && runs_vigil_agent(pid))
-      out.push_back(pid);
-  }
-  return out;
+/// `tm` (UTC, as ASN1_TIME_to_tm fills it) as Unix seconds, without timegm,
+/// which Windows' C runtime lacks.
+int64_t unix_seconds_of(const std::tm& tm) {
+  using namespace std::chrono;
+  auto day = sys_days{year{tm.tm_year + 1900} / month{static_cast<unsigned>(tm.tm_mon + 1)}
+                      / static_cast<unsigned>(tm.tm_mday)};
+  return (day + hours{tm.tm_hour} + minutes{tm.tm_min} + seconds{tm.tm_sec})
+    .time_since_epoch()
+    .count();
 }
 
 /// Every certificate in a PEM file: count, first subject, earliest notAfter.
@@ -139,7 +90,7 @@ certificate_fact read_certificates(const fs::path& file, std::string default_nam
     if (pinned) {
       std::tm tm{};
       if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) == 1) {
-        auto t = static_cast<int64_t>(timegm(&tm));
+        auto t = unix_seconds_of(tm);
         c.not_after = c.not_after == 0 ? t : std::min(c.not_after, t);
       }
     }
@@ -174,22 +125,26 @@ std::string lower_hex(std::string s) {
 
 } // namespace
 
+certificate_fact read_pem_certificates(const fs::path& file, std::string name, bool pinned) {
+  return read_certificates(file, std::move(name), pinned);
+}
+
 install_fact gather_install(const paths& p, hive& out_hive) {
   install_fact f;
   std::error_code ec;
-  f.agent_binary = fs::exists(p.bin_dir() / "vigil-agent", ec);
+  f.agent_binary = fs::exists(p.bin_dir() / agent_program_name, ec);
   f.version = trimmed(read_text(p.version_file()));
   if (auto marker = load_upgrade_marker(p))
     f.upgrade = std::move(*marker);
   else
     f.upgrade.state = "unreadable";
-  if (!fs::exists(p.hive_file(), ec))
-    return f;
-  auto loaded = hive_file{p.hive_file()}.load();
+  auto loaded = open_hive_store(p)->load();
   if (!loaded) {
     f.hive_error = named(loaded.error());
     return f;
   }
+  if (loaded->empty()) // nothing stored: not installed
+    return f;
   f.hive_present = true;
   out_hive = std::move(*loaded);
   auto key = std::string{agent_key};
@@ -238,10 +193,10 @@ std::vector<process_fact> gather_processes(const paths& p, const service_fact& s
 
 std::vector<certificate_fact> gather_certificates(const paths& p) {
   std::vector<certificate_fact> out;
-  out.push_back(read_certificates(p.state_dir() / "ca-bundle.pem", "Pinned CA bundle", true));
+  out.push_back(read_pem_certificates(p.state_dir() / "ca-bundle.pem", "Pinned CA bundle", true));
   // The system trust store is the real one even under a test root: it is what
   // the agent's TLS client trusts (SPEC §11).
-  out.push_back(read_certificates("/etc/ssl/certs/ca-certificates.crt", "System trust store", false));
+  out.push_back(system_trust_fact());
   return out;
 }
 
@@ -289,10 +244,8 @@ void gather_status(const paths& p, facts& f) {
 void gather_disk(const paths& p, facts& f) {
   std::error_code ec;
   auto where = fs::exists(p.program_data(), ec) ? p.program_data() : p.root();
-  struct statvfs vfs{};
-  if (::statvfs(where.c_str(), &vfs) == 0)
-    f.free_disk_mb = static_cast<int64_t>(static_cast<uintmax_t>(vfs.f_bavail) * vfs.f_frsize
-                                          / (1024 * 1024));
+  if (auto space = fs::space(where, ec); !ec)
+    f.free_disk_mb = static_cast<int64_t>(space.available / (1024 * 1024));
   f.program_data_mb = tree_mb(p.program_data());
   f.program_files_mb = tree_mb(p.program_files());
 }

@@ -5,7 +5,8 @@
 #include <iostream>
 
 #include "common/error.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/logging.hpp"
 #include "host/paths.hpp"
 #include "tools/healthcheck/health_eval.hpp"

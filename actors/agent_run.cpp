@@ -1,30 +1,30 @@
-// vigil-agent: the daemon (SPEC §6, §17).
+// The agent's run (actors/agent_run.hpp): the store, the identity, the
+// actors under their supervisor, and the graceful stop (SPEC §6).
+#include "actors/agent_run.hpp"
 
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
-#include <csignal>
-#include <fcntl.h>
+#include <condition_variable>
+#include <cstdlib>
 #include <future>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <pthread.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
-#include <unistd.h>
 
+#include "actors/blackout.hpp"
 #include "actors/checkin.hpp"
+#include "actors/delta.hpp"
+#include "actors/hive_writer.hpp"
 #include "actors/identity.hpp"
 #include "actors/module.hpp"
 #include "actors/orders.hpp"
+#include "actors/protector.hpp"
 #include "actors/proxy_resolver.hpp"
-#include "protocol/modules.hpp"
 #include "actors/registry_watch.hpp"
 #include "actors/selfpatch.hpp"
 #include "actors/state_repair.hpp"
@@ -32,42 +32,21 @@
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
 #include "actors/uploader.hpp"
-#include "actors/delta.hpp"
-#include "actors/blackout.hpp"
 #include "common/error.hpp"
-#include "host/fingerprint.hpp"
-#include "host/agent_status.hpp"
-#include "host/hive_file.hpp"
-#include "host/inventory.hpp"
-#include "host/logging.hpp"
-#include "host/memory.hpp"
-#include "host/paths.hpp"
-#include "host/secret_box.hpp"
-#include "host/pinned_keys.hpp"
-#include "host/service_notify.hpp"
-#include "host/supervisor.hpp"
-#include "host/self_protection.hpp"
-#include "actors/hive_writer.hpp"
-#include "actors/protector.hpp"
 #include "common/text.hpp"
+#include "host/agent_status.hpp"
+#include "host/atomic_file.hpp"
+#include "host/fingerprint.hpp"
+#include "host/inventory.hpp"
+#include "host/secret_box.hpp"
+#include "host/supervisor.hpp"
+#include "protocol/modules.hpp"
 #include "storage/rocksdb_store.hpp"
 #include "vigil_version.hpp"
 
-using namespace vigil;
+namespace vigil {
 
 namespace {
-
-constexpr const char* usage =
-  "vigil-agent [--root DIR] [--foreground]\n"
-  "  The Vigil agent daemon. Without --foreground it detaches and supervises\n"
-  "  itself (restarting the agent after a crash, pidfile\n"
-  "  <root>/var/opt/vigil/state/vigil-agent.pid); with --foreground it stays\n"
-  "  attached (systemd, the supervisor and tests use that).\n"
-  "vigil-agent [--root DIR] --adopt=PID\n"
-  "  A supervisor taking over the running agent PID, started by that agent when\n"
-  "  self-protection is on and its own supervisor was killed.\n"
-  "vigil-agent [--root DIR] snapshot MODULE\n"
-  "  Prints what MODULE collected last, one key<TAB>value line per row.\n";
 
 protocol::host_inventory to_protocol(const basic_inventory& inv) {
   protocol::host_inventory out;
@@ -83,7 +62,9 @@ protocol::host_inventory to_protocol(const basic_inventory& inv) {
   return out;
 }
 
-int fail(const std::string& message) {
+} // namespace
+
+int fail_agent_start(const std::string& message) {
   std::cerr << "vigil-agent: " << message << "\n";
   module_logger(log_module::agent)->error("{}", message);
   if (auto manager = global_log_manager())
@@ -91,154 +72,77 @@ int fail(const std::string& message) {
   return 1;
 }
 
-/// Set by the self-patch actor's restart: the agent stops gracefully and
-/// exits with `restart_exit_code` (EX_TEMPFAIL), so its supervisor (or
-/// systemd) starts it again from the program files.
-std::atomic<bool> restart_requested{false};
-constexpr int restart_exit_code = 75;
+int print_module_snapshot(const paths& p, const std::string& module) {
+  // What a module collected last (issue 5): one "key<TAB>value" line per
+  // row, read from the file the running agent writes atomically.
+  auto text = read_whole_file(snapshot_file(p, module));
+  if (!text) {
+    std::cerr << "vigil-agent: no snapshot of " << module << " yet (" << render(text.error())
+              << ")\n";
+    return 1;
+  }
+  std::istringstream lines{*text};
+  for (std::string line; std::getline(lines, line);) {
+    auto row = nlohmann::json::parse(line, nullptr, false);
+    if (!row.is_discarded())
+      std::cout << row.value("key", "") << "\t" << row.value("value", "") << "\n";
+  }
+  return 0;
+}
 
-} // namespace
-
-int main(int argc, char** argv) {
-  limit_allocator_arenas(); // before any thread allocates (idle RSS budget)
-  // Signals are taken by the main thread's sigwait only, and from the very
-  // start: a SIGTERM during start-up waits for it and then stops gracefully.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::vector<std::string> args(argv + 1, argv + argc);
-  auto root = paths::take_root_option(args);
-  bool foreground = false;
-  int64_t adopt_pid = 0;
-  // SPEC §13: no other user may ptrace the agent or read its memory, and no
-  // core file holds its token. Inherited by every process it starts.
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (!args.empty() && args[0] == "snapshot") {
-    // What a module collected last (SPEC issue 5): one "key<TAB>value" line
-    // per row, read from the file the running agent writes atomically.
-    if (args.size() != 2) {
-      std::cerr << "usage: vigil-agent [--root DIR] snapshot MODULE\n";
-      return 2;
-    }
-    auto p = paths::from_environment(root);
-    auto text = read_whole_file(snapshot_file(p, args[1]));
-    if (!text) {
-      std::cerr << "vigil-agent: no snapshot of " << args[1] << " yet (" << render(text.error())
-                << ")\n";
-      return 1;
-    }
-    std::istringstream lines{*text};
-    for (std::string line; std::getline(lines, line);) {
-      auto row = nlohmann::json::parse(line, nullptr, false);
-      if (!row.is_discarded())
-        std::cout << row.value("key", "") << "\t" << row.value("value", "") << "\n";
-    }
-    return 0;
-  }
-  for (auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::cout << usage;
-      return 0;
-    }
-    if (a == "--foreground") {
-      foreground = true;
-    } else if (a.rfind("--adopt=", 0) == 0) {
-      adopt_pid = parse_int64(a.substr(8)).value_or(0);
-      if (adopt_pid <= 0) {
-        std::cerr << "vigil-agent: --adopt=PID needs a process id\n";
-        return 2;
-      }
-    } else {
-      std::cerr << "vigil-agent: unknown argument '" << a << "'\n" << usage;
-      return 2;
-    }
-  }
-  if (root && root->empty()) {
-    std::cerr << "vigil-agent: --root needs a directory\n";
-    return 2;
-  }
-  auto p = paths::from_environment(root);
-  auto logs = std::make_shared<log_manager>(p);
-  set_global_log_manager(logs);
+caf::expected<agent_start> prepare_agent_start(const paths& p) {
+  agent_start start{.root = p};
+  start.logs = std::make_shared<log_manager>(p);
+  set_global_log_manager(start.logs);
   auto log = module_logger(log_module::agent);
-  auto hive = std::make_shared<hive_file>(p.hive_file());
-  auto loaded = hive->load();
+  start.hive = open_hive_store(p);
+  auto loaded = start.hive->load();
   if (!loaded)
-    return fail("cannot read the hive: " + render(loaded.error()));
-  std::optional<uint32_t> trace_level;
+    return make_error(code_of(loaded.error()), "cannot read the hive: " + render(loaded.error()));
   if (auto* level = loaded->get(std::string{agent_key} + "\\Logs", "TraceLevel"))
     if (auto n = level->as_number())
-      trace_level = static_cast<uint32_t>(*n);
-  logs->set_trace_level_override(trace_level);
+      start.trace_level = static_cast<uint32_t>(*n);
+  start.logs->set_trace_level_override(start.trace_level);
   auto settings = read_agent_settings(*loaded);
   if (!settings)
-    return fail(render(settings.error()));
+    return settings.error();
+  start.settings = std::move(*settings);
   // The platform's root key, pinned at install (DESIGN "One trust root").
   // Without it the agent runs on, but accepts no manifest: say so loudly.
-  std::shared_ptr<const trusted_keys> pinned;
   if (auto keys = read_pinned_keys(*loaded))
-    pinned = std::make_shared<const trusted_keys>(std::move(*keys));
+    start.pinned = std::make_shared<const trusted_keys>(std::move(*keys));
   else
     log->error("{}: manifests will be refused", render(keys.error()));
-  auto base = parse_url(settings->web_service_uri);
+  auto base = parse_url(start.settings.web_service_uri);
   if (!base || base->scheme != "https")
-    return fail("WebServiceUri '" + settings->web_service_uri + "' is not an https URL");
-  // The version this agent is: its installed payload's VERSION (what an
-  // upgrade installed), else the one it was built as.
-  std::string running_version = VIGIL_VERSION;
+    return make_error(ec::invalid_argument,
+                      "WebServiceUri '" + start.settings.web_service_uri + "' is not an https URL");
+  start.base = std::move(*base);
+  start.running_version = VIGIL_VERSION;
   if (auto installed = read_whole_file(p.version_file()))
     if (auto v = trim_blanks_and_line_breaks(*installed); !v.empty())
-      running_version = std::string{v};
+      start.running_version = std::string{v};
   std::error_code ignored;
   std::filesystem::create_directories(p.state_dir(), ignored);
   std::filesystem::permissions(p.state_dir(), std::filesystem::perms::owner_all, ignored);
-  if (!foreground) {
-    // The built-in supervisor (SPEC §5): detach, then run and restart the
-    // agent in the foreground. Threads do not survive fork: the loggers' flush
-    // thread is made anew.
-    auto pidfile = p.state_dir() / "vigil-agent.pid";
-    if (running_pid(pidfile, "vigil-agent") != 0)
-      return fail("already running (pidfile " + pidfile.string() + ")");
-    set_global_log_manager(nullptr);
-    logs.reset();
-    daemonize_process();
-    logs = std::make_shared<log_manager>(p);
-    logs->set_trace_level_override(trace_level);
-    set_global_log_manager(logs);
-    if (auto ok = write_file_atomically(pidfile, std::to_string(::getpid()) + "\n"); !ok)
-      return fail(render(ok.error()));
-    // The installed program, so that a tampered or replaced file that ran
-    // this process is not what starts the next agent.
-    auto self_exe = p.bin_dir() / "vigil-agent";
-    if (!std::filesystem::exists(self_exe, ignored))
-      self_exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
-    ::setenv(supervisor_pidfile_env, pidfile.c_str(), 1);
-    supervisor_options options;
-    options.adopt_pid = static_cast<int>(adopt_pid);
-    options.protection_on = [p] {
-      auto h = hive_file{p.hive_file()}.load();
-      return h && self_protection_enabled(*h, unix_now());
-    };
-    options.before_start = [p, running_version, pinned] {
-      // An agent killed while self-protection is on may have been killed to
-      // replace its files: they are checked (and restored) before it starts.
-      auto h = hive_file{p.hive_file()}.load();
-      if (h && self_protection_enabled(*h, unix_now()))
-        repair_program_files(p, running_version, pinned.get());
-    };
-    options.accept_stop = [p](int sender) {
-      auto h = hive_file{p.hive_file()}.load();
-      return !(h && self_protection_enabled(*h, unix_now()))
-             || stop_signal_allowed(p, sender, static_cast<int>(::getppid()));
-    };
-    auto code = run_supervisor({self_exe.string(), "--root", p.root().string(), "--foreground"},
-                               options);
-    std::filesystem::remove(pidfile, ignored);
-    logs->flush();
-    return code;
-  }
+  return start;
+}
+
+int run_agent(agent_start start, agent_host_hooks hooks) {
+  const paths& p = start.root;
+  auto logs = start.logs;
+  auto log = module_logger(log_module::agent);
+  auto hive = start.hive;
+  auto pinned = start.pinned;
+  auto running_version = start.running_version;
+  auto* base = &start.base;
+  auto* settings = &start.settings;
+  auto fail = [](const std::string& message) { return fail_agent_start(message); };
+  // Set by the self-patch actor's restart: the agent stops gracefully and
+  // exits with agent_restart_exit_code, so what started it starts it again
+  // from the program files.
+  auto restart_requested = std::make_shared<std::atomic<bool>>(false);
+  auto request_stop = hooks.request_stop;
   auto opened = rocksdb_store::open(p.store_dir(), agent_columns());
   if (!opened)
     return fail("cannot open the store: " + render(opened.error()));
@@ -272,7 +176,7 @@ int main(int argc, char** argv) {
       log->warn("corrupt stored state: {}", note);
       s.note_rebuilt(note, unix_now());
     }
-    s.pid = static_cast<int>(::getpid());
+    s.pid = hooks.process_id;
     s.started_at = unix_now();
     s.checkins_since_start = 0;
     s.version = running_version;
@@ -305,7 +209,7 @@ int main(int argc, char** argv) {
   });
   identity_config id_config{settings->customer_id, settings->activation_id, running_version,
                             to_protocol(read_basic_inventory(p, machine)), {}, token_box};
-  if (auto watchable = hive_watch::open(p.hive_file()); !watchable)
+  if (auto watchable = open_hive_watcher(p); !watchable)
     return fail("cannot watch the hive: " + render(watchable.error()));
   auto first_start = std::make_shared<std::atomic<bool>>(true);
   // Hive changes reach the module actors through the bus.
@@ -327,7 +231,7 @@ int main(int argc, char** argv) {
        // The WebServiceUri as the hive has it now: a changed one is used from
        // the next request on (SPEC §2), and a restarted transport starts on it.
        auto web_service_uri = [p]() -> caf::expected<std::string> {
-         auto h = hive_file{p.hive_file()}.load();
+         auto h = open_hive_store(p)->load();
          if (!h)
            return h.error();
          auto settings = read_agent_settings(*h);
@@ -346,8 +250,8 @@ int main(int argc, char** argv) {
      {},
      [p, bus](caf::local_actor* self, const actor_registry&) {
        // A restarted watcher reads the hive afresh.
-       auto again = hive_watch::open(p.hive_file());
-       auto w = again ? std::make_shared<hive_watch>(std::move(*again)) : nullptr;
+       auto again = open_hive_watcher(p);
+       std::shared_ptr<hive_watcher> w = again ? std::move(*again) : nullptr;
        if (!w)
          throw std::runtime_error("cannot watch the hive: " + render(again.error()));
        return caf::actor_cast<caf::actor>(self->spawn(
@@ -377,9 +281,9 @@ int main(int argc, char** argv) {
        return caf::actor_cast<caf::actor>(self->spawn<caf::detached>(
          vigil::selfpatch, p, store, running.get<transport_actor>("transport"), pinned,
          running_version, running.get<blackout_actor>("blackout"),
-         selfpatch_options{.now = {}, .restart = [] {
-           restart_requested = true;
-           ::kill(::getpid(), SIGTERM);
+         selfpatch_options{.now = {}, .restart = [restart_requested, request_stop] {
+           *restart_requested = true;
+           request_stop();
          }}));
      }},
     {"protector",
@@ -450,45 +354,29 @@ int main(int argc, char** argv) {
                                         running.get<hive_writer_actor>("hive_writer")));
                         }});
   auto root_supervisor = system.spawn(supervisor, std::move(children), backoff_policy{});
-  // Under systemd (Type=notify): ready now, and watchdog pings while the
-  // actor system runs. Outside systemd these calls do nothing.
-  notify_service_manager("READY=1");
+  if (hooks.ready)
+    hooks.ready();
   std::jthread watchdog;
-  if (auto interval = service_watchdog_interval(::getpid()))
-    watchdog = std::jthread{[interval = *interval, &system, root_supervisor,
-                             log](std::stop_token stop) {
+  if (hooks.watchdog_interval && hooks.watchdog_ping)
+    watchdog = std::jthread{[interval = *hooks.watchdog_interval, ping = hooks.watchdog_ping,
+                             &system, root_supervisor](std::stop_token stop) {
       std::mutex m;
       std::condition_variable_any wake;
       std::unique_lock lock{m};
       // A ping only after a heartbeat through the supervisor and every
       // actor under it came back (issue 16, item 8): a wedged actor stops the
-      // pings, and systemd restarts the agent.
+      // pings, and the service manager restarts the agent.
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(interval / 4);
       while (!stop.stop_requested()) {
         if (heartbeat(system, root_supervisor, wait))
-          notify_service_manager("WATCHDOG=1");
+          ping();
         wake.wait_for(lock, stop, interval / 2, [] { return false; });
       }
     }};
-  int received = 0;
-  for (;;) {
-    siginfo_t info{};
-    received = sigwaitinfo(&signals, &info);
-    if (received < 0)
-      continue; // EINTR
-    // While self-protection is on, only the supervisor, the service manager
-    // and Vigil's own programs may stop the agent (SPEC §13).
-    auto h = hive_file{p.hive_file()}.load();
-    if (!(h && self_protection_enabled(*h, unix_now()))
-        || stop_signal_allowed(p, info.si_pid, static_cast<int>(::getppid())))
-      break;
-    module_logger(log_module::self_protection)
-      ->warn("signal {} from pid {} ignored: self-protection is on (stop with vigil-spconfig or "
-             "the platform)",
-             received, info.si_pid);
-  }
-  notify_service_manager("STOPPING=1");
-  log->info("{} received: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  auto why = hooks.wait_for_stop();
+  if (hooks.stopping)
+    hooks.stopping();
+  log->info("{}: stopping", why);
   // Graceful within 5 s (SPEC §6): everything that matters is already synced
   // to the store, so an actor still busy on the network is not waited for.
   auto stopped = std::async(std::launch::async, [&] {
@@ -503,13 +391,17 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(status_writer_actor, caf::exit_reason::user_shutdown);
     system.await_all_actors_done();
   });
+  int code = *restart_requested ? agent_restart_exit_code : 0;
   if (stopped.wait_for(std::chrono::seconds{4}) != std::future_status::ready) {
     log->warn("actors did not stop within 4 s; exiting anyway");
     logs->flush();
-    ::_exit(restart_requested ? restart_exit_code : 0);
+    std::_Exit(*restart_requested ? agent_restart_exit_code : 0);
   }
-  log->info(restart_requested ? "stopped: to be started again from the program files"
-                              : "stopped");
+  code = *restart_requested ? agent_restart_exit_code : 0;
+  log->info(code == agent_restart_exit_code ? "stopped: to be started again from the program files"
+                                            : "stopped");
   logs->flush();
-  return restart_requested ? restart_exit_code : 0;
+  return code;
 }
+
+} // namespace vigil

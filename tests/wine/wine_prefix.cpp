@@ -1,0 +1,98 @@
+#include "tests/wine/wine_prefix.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/support/wait.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vigil::test {
+
+namespace {
+
+std::string without_carriage_returns(std::string text) {
+  std::erase(text, '\r');
+  return text;
+}
+
+} // namespace
+
+fs::path wine_program() {
+  // Debian's wine64 package keeps its loader out of PATH (cmake/wine-run.sh).
+  for (const char* candidate : {"/usr/bin/wine64", "/usr/lib/wine/wine64"})
+    if (fs::exists(candidate))
+      return candidate;
+  return {};
+}
+
+wine_prefix::wine_prefix(fs::path dir, const std::vector<std::string>& keepalive)
+  : dir_{std::move(dir)} {
+  if (wine_program().empty())
+    throw std::runtime_error("Wine is not installed (scripts/install-deps.sh installs it)");
+  fs::create_directories(dir_);
+  auto booted = test::run({wine_program().string(), "wineboot", "--init"}, environment());
+  if (booted.exit_code != 0)
+    throw std::runtime_error("wineboot failed: " + booted.err);
+  keepalive_ = start(keepalive);
+  if (!wait_until([&] { return !keepalive_->exited(); }, std::chrono::seconds{5}))
+    throw std::runtime_error("the prefix's keep-alive process did not start");
+}
+
+wine_prefix::~wine_prefix() {
+  auto server = wine_program().parent_path() / "wineserver";
+  if (!fs::exists(server))
+    server = "/usr/lib/wine/wineserver";
+  // This prefix's server only: WINEPREFIX names it.
+  test::run({server.string(), "-k"}, environment());
+  keepalive_.reset();
+}
+
+std::vector<std::string> wine_prefix::environment() const {
+  return {"WINEPREFIX=" + dir_.string(), "WINEDEBUG=-all",
+          // No Mono or Gecko: nothing here is .NET or HTML, and their install
+          // dialogs would wait for a display.
+          "WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="};
+}
+
+process_result wine_prefix::run(const std::vector<std::string>& argv) const {
+  std::vector<std::string> full{wine_program().string()};
+  full.insert(full.end(), argv.begin(), argv.end());
+  auto result = test::run(full, environment());
+  result.out = without_carriage_returns(std::move(result.out));
+  result.err = without_carriage_returns(std::move(result.err));
+  return result;
+}
+
+std::unique_ptr<child_process> wine_prefix::start(const std::vector<std::string>& argv,
+                                                  const fs::path& log_file) const {
+  std::vector<std::string> full{wine_program().string()};
+  full.insert(full.end(), argv.begin(), argv.end());
+  return std::make_unique<child_process>(full, log_file, environment());
+}
+
+int wine_prefix::reg_add(const std::string& key, const std::string& name, const std::string& type,
+                         const std::string& data) const {
+  return run({"reg", "add", key, "/v", name, "/t", type, "/d", data, "/f"}).exit_code;
+}
+
+std::optional<std::string> wine_prefix::reg_query(const std::string& key,
+                                                  const std::string& name) const {
+  auto r = run({"reg", "query", key, "/v", name});
+  if (r.exit_code != 0)
+    return std::nullopt;
+  // "    NAME    REG_SZ    DATA"
+  std::istringstream lines{r.out};
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words{line};
+    std::string value_name, type;
+    if (!(words >> value_name >> type) || value_name != name || type.rfind("REG_", 0) != 0)
+      continue;
+    std::string data;
+    std::getline(words >> std::ws, data);
+    return data;
+  }
+  return std::nullopt;
+}
+
+} // namespace vigil::test

@@ -1,0 +1,63 @@
+#pragma once
+
+// A private Wine prefix for one test: its own C: drive, registry, service
+// control manager and wineserver, so a Windows program under test (the agent
+// as a service, reg.exe, sc.exe) sees a machine of its own and nothing of
+// another test's. Linux-native code: the tests that drive the Windows build
+// (tests/wine) run here, beside the real vigil-platform.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace vigil::test {
+
+class wine_prefix {
+public:
+  /// Creates the prefix under `dir` (wineboot: 10-30 s) and starts
+  /// `keepalive` (a Windows program that waits, e.g. the Windows build's
+  /// `host_windows_child.exe sleep MS`), which keeps the prefix's wineserver,
+  /// and with it the service control manager's services, alive until
+  /// destruction: Wine stops services when its last ordinary process exits.
+  wine_prefix(std::filesystem::path dir, const std::vector<std::string>& keepalive);
+  /// Stops every process of the prefix (wineserver -k of this prefix only).
+  ~wine_prefix();
+  wine_prefix(const wine_prefix&) = delete;
+  wine_prefix& operator=(const wine_prefix&) = delete;
+
+  /// Runs a Windows program (a path on this machine, or a name Wine finds in
+  /// C:\windows\system32 such as "reg" or "sc") to completion; the output
+  /// with "\r\n" turned into "\n".
+  process_result run(const std::vector<std::string>& argv) const;
+
+  /// Starts a Windows program in the background, output to `log_file`.
+  std::unique_ptr<child_process> start(const std::vector<std::string>& argv,
+                                       const std::filesystem::path& log_file = {}) const;
+
+  /// `C:\` on this machine.
+  std::filesystem::path drive_c() const { return dir_ / "drive_c"; }
+
+  /// `reg add KEY /v NAME /t TYPE /d DATA /f`; returns the exit code.
+  int reg_add(const std::string& key, const std::string& name, const std::string& type,
+              const std::string& data) const;
+
+  /// The data of value `name` of `key` as `reg query` prints it, or nothing.
+  std::optional<std::string> reg_query(const std::string& key, const std::string& name) const;
+
+  /// The environment a Windows program of this prefix runs with.
+  std::vector<std::string> environment() const;
+
+private:
+  std::filesystem::path dir_;
+  std::unique_ptr<child_process> keepalive_;
+};
+
+/// The Wine loader (wine64), or empty when Wine is not installed.
+std::filesystem::path wine_program();
+
+} // namespace vigil::test
