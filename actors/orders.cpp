@@ -84,8 +84,7 @@ caf::expected<void> set_hive_dword(hive_store& hive, const std::string& key, con
 
 /// Runs vigil-uninstall Uninstall=True in its own session: it stops this agent.
 void run_uninstaller(self_pointer self) {
-  auto program = held_program::open(self->state.root_paths.program_files()
-                                    / "bin/vigil-uninstall");
+  auto program = held_program::open(self->state.root_paths.program("vigil-uninstall"));
   if (!program) {
     log()->error("uninstall order: {}", render(program.error()));
     return;

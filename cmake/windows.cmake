@@ -1,10 +1,13 @@
 # The Windows build (scripts/build-windows.sh, cmake/mingw-w64-x86_64.cmake), included
-# by the top-level CMakeLists.txt in place of its Linux part. For now it builds the
-# folders that are pure logic (common, protocol), the host seam with its Windows
-# implementations (host/windows: the registry, DPAPI, job objects...), storage
-# (the memory and RocksDB stores; not PostgreSQL), scan (the collectors with a
-# Windows meaning: scan/windows), and their unit tests. The other folders come
-# next (issue 20).
+# by the top-level CMakeLists.txt in place of its Linux part. It builds the
+# agent's folders: pure logic (common, protocol), the host seam with its Windows
+# implementations (host/windows: the registry, the service control manager,
+# DPAPI, job objects...), storage (the memory and RocksDB stores; not
+# PostgreSQL), scan (the collectors with a Windows meaning: scan/windows), net
+# (trust from the Windows certificate store; no PAC yet), actors with
+# vigil-agent.exe (a Windows service), the tools shipped there
+# (vigil-proxy.exe, vigil-healthcheck.exe), and their unit tests. Not the
+# platform, the installers (issue 21) or vigil-reg (Windows has reg.exe).
 #
 # Libraries: zstd, OpenSSL, CAF and RocksDB are the static ones the script built
 # into VIGIL_WINDOWS_DEPS; Boost, spdlog and fmt (header-only), nlohmann-json and
@@ -75,6 +78,7 @@ add_subdirectory(storage)
 add_subdirectory(scan)
 add_subdirectory(net)
 add_subdirectory(actors)
+add_subdirectory(tools)
 
 enable_testing()
 # What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main

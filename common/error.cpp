@@ -43,6 +43,7 @@ const char* to_string(ec code) noexcept {
     case ec::size_exceeded: return "size_exceeded";
     case ec::wrong_host: return "wrong_host";
     case ec::insufficient_disk_space: return "insufficient_disk_space";
+    case ec::unsupported: return "unsupported";
   }
   return "unknown";
 }

@@ -48,6 +48,7 @@ enum class ec : uint8_t {
   size_exceeded,         ///< content longer than its signed size
   wrong_host,            ///< signed for another HostID
   insufficient_disk_space, ///< not enough free space for the work asked
+  unsupported,           ///< not available on this system or in this build (said why)
 };
 
 /// The category atom of every Vigil error.

@@ -28,6 +28,14 @@ bool asks_password_on_stdin(const proxy_option& option) noexcept;
 /// with `ec::invalid_argument` and a reason only.
 caf::expected<std::string> read_secret_line(int fd, std::string_view prompt);
 
+/// What `read_secret_line` reads before it checks the line, per system
+/// (host/posix, host/windows): at a terminal or console, `prompt` on standard
+/// error and the line typed without echo; from a pipe or a file, the bytes up
+/// to the first line break or the end, one at a time so nothing after it is
+/// consumed. Without the line break (and a `\r` before it); more than 64 KiB
+/// is `ec::invalid_argument`.
+caf::expected<std::string> read_line_quietly(int fd, std::string_view prompt);
+
 /// When `option` asks for its password on standard input (`/p -`), reads it
 /// from `fd` with `read_secret_line` and puts it in `option` (registered with
 /// `register_secret`, so no log can show it). Otherwise changes nothing.

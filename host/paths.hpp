@@ -50,6 +50,9 @@ public:
   /// `<root>/opt/vigil`: program files (bin/, lib/, VERSION).
   std::filesystem::path program_files() const;
   std::filesystem::path bin_dir() const;
+  /// One of Vigil's programs in bin_dir(): `name` on POSIX, `name.exe` on
+  /// Windows ("vigil-uninstall").
+  std::filesystem::path program(std::string_view name) const;
   std::filesystem::path lib_dir() const;
   std::filesystem::path version_file() const;
   /// `<root>/opt/vigil/HealthCheck`: default output of vigil-healthcheck.

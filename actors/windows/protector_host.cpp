@@ -5,7 +5,7 @@
 namespace vigil {
 
 caf::expected<void> self_protection_available() {
-  return make_error(ec::unspecified, "self-protection is not supported in the Windows build yet");
+  return make_error(ec::unsupported, "self-protection is not supported in the Windows build yet");
 }
 
 void keep_service_protection(const paths&, bool) {

@@ -147,7 +147,7 @@ caf::expected<std::shared_ptr<const time_zone_rules>> find_time_zone(std::string
     return std::shared_ptr<const time_zone_rules>{std::make_shared<host_zone>()};
   if (auto offset = etc_gmt_offset(name))
     return std::shared_ptr<const time_zone_rules>{std::make_shared<fixed_offset_zone>(*offset)};
-  return make_error(ec::not_found,
+  return make_error(ec::unsupported,
                     "named time zones are not supported in the Windows build yet; use UTC: \""
                       + std::string{name} + "\"");
 }

@@ -11,6 +11,7 @@ bool paths::is_system_root() const { return root_ == "/"; }
 
 fs::path paths::program_files() const { return under("opt/vigil"); }
 fs::path paths::bin_dir() const { return under("opt/vigil/bin"); }
+fs::path paths::program(std::string_view name) const { return bin_dir() / name; }
 fs::path paths::lib_dir() const { return under("opt/vigil/lib"); }
 fs::path paths::version_file() const { return under("opt/vigil/VERSION"); }
 fs::path paths::health_check_dir() const { return under("opt/vigil/HealthCheck"); }

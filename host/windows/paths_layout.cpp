@@ -62,6 +62,9 @@ fs::path paths::program_files() const {
   return product(under("Program Files"));
 }
 fs::path paths::bin_dir() const { return program_files() / L"bin"; }
+fs::path paths::program(std::string_view name) const {
+  return bin_dir() / (std::string{name} + ".exe");
+}
 fs::path paths::lib_dir() const { return program_files() / L"lib"; }
 fs::path paths::version_file() const { return program_files() / L"VERSION"; }
 fs::path paths::health_check_dir() const { return program_files() / L"HealthCheck"; }

@@ -65,7 +65,7 @@ struct pac_query {
 /// Blocks the calling thread for up to `request.timeout` (run it in a
 /// detached actor); safe to call from several threads at once. The Windows
 /// build has no vigil-pac yet: there every evaluation fails at once with
-/// `ec::not_found` saying so (net/pac/windows/evaluator.cpp).
+/// `ec::unsupported` saying so (net/pac/windows/evaluator.cpp).
 caf::expected<pac_result> evaluate_pac(const pac_request& request);
 
 /// Evaluates every query with one run of the child (the script is compiled

@@ -76,6 +76,10 @@ struct windows_host {
                              "\"C:\\Program Files\\Vigil\\VigilAgent\\bin\\vigil-agent.exe\" --service",
                              "start=", "auto", "DisplayName=", "Vigil Agent"});
     REQUIRE_MESSAGE(created.exit_code == 0, created.out << created.err);
+    // A prefix's service control manager answers for a new service only
+    // after a moment.
+    REQUIRE(test::wait_until([&] { return wine.run({"sc", "query", "VigilAgent"}).exit_code == 0; },
+                             30s));
   }
 
   /// `sc start VigilAgent`, again until the service control manager has seen

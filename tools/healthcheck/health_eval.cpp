@@ -90,8 +90,9 @@ void check_service(const facts& f, verdict& v) {
   auto kind = f.service ? f.service->kind : std::string{"unknown"};
   add(v, condition::service_not_running, "CRITICAL",
       "The vigil-agent service is not running (" + kind + ")",
-      {kind == "systemd" ? "Start it: systemctl start vigil-agent; see journalctl -u vigil-agent"
-                         : "Start it: vigil-agent (it detaches and supervises itself)",
+      {kind == "systemd"           ? "Start it: systemctl start vigil-agent; see journalctl -u vigil-agent"
+       : kind == "windows-service" ? "Start it: sc start VigilAgent (or from services.msc)"
+                                   : "Start it: vigil-agent (it detaches and supervises itself)",
        "Check Agent.log in the Log directory for why it stopped"});
 }
 

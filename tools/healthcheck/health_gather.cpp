@@ -132,7 +132,7 @@ certificate_fact read_pem_certificates(const fs::path& file, std::string name, b
 install_fact gather_install(const paths& p, hive& out_hive) {
   install_fact f;
   std::error_code ec;
-  f.agent_binary = fs::exists(p.bin_dir() / agent_program_name, ec);
+  f.agent_binary = fs::exists(p.program("vigil-agent"), ec);
   f.version = trimmed(read_text(p.version_file()));
   if (auto marker = load_upgrade_marker(p))
     f.upgrade = std::move(*marker);

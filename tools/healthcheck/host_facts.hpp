@@ -14,9 +14,6 @@
 
 namespace vigil::health {
 
-/// The agent's program file name in bin/: "vigil-agent", "vigil-agent.exe".
-extern const char* const agent_program_name;
-
 /// Whether process `pid` runs and is a vigil-agent.
 bool runs_vigil_agent(int pid);
 

@@ -16,7 +16,7 @@ namespace {
 
 caf::error not_supported() {
   // ec::not_found, as for any setup without a vigil-pac program.
-  return make_error(ec::not_found, "PAC scripts are not supported in the Windows build yet; "
+  return make_error(ec::unsupported, "PAC scripts are not supported in the Windows build yet; "
                                    "configure a static proxy (vigil-proxy.exe /u <proxy url>)");
 }
 

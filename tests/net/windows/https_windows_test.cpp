@@ -220,12 +220,12 @@ TEST_CASE("pac on Windows: evaluating a script is refused with a clear error") {
   CHECK(request.program.filename() == "vigil-pac.exe");
   auto one = evaluate_pac(request);
   REQUIRE_FALSE(one);
-  CHECK(code_of(one.error()) == ec::not_found);
+  CHECK(code_of(one.error()) == ec::unsupported);
   CHECK(context_of(one.error()).find("PAC scripts are not supported in the Windows build yet")
         != std::string::npos);
   auto batch = evaluate_pac_batch(request, {{"https://a.example/", ""}});
   REQUIRE_FALSE(batch);
-  CHECK(code_of(batch.error()) == ec::not_found);
+  CHECK(code_of(batch.error()) == ec::unsupported);
 }
 
 TEST_CASE("pac on Windows: a PAC file still downloads, from disk and over https") {

@@ -13,8 +13,6 @@ namespace vigil::health {
 
 namespace fs = std::filesystem;
 
-const char* const agent_program_name = "vigil-agent";
-
 namespace {
 
 std::string read_text(const fs::path& file) {

@@ -12,8 +12,6 @@
 
 namespace vigil::health {
 
-const char* const agent_program_name = "vigil-agent.exe";
-
 namespace {
 
 /// A process handle closed on scope exit.
