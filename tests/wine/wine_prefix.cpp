@@ -1,5 +1,7 @@
 #include "tests/wine/wine_prefix.hpp"
 
+#include <algorithm>
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 
@@ -46,6 +48,27 @@ wine_prefix::~wine_prefix() {
   // This prefix's server only: WINEPREFIX names it.
   test::run({server.string(), "-k"}, environment());
   keepalive_.reset();
+}
+
+int wine_prefix::kill_program(const std::string& program) const {
+  int killed = 0;
+  const std::string prefix_entry = "WINEPREFIX=" + dir_.string();
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{"/proc", ec}) {
+    auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    auto cmdline = test::read_file(entry.path() / "cmdline");
+    if (cmdline.find(program) == std::string::npos)
+      continue;
+    auto environ = test::read_file(entry.path() / "environ");
+    std::replace(environ.begin(), environ.end(), '\0', '\n');
+    if (("\n" + environ + "\n").find("\n" + prefix_entry + "\n") == std::string::npos)
+      continue;
+    if (::kill(std::stoi(name), SIGKILL) == 0)
+      ++killed;
+  }
+  return killed;
 }
 
 std::vector<std::string> wine_prefix::environment() const {

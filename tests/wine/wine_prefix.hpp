@@ -49,6 +49,11 @@ public:
   /// The data of value `name` of `key` as `reg query` prints it, or nothing.
   std::optional<std::string> reg_query(const std::string& key, const std::string& name) const;
 
+  /// SIGKILLs every process of this prefix whose command line names
+  /// `program` (e.g. "vigil-agent.exe"): the Linux processes Wine runs
+  /// Windows programs in, found by their WINEPREFIX. Returns how many.
+  int kill_program(const std::string& program) const;
+
   /// The environment a Windows program of this prefix runs with.
   std::vector<std::string> environment() const;
 

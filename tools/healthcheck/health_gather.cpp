@@ -167,8 +167,7 @@ service_fact gather_service(const paths& p) {
   auto manager = make_service_manager(p);
   f.kind = manager->kind();
   f.running = manager->running();
-  if (f.kind == "supervisor")
-    f.main_pid = running_pid(p.state_dir() / "vigil-agent.pid", "vigil-agent");
+  f.main_pid = service_main_pid(p, f.kind);
   return f;
 }
 
@@ -185,6 +184,11 @@ std::vector<process_fact> gather_processes(const paths& p, const service_fact& s
       if (std::find(agents.begin(), agents.end(), child) == agents.end())
         agents.push_back(child);
   }
+  // A Windows service's process is the agent itself.
+  if (service.main_pid > 0 && service.kind == "windows-service"
+      && std::find(agents.begin(), agents.end(), service.main_pid) == agents.end()
+      && runs_vigil_agent(service.main_pid))
+    agents.push_back(service.main_pid);
   for (auto pid : agents)
     if (auto a = read_process(pid, "agent"))
       out.push_back(*a);

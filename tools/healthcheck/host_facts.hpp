@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "host/paths.hpp"
 #include "tools/healthcheck/health_facts.hpp"
 
 // What checks 3 and 4 (SPEC §14) ask of the operating system: the agent's
@@ -13,6 +14,11 @@
 // certificate store (windows/host_facts.cpp).
 
 namespace vigil::health {
+
+/// The service's main process as the service manager of `kind` knows it, or
+/// 0: the built-in supervisor's pidfile (POSIX), the service control
+/// manager's process id of the service (Windows).
+int service_main_pid(const paths& p, const std::string& kind);
 
 /// Whether process `pid` runs and is a vigil-agent.
 bool runs_vigil_agent(int pid);

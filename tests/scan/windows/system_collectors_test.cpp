@@ -116,6 +116,11 @@ struct temp_service {
   }
 };
 
+/// Whether this process runs under Wine rather than Windows.
+bool under_wine() {
+  return ::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
+}
+
 } // namespace
 
 TEST_CASE("listening_ports (Windows): a TCP listener and a UDP socket of this process") {
@@ -129,12 +134,19 @@ TEST_CASE("listening_ports (Windows): a TCP listener and a UDP socket of this pr
   CHECK((*listener)["address"] == "127.0.0.1");
   CHECK((*listener)["port"] == tcp.port);
   CHECK((*listener)["protocol"] == "tcp");
-  CHECK((*listener)["pid"] == ::GetCurrentProcessId());
-  CHECK((*listener)["process"] == "scan_windows_test.exe");
   auto bound = row(rows, "listening_ports/udp/127.0.0.1:" + std::to_string(udp.port));
   REQUIRE(bound);
   CHECK((*bound)["protocol"] == "udp");
-  CHECK((*bound)["pid"] == ::GetCurrentProcessId());
+  if (under_wine()) {
+    // Wine 8's GetExtendedTcpTable/GetExtendedUdpTable name no owner: pid 0,
+    // and so no process. Windows names this process.
+    MESSAGE("under Wine: socket owner pid " << (*listener)["pid"]);
+    CHECK((*listener)["pid"] == 0);
+  } else {
+    CHECK((*listener)["pid"] == ::GetCurrentProcessId());
+    CHECK((*listener)["process"] == "scan_windows_test.exe");
+    CHECK((*bound)["pid"] == ::GetCurrentProcessId());
+  }
   // Every row is keyed by protocol, address and port, as on Linux.
   for (const auto& r : rows) {
     auto v = json::parse(r.value);

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "host/supervisor.hpp"
+
 namespace vigil::health {
 
 namespace fs = std::filesystem;
@@ -81,6 +83,12 @@ std::vector<int> agent_children(int parent) {
       out.push_back(pid);
   }
   return out;
+}
+
+int service_main_pid(const paths& p, const std::string& kind) {
+  if (kind != "supervisor")
+    return 0;
+  return running_pid(p.state_dir() / "vigil-agent.pid", "vigil-agent");
 }
 
 certificate_fact system_trust_fact() {

@@ -85,6 +85,25 @@ std::vector<int> agent_children(int parent) {
   return out;
 }
 
+int service_main_pid(const paths&, const std::string& kind) {
+  if (kind != "windows-service")
+    return 0;
+  SC_HANDLE manager = ::OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  if (!manager)
+    return 0;
+  int pid = 0;
+  if (SC_HANDLE service = ::OpenServiceW(manager, L"VigilAgent", SERVICE_QUERY_STATUS)) {
+    SERVICE_STATUS_PROCESS status{};
+    DWORD needed = 0;
+    if (::QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO, reinterpret_cast<BYTE*>(&status),
+                               sizeof status, &needed))
+      pid = static_cast<int>(status.dwProcessId);
+    ::CloseServiceHandle(service);
+  }
+  ::CloseServiceHandle(manager);
+  return pid;
+}
+
 certificate_fact system_trust_fact() {
   certificate_fact c;
   c.name = "System trust store (ROOT)";
