@@ -151,7 +151,7 @@ struct windows_host {
   }
 
   void dump_logs() {
-    for (auto name : {"Agent.log", "Config.log", "Inventory.log", "Vulnerability.log", "Network.log"})
+    for (std::string name : {"Agent.log", "Config.log", "Inventory.log", "Vulnerability.log", "Network.log"})
       if (std::error_code ec; fs::exists(program_data / "Log" / name, ec))
         MESSAGE(name << ":\n" << test::read_file(program_data / "Log" / name));
   }
