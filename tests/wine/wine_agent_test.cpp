@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -160,7 +161,15 @@ struct windows_host {
     auto text = wine.reg_query(agent_key + "\\ScanOnDemand\\" + module, "ScanOnDemand");
     if (!text)
       return std::nullopt;
-    return static_cast<unsigned>(std::stoul(*text, nullptr, 0));
+    // reg.exe prints a REG_DWORD as "0x2".
+    std::string_view hex{*text};
+    if (hex.starts_with("0x"))
+      hex.remove_prefix(2);
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), value, 16);
+    if (error != std::errc{} || end != hex.data() + hex.size())
+      return std::nullopt;
+    return value;
   }
 
   /// Installed programs as the Uninstall key lists them: `count` entries

@@ -1,6 +1,7 @@
 #include "tests/wine/wine_prefix.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <csignal>
 #include <sstream>
 #include <stdexcept>
@@ -56,8 +57,11 @@ int wine_prefix::kill_program(const std::string& program) const {
   std::error_code ec;
   for (auto& entry : fs::directory_iterator{"/proc", ec}) {
     auto name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
+    pid_t pid = 0;
+    auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (error != std::errc{} || end != name.data() + name.size())
+      continue; // not a process
+
     auto cmdline = test::read_file(entry.path() / "cmdline");
     if (cmdline.find(program) == std::string::npos)
       continue;
@@ -65,7 +69,7 @@ int wine_prefix::kill_program(const std::string& program) const {
     std::replace(environ.begin(), environ.end(), '\0', '\n');
     if (("\n" + environ + "\n").find("\n" + prefix_entry + "\n") == std::string::npos)
       continue;
-    if (::kill(std::stoi(name), SIGKILL) == 0)
+    if (::kill(pid, SIGKILL) == 0)
       ++killed;
   }
   return killed;
