@@ -33,10 +33,11 @@ inline constexpr size_t max_lookups_in_flight = 8;
 /// `deadline`, else `ec::timeout` naming the host. getaddrinfo cannot be
 /// interrupted (a resolver that never answers holds it for the resolv.conf
 /// timeouts times the attempts, and Asio's resolver thread with it), so the
-/// lookup runs on a thread of its own, which the caller leaves behind when
-/// the deadline passes; the thread ends when the system's resolver gives
-/// up. While `max_lookups_in_flight` lookups are in flight, a new one fails
-/// at once (`ec::busy`) instead of adding a thread to the pile.
+/// lookup runs on one of a few threads kept for lookups, which the caller
+/// leaves behind when the deadline passes; that thread is busy until the
+/// system's resolver gives up. While `max_lookups_in_flight` lookups are in
+/// flight, a new one fails at once (`ec::busy`) instead of waiting behind
+/// them.
 caf::expected<std::vector<boost::asio::ip::tcp::endpoint>>
 lookup_within(const std::string& host, uint16_t port, std::chrono::milliseconds deadline,
               const blocking_lookup& lookup = system_lookup);
