@@ -36,6 +36,7 @@
 #include "common/text.hpp"
 #include "host/agent_status.hpp"
 #include "host/atomic_file.hpp"
+#include "host/fatal_fault.hpp"
 #include "host/fingerprint.hpp"
 #include "host/inventory.hpp"
 #include "host/secret_box.hpp"
@@ -91,9 +92,12 @@ int print_module_snapshot(const paths& p, const std::string& module) {
 }
 
 caf::expected<agent_start> prepare_agent_start(const paths& p) {
-  agent_start start{.root = p};
+  agent_start start{p};
   start.logs = std::make_shared<log_manager>(p);
   set_global_log_manager(start.logs);
+  // A crash or an uncaught exception says so in Agent.log before the end.
+  if (!start.logs->directory().empty())
+    report_fatal_faults(start.logs->directory() / "Agent.log");
   auto log = module_logger(log_module::agent);
   start.hive = open_hive_store(p);
   auto loaded = start.hive->load();

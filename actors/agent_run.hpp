@@ -31,6 +31,8 @@ inline constexpr int agent_restart_exit_code = 75;
 
 /// What an agent reads before it runs: its settings and the trust root.
 struct agent_start {
+  explicit agent_start(paths at) : root{std::move(at)} {}
+
   paths root;
   std::shared_ptr<log_manager> logs;
   std::shared_ptr<hive_store> hive;

@@ -18,6 +18,13 @@ if(NOT VIGIL_WINDOWS_DEPS OR NOT EXISTS ${VIGIL_WINDOWS_DEPS}/lib)
 endif()
 set(deps ${VIGIL_WINDOWS_DEPS})
 
+# Line tables only (-g1, after the build type's -g, so it wins): enough for
+# winedbg's and addr2line's backtraces. Full -g made static programs of
+# 100-700 MB (vigil-agent.exe 694 MB, mostly the debug information of CAF's
+# and Beast's templates), which Wine maps whole (the agent's resident memory
+# was 690 MB) and whose links took minutes each.
+add_compile_options($<$<CONFIG:RelWithDebInfo,Debug>:-g1>)
+
 # The header-only libraries, each through a link to its own folder of /usr/include:
 # /usr/include itself holds glibc's headers, which must not shadow mingw's.
 set(host_include ${PROJECT_BINARY_DIR}/host-include)
@@ -82,11 +89,13 @@ add_subdirectory(tools)
 
 enable_testing()
 # What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main
-# and the temporary folders (tests/support/windows/temp_dir.cpp). Its other
+# the temporary folders (tests/support/windows/temp_dir.cpp) and the helper
+# programs' paths (tests/support/windows/helper_program.cpp). Its other
 # helpers (processes, servers) are POSIX code; the Windows tests' registry keys
 # are tests/host/windows/temp_mount.hpp.
 add_library(vigil_test_support STATIC tests/support/doctest_main.cpp
-  tests/support/temp_dir.cpp tests/support/windows/temp_dir.cpp tests/support/wait.cpp)
+  tests/support/temp_dir.cpp tests/support/windows/temp_dir.cpp
+  tests/support/windows/helper_program.cpp tests/support/wait.cpp)
 target_link_libraries(vigil_test_support PUBLIC vigil_options doctest::doctest)
 target_precompile_headers(vigil_test_support REUSE_FROM vigil_pch)
 add_subdirectory(tests/common)

@@ -1,5 +1,7 @@
 #include "host/password_input.hpp"
 
+#include <cerrno>
+
 #include "common/error.hpp"
 #include "common/redact.hpp"
 #include "common/text.hpp"
@@ -33,6 +35,25 @@ caf::expected<void> read_proxy_password(proxy_option& option, int fd) {
     return line.error();
   option.password = std::move(*line);
   return {};
+}
+
+caf::expected<std::string> read_line(int fd) {
+  constexpr size_t max_secret = 64 * 1024;
+  std::string line;
+  for (;;) {
+    char c;
+    auto n = read_byte(fd, c);
+    if (n < 0)
+      return make_system_error(errno, "read the password from standard input");
+    if (n == 0 || c == '\n')
+      break;
+    if (line.size() >= max_secret)
+      return invalid_argument_error("the password on standard input is longer than 64 KiB");
+    line += c;
+  }
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  return line;
 }
 
 } // namespace vigil

@@ -30,11 +30,17 @@ caf::expected<std::string> read_secret_line(int fd, std::string_view prompt);
 
 /// What `read_secret_line` reads before it checks the line, per system
 /// (host/posix, host/windows): at a terminal or console, `prompt` on standard
-/// error and the line typed without echo; from a pipe or a file, the bytes up
-/// to the first line break or the end, one at a time so nothing after it is
-/// consumed. Without the line break (and a `\r` before it); more than 64 KiB
-/// is `ec::invalid_argument`.
+/// error and the line typed without echo; from a pipe or a file, `read_line`.
 caf::expected<std::string> read_line_quietly(int fd, std::string_view prompt);
+
+/// The bytes from `fd` up to the first line break or the end, one at a time
+/// (`read_byte`) so nothing after the line is consumed; without the line
+/// break and a `\r` before it. More than 64 KiB is `ec::invalid_argument`.
+caf::expected<std::string> read_line(int fd);
+
+/// One byte from `fd` into `c`, per system: 1, 0 at the end, or -1 with
+/// errno set (POSIX reads again after EINTR).
+long read_byte(int fd, char& c);
 
 /// When `option` asks for its password on standard input (`/p -`), reads it
 /// from `fd` with `read_secret_line` and puts it in `option` (registered with

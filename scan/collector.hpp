@@ -41,8 +41,8 @@ struct collect_context {
 /// `finalize` once the whole manifest ran). Dispatches on `spec.type`: `os`,
 /// `network`, `packages`, `file`, `dir`, `sysctl`, `services`,
 /// `listening_ports`, `users`, `kernel_modules`, `command`, `registry`; on
-/// Windows only `os`, `packages`, `file`, `dir` and `registry` so far (the
-/// others are unknown types there).
+/// Windows all but `sysctl`, `kernel_modules` and `command` (unknown types
+/// there: scan/windows/collector_table.cpp says why).
 ///
 /// A collector problem never fails the scan: an unknown type or an unusable
 /// spec appends one row `error/<type>/<digest>` (digest: the first 12 hex

@@ -137,7 +137,7 @@ build=${VIGIL_WINDOWS_BUILD_DIR:-$root/build-win}
 start=$SECONDS
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
   -DVIGIL_WINDOWS_DEPS="$prefix" -DCMAKE_BUILD_TYPE="${VIGIL_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-VIGIL_WINDOWS_CACHE=$cache_root ninja -C "$build" -j1
+VIGIL_WINDOWS_CACHE=$cache_root ninja -C "$build" -j"$jobs"
 echo "build-windows: Vigil built in $((SECONDS - start)) s"
 
 if ((run_tests)); then

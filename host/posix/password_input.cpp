@@ -11,8 +11,6 @@ namespace vigil {
 
 namespace {
 
-constexpr size_t max_secret = 64 * 1024;
-
 /// The terminal settings to put back if a signal ends the process while the
 /// echo is off (a shell would otherwise be left typing blind).
 int restore_fd = -1;
@@ -64,30 +62,15 @@ private:
   struct sigaction old_[std::size(signals_)] {};
 };
 
-/// Bytes from `fd` up to the first line break (not included) or the end; one
-/// byte at a time, so nothing after the line is consumed.
-caf::expected<std::string> read_line(int fd) {
-  std::string line;
-  for (;;) {
-    char c;
-    auto n = ::read(fd, &c, 1);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return make_system_error(errno, "read the password from standard input");
-    }
-    if (n == 0 || c == '\n')
-      break;
-    if (line.size() >= max_secret)
-      return invalid_argument_error("the password on standard input is longer than 64 KiB");
-    line += c;
-  }
-  if (!line.empty() && line.back() == '\r')
-    line.pop_back();
-  return line;
-}
-
 } // namespace
+
+long read_byte(int fd, char& c) {
+  for (;;) {
+    auto n = ::read(fd, &c, 1);
+    if (n >= 0 || errno != EINTR)
+      return static_cast<long>(n);
+  }
+}
 
 caf::expected<std::string> read_line_quietly(int fd, std::string_view prompt) {
   if (!::isatty(fd))

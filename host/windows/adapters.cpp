@@ -4,9 +4,9 @@
 #include <ws2tcpip.h>
 #include <iphlpapi.h>
 
-namespace vigil::win {
+#include "host/windows/wide.hpp"
 
-namespace {
+namespace vigil::win {
 
 std::string mac_text(const unsigned char* bytes, unsigned long length) {
   std::string out;
@@ -30,21 +30,31 @@ std::string address_text(const SOCKADDR* address) {
   return text;
 }
 
-} // namespace
-
-std::vector<adapter> list_adapters() {
-  std::vector<adapter> result;
-  ULONG flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
-  ULONG size = 16 * 1024;
-  std::vector<unsigned char> buffer;
+caf::expected<void> get_adapter_addresses(unsigned long flags, std::vector<unsigned char>& buffer) {
+  ULONG size = 32 * 1024;
   ULONG rc = ERROR_BUFFER_OVERFLOW;
-  // The list may grow between the size query and the call: try a few times.
   for (int attempt = 0; attempt < 4 && rc == ERROR_BUFFER_OVERFLOW; ++attempt) {
     buffer.resize(size);
     rc = ::GetAdaptersAddresses(AF_UNSPEC, flags, nullptr,
                                 reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buffer.data()), &size);
   }
-  if (rc != NO_ERROR)
+  if (rc == ERROR_NO_DATA) {
+    buffer.clear();
+    return {};
+  }
+  if (rc != NO_ERROR) {
+    buffer.clear();
+    return error_from(rc, "GetAdaptersAddresses");
+  }
+  return {};
+}
+
+std::vector<adapter> list_adapters() {
+  std::vector<adapter> result;
+  std::vector<unsigned char> buffer;
+  if (!get_adapter_addresses(
+        GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER, buffer)
+      || buffer.empty())
     return result;
   for (auto* a = reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buffer.data()); a; a = a->Next) {
     if (a->IfType == IF_TYPE_SOFTWARE_LOOPBACK)

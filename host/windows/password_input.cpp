@@ -13,8 +13,6 @@ namespace vigil {
 
 namespace {
 
-constexpr size_t max_secret = 64 * 1024;
-
 /// The console's echo off for one scope, when `fd` is a console.
 class echo_off {
 public:
@@ -37,25 +35,11 @@ private:
   DWORD saved_ = 0;
 };
 
-caf::expected<std::string> read_line(int fd) {
-  std::string line;
-  for (;;) {
-    char c;
-    auto n = ::_read(fd, &c, 1);
-    if (n < 0)
-      return make_system_error(errno, "read the password from standard input");
-    if (n == 0 || c == '\n')
-      break;
-    if (line.size() >= max_secret)
-      return invalid_argument_error("the password on standard input is longer than 64 KiB");
-    line += c;
-  }
-  if (!line.empty() && line.back() == '\r')
-    line.pop_back();
-  return line;
-}
-
 } // namespace
+
+long read_byte(int fd, char& c) {
+  return ::_read(fd, &c, 1);
+}
 
 caf::expected<std::string> read_line_quietly(int fd, std::string_view prompt) {
   if (!::_isatty(fd))

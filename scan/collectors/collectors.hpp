@@ -45,8 +45,8 @@ struct collector_call {
 using collector_fn = caf::expected<void> (*)(const collector_call&);
 
 /// Every collector type this system has, with its function: all twelve on
-/// POSIX (scan/posix/collector_table.cpp); on Windows those with a Windows
-/// meaning so far (scan/windows/collector_table.cpp). A type missing here is
+/// POSIX (scan/posix/collector_table.cpp); on Windows the nine with a
+/// Windows meaning (scan/windows/collector_table.cpp). A type missing here is
 /// reported by `collect` as an unknown type.
 std::span<const std::pair<std::string_view, collector_fn>> collector_table() noexcept;
 
@@ -57,7 +57,8 @@ std::span<const std::pair<std::string_view, collector_fn>> collector_table() noe
 /// `os`: os-release, kernel, boot time, uptime on request (posix/os.cpp);
 /// Windows: product, RtlGetVersion, uptime on request (windows/os.cpp).
 caf::expected<void> collect_os(const collector_call& call);
-/// `network`: host name, FQDN, DNS, interfaces (posix/network.cpp).
+/// `network`: host name, FQDN, DNS, interfaces (posix/network.cpp);
+/// Windows: GetAdaptersAddresses (windows/network.cpp).
 caf::expected<void> collect_network(const collector_call& call);
 /// `packages`: dpkg status file, rpm when present (posix/packages.cpp);
 /// Windows: the Uninstall keys of both registry views (windows/packages.cpp).
@@ -68,11 +69,16 @@ caf::expected<void> collect_file(const collector_call& call);
 caf::expected<void> collect_dir(const collector_call& call);
 /// `sysctl`: kernel parameters by key or prefix (sysctl.cpp).
 caf::expected<void> collect_sysctl(const collector_call& call);
-/// `services`: systemd units and SysV scripts with their states (services.cpp).
+/// `services`: systemd units and SysV scripts with their states
+/// (services.cpp); Windows: the service control manager
+/// (windows/services.cpp).
 caf::expected<void> collect_services(const collector_call& call);
-/// `listening_ports`: listening TCP and bound UDP sockets (listening_ports.cpp).
+/// `listening_ports`: listening TCP and bound UDP sockets
+/// (listening_ports.cpp); Windows: the IP Helper tables
+/// (windows/listening_ports.cpp).
 caf::expected<void> collect_listening_ports(const collector_call& call);
-/// `users`: accounts, groups, password states (users.cpp).
+/// `users`: accounts, groups, password states (users.cpp); Windows:
+/// NetUserEnum and NetLocalGroupEnum (windows/users.cpp).
 caf::expected<void> collect_users(const collector_call& call);
 /// `kernel_modules`: loaded modules (kernel_modules.cpp).
 caf::expected<void> collect_kernel_modules(const collector_call& call);

@@ -31,6 +31,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "host/windows/adapters.hpp"
 #include "host/windows/wide.hpp"
 #include "scan/collectors/collectors.hpp"
 
@@ -50,29 +51,6 @@ std::string computer_name(COMPUTER_NAME_FORMAT format) {
   return win::narrow(name);
 }
 
-std::string mac_text(const BYTE* bytes, ULONG length) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (ULONG i = 0; i < length; ++i) {
-    if (i != 0)
-      out += ':';
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
-
-std::string address_text(const SOCKADDR* address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address->sa_family == AF_INET)
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text,
-                sizeof(text));
-  else if (address->sa_family == AF_INET6)
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text,
-                sizeof(text));
-  return text;
-}
-
 std::string_view operstate(IF_OPER_STATUS status) noexcept {
   switch (status) {
     case IfOperStatusUp: return "up";
@@ -85,21 +63,14 @@ std::string_view operstate(IF_OPER_STATUS status) noexcept {
   }
 }
 
-/// GetAdaptersAddresses' list in `buffer`, or its error. The list may grow
-/// between the size query and the call: a few tries.
+/// GetAdaptersAddresses' list in `buffer`: its first adapter, nullptr for
+/// none, or the call's error.
 caf::expected<const IP_ADAPTER_ADDRESSES*> adapters(std::vector<unsigned char>& buffer) {
-  ULONG flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST;
-  ULONG size = 32 * 1024;
-  ULONG rc = ERROR_BUFFER_OVERFLOW;
-  for (int attempt = 0; attempt < 4 && rc == ERROR_BUFFER_OVERFLOW; ++attempt) {
-    buffer.resize(size);
-    rc = ::GetAdaptersAddresses(AF_UNSPEC, flags, nullptr,
-                                reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buffer.data()), &size);
-  }
-  if (rc == ERROR_NO_DATA)
+  if (auto got = win::get_adapter_addresses(GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST, buffer);
+      !got)
+    return got.error();
+  if (buffer.empty())
     return nullptr;
-  if (rc != NO_ERROR)
-    return win::error_from(rc, "GetAdaptersAddresses");
   return reinterpret_cast<const IP_ADAPTER_ADDRESSES*>(buffer.data());
 }
 
@@ -123,7 +94,7 @@ void collect_dns(const collector_call& call, const IP_ADAPTER_ADDRESSES* list) {
   add_once(search, computer_name(ComputerNameDnsDomain));
   for (auto* a = list; a != nullptr; a = a->Next) {
     for (auto* d = a->FirstDnsServerAddress; d != nullptr; d = d->Next)
-      add_once(nameservers, address_text(d->Address.lpSockaddr));
+      add_once(nameservers, win::address_text(d->Address.lpSockaddr));
     if (a->DnsSuffix != nullptr)
       add_once(search, win::narrow(a->DnsSuffix));
   }
@@ -138,10 +109,10 @@ void collect_interface(const collector_call& call, const IP_ADAPTER_ADDRESSES& a
   bool all_zero = std::all_of(a.PhysicalAddress, a.PhysicalAddress + a.PhysicalAddressLength,
                               [](BYTE b) { return b == 0; });
   if (a.PhysicalAddressLength != 0 && !all_zero)
-    value["mac"] = mac_text(a.PhysicalAddress, a.PhysicalAddressLength);
+    value["mac"] = win::mac_text(a.PhysicalAddress, a.PhysicalAddressLength);
   std::map<std::string, std::set<std::string>> addresses; // "ipv4"/"ipv6" -> sorted
   for (auto* u = a.FirstUnicastAddress; u != nullptr; u = u->Next) {
-    auto text = address_text(u->Address.lpSockaddr);
+    auto text = win::address_text(u->Address.lpSockaddr);
     if (text.empty())
       continue;
     bool v4 = u->Address.lpSockaddr->sa_family == AF_INET;

@@ -27,6 +27,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/wine/wine_prefix.hpp"
+#include "vigil_version.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -65,6 +66,9 @@ struct windows_host {
     for (auto name : {"vigil-agent.exe", "vigil-healthcheck.exe", "vigil-proxy.exe"})
       if (fs::exists(build / "bin" / name))
         fs::copy_file(build / "bin" / name, program_files / "bin" / name);
+    // The installed version, as the installer writes it (SPEC §14's
+    // health check reports it).
+    test::write_file(program_files / "VERSION", std::string{VIGIL_VERSION} + "\n");
     fs::create_directories(program_data / "state");
     fs::copy_file(platform.ca_file(), program_data / "state/ca-bundle.pem");
     auto trust_key = test::read_file(platform.trust_key_file());
@@ -238,8 +242,10 @@ TEST_CASE("windows agent: a service under Wine provisions, scans the registry, u
   REQUIRE(h.wine.reg_add(agent_key + "\\ScanOnDemand\\Inventory", "CpuLimit", "REG_DWORD", "2") == 0);
   REQUIRE(h.wine.reg_add(agent_key + "\\ScanOnDemand\\Inventory", "ScanOnDemand", "REG_DWORD", "1")
           == 0);
-  CHECK(test::wait_until([&] { return h.on_demand("Inventory") == 2u; }, 30s));
-  CHECK(test::wait_until([&] { return h.on_demand("Inventory") == 0u; }, 120s));
+  CHECK_MESSAGE(test::wait_until([&] { return h.on_demand("Inventory") == 2u; }, 30s),
+                (h.dump_logs(), "ScanOnDemand never 2"));
+  CHECK_MESSAGE(test::wait_until([&] { return h.on_demand("Inventory") == 0u; }, 120s),
+                (h.dump_logs(), "ScanOnDemand never back to 0"));
   // vigil-healthcheck.exe: Good, and the JSON report SPEC §14 names.
   auto health = h.wine.run({(h.program_files / "bin/vigil-healthcheck.exe").string()});
   MESSAGE(health.out);
@@ -251,6 +257,7 @@ TEST_CASE("windows agent: a service under Wine provisions, scans the registry, u
   REQUIRE_FALSE(report.empty());
   auto json = nlohmann::json::parse(test::read_file(report));
   CHECK(json.value("OverallHealth", "") == "Good");
+  CHECK(health.out.find("installed, version " VIGIL_VERSION) != std::string::npos);
   for (auto field : {"Timestamp", "ToolVersion", "JSONSchemaVersion", "FreeDiskSpaceInMB",
                      "CustomerID", "AgentID", "ActivationID", "Provisioned",
                      "AgentPerformanceCounters", "ProxyDetails", "AgentCommunicationDetails",

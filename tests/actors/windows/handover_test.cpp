@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "host/held_program.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/windows/helper_program.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace vigil;
@@ -21,11 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The test child next to the test programs: build/tests/helpers.
 fs::path child() {
-  wchar_t self[MAX_PATH];
-  auto n = ::GetModuleFileNameW(nullptr, self, MAX_PATH);
-  return fs::path{std::wstring{self, n}}.parent_path() / "helpers" / "host_windows_child.exe";
+  return test::helper_program("host_windows_child.exe");
 }
 
 } // namespace

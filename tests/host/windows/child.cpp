@@ -1,6 +1,7 @@
 // The program host/windows/process.cpp's tests start (process_test.cpp): one
 // small, predictable child for each behaviour, chosen by its first argument.
 #include <chrono>
+#include <stdexcept>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -8,6 +9,8 @@
 #include <string>
 #include <thread>
 #include <windows.h>
+
+#include "host/fatal_fault.hpp"
 
 int main(int argc, char** argv) {
   _setmode(_fileno(stdout), _O_BINARY);
@@ -28,6 +31,12 @@ int main(int argc, char** argv) {
   } else if (mode == "args") { // each argument on its own line, as received
     for (int i = 2; i < argc; ++i)
       std::printf("%s\n", argv[i]);
+  } else if (mode == "fault") { // host/fatal_fault.hpp: an access violation, reported
+    vigil::report_fatal_faults(arg);
+    *static_cast<volatile int*>(nullptr) = 1;
+  } else if (mode == "throw") { // and an exception nobody catches
+    vigil::report_fatal_faults(arg);
+    std::thread{[] { throw std::runtime_error("the test's exception"); }}.join();
   } else if (mode == "exit") {
     return std::atoi(arg.c_str());
   } else if (mode == "sleep") {

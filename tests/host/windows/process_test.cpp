@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "tests/host/windows/temp_mount.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/windows/helper_program.hpp"
 #include "tests/support/wait.hpp"
 
 using namespace vigil;
@@ -14,11 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// host_windows_child.exe, built into helpers/ beside this test program.
 std::string child() {
-  wchar_t self[MAX_PATH];
-  ::GetModuleFileNameW(nullptr, self, MAX_PATH);
-  return (fs::path{self}.parent_path() / "helpers" / "host_windows_child.exe").string();
+  return test::helper_program("host_windows_child.exe").string();
 }
 
 program_result run(std::vector<std::string> args, program_options options = {}) {
@@ -150,4 +148,20 @@ TEST_CASE("find_trusted_program: a program an ordinary user owns is refused, nam
   REQUIRE_FALSE(mine);
   CHECK(code_of(mine.error()) == ec::permission_denied);
   CHECK(context_of(mine.error()).find("mine.exe") != std::string::npos);
+}
+
+TEST_CASE("report_fatal_faults: an access violation and an uncaught exception say so in the log") {
+  test::temp_dir dir;
+  auto log = dir / "Agent.log";
+  auto fault = run({"fault", log.string()});
+  REQUIRE(fault.exit_code);
+  CHECK(static_cast<unsigned>(*fault.exit_code) == 0xC0000005u); // what the system says, unchanged
+  auto text = test::read_file(log);
+  CHECK(text.find("[Agent] [critical] [") != std::string::npos);
+  CHECK(text.find("the agent ends: access violation (0xc0000005) at 0x") != std::string::npos);
+  CHECK(text.find("(host_windows_child.exe+0x") != std::string::npos);
+  auto thrown = run({"throw", log.string()});
+  CHECK_FALSE(thrown.succeeded());
+  CHECK(test::read_file(log).find("the agent ends: an uncaught exception: the test's exception")
+        != std::string::npos);
 }

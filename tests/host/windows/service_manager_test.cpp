@@ -11,6 +11,7 @@
 #include "host/process.hpp"
 #include "host/service_host.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/windows/helper_program.hpp"
 #include "tests/support/wait.hpp"
 
 // The Windows service (host/windows/service_manager.cpp) and a program run
@@ -26,11 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// host_windows_service_child.exe, built into helpers/ beside this program.
 fs::path service_child() {
-  wchar_t self[MAX_PATH];
-  ::GetModuleFileNameW(nullptr, self, MAX_PATH);
-  return fs::path{self}.parent_path() / "helpers" / "host_windows_service_child.exe";
+  return test::helper_program("host_windows_service_child.exe");
 }
 
 /// A service name no other case or run uses.
