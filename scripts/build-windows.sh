@@ -44,7 +44,7 @@ toolchain=$root/cmake/mingw-w64-x86_64.cmake
 # What the dependencies are built from: Debian's source package of the library
 # the Linux build uses, at the version installed here. `recipe` counts changes
 # to how they are built (the functions below, the toolchain's flags): bump it.
-recipe=1
+recipe=2
 deps=(libzstd:libzstd-dev openssl:libssl-dev actor-framework:libcaf-dev rocksdb:librocksdb-dev)
 # The compiler's own --version says only "12-posix": the Debian versions of the
 # compiler, its runtime (headers, import libraries) and binutils say which.
@@ -83,11 +83,22 @@ build_openssl() {
      make -j"$jobs" build_libs && make install_dev)
 }
 
+# A `thread_local` object with a destructor is destroyed after its storage is
+# freed when a thread ends, with mingw-w64's emulated TLS and winpthreads: the
+# key that frees the storage (libgcc's emutls) was made before the key that
+# runs the destructors (libstdc++'s __cxa_thread_atexit), and winpthreads runs
+# key destructors in order. The agent crashed so when a thread that had used
+# CAF ended (an access violation in caf::ref_counted::deref from CAF's
+# `thread_local intrusive_ptr<logger>`; found with WINEDEBUG=warn+heap, which
+# fills freed memory with 0xfeee). CAF_NO_THREAD_LOCAL makes CAF keep that
+# pointer under a pthread key (its macOS path); NPERF_CONTEXT drops RocksDB's
+# thread_local PerfContext, which Vigil does not read. What is left in both is
+# trivially destructible.
 # CAF's core only: Vigil uses no caf_io nor caf_openssl.
 build_actor-framework() {
   cmake_dep "$1" "$1/_build" -DCAF_BUILD_STATIC_ONLY=ON -DCAF_NO_IO=ON -DCAF_NO_OPENSSL=ON \
     -DCAF_NO_EXAMPLES=ON -DCAF_NO_TOOLS=ON -DCAF_NO_UNIT_TESTS=ON -DCAF_NO_OPENCL=ON \
-    -DCAF_NO_PYTHON=ON -DCAF_NO_SUMMARY=ON
+    -DCAF_NO_PYTHON=ON -DCAF_NO_SUMMARY=ON -DCMAKE_CXX_FLAGS=-DCAF_NO_THREAD_LOCAL
 }
 
 build_rocksdb() {
@@ -95,7 +106,7 @@ build_rocksdb() {
     -DWITH_SNAPPY=OFF -DWITH_LZ4=OFF -DWITH_ZLIB=OFF -DWITH_BZ2=OFF -DWITH_JEMALLOC=OFF \
     -DWITH_TESTS=OFF -DWITH_BENCHMARK_TOOLS=OFF -DWITH_TOOLS=OFF -DWITH_CORE_TOOLS=OFF \
     -DWITH_TRACE_TOOLS=OFF -DWITH_JNI=OFF -DROCKSDB_BUILD_SHARED=OFF -DFAIL_ON_WARNINGS=OFF \
-    -DPORTABLE=ON -DROCKSDB_INSTALL_ON_WINDOWS=ON
+    -DPORTABLE=ON -DROCKSDB_INSTALL_ON_WINDOWS=ON -DCMAKE_CXX_FLAGS=-DNPERF_CONTEXT
 }
 
 if [ -d "$prefix" ]; then

@@ -1,5 +1,7 @@
 #include "tests/wine/wine_prefix.hpp"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <charconv>
 #include <csignal>
@@ -76,7 +78,10 @@ int wine_prefix::kill_program(const std::string& program) const {
 }
 
 std::vector<std::string> wine_prefix::environment() const {
-  return {"WINEPREFIX=" + dir_.string(), "WINEDEBUG=-all",
+  // VIGIL_WINEDEBUG: Wine's debug channels for the programs under test
+  // (e.g. "warn+heap" to find heap corruption); quiet by default.
+  const char* channels = std::getenv("VIGIL_WINEDEBUG");
+  return {"WINEPREFIX=" + dir_.string(), std::string{"WINEDEBUG="} + (channels ? channels : "-all"),
           // No Mono or Gecko: nothing here is .NET or HTML, and their install
           // dialogs would wait for a display.
           "WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="};
