@@ -32,6 +32,22 @@ void put_number(char* out, size_t capacity, size_t* at, unsigned long long value
 
 } // namespace
 
+void fault_text::put(std::string_view text) noexcept {
+  detail::put(data, sizeof(data), &size, text);
+}
+
+void fault_text::put_hex(unsigned long long value) noexcept {
+  put("0x");
+  bool leading = true;
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    auto digit = (value >> shift) & 15;
+    if (leading && digit == 0 && shift != 0)
+      continue;
+    leading = false;
+    put({&"0123456789abcdef"[digit], 1});
+  }
+}
+
 size_t format_fault_line(char* out, size_t capacity, std::string_view what) noexcept {
   using namespace std::chrono;
   // The calendar by arithmetic (H. Hinnant's days-to-civil): gmtime is not
@@ -80,13 +96,11 @@ void terminate_with_report() noexcept {
     try {
       std::rethrow_exception(current);
     } catch (const std::exception& e) {
-      char line[1024];
-      char text[900];
-      size_t n = 0;
-      put(text, sizeof(text), &n, "an uncaught exception: ");
-      put(text, sizeof(text), &n, e.what());
-      auto length = format_fault_line(line, sizeof(line), {text, n});
-      write_fault_line(line, length);
+      fault_text what_failed;
+      what_failed.put("an uncaught exception: ");
+      what_failed.put(e.what());
+      char line[512];
+      write_fault_line(line, format_fault_line(line, sizeof(line), what_failed.view()));
       std::abort();
     } catch (...) {
       what = "an uncaught exception of an unknown type";

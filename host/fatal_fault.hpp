@@ -39,6 +39,18 @@ unsigned long fault_thread_number() noexcept;
 
 // The portable parts (host/fatal_fault.cpp).
 
+/// Text built without allocating, cut at its capacity: what a signal handler
+/// or an exception filter says.
+struct fault_text {
+  char data[400];
+  size_t size = 0;
+  /// Appends `text`, as much as fits.
+  void put(std::string_view text) noexcept;
+  /// Appends `value` as "0x" and lowercase hex digits without leading zeros.
+  void put_hex(unsigned long long value) noexcept;
+  std::string_view view() const noexcept { return {data, size}; }
+};
+
 /// Formats "[YYYY-MM-DD hh:mm:ss.mmm] [Agent] [critical] [thread] the agent
 /// ends: <what>\n" (UTC) into `out`, cut to `capacity`; returns its length.
 /// Allocation-free: a signal handler calls it.

@@ -2,8 +2,9 @@
 # Runs every test program of a Windows build (default $VIGIL_WINDOWS_BUILD_DIR,
 # else ./build-win, made by scripts/build-windows.sh) under 64-bit Wine, each
 # once with all its cases, and prints the cases each ran, passed and failed.
-# With VIGIL_WINE_E2E=1, then runs the end-to-end test (tests/wine: the agent
-# as a service in a private Wine prefix, the Linux build's vigil-platform).
+# Then runs the end-to-end test (tests/wine: the agent as a service in a
+# private Wine prefix, the Linux build's vigil-platform); VIGIL_WINE_E2E=0
+# skips it.
 # Exits non-zero when one fails or the end-to-end test could not run.
 #   bash scripts/test-windows.sh [BUILD-DIR] [doctest options...]
 # `ctest --test-dir build-win -L unit` runs the same cases one Wine process each.
@@ -46,12 +47,10 @@ printf 'test-windows: %d programs, %d cases, %d passed, %d failed\n' \
 # End to end: the agent as a Windows service in a private Wine prefix against
 # the Linux build's vigil-platform (tests/wine). It is a Linux program, built
 # by scripts/build.sh; the cases above are the Windows build's own.
-# Opt-in (VIGIL_WINE_E2E=1) until it is reliable: it passed whole once and
-# once missed its 180 s deadline for the first upload on a loaded machine.
 e2e=$root/build/tests/wine_agent_test
 e2e_failed=0
-if [ "${VIGIL_WINE_E2E:-0}" != 1 ]; then
-  echo "test-windows: end to end under Wine not run (VIGIL_WINE_E2E=1 runs it)"
+if [ "${VIGIL_WINE_E2E:-1}" = 0 ]; then
+  echo "test-windows: end to end under Wine not run (VIGIL_WINE_E2E=0)"
 elif [ -x "$e2e" ] && [ -f "$build/bin/vigil-agent.exe" ]; then
   start=$SECONDS
   if VIGIL_WINDOWS_BUILD_DIR=$build "$e2e" "$@"; then

@@ -29,28 +29,14 @@ std::string_view signal_name(int sig) noexcept {
 }
 
 void on_fatal_signal(int sig, siginfo_t* info, void*) {
-  char what[160];
-  size_t n = 0;
-  auto put = [&](std::string_view text) {
-    for (char c : text)
-      if (n < sizeof(what))
-        what[n++] = c;
-  };
-  put(signal_name(sig));
+  detail::fault_text what;
+  what.put(signal_name(sig));
   if (sig != SIGABRT && info) {
-    put(" at address 0x");
-    auto address = reinterpret_cast<uintptr_t>(info->si_addr);
-    bool leading = true;
-    for (int shift = 60; shift >= 0; shift -= 4) {
-      auto digit = (address >> shift) & 15;
-      if (leading && digit == 0 && shift != 0)
-        continue;
-      leading = false;
-      put({&"0123456789abcdef"[digit], 1});
-    }
+    what.put(" at address ");
+    what.put_hex(reinterpret_cast<uintptr_t>(info->si_addr));
   }
-  char line[256];
-  detail::write_fault_line(line, detail::format_fault_line(line, sizeof(line), {what, n}));
+  char line[512];
+  detail::write_fault_line(line, detail::format_fault_line(line, sizeof(line), what.view()));
   ::raise(sig); // the default action again (SA_RESETHAND)
 }
 

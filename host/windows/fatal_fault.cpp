@@ -29,34 +29,17 @@ std::string_view exception_name(DWORD code) noexcept {
 }
 
 LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS* pointers) {
-  char what[400];
-  size_t n = 0;
-  auto put = [&](std::string_view text) {
-    for (char c : text)
-      if (n < sizeof(what))
-        what[n++] = c;
-  };
-  auto put_hex = [&](unsigned long long value) {
-    put("0x");
-    bool leading = true;
-    for (int shift = 60; shift >= 0; shift -= 4) {
-      auto digit = (value >> shift) & 15;
-      if (leading && digit == 0 && shift != 0)
-        continue;
-      leading = false;
-      put({&"0123456789abcdef"[digit], 1});
-    }
-  };
+  detail::fault_text what;
   const auto* record = pointers ? pointers->ExceptionRecord : nullptr;
   auto code = record ? record->ExceptionCode : 0;
-  put(exception_name(code));
-  put(" (");
-  put_hex(code);
-  put(")");
+  what.put(exception_name(code));
+  what.put(" (");
+  what.put_hex(code);
+  what.put(")");
   if (record) {
     auto address = reinterpret_cast<uintptr_t>(record->ExceptionAddress);
-    put(" at ");
-    put_hex(address);
+    what.put(" at ");
+    what.put_hex(address);
     HMODULE module = nullptr;
     char name[MAX_PATH];
     if (::GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS
@@ -66,15 +49,15 @@ LONG WINAPI on_unhandled_exception(EXCEPTION_POINTERS* pointers) {
       std::string_view file{name};
       if (auto slash = file.find_last_of("\\/"); slash != std::string_view::npos)
         file.remove_prefix(slash + 1);
-      put(" (");
-      put(file);
-      put("+");
-      put_hex(address - reinterpret_cast<uintptr_t>(module));
-      put(")");
+      what.put(" (");
+      what.put(file);
+      what.put("+");
+      what.put_hex(address - reinterpret_cast<uintptr_t>(module));
+      what.put(")");
     }
   }
   char line[512];
-  detail::write_fault_line(line, detail::format_fault_line(line, sizeof(line), {what, n}));
+  detail::write_fault_line(line, detail::format_fault_line(line, sizeof(line), what.view()));
   return EXCEPTION_CONTINUE_SEARCH;
 }
 
