@@ -6,8 +6,9 @@
 # PostgreSQL), scan (the collectors with a Windows meaning: scan/windows), net
 # (trust from the Windows certificate store; no PAC yet), actors with
 # vigil-agent.exe (a Windows service), the tools shipped there
-# (vigil-proxy.exe, vigil-healthcheck.exe), and their unit tests. Not the
-# platform, the installers (issue 21) or vigil-reg (Windows has reg.exe).
+# (vigil-proxy.exe, vigil-healthcheck.exe), the installers (vigil-setup.exe,
+# vigil-uninstall.exe: issue 21), and their unit tests. Not the platform nor
+# vigil-reg (Windows has reg.exe).
 #
 # Libraries: zstd, OpenSSL, CAF and RocksDB are the static ones the script built
 # into VIGIL_WINDOWS_DEPS; Boost, spdlog and fmt (header-only), nlohmann-json and
@@ -55,6 +56,10 @@ set(ZSTD_LIBRARY vigil_zstd)
 # libraries are RocksDB's own CMakeLists.txt's for WIN32 (its exported
 # RocksDBTargets.cmake names them as MSVC's shlwapi.lib and rpcrt4.lib).
 vigil_windows_static_library(RocksDB::rocksdb librocksdb.a vigil_zstd shlwapi rpcrt4)
+# The installers' archives (tar and ar with zstd): a static libarchive asks its
+# users for LIBARCHIVE_STATIC (no dllimport); bcrypt for its random numbers.
+vigil_windows_static_library(archive libarchive.a vigil_zstd bcrypt)
+set_property(TARGET archive APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS LIBARCHIVE_STATIC)
 
 add_library(spdlog::spdlog INTERFACE IMPORTED)
 # Debian's spdlog takes fmt from outside (its tweakme.h); both header-only here.
@@ -86,6 +91,7 @@ add_subdirectory(scan)
 add_subdirectory(net)
 add_subdirectory(actors)
 add_subdirectory(tools)
+add_subdirectory(installer)
 
 enable_testing()
 # What tests/CMakeLists.txt's vigil_test_support is for these tests: doctest's main
@@ -105,3 +111,4 @@ add_subdirectory(tests/storage/windows)
 add_subdirectory(tests/scan/windows)
 add_subdirectory(tests/actors/windows)
 add_subdirectory(tests/net/windows)
+add_subdirectory(tests/installer/windows)

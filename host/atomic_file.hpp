@@ -53,6 +53,24 @@ caf::expected<void> make_directories(const std::filesystem::path& dir, unsigned 
 /// the exchange is `ec::invalid_argument`, other failures name the paths.
 caf::expected<void> exchange_paths(const std::filesystem::path& a, const std::filesystem::path& b);
 
+/// Puts the directory `incoming` in place of `target`, moving what was at
+/// `target` (if anything) to `aside` (which must not exist): the program files
+/// of an install or upgrade. POSIX: one atomic exchange (`exchange_paths`),
+/// then a rename, so `target` always holds one whole version. Windows has no
+/// atomic exchange: two renames, between which `target` is missing for an
+/// instant (setup has stopped the service; a setup killed there leaves the
+/// old version whole at `aside`). On failure nothing has moved.
+caf::expected<void> replace_directory(const std::filesystem::path& incoming,
+                                      const std::filesystem::path& target,
+                                      const std::filesystem::path& aside);
+
+/// Creates a new directory `<parent>/<prefix><random>` only this user may
+/// enter (POSIX mkdtemp, 0700; Windows CreateDirectoryW with a random name,
+/// which fails rather than reuse one that exists), for files a run keeps
+/// private for its duration (the CA an enrolled vigil-setup carries).
+caf::expected<std::filesystem::path> make_private_directory(const std::filesystem::path& parent,
+                                                            std::string_view prefix);
+
 /// Makes the file behind an open stream readable and writable by its owner
 /// alone (POSIX: fchmod 0600), for files another library creates with the
 /// default mode (spdlog's log files). Best effort: a failure leaves the mode.

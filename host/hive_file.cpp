@@ -46,4 +46,30 @@ caf::expected<hive> hive_file::update(const change& fn) {
   return current;
 }
 
+caf::expected<void> hive_file::erase() {
+  std::error_code missing;
+  if (!fs::exists(file_.has_parent_path() ? file_.parent_path() : fs::path{"."}, missing))
+    return {}; // nothing stored, nor its directory
+  {
+    // A writer holding the lock finishes first; one that comes after finds
+    // no hive and starts an empty one, as after any removal.
+    auto lock = lock_sibling(file_, lock_timeout_);
+    if (!lock)
+      return lock.error();
+    std::error_code err;
+    fs::remove(file_, err);
+    if (err)
+      return make_system_error(err.value(), "remove " + file_.string());
+  }
+  std::error_code err;
+  fs::remove(files().back(), err);
+  if (err)
+    return make_system_error(err.value(), "remove " + files().back().string());
+  return {};
+}
+
+std::vector<fs::path> hive_file::files() const {
+  return {file_, fs::path{file_.string() + ".lock"}};
+}
+
 } // namespace vigil

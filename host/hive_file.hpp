@@ -35,6 +35,10 @@ public:
 
   /// The file's path.
   std::string location() const override { return file_.string(); }
+  /// Removes the file and its lock file.
+  caf::expected<void> erase() override;
+  /// The file and its lock file.
+  std::vector<std::filesystem::path> files() const override;
 
   const std::filesystem::path& path() const noexcept { return file_; }
 

@@ -2,6 +2,7 @@
 
 #include <caf/expected.hpp>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,6 +40,15 @@ public:
 
   /// Where it is, for messages: the file's path or the registry key.
   virtual std::string location() const = 0;
+  /// Removes the stored hive entirely, so that it loads empty (uninstall with
+  /// Force=True, the undo of a fresh install): the file and its lock file; the
+  /// registry key with its subkeys. Nothing stored is success.
+  virtual caf::expected<void> erase() = 0;
+  /// The files on disk that hold the hive (the `.reg` file and its lock file),
+  /// for the installer: their directory is the identity's, made 0700, and
+  /// they are made 0600 (issue 15, defect 5). None for the registry, whose
+  /// key under HKLM\SOFTWARE only administrators and the system may change.
+  virtual std::vector<std::filesystem::path> files() const = 0;
 };
 
 /// Watches a hive_store for changes made by other processes (inotify on the

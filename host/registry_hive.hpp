@@ -68,6 +68,12 @@ public:
 
   /// The key, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Vigil\VigilAgent`.
   std::string location() const override { return mount_.display(); }
+  /// Removes the key with its subkeys (under the writers' lock), and then
+  /// its parent `SOFTWARE\Vigil` of the machine's hive when nothing else is
+  /// in it.
+  caf::expected<void> erase() override;
+  /// None: the registry is no file.
+  std::vector<std::filesystem::path> files() const override { return {}; }
 
   const registry_mount& mount() const noexcept { return mount_; }
 

@@ -38,6 +38,14 @@ public:
   /// Stops the agent and unregisters its service (deletes the unit file).
   /// Absent is success.
   virtual caf::expected<void> remove() = 0;
+  /// Whether the service is registered: its unit file exists; the Windows
+  /// service manager knows the service.
+  virtual bool registered() const = 0;
+  /// The files `install` writes (the unit file), whose bytes setup keeps to
+  /// put back when an install fails; none for a Windows service, which lives
+  /// in the service manager's database (setup removes it instead when the
+  /// failed install had registered it).
+  virtual std::vector<std::filesystem::path> registration_files() const = 0;
 };
 
 /// The manager for `p`. POSIX: systemd when `p` is the real root and systemd

@@ -1,14 +1,14 @@
 #include "installer/install_run.hpp"
 
-#include <unistd.h>
-
 #include "common/error.hpp"
 #include "common/redact.hpp"
 #include "common/signing.hpp"
 #include "common/text.hpp"
 #include "host/agent_status.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/password_input.hpp"
+#include "host/process_id.hpp"
 #include "host/secret_box.hpp"
 #include "host/service_manager.hpp"
 #include "host/text_encoding.hpp"
@@ -28,7 +28,7 @@ namespace {
 
 /// The hive value of the installed agent, or empty.
 std::string installed_value(const paths& p, const char* name) {
-  auto h = hive_file{p.hive_file()}.load();
+  auto h = open_hive_store(p)->load();
   if (!h)
     return {};
   auto* v = h->get(agent_key, name);
@@ -205,7 +205,7 @@ int run_install(const paths& p, const setup_request& request, std::optional<std:
     // This process owns the upgrade until it writes the outcome: an agent
     // that starts meanwhile (the undo of a failed step restarts the previous
     // one) sees it alive and leaves the marker alone.
-    marker.watcher_pid = static_cast<int>(::getpid());
+    marker.watcher_pid = current_process_id();
     if (auto ok = save_upgrade_marker(p, marker); !ok)
       return log.finish(installer_exit::fatal, "upgrade marker: " + render(ok.error()));
     settings.keep_previous = true;

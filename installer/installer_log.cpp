@@ -2,34 +2,31 @@
 
 #include <ctime>
 #include <iostream>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/redact.hpp"
+#include "host/file_append.hpp"
+#include "host/process_id.hpp"
 
 namespace vigil {
 
 namespace {
 
-/// Opens the log for appending: never through a symbolic link, and private
-/// (it names the CustomerId and ActivationId, enough to provision a host:
-/// issue 15, defect 5), also when an older version left it readable.
-int open_log(const std::filesystem::path& file) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    (void) ::fchmod(fd, 0600);
-  return fd;
+/// Appends to the log: never through a symbolic link, and private (it names
+/// the CustomerId and ActivationId, enough to provision a host: issue 15,
+/// defect 5), also when an older version left it readable.
+bool append(const std::filesystem::path& file, std::string_view text) {
+  if (!append_durably(file, text))
+    return false;
+  std::error_code ignored;
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read
+                                       | std::filesystem::perms::owner_write, ignored);
+  return true;
 }
 
 bool appendable(const std::filesystem::path& file) {
   std::error_code ignored;
   std::filesystem::create_directories(file.parent_path(), ignored);
-  int fd = open_log(file);
-  if (fd < 0)
-    return false;
-  ::close(fd);
-  return true;
+  return append(file, {});
 }
 
 } // namespace
@@ -49,13 +46,9 @@ void installer_log::write(std::string_view line) {
   tm parts{};
   gmtime_r(&now, &parts);
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  auto text = std::string{stamp} + " " + program_ + "[" + std::to_string(::getpid()) + "] "
-              + redact(line) + "\n";
-  int fd = open_log(file_);
-  if (fd < 0)
-    return;
-  [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
-  ::close(fd);
+  auto text = std::string{stamp} + " " + program_ + "[" + std::to_string(current_process_id())
+              + "] " + redact(line) + "\n";
+  (void) append(file_, text);
 }
 
 int installer_log::finish(int code, const std::string& message) {

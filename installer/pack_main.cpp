@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "common/error.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
 #include "installer/payload.hpp"
 
 int main(int argc, char** argv) {

@@ -2,13 +2,12 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/redact.hpp"
 #include "common/text.hpp"
 #include "host/atomic_file.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/service_manager.hpp"
 #include "installer/enrollment.hpp"
 #include "installer/install_conf.hpp"
@@ -27,7 +26,7 @@ namespace {
 
 /// Whether the hive holds a configuration (a CustomerId).
 bool configured(const paths& p) {
-  auto h = hive_file{p.hive_file()}.load();
+  auto h = open_hive_store(p)->load();
   if (!h)
     return false;
   auto* v = h->get(agent_key, "CustomerId");
@@ -86,7 +85,7 @@ caf::expected<configure_plan> plan_configure(const paths& p, const std::string& 
   if (!request)
     return make_error(ec::invalid_argument, conf.string() + ": " + context_of(request.error()));
   plan.request = std::move(*request);
-  auto trust_root = complete_request(plan.request, STDIN_FILENO);
+  auto trust_root = complete_request(plan.request, 0 /* standard input */);
   if (!trust_root)
     return make_error(ec::invalid_argument, conf.string() + ": " + context_of(trust_root.error()));
   plan.trust_root = std::move(*trust_root);

@@ -9,7 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/sha256.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -132,6 +132,15 @@ std::string packed_setup(std::string program, std::string_view archive,
 }
 
 namespace {
+
+/// Where a member is written: the path as the system spells it (UTF-16 on
+/// Windows, which libarchive's disk writer takes whole).
+[[maybe_unused]] void set_member_path(archive_entry* entry, const char* path) {
+  archive_entry_set_pathname(entry, path);
+}
+[[maybe_unused]] void set_member_path(archive_entry* entry, const wchar_t* path) {
+  archive_entry_copy_pathname_w(entry, path);
+}
 
 /// A member's name without a leading "./".
 std::string_view member_path(std::string_view name) {
@@ -270,7 +279,7 @@ caf::expected<void> extract_archive(std::string_view data, const fs::path& desti
       continue;
     }
     auto target = (destination / name).lexically_normal();
-    archive_entry_set_pathname(entry, target.c_str());
+    set_member_path(entry, target.c_str());
     if (archive_write_header(writer.get(), entry) != ARCHIVE_OK)
       return make_error(ec::io_error, "cannot extract " + target.string() + ": "
                                         + archive_error_string(writer.get()));

@@ -2,12 +2,17 @@
 
 #include <caf/expected.hpp>
 #include <filesystem>
+#include <memory>
 
 namespace vigil {
 
-/// The installers' mutual exclusion (SPEC §3 exit code 1618): an exclusive
-/// flock on the root directory itself, so no lock file is left in the root and
-/// a killed installer releases it with its process. Held until destroyed.
+/// The installers' mutual exclusion (SPEC §3 exit code 1618), released by the
+/// system when its holder ends, so a killed installer never blocks the next.
+/// POSIX (installer/posix): an exclusive flock on the root directory itself,
+/// so no lock file is left in the root. Windows (installer/windows): the
+/// named mutex `Global\VigilSetup`, `Global\VigilSetup-<hash of the root>`
+/// for a test root, which vigil-setup.exe, vigil-uninstall.exe and the
+/// MSI's custom actions share. Held until destroyed.
 class setup_lock {
 public:
   /// Takes the lock without waiting: `ec::busy` when another vigil-setup or
@@ -19,8 +24,10 @@ public:
   ~setup_lock();
 
 private:
-  explicit setup_lock(int fd) : fd_{fd} {}
-  int fd_ = -1;
+  /// What is held: the flock'ed descriptor; the owned mutex.
+  struct held;
+  explicit setup_lock(std::unique_ptr<held> h) noexcept;
+  std::unique_ptr<held> held_;
 };
 
 } // namespace vigil

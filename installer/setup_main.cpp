@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "host/atomic_file.hpp"
 #include "host/paths.hpp"
+#include "host/process_id.hpp"
 #include "installer/archive_io.hpp"
 #include "installer/enrollment.hpp"
 #include "installer/install_run.hpp"
@@ -34,7 +34,7 @@ struct enrollment_ca {
 
 /// `args` under the enrollment attached to this vigil-setup, if any.
 std::vector<std::string> with_enrollment(const std::vector<std::string>& args, enrollment_ca& ca) {
-  auto attachment = read_setup_attachment("/proc/self/exe");
+  auto attachment = read_setup_attachment(current_program_file());
   if (!attachment)
     return args;
   auto files = read_archive_files(*attachment);
@@ -45,9 +45,10 @@ std::vector<std::string> with_enrollment(const std::vector<std::string>& args, e
     return args;
   std::optional<fs::path> ca_file;
   if (auto pem = files->find(std::string{enrollment_ca_name}); pem != files->end()) {
-    std::string dir = (fs::temp_directory_path() / "vigil-enroll-XXXXXX").string();
-    if (::mkdtemp(dir.data()) != nullptr) {
-      ca.file = fs::path{dir} / "ca.pem";
+    std::error_code no_temp;
+    auto temp = fs::temp_directory_path(no_temp);
+    if (auto dir = make_private_directory(temp, "vigil-enroll-"); !no_temp && dir) {
+      ca.file = *dir / "ca.pem";
       if (write_file_atomically(ca.file, pem->second.bytes, 0600))
         ca_file = ca.file;
     }
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
   }
   // A TrustKey that is no key, or a `/p -` password that does not come, is a
   // bad command line: refused before anything is written.
-  auto trust_root = complete_request(*request, STDIN_FILENO);
+  auto trust_root = complete_request(*request, 0); // standard input
   if (!trust_root) {
     std::cerr << "vigil-setup: " << context_of(trust_root.error()) << "\n";
     return installer_exit::invalid_command_line;
@@ -97,7 +98,8 @@ int main(int argc, char** argv) {
     return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
                                                          : installer_exit::fatal,
                   render(lock.error()));
-  auto payload = read_embedded_payload("/proc/self/exe");
+  auto self = current_program_file();
+  auto payload = read_embedded_payload(self);
   if (!payload)
     return log.finish(installer_exit::fatal, "no agent payload: " + render(payload.error()));
   auto version = archive_member(*payload, "VERSION");
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
       // Made from the payload's programs (they are in it once, not also
       // inside an embedded .deb): the package always matches what installs.
       // An enrolled vigil-setup's package enrolls the same way.
-      auto attachment = read_setup_attachment("/proc/self/exe");
+      auto attachment = read_setup_attachment(self);
       auto package = make_native_package(*payload, attachment ? *attachment : std::string{});
       if (!package)
         return log.finish(installer_exit::fatal, render(package.error()));
@@ -131,5 +133,5 @@ int main(int argc, char** argv) {
   // The native package's control file stays in the payload.
   auto unpack = [&](const fs::path& dir) { return extract_archive(*payload, dir, native_package_dir); };
   return run_install(p, *request, std::move(*trust_root), log,
-                     install_source{unpack, payload_version, false, "/proc/self/exe"});
+                     install_source{unpack, payload_version, false, self});
 }

@@ -3,12 +3,11 @@
 #include "host/program_integrity.hpp"
 
 #include <cstdlib>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "host/atomic_file.hpp"
 #include "host/hive.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/pinned_keys.hpp"
 
 namespace fs = std::filesystem;
@@ -135,33 +134,24 @@ caf::expected<void> setup_transaction::run(const unpack_function& unpack,
         std::error_code err;
         fs::remove_all(previous, err);
         bool had_files = fs::exists(files);
+        // Killed at any instant, the program files are one whole version,
+        // old or new, never none (SPEC §12; on Windows, see
+        // replace_directory).
+        if (auto swapped = replace_directory(staging, files, previous); !swapped)
+          return swapped;
         if (had_files) {
-          // One atomic exchange, then the old version (now at the staging
-          // name) moves aside: killed at any instant, the program files are
-          // one whole version, old or new, never none (SPEC §12).
-          if (auto swapped = exchange_paths(staging, files); !swapped)
-            return swapped;
-          fs::rename(staging, previous, err);
-          if (err) {
-            (void) exchange_paths(staging, files);
-            return make_system_error(err.value(), "move " + files.string() + " aside");
-          }
-          undo_.emplace_back("put back " + files.string(), [files, previous] {
-            if (exchange_paths(previous, files)) {
+          undo_.emplace_back("put back " + files.string(), [files, previous, staging] {
+            if (replace_directory(previous, files, staging)) {
               std::error_code e;
-              fs::remove_all(previous, e);
+              fs::remove_all(staging, e);
             }
           });
-          return {};
         } else {
           undo_.emplace_back("remove " + files.string(), [files] {
             std::error_code e;
             fs::remove_all(files, e);
           });
         }
-        fs::rename(staging, files, err);
-        if (err)
-          return make_system_error(err.value(), "move " + staging.string() + " into place");
         return {};
       }); !ok)
     return ok;
@@ -193,17 +183,32 @@ caf::expected<void> setup_transaction::run(const unpack_function& unpack,
       }); !ok)
     return ok;
   if (auto ok = step("write-hive", [&]() -> caf::expected<void> {
-        // The hive holds the identity (CustomerId, ActivationId): its directory
-        // 0700, the hive and its lock 0600, also when an older version left
-        // them readable (issue 15, defect 5).
-        auto hive_dir = paths_.hive_file().parent_path();
-        if (auto made = make_dirs(hive_dir, 0700); !made)
-          return made;
+        // The hive holds the identity (CustomerId, ActivationId): on disk its
+        // directory 0700, the hive and its lock 0600, also when an older
+        // version left them readable (issue 15, defect 5).
+        auto store = open_hive_store(paths_);
+        auto files = store->files();
         std::error_code loose;
-        fs::permissions(hive_dir, fs::perms::owner_all, loose);
-        keep_original(paths_.hive_file());
-        keep_original(paths_.hive_file().string() + ".lock");
-        auto written = hive_file{paths_.hive_file()}.update([&](hive& h) -> caf::expected<void> {
+        if (!files.empty()) {
+          auto hive_dir = files.front().parent_path();
+          if (auto made = make_dirs(hive_dir, 0700); !made)
+            return made;
+          fs::permissions(hive_dir, fs::perms::owner_all, loose);
+        }
+        auto before = store->load();
+        if (!before)
+          return before.error();
+        undo_.emplace_back("restore the hive " + store->location(), [this, before = *before] {
+          auto store = open_hive_store(paths_);
+          if (before.empty())
+            (void) store->erase();
+          else
+            (void) store->update([&](hive& h) -> caf::expected<void> {
+              h = before;
+              return {};
+            });
+        });
+        auto written = store->update([&](hive& h) -> caf::expected<void> {
           auto key = std::string{agent_key};
           h.ensure_key(key);
           if (settings.customer_id)
@@ -224,7 +229,7 @@ caf::expected<void> setup_transaction::run(const unpack_function& unpack,
         if (!written)
           return written.error();
         // An unchanged hive is not rewritten: its mode is set here.
-        for (auto& file : {paths_.hive_file(), fs::path{paths_.hive_file().string() + ".lock"}})
+        for (auto& file : files)
           if (fs::exists(file, loose))
             fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, loose);
         return {};
@@ -245,9 +250,13 @@ caf::expected<void> setup_transaction::run(const unpack_function& unpack,
       }); !ok)
     return ok;
   if (auto ok = step("register-service", [&]() -> caf::expected<void> {
-        if (auto made = make_dirs(paths_.systemd_unit().parent_path()); !made)
-          return made;
-        keep_original(paths_.systemd_unit());
+        for (auto& file : service_.registration_files()) {
+          if (auto made = make_dirs(file.parent_path()); !made)
+            return made;
+          keep_original(file);
+        }
+        if (!service_.registered())
+          undo_.emplace_back("unregister the service", [this] { (void) service_.remove(); });
         return service_.install();
       }); !ok)
     return ok;

@@ -2,10 +2,11 @@
 
 #include "common/error.hpp"
 #include "host/agent_status.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/secret_box.hpp"
 #include "host/self_protection.hpp"
 #include "host/service_manager.hpp"
+#include "installer/running_program.hpp"
 #include "installer/setup_args.hpp"
 
 namespace fs = std::filesystem;
@@ -40,15 +41,16 @@ std::vector<fs::path> identity_files(const paths& p) {
 int run_uninstall(const paths& p, const uninstall_request& request, installer_log& log,
                   program_files_owner files) {
   std::error_code ignored;
-  bool installed = fs::exists(p.program_files(), ignored) || fs::exists(p.systemd_unit(), ignored);
+  auto service = make_service_manager(p);
+  bool installed = fs::exists(p.program_files(), ignored) || service->registered();
   // SPEC §13: while self-protection is on, only a valid SPFKEY removes the
   // agent; files and hive stay untouched otherwise.
-  hive_file hive{p.hive_file()};
+  auto store = open_hive_store(p);
+  auto& hive = *store;
   auto before = hive.load();
   bool was_protected = before && self_protection_enabled(*before, unix_now());
   if (auto gate = pass_spfkey_gate(hive, request.spf_key, unix_now()); !gate)
     return log.finish(installer_exit::fatal, "uninstall refused: " + render(gate.error()));
-  auto service = make_service_manager(p);
   if (installed) {
     if (auto ok = service->stop(); !ok)
       return log.finish(installer_exit::fatal, "cannot stop the agent: " + render(ok.error()));
@@ -56,9 +58,13 @@ int run_uninstall(const paths& p, const uninstall_request& request, installer_lo
       return log.finish(installer_exit::fatal, render(ok.error()));
     fs::remove_all(self_protection_dropin(p).parent_path(), ignored);
     if (files == program_files_owner::uninstaller) {
-      fs::remove_all(p.program_files(), ignored);
-      if (ignored)
-        return log.finish(installer_exit::fatal, "cannot remove " + p.program_files().string());
+      if (auto moved = move_running_program_out_of(p.program_files()); !moved)
+        return log.finish(installer_exit::fatal, render(moved.error()));
+      std::error_code err;
+      fs::remove_all(p.program_files(), err);
+      if (err)
+        return log.finish(installer_exit::fatal,
+                          "cannot remove " + p.program_files().string() + ": " + err.message());
     } else {
       // dpkg removes the files it installed (bin/, VERSION) after this
       // script; what setup or the agent added beside them goes now, so
@@ -88,9 +94,12 @@ int run_uninstall(const paths& p, const uninstall_request& request, installer_lo
       log.write("cannot restore the self-protection request: " + render(ok.error()));
   if (request.force) {
     // A clean uninstall: the identity goes too; a reinstall makes a new HostID.
-    for (auto& file : identity_files(p))
-      fs::remove(file, ignored);
-    fs::remove(p.hive_file().parent_path(), ignored); // only if empty
+    if (auto erased = hive.erase(); !erased)
+      return log.finish(installer_exit::fatal, "Force=True: cannot remove the hive "
+                                                 + hive.location() + ": " + render(erased.error()));
+    fs::remove(secret_box::host_key_file(p), ignored);
+    for (auto& file : hive.files())
+      fs::remove(file.parent_path(), ignored); // only if empty
     log.write("Force=True: hive and host key removed");
   }
   if (!installed)

@@ -1,12 +1,12 @@
 #include "installer/upgrade_watch.hpp"
 
 #include <thread>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "host/agent_status.hpp"
 #include "host/atomic_file.hpp"
-#include "host/hive_file.hpp"
+#include "host/hive_store.hpp"
+#include "host/process_id.hpp"
 
 namespace fs = std::filesystem;
 
@@ -32,7 +32,7 @@ bool platform_busy(const agent_status& s, int64_t since) {
 } // namespace
 
 std::chrono::seconds upgrade_watch_deadline(const paths& p, std::chrono::seconds fallback) {
-  auto h = hive_file{p.hive_file()}.load();
+  auto h = open_hive_store(p)->load();
   if (!h)
     return fallback;
   auto* v = h->get(std::string{agent_key} + "\\SelfPatch", "WatchSeconds");
@@ -77,7 +77,7 @@ caf::expected<upgrade_marker> watch_upgrade(const paths& p, service_manager& ser
     marker.started_at = now();
   marker.at = now();
   marker.deadline = marker.at + options.deadline.count();
-  marker.watcher_pid = static_cast<int>(::getpid());
+  marker.watcher_pid = current_process_id();
   if (auto ok = save_upgrade_marker(p, marker); !ok)
     return ok.error();
   log.write("watching " + marker.target + " until it checks in, for at most "

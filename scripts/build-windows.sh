@@ -10,7 +10,9 @@
 #    dependency installed on this machine and `recipe` below: a machine that has
 #    the directory skips the step. The build happens in a temporary directory next
 #    to it and is renamed into place at the end, so an interrupted build leaves no
-#    half cache;
+#    half cache. Libraries added later (libarchive, for the installers) are
+#    layers: a copy of the prefix below plus the library, keyed by the prefix's
+#    key and the library's version, so adding one builds only it;
 # 3. configures and builds ./build-win (or $VIGIL_WINDOWS_BUILD_DIR) with
 #    cmake/mingw-w64-x86_64.cmake: the folders that are pure logic (common,
 #    protocol), the host seam with its Windows implementations, storage (memory
@@ -109,40 +111,82 @@ build_rocksdb() {
     -DPORTABLE=ON -DROCKSDB_INSTALL_ON_WINDOWS=ON -DCMAKE_CXX_FLAGS=-DNPERF_CONTEXT
 }
 
-if [ -d "$prefix" ]; then
-  echo "build-windows: dependencies cached in $prefix"
-else
-  echo "build-windows: building the dependencies into $prefix"
+# libarchive, for the installers (vigil-setup.exe reads its payload with it, as
+# vigil-setup does on Linux): tar and ar with zstd only, no other filter, no
+# crypto, no programs; the static library alone is built (the shared one would
+# want what is left out). mingw names it libarchive_static.a; it goes in as
+# libarchive.a, the name every other system gives it.
+build_libarchive() {
+  local off
+  off=$(printf -- '-DENABLE_%s=OFF ' OPENSSL LIBB2 LZ4 LZMA ZLIB BZip2 LIBXML2 EXPAT PCREPOSIX \
+          LIBGCC CNG TAR CPIO CAT XATTR ACL ICONV TEST)
+  # shellcheck disable=SC2086
+  cmake -S "$1" -B "$1/_build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+    -DVIGIL_WINDOWS_DEPS="$stage" -DCMAKE_BUILD_TYPE=Release $off -DPOSIX_REGEX_LIB=NONE \
+    -DENABLE_ZSTD=ON -DZSTD_INCLUDE_DIR="$stage/include" -DZSTD_LIBRARY="$stage/lib/libzstd.a"
+  ninja -C "$1/_build" -j"$jobs" archive_static
+  install -m 0644 "$1/libarchive/archive.h" "$1/libarchive/archive_entry.h" "$stage/include/"
+  install -m 0644 "$1/_build/libarchive/libarchive_static.a" "$stage/lib/libarchive.a"
+}
+
+# build_prefix PREFIX KEY-INPUT BASE DEP...: builds each DEP (source:dev-package)
+# into PREFIX, starting from a copy of the prefix BASE ("" for none), unless
+# PREFIX exists. The work happens in a temporary directory renamed into place
+# at the end: an interrupted build leaves no half prefix.
+build_prefix() {
+  local out=$1 input=$2 base=$3 dep pkg start fetched total_start
+  shift 3
+  if [ -d "$out" ]; then
+    echo "build-windows: dependencies cached in $out"
+    return
+  fi
+  echo "build-windows: building $* into $out"
   ensure_deb_src
   mkdir -p "$cache_root"
-  work=$(mktemp -d "$cache_root/.build-$key.XXXXXX")
+  work=$(mktemp -d "$cache_root/.build-$(basename "$out").XXXXXX")
   trap 'rm -rf "$work"' EXIT
   trap 'exit 130' INT TERM
   stage=$work/prefix
+  if [ -n "$base" ]; then
+    cp -a "$base" "$stage"
+  else
+    mkdir -p "$stage/logs"
+  fi
   manifest=$work/manifest.txt
-  mkdir -p "$stage" "$work/logs"
-  printf '%s\n' "$key_input" >"$manifest"
+  { [ -z "$base" ] || cat "$base/manifest.txt"; printf '%s\n' "$input"; } >"$manifest"
   total_start=$SECONDS
-  for dep in "${deps[@]}"; do
+  for dep in "$@"; do
     pkg=${dep%%:*}
     start=$SECONDS
     fetch_source "$pkg" "$(dpkg-query -W -f='${source:Version}' "${dep#*:}")" "$work/$pkg"
     fetched=$SECONDS
-    if ! "build_$pkg" "$work/$pkg/src" >"$work/logs/$pkg.log" 2>&1; then
-      tail -n 40 "$work/logs/$pkg.log" >&2
+    if ! "build_$pkg" "$work/$pkg/src" >"$stage/logs/$pkg.log" 2>&1; then
+      tail -n 40 "$stage/logs/$pkg.log" >&2
       echo "build-windows: building $pkg failed (log above)" >&2
       exit 1
     fi
     echo "build-windows: $pkg fetched in $((fetched - start)) s, built in $((SECONDS - fetched)) s" |
       tee -a "$manifest"
   done
-  echo "build-windows: dependencies built in $((SECONDS - total_start)) s" | tee -a "$manifest"
-  mv "$manifest" "$work/logs" "$stage/"
+  echo "build-windows: $* built in $((SECONDS - total_start)) s" | tee -a "$manifest"
+  mv "$manifest" "$stage/"
   # Another build may have finished first: its result is as good as this one.
-  mv -T "$stage" "$prefix" 2>/dev/null || echo "build-windows: $prefix appeared meanwhile; kept it"
+  mv -T "$stage" "$out" 2>/dev/null || echo "build-windows: $out appeared meanwhile; kept it"
   rm -rf "$work"
   trap - EXIT INT TERM
-fi
+}
+
+build_prefix "$prefix" "$key_input" "" "${deps[@]}"
+# The layers over it (source:dev-package:recipe): each keyed by the prefix
+# below it and its own version and recipe.
+layers=(libarchive:libarchive-dev:1)
+for layer in "${layers[@]}"; do
+  IFS=: read -r pkg dev layer_recipe <<<"$layer"
+  layer_input="layer $pkg $(dpkg-query -W -f='${source:Version}' "$dev") recipe $layer_recipe"
+  key=$(printf '%s\n%s\n' "$key" "$layer_input" | sha256sum | cut -c1-16)
+  build_prefix "$cache_root/$key" "$layer_input" "$prefix" "$pkg:$dev"
+  prefix=$cache_root/$key
+done
 
 build=${VIGIL_WINDOWS_BUILD_DIR:-$root/build-win}
 start=$SECONDS

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -102,6 +103,32 @@ caf::expected<void> exchange_paths(const fs::path& a, const fs::path& b) {
   unique_fd dir_fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0)
     return make_system_error(errno, "sync " + dir.string());
+  return {};
+}
+
+caf::expected<fs::path> make_private_directory(const fs::path& parent, std::string_view prefix) {
+  auto pattern = (parent / (std::string{prefix} + "XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return make_system_error(errno, "mkdtemp " + pattern);
+  return fs::path{pattern};
+}
+
+caf::expected<void> replace_directory(const fs::path& incoming, const fs::path& target,
+                                      const fs::path& aside) {
+  std::error_code err;
+  if (!fs::exists(target, err)) {
+    fs::rename(incoming, target, err);
+    if (err)
+      return make_system_error(err.value(), "move " + incoming.string() + " to " + target.string());
+    return {};
+  }
+  if (auto swapped = exchange_paths(incoming, target); !swapped)
+    return swapped;
+  fs::rename(incoming, aside, err); // the old version, now at the incoming name
+  if (err) {
+    (void) exchange_paths(incoming, target);
+    return make_system_error(err.value(), "move " + target.string() + " aside");
+  }
   return {};
 }
 

@@ -6,6 +6,10 @@
 
 namespace vigil {
 
+std::filesystem::path current_program_file() {
+  return "/proc/self/exe";
+}
+
 int current_process_id() noexcept {
   return static_cast<int>(::getpid());
 }

@@ -204,6 +204,15 @@ public:
     return {};
   }
 
+  bool registered() const override {
+    std::error_code ignored;
+    return fs::exists(paths_.systemd_unit(), ignored);
+  }
+
+  std::vector<fs::path> registration_files() const override {
+    return {paths_.systemd_unit()};
+  }
+
 private:
   fs::path pidfile() const {
     return paths_.state_dir() / "vigil-agent.pid";
@@ -259,6 +268,15 @@ public:
     fs::remove(paths_.systemd_unit(), ignored);
     (void) systemctl({"daemon-reload"});
     return {};
+  }
+
+  bool registered() const override {
+    std::error_code ignored;
+    return fs::exists(paths_.systemd_unit(), ignored);
+  }
+
+  std::vector<fs::path> registration_files() const override {
+    return {paths_.systemd_unit()};
   }
 
 private:

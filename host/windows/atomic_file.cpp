@@ -116,6 +116,38 @@ caf::expected<void> exchange_paths(const fs::path& a, const fs::path& b) {
                       + ": Windows has no atomic exchange of two paths");
 }
 
+caf::expected<fs::path> make_private_directory(const fs::path& parent, std::string_view prefix) {
+  for (int attempt = 0;; ++attempt) {
+    auto suffix = random_suffix();
+    if (!suffix)
+      return suffix.error();
+    auto dir = parent / (win::widen(prefix) + *suffix);
+    if (::CreateDirectoryW(dir.c_str(), nullptr))
+      return dir;
+    if (::GetLastError() != ERROR_ALREADY_EXISTS || attempt == 8)
+      return win::last_error("create " + win::display(dir));
+  }
+}
+
+caf::expected<void> replace_directory(const fs::path& incoming, const fs::path& target,
+                                      const fs::path& aside) {
+  auto move = [](const fs::path& from, const fs::path& to) -> caf::expected<void> {
+    if (!::MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_WRITE_THROUGH))
+      return win::last_error("move " + win::display(from) + " to " + win::display(to));
+    return {};
+  };
+  if (::GetFileAttributesW(target.c_str()) != INVALID_FILE_ATTRIBUTES) {
+    if (auto moved = move(target, aside); !moved)
+      return moved;
+    if (auto moved = move(incoming, target); !moved) {
+      (void) move(aside, target);
+      return moved;
+    }
+    return {};
+  }
+  return move(incoming, target);
+}
+
 void restrict_to_owner(std::FILE*) noexcept {
   // No-op: Windows files have no mode bits; a log file inherits its folder's
   // ACL (program data's Log folder: administrators and SYSTEM), which is what

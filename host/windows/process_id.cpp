@@ -1,8 +1,21 @@
 #include "host/process_id.hpp"
 
+#include <string>
 #include <windows.h>
 
 namespace vigil {
+
+std::filesystem::path current_program_file() {
+  std::wstring name(MAX_PATH, L'\0');
+  for (;;) {
+    auto n = ::GetModuleFileNameW(nullptr, name.data(), static_cast<DWORD>(name.size()));
+    if (n < name.size()) {
+      name.resize(n);
+      return name;
+    }
+    name.resize(name.size() * 2); // truncated: a long path
+  }
+}
 
 int current_process_id() noexcept {
   return static_cast<int>(::GetCurrentProcessId());

@@ -7,6 +7,7 @@
 #include "host/hive_diff.hpp"
 #include "host/text_encoding.hpp"
 #include "host/windows/registry_codec.hpp"
+#include "host/windows/named_mutex.hpp"
 #include "host/windows/wide.hpp"
 
 namespace vigil {
@@ -185,36 +186,6 @@ caf::expected<void> apply(const registry_mount& mount, const std::vector<hive_ch
   return {};
 }
 
-/// The named mutex of a mount, held while this lives.
-class held_mutex {
-public:
-  static caf::expected<held_mutex> take(const std::string& name,
-                                        std::chrono::milliseconds timeout) {
-    win::unique_handle h{::CreateMutexW(nullptr, FALSE, win::widen(name).c_str())};
-    if (!h)
-      return win::last_error("create mutex " + name);
-    switch (::WaitForSingleObject(h.get(), static_cast<DWORD>(timeout.count()))) {
-      case WAIT_OBJECT_0:
-      case WAIT_ABANDONED: // a writer died holding it: each value it wrote is whole
-        return held_mutex{std::move(h)};
-      case WAIT_TIMEOUT:
-        return make_error(ec::lock_failed, "another writer holds " + name + " for more than "
-                                             + std::to_string(timeout.count()) + " ms");
-      default:
-        return win::last_error("wait for mutex " + name);
-    }
-  }
-  held_mutex(held_mutex&&) = default;
-  ~held_mutex() {
-    if (h_)
-      ::ReleaseMutex(h_.get());
-  }
-
-private:
-  explicit held_mutex(win::unique_handle h) : h_{std::move(h)} {}
-  win::unique_handle h_;
-};
-
 } // namespace
 
 std::string registry_mount::display() const {
@@ -252,7 +223,7 @@ caf::expected<hive> registry_hive::load() const {
 }
 
 caf::expected<hive> registry_hive::update(const change& fn) {
-  auto lock = held_mutex::take(mutex_name(mount_), lock_timeout_);
+  auto lock = win::held_mutex::take(mutex_name(mount_), lock_timeout_);
   if (!lock)
     return lock.error();
   auto before = load();
@@ -269,6 +240,22 @@ caf::expected<hive> registry_hive::update(const change& fn) {
   if (auto ok = apply(mount_, diff(*before, after), after); !ok)
     return ok.error();
   return after;
+}
+
+caf::expected<void> registry_hive::erase() {
+  auto lock = win::held_mutex::take(mutex_name(mount_), lock_timeout_);
+  if (!lock)
+    return lock.error();
+  if (auto ok = remove_key(mount_, std::string{agent_key}); !ok)
+    return ok;
+  // The vendor's key, when the agent was its only product: RegDeleteKeyEx
+  // removes only a key without subkeys. A test's key (a user mount) has a
+  // parent other tests share, which stays.
+  if (mount_.root == registry_mount::root_key::local_machine) {
+    auto parent = mount_.subkey.substr(0, mount_.subkey.rfind('\\'));
+    (void) ::RegDeleteKeyExW(HKEY_LOCAL_MACHINE, win::widen(parent).c_str(), view, 0);
+  }
+  return {};
 }
 
 } // namespace vigil

@@ -211,6 +211,12 @@ public:
     return {};
   }
 
+  bool registered() const override {
+    return static_cast<bool>(open_service(SERVICE_QUERY_STATUS));
+  }
+
+  std::vector<std::filesystem::path> registration_files() const override { return {}; }
+
 private:
   /// The service's command line: the program's path in quotes (a path with a
   /// space is never read as a shorter program), then its arguments.

@@ -30,6 +30,8 @@ struct counting_service : service_manager {
   }
   bool running() const override { return starts > stops; }
   caf::expected<void> remove() override { return {}; }
+  bool registered() const override { return true; }
+  std::vector<std::filesystem::path> registration_files() const override { return {}; }
 };
 
 /// A root where 0.2.0 was just installed over 0.1.0 (kept in `.previous`),

@@ -38,14 +38,6 @@ namespace {
 const std::string agent_key = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
 const std::string uninstall_key = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
 
-/// The Windows build under test.
-fs::path windows_build() {
-  const char* dir = std::getenv("VIGIL_WINDOWS_BUILD_DIR");
-  REQUIRE_MESSAGE(dir, "VIGIL_WINDOWS_BUILD_DIR names the Windows build (scripts/build-windows.sh)");
-  REQUIRE(fs::exists(fs::path{dir} / "bin/vigil-agent.exe"));
-  return dir;
-}
-
 /// A Windows machine (a Wine prefix) with the agent installed the way the
 /// installer installs it (SPEC §3): the programs in %ProgramFiles%, the
 /// settings and the pinned root key in the registry, the platform's CA in
@@ -53,7 +45,7 @@ fs::path windows_build() {
 struct windows_host {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
-  fs::path build = windows_build();
+  fs::path build = test::windows_build_dir();
   test::wine_prefix wine{dir / "prefix",
                          {(build / "tests/helpers/host_windows_child.exe").string(), "sleep",
                           "86400000"}};
@@ -153,18 +145,20 @@ struct windows_host {
     std::string difference;
     if (test::wait_until([&] { return in_sync(&difference); }, deadline))
       return true;
-    MESSAGE("not in sync: " << difference);
-    dump_logs();
+    MESSAGE("not in sync: " << difference << "\n" << logs());
     return false;
   }
 
-  void dump_logs() {
+  /// The debug-level module logs and the platform's last requests: what a
+  /// failed check prints (a string, so a check's message can hold it).
+  std::string logs() {
+    std::string text;
     for (std::string name : {"Agent.log", "Config.log", "Inventory.log", "Vulnerability.log", "Network.log"})
       if (std::error_code ec; fs::exists(program_data / "Log" / name, ec))
-        MESSAGE(name << ":\n" << test::read_file(program_data / "Log" / name));
+        text += name + ":\n" + test::read_file(program_data / "Log" / name) + "\n";
     auto requests = platform.request_log();
-    MESSAGE("the platform's requests (the last 6000 bytes):\n"
-            << requests.substr(requests.size() > 6000 ? requests.size() - 6000 : 0));
+    return text + "the platform's requests (the last 6000 bytes):\n"
+           + requests.substr(requests.size() > 6000 ? requests.size() - 6000 : 0);
   }
 
   std::optional<unsigned> on_demand(const std::string& module) {
@@ -216,7 +210,7 @@ TEST_CASE("windows agent: a service under Wine provisions, scans the registry, u
   CHECK(test::wait_until([&] { return h.service_running(); }, 30s));
   // Provisioned: a HostID in the registry, the host listed by the platform.
   REQUIRE_MESSAGE(test::wait_until([&] { return !h.host_id().empty(); }, 60s),
-                  (h.dump_logs(), "no HostID"));
+                  "no HostID\n" << h.logs());
   auto host = h.host_id();
   bool listed = test::wait_until(
     [&] {
@@ -243,9 +237,9 @@ TEST_CASE("windows agent: a service under Wine provisions, scans the registry, u
   REQUIRE(h.wine.reg_add(agent_key + "\\ScanOnDemand\\Inventory", "ScanOnDemand", "REG_DWORD", "1")
           == 0);
   CHECK_MESSAGE(test::wait_until([&] { return h.on_demand("Inventory") == 2u; }, 30s),
-                (h.dump_logs(), "ScanOnDemand never 2"));
+                "ScanOnDemand never 2\n" << h.logs());
   CHECK_MESSAGE(test::wait_until([&] { return h.on_demand("Inventory") == 0u; }, 120s),
-                (h.dump_logs(), "ScanOnDemand never back to 0"));
+                "ScanOnDemand never back to 0\n" << h.logs());
   // vigil-healthcheck.exe: Good, and the JSON report SPEC §14 names.
   auto health = h.wine.run({(h.program_files / "bin/vigil-healthcheck.exe").string()});
   MESSAGE(health.out);
@@ -318,7 +312,7 @@ TEST_CASE("windows agent: killed 5 times during uploads, it loses and duplicates
     auto code = agent->wait();
     CHECK(code == 128 + SIGKILL);
     if (killed != 1 || code != 128 + SIGKILL)
-      h.dump_logs();
+      MESSAGE(h.logs());
     start_agent();
   }
   MESSAGE(kills_with_upload_in_flight << " of 5 kills came while deltas were moving");

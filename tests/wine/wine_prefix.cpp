@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
 #include "tests/support/wait.hpp"
 
 namespace fs = std::filesystem;
@@ -125,6 +127,13 @@ std::optional<std::string> wine_prefix::reg_query(const std::string& key,
     return data;
   }
   return std::nullopt;
+}
+
+fs::path windows_build_dir() {
+  const char* dir = std::getenv("VIGIL_WINDOWS_BUILD_DIR");
+  REQUIRE_MESSAGE(dir, "VIGIL_WINDOWS_BUILD_DIR names the Windows build (scripts/build-windows.sh)");
+  REQUIRE(fs::exists(fs::path{dir} / "bin/vigil-agent.exe"));
+  return dir;
 }
 
 } // namespace vigil::test

@@ -65,4 +65,8 @@ private:
 /// The Wine loader (wine64), or empty when Wine is not installed.
 std::filesystem::path wine_program();
 
+/// The Windows build under test, named by VIGIL_WINDOWS_BUILD_DIR
+/// (scripts/test-windows.sh sets it); fails the test when it is not there.
+std::filesystem::path windows_build_dir();
+
 } // namespace vigil::test

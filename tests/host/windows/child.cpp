@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
     return std::atoi(arg.c_str());
   } else if (mode == "sleep") {
     std::this_thread::sleep_for(std::chrono::milliseconds{std::atoi(arg.c_str())});
+  } else if (mode == "mutex") { // owns the named mutex `arg`, says so, then sleeps
+    HANDLE mutex = ::CreateMutexA(nullptr, TRUE, arg.c_str());
+    if (mutex == nullptr || ::GetLastError() == ERROR_ALREADY_EXISTS)
+      return 3;
+    std::puts("owned");
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::milliseconds{std::atoi(argc > 3 ? argv[3] : "0")});
   } else if (mode == "flood") {
     std::string chunk(4096, 'x');
     for (long left = std::atol(arg.c_str()); left > 0; left -= 4096)

@@ -1,0 +1,189 @@
+// The Windows installers under Wine (issue 21): vigil-setup.exe installs the
+// agent silently into a private Wine prefix as the guide's installer does
+// (program files, the registry, the service, Automatic (Delayed Start)), with
+// Windows Installer's exit codes as a deployment tool reads them; PatchInstall
+// upgrades in place keeping the identity; vigil-uninstall.exe removes it,
+// keeping the identity unless Force=True. Against the real vigil-platform on
+// 127.0.0.1, like tests/wine/wine_agent_test.cpp.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "tests/support/agent.hpp"
+#include "tests/support/platform.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/wait.hpp"
+#include "tests/wine/wine_prefix.hpp"
+#include "vigil_version.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace vigil;
+
+namespace {
+
+const std::string agent_key = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
+
+/// A Windows machine (a Wine prefix) with nothing of Vigil on it, a platform
+/// with a customer, and the installers of the Windows build.
+struct windows_machine {
+  test::temp_dir dir;
+  test::platform_process platform{dir / "platform"};
+  fs::path build = test::windows_build_dir();
+  test::wine_prefix wine{dir / "prefix",
+                         {(build / "tests/helpers/host_windows_child.exe").string(), "sleep",
+                          "86400000"}};
+  // Where the administrator puts the installers (C:\ of the machine).
+  std::string setup = "C:\\vigil-setup.exe";
+  std::string next_setup = "C:\\vigil-setup-next.exe";
+  std::string uninstaller = "C:\\Program Files\\Vigil\\VigilAgent\\bin\\vigil-uninstall.exe";
+  fs::path program_files = wine.drive_c() / "Program Files/Vigil/VigilAgent";
+  fs::path program_data = wine.drive_c() / "ProgramData/Vigil/VigilAgent";
+  std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");
+
+  windows_machine() {
+    fs::copy_file(build / "bin/vigil-setup.exe", wine.drive_c() / "vigil-setup.exe");
+    fs::copy_file(build / "tests/helpers/vigil-setup-next.exe",
+                  wine.drive_c() / "vigil-setup-next.exe");
+    // And next to them the platform's CA and public key.
+    fs::copy_file(platform.ca_file(), wine.drive_c() / "ca.pem");
+    fs::copy_file(platform.trust_key_file(), wine.drive_c() / "signing-key.pub");
+  }
+
+  /// The guide's silent install line with this platform's settings, plus `extra`.
+  std::vector<std::string> install_line(const std::string& program,
+                                        std::vector<std::string> extra = {}) const {
+    std::vector<std::string> line{program, "CustomerId=" + ids.first,
+                                  "ActivationId=" + ids.second,
+                                  "WebServiceUri=" + platform.web_service_uri(),
+                                  "CaBundle=C:\\ca.pem", "TrustKey=C:\\signing-key.pub"};
+    line.insert(line.end(), extra.begin(), extra.end());
+    return line;
+  }
+
+  /// Runs `line` as a deployment tool's script does (a batch file run by
+  /// `cmd /c`), and returns the exit code cmd.exe reports in %ERRORLEVEL%.
+  int exit_code_seen_by_cmd(const std::vector<std::string>& line) {
+    std::string command;
+    for (auto& arg : line)
+      command += (command.empty() ? "" : " ") + quoted(arg);
+    test::write_file(wine.drive_c() / "deploy.cmd",
+                     "@echo off\r\n" + command + "\r\necho exit=%ERRORLEVEL%\r\n");
+    auto r = wine.run({"cmd", "/c", "C:\\deploy.cmd"});
+    auto at = r.out.rfind("exit=");
+    REQUIRE_MESSAGE(at != std::string::npos, r.out << r.err);
+    MESSAGE(command << " -> " << r.out);
+    return std::stoi(r.out.substr(at + 5));
+  }
+
+  static std::string quoted(const std::string& arg) {
+    return arg.find(' ') == std::string::npos ? arg : "\"" + arg + "\"";
+  }
+
+  test::process_result run(const std::vector<std::string>& line) {
+    auto r = wine.run(line);
+    MESSAGE(line.front() << " -> " << r.exit_code << "\n" << r.out << r.err);
+    return r;
+  }
+
+  bool service_running() {
+    auto r = wine.run({"sc", "query", "VigilAgent"});
+    return r.exit_code == 0 && r.out.find("RUNNING") != std::string::npos;
+  }
+
+  bool service_exists() { return wine.run({"sc", "query", "VigilAgent"}).exit_code == 0; }
+
+  std::string host_id() { return wine.reg_query(agent_key, "HostID").value_or(""); }
+
+  std::string installed_version() {
+    auto text = test::read_file(program_files / "VERSION");
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+      text.pop_back();
+    return text;
+  }
+
+  std::string installer_log() {
+    return test::read_file(program_data / "CloudAgentInstaller.log");
+  }
+
+  /// The installer's log and the agent's: what a failed check prints (a
+  /// string, so a check's message can hold it).
+  std::string logs() {
+    std::string text = "CloudAgentInstaller.log:\n" + installer_log();
+    if (std::error_code ec; fs::exists(program_data / "Log/Agent.log", ec))
+      text += "\nAgent.log:\n" + test::read_file(program_data / "Log/Agent.log");
+    return text;
+  }
+};
+
+} // namespace
+
+TEST_CASE("windows setup: bad command lines and PatchInstall with nothing installed fail with "
+          "Windows Installer's codes and leave nothing") {
+  windows_machine m;
+  // A malformed GUID, an unknown argument: 1639 (ERROR_INVALID_COMMAND_LINE).
+  auto bad_guid = m.install_line(m.setup);
+  bad_guid[1] = "CustomerId={not-a-guid}";
+  CHECK(m.exit_code_seen_by_cmd(bad_guid) == 1639);
+  CHECK(m.exit_code_seen_by_cmd(m.install_line(m.setup, {"Colour=blue"})) == 1639);
+  // PatchInstall with nothing installed: 1603 (ERROR_INSTALL_FAILURE).
+  CHECK(m.exit_code_seen_by_cmd({m.setup, "PatchInstall=TRUE"}) == 1603);
+  CHECK_FALSE(fs::exists(m.program_files));
+  CHECK_FALSE(m.service_exists());
+  CHECK_FALSE(m.wine.reg_query(agent_key, "CustomerId"));
+  // While another installation runs (its mutex held): 1618.
+  auto holder = m.wine.start({(m.build / "tests/helpers/host_windows_child.exe").string(), "mutex",
+                              "Global\\VigilSetup", "60000"},
+                             m.dir / "holder.out");
+  REQUIRE(test::wait_until(
+    [&] { return test::read_file(m.dir / "holder.out").find("owned") != std::string::npos; }, 30s));
+  CHECK(m.exit_code_seen_by_cmd(m.install_line(m.setup)) == 1618);
+  CHECK_FALSE(fs::exists(m.program_files));
+  CHECK(m.installer_log().find("another installation is in progress") != std::string::npos);
+}
+
+TEST_CASE("windows setup: a silent install runs the service and enrolls; PatchInstall keeps the "
+          "HostID; a downgrade is 1638; uninstall keeps the identity, Force=True removes it") {
+  windows_machine m;
+  auto installed = m.run(m.install_line(m.setup));
+  REQUIRE_MESSAGE(installed.exit_code == 0, "vigil-setup.exe failed\n" << m.logs());
+  CHECK(fs::exists(m.program_files / "bin/vigil-agent.exe"));
+  CHECK(fs::exists(m.program_files / "bin/vigil-uninstall.exe"));
+  CHECK(m.installed_version() == VIGIL_VERSION);
+  CHECK(m.wine.reg_query(agent_key, "CustomerId") == m.ids.first);
+  CHECK(test::wait_until([&] { return m.service_running(); }, 30s));
+  REQUIRE_MESSAGE(test::wait_until([&] { return !m.host_id().empty(); }, 90s),
+                  "no HostID\n" << m.logs());
+  auto host = m.host_id();
+  CHECK(test::wait_until([&] { return test::listed(m.platform, host); }, 30s));
+
+  // PatchInstall=TRUE with a newer build: the same identity, the new files.
+  auto patched = m.run({m.next_setup, "PatchInstall=TRUE"});
+  REQUIRE_MESSAGE(patched.exit_code == 0, "PatchInstall failed\n" << m.logs());
+  CHECK(m.installed_version() == "99.0.0");
+  CHECK(m.host_id() == host);
+  CHECK(test::wait_until([&] { return m.service_running(); }, 30s));
+  // The older build over it: 1638, nothing changed.
+  CHECK(m.exit_code_seen_by_cmd(m.install_line(m.setup)) == 1638);
+  CHECK(m.installed_version() == "99.0.0");
+
+  // Uninstall=True, from the installed uninstaller as the guide runs it: the
+  // service and the files go, the identity stays.
+  auto removed = m.run({m.uninstaller, "Uninstall=True"});
+  CHECK_MESSAGE(removed.exit_code == 0, "uninstall failed\n" << m.logs());
+  CHECK(test::wait_until([&] { return !m.service_exists(); }, 30s));
+  CHECK_FALSE(fs::exists(m.program_files / "bin/vigil-agent.exe"));
+  CHECK(m.host_id() == host);
+  // A reinstall is the same host.
+  auto again = m.run(m.install_line(m.setup));
+  REQUIRE_MESSAGE(again.exit_code == 0, "reinstall failed\n" << m.logs());
+  CHECK(m.host_id() == host);
+  // Force=True: the identity goes too.
+  auto forced = m.run({m.uninstaller, "Uninstall=True", "Force=True"});
+  CHECK_MESSAGE(forced.exit_code == 0, "Force=True failed\n" << m.logs());
+  CHECK(test::wait_until([&] { return !m.service_exists(); }, 30s));
+  CHECK_FALSE(m.wine.reg_query(agent_key, "HostID"));
+  CHECK_FALSE(m.wine.reg_query(agent_key, "CustomerId"));
+  CHECK(m.installer_log().find("Force=True") != std::string::npos);
+}
