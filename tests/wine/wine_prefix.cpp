@@ -34,25 +34,56 @@ fs::path wine_program() {
 }
 
 wine_prefix::wine_prefix(fs::path dir, const std::vector<std::string>& keepalive)
-  : dir_{std::move(dir)} {
+  : dir_{std::move(dir)}, keepalive_argv_{keepalive} {
   if (wine_program().empty())
     throw std::runtime_error("Wine is not installed (scripts/install-deps.sh installs it)");
   fs::create_directories(dir_);
   auto booted = test::run({wine_program().string(), "wineboot", "--init"}, environment());
   if (booted.exit_code != 0)
+    throw std::runtime_error("wineboot --init failed: " + booted.err);
+  start_keepalive();
+}
+
+wine_prefix::wine_prefix(fs::path dir, const std::vector<std::string>& keepalive,
+                         const wine_prefix& original,
+                         const std::function<void(const fs::path& dir)>& prepare)
+  : dir_{std::move(dir)}, keepalive_argv_{keepalive} {
+  // dosdevices holds symbolic links (c: -> ../drive_c, z: -> /): copied as links.
+  fs::copy(original.dir_, dir_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  if (prepare)
+    prepare(dir_);
+  start_keepalive();
+}
+
+void wine_prefix::start_keepalive() {
+  // The boot sequence (services.exe, rpcss, plugplay) first: a system
+  // process a later program starts on demand would hold that program's
+  // output open, and test::run wait for its end forever.
+  auto booted = test::run({wine_program().string(), "wineboot"}, environment());
+  if (booted.exit_code != 0)
     throw std::runtime_error("wineboot failed: " + booted.err);
-  keepalive_ = start(keepalive);
+  keepalive_ = start(keepalive_argv_);
   if (!wait_until([&] { return !keepalive_->exited(); }, std::chrono::seconds{5}))
     throw std::runtime_error("the prefix's keep-alive process did not start");
 }
 
-wine_prefix::~wine_prefix() {
+void wine_prefix::shut_down() {
   auto server = wine_program().parent_path() / "wineserver";
   if (!fs::exists(server))
     server = "/usr/lib/wine/wineserver";
-  // This prefix's server only: WINEPREFIX names it.
+  // This prefix's server only: WINEPREFIX names it. -w waits for it to end
+  // (and to have saved the registry).
   test::run({server.string(), "-k"}, environment());
+  test::run({server.string(), "-w"}, environment());
+  if (keepalive_)
+    keepalive_->wait();
   keepalive_.reset();
+}
+
+void wine_prefix::start_up() { start_keepalive(); }
+
+wine_prefix::~wine_prefix() {
+  shut_down();
 }
 
 int wine_prefix::kill_program(const std::string& program) const {

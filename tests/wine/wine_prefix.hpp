@@ -7,6 +7,7 @@
 // (tests/wine) run here, beside the real vigil-platform.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +26,22 @@ public:
   /// and with it the service control manager's services, alive until
   /// destruction: Wine stops services when its last ordinary process exits.
   wine_prefix(std::filesystem::path dir, const std::vector<std::string>& keepalive);
+  /// A copy of `original` under `dir`, as a cloned machine's disk: its C:
+  /// drive and registry as `original` last saved them (`shut_down` it first).
+  /// `prepare` may change the copy's files before it boots (what sysprep does
+  /// to an image); then `keepalive` starts in it, and with it the services
+  /// set to start automatically.
+  wine_prefix(std::filesystem::path dir, const std::vector<std::string>& keepalive,
+              const wine_prefix& original,
+              const std::function<void(const std::filesystem::path& dir)>& prepare = {});
   /// Stops every process of the prefix (wineserver -k of this prefix only).
   ~wine_prefix();
+
+  /// Ends every process of the prefix and its wineserver, which saves the
+  /// registry to disk: a machine powered off, ready to be copied.
+  void shut_down();
+  /// Starts the keep-alive program again after `shut_down`.
+  void start_up();
   wine_prefix(const wine_prefix&) = delete;
   wine_prefix& operator=(const wine_prefix&) = delete;
 
@@ -58,7 +73,10 @@ public:
   std::vector<std::string> environment() const;
 
 private:
+  void start_keepalive();
+
   std::filesystem::path dir_;
+  std::vector<std::string> keepalive_argv_;
   std::unique_ptr<child_process> keepalive_;
 };
 

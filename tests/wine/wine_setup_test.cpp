@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
@@ -117,6 +118,20 @@ struct windows_machine {
   }
 };
 
+/// What sysprep does to a copied image here: a MachineGuid of its own,
+/// written into the copy's saved registry before it first boots.
+std::function<void(const fs::path&)> sysprep(std::string guid) {
+  return [guid](const fs::path& disk) {
+    auto registry = test::read_file(disk / "system.reg");
+    const std::string name = "\"MachineGuid\"=\"";
+    auto at = registry.find(name);
+    REQUIRE(at != std::string::npos);
+    at += name.size();
+    registry.replace(at, registry.find('"', at) - at, guid);
+    test::write_file(disk / "system.reg", registry);
+  };
+}
+
 } // namespace
 
 TEST_CASE("windows setup: bad command lines and PatchInstall with nothing installed fail with "
@@ -186,4 +201,71 @@ TEST_CASE("windows setup: a silent install runs the service and enrolls; PatchIn
   CHECK_FALSE(m.wine.reg_query(agent_key, "HostID"));
   CHECK_FALSE(m.wine.reg_query(agent_key, "CustomerId"));
   CHECK(m.installer_log().find("Force=True") != std::string::npos);
+}
+
+TEST_CASE("windows setup: GoldenImage installs without an identity; each clone with its own "
+          "MachineGuid provisions as a host of its own") {
+  windows_machine m;
+  auto installed = m.run(m.install_line(m.setup, {"GoldenImage=true"}));
+  REQUIRE_MESSAGE(installed.exit_code == 0, "GoldenImage install failed\n" << m.logs());
+  CHECK(m.service_exists());
+  CHECK_FALSE(m.service_running());
+  CHECK(m.host_id().empty());
+  // The image is captured with the machine off and copied as the clone's
+  // disk, where sysprep gives the clone a MachineGuid of its own before it
+  // first boots (here: in the copy's saved registry). Both machines start
+  // the agent as they boot (Automatic).
+  m.wine.shut_down();
+  const std::string clone_guid = "0b6f0c1e-9d55-4a41-9a4e-3c1f1f0d2a77";
+  test::wine_prefix clone{m.dir / "clone",
+                          {(m.build / "tests/helpers/host_windows_child.exe").string(), "sleep",
+                           "86400000"},
+                          m.wine, sysprep(clone_guid)};
+  m.wine.start_up();
+  CHECK(clone.reg_query("HKLM\\SOFTWARE\\Microsoft\\Cryptography", "MachineGuid") == clone_guid);
+  CHECK(m.wine.reg_query("HKLM\\SOFTWARE\\Microsoft\\Cryptography", "MachineGuid") != clone_guid);
+  // Running: started at boot (Automatic), else by `sc start`.
+  auto start = [](const test::wine_prefix& machine) {
+    return test::wait_until(
+      [&] {
+        auto query = machine.run({"sc", "query", "VigilAgent"});
+        return query.out.find("RUNNING") != std::string::npos
+               || machine.run({"sc", "start", "VigilAgent"}).exit_code == 0;
+      },
+      30s);
+  };
+  REQUIRE_MESSAGE(start(m.wine), m.logs());
+  REQUIRE(start(clone));
+  auto host_of = [](const test::wine_prefix& machine) {
+    return machine.reg_query(agent_key, "HostID").value_or("");
+  };
+  REQUIRE_MESSAGE(test::wait_until([&] { return !host_of(m.wine).empty(); }, 90s),
+                  "the image's machine has no HostID\n" << m.logs());
+  REQUIRE_MESSAGE(test::wait_until([&] { return !host_of(clone).empty(); }, 90s),
+                  "the clone has no HostID");
+  CHECK(host_of(m.wine) != host_of(clone));
+  CHECK(test::wait_until(
+    [&] { return test::listed(m.platform, host_of(m.wine)) && test::listed(m.platform, host_of(clone)); },
+    30s));
+  CHECK(test::assets(m.platform).size() == 2);
+  // An image captured after its agent provisioned (the guide says not to):
+  // the clone's HostID was made on another MachineGuid, so the clone
+  // provisions anew instead of posing as the image's machine.
+  auto image_host = host_of(m.wine);
+  m.wine.shut_down();
+  test::wine_prefix late_clone{m.dir / "late-clone",
+                               {(m.build / "tests/helpers/host_windows_child.exe").string(),
+                                "sleep", "86400000"},
+                               m.wine, sysprep("5d1c8a40-2f6e-4c3b-8e7a-9b0d4e6f1a23")};
+  m.wine.start_up();
+  REQUIRE(start(late_clone));
+  CHECK_MESSAGE(test::wait_until(
+                  [&] {
+                    auto id = host_of(late_clone);
+                    return !id.empty() && id != image_host && test::listed(m.platform, id);
+                  },
+                  90s),
+                "the late clone kept HostID " << host_of(late_clone));
+  CHECK(host_of(m.wine) == image_host);
+  CHECK(test::assets(m.platform).size() == 3);
 }
