@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <stdexcept>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -50,7 +51,7 @@ int decode_status(int status) {
 
 process_result run(const std::vector<std::string>& argv,
                    const std::vector<std::string>& env,
-                   const std::optional<std::string>& input) {
+                   const std::optional<std::string>& input, run_until until) {
   argv_env args{argv, env};
   int out_pipe[2], err_pipe[2], in_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0
@@ -83,25 +84,43 @@ process_result run(const std::vector<std::string>& argv,
     ::close(fd);
   }};
   process_result result;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  // The third entry, with run_until::exited: readable once the child exited.
+  int exit_fd = until == run_until::exited ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))
+                                           : -1;
+  pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {exit_fd, POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
-  while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0 && errno != EINTR)
-      break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0)
-        continue;
-      auto n = ::read(fds[i].fd, buf, sizeof(buf));
-      if (n > 0) {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
-      } else {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
+  auto read_from = [&](int i) {
+    auto n = ::read(fds[i].fd, buf, sizeof(buf));
+    if (n > 0) {
+      (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+      return true;
     }
+    ::close(fds[i].fd);
+    fds[i].fd = -1;
+    --open_fds;
+    return false;
+  };
+  while (open_fds > 0) {
+    if (::poll(fds, 3, -1) < 0 && errno != EINTR)
+      break;
+    if (fds[2].fd >= 0 && fds[2].revents != 0) {
+      // Exited: what it wrote is in the pipes now; others may keep them open.
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0)
+          continue;
+        ::fcntl(fds[i].fd, F_SETFL, O_NONBLOCK);
+        while (fds[i].fd >= 0 && read_from(i)) {
+        }
+      }
+      break;
+    }
+    for (int i = 0; i < 2; ++i)
+      if (fds[i].fd >= 0 && fds[i].revents != 0)
+        read_from(i);
   }
+  if (exit_fd >= 0)
+    ::close(exit_fd);
   feeder.join();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -19,12 +19,22 @@ struct process_result {
   std::string err;    ///< everything it wrote to stderr
 };
 
+/// When `run` is done with a program.
+enum class run_until {
+  output_closed, ///< its exit and the end of its output (the usual case)
+  /// its exit, with what it wrote until then: a program whose output another
+  /// process keeps open (Wine's system processes, which a Windows program
+  /// starts on demand, inherit it) has done its work when it exits.
+  exited,
+};
+
 /// Runs `argv` (argv[0] is a path) to completion with no terminal on stdin (or
 /// `input` on stdin), extra `env` entries ("NAME=value") added to the
 /// environment, and returns its exit code and output.
 process_result run(const std::vector<std::string>& argv,
                    const std::vector<std::string>& env = {},
-                   const std::optional<std::string>& input = std::nullopt);
+                   const std::optional<std::string>& input = std::nullopt,
+                   run_until until = run_until::output_closed);
 
 /// A child process running in the background; killed (SIGKILL) and reaped on
 /// destruction if still running.

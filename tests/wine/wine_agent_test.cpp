@@ -35,7 +35,7 @@ using namespace vigil;
 
 namespace {
 
-const std::string agent_key = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
+const std::string& agent_key = test::agent_registry_key;
 const std::string uninstall_key = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
 
 /// A Windows machine (a Wine prefix) with the agent installed the way the
@@ -46,9 +46,7 @@ struct windows_host {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
   fs::path build = test::windows_build_dir();
-  test::wine_prefix wine{dir / "prefix",
-                         {(build / "tests/helpers/host_windows_child.exe").string(), "sleep",
-                          "86400000"}};
+  test::wine_prefix wine{dir / "prefix", test::keepalive_program()};
   fs::path program_files = wine.drive_c() / "Program Files/Vigil/VigilAgent";
   fs::path program_data = wine.drive_c() / "ProgramData/Vigil/VigilAgent";
   std::pair<std::string, std::string> ids = platform.create_customer("Vulnerability");

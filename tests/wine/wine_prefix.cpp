@@ -56,12 +56,6 @@ wine_prefix::wine_prefix(fs::path dir, const std::vector<std::string>& keepalive
 }
 
 void wine_prefix::start_keepalive() {
-  // The boot sequence (services.exe, rpcss, plugplay) first: a system
-  // process a later program starts on demand would hold that program's
-  // output open, and test::run wait for its end forever.
-  auto booted = test::run({wine_program().string(), "wineboot"}, environment());
-  if (booted.exit_code != 0)
-    throw std::runtime_error("wineboot failed: " + booted.err);
   keepalive_ = start(keepalive_argv_);
   if (!wait_until([&] { return !keepalive_->exited(); }, std::chrono::seconds{5}))
     throw std::runtime_error("the prefix's keep-alive process did not start");
@@ -123,7 +117,9 @@ std::vector<std::string> wine_prefix::environment() const {
 process_result wine_prefix::run(const std::vector<std::string>& argv) const {
   std::vector<std::string> full{wine_program().string()};
   full.insert(full.end(), argv.begin(), argv.end());
-  auto result = test::run(full, environment());
+  // Until the program exits: Wine's system processes (services.exe, rpcss)
+  // that it starts on demand inherit its output and keep it open.
+  auto result = test::run(full, environment(), std::nullopt, run_until::exited);
   result.out = without_carriage_returns(std::move(result.out));
   result.err = without_carriage_returns(std::move(result.err));
   return result;
@@ -158,6 +154,11 @@ std::optional<std::string> wine_prefix::reg_query(const std::string& key,
     return data;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> keepalive_program() {
+  return {(windows_build_dir() / "tests/helpers/host_windows_child.exe").string(), "sleep",
+          "86400000"};
 }
 
 fs::path windows_build_dir() {

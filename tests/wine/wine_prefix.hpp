@@ -83,6 +83,13 @@ private:
 /// The Wine loader (wine64), or empty when Wine is not installed.
 std::filesystem::path wine_program();
 
+/// What keeps a test's prefix alive: the Windows build's helper program
+/// sleeping for a day (`host_windows_child.exe sleep 86400000`).
+std::vector<std::string> keepalive_program();
+
+/// The agent's key in the registry (SPEC §2), as reg.exe names it.
+inline const std::string agent_registry_key = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
+
 /// The Windows build under test, named by VIGIL_WINDOWS_BUILD_DIR
 /// (scripts/test-windows.sh sets it); fails the test when it is not there.
 std::filesystem::path windows_build_dir();

@@ -24,7 +24,7 @@ using namespace vigil;
 
 namespace {
 
-const std::string agent_key = "HKLM\\SOFTWARE\\Vigil\\VigilAgent";
+const std::string& agent_key = test::agent_registry_key;
 
 /// A Windows machine (a Wine prefix) with nothing of Vigil on it, a platform
 /// with a customer, and the installers of the Windows build.
@@ -32,9 +32,7 @@ struct windows_machine {
   test::temp_dir dir;
   test::platform_process platform{dir / "platform"};
   fs::path build = test::windows_build_dir();
-  test::wine_prefix wine{dir / "prefix",
-                         {(build / "tests/helpers/host_windows_child.exe").string(), "sleep",
-                          "86400000"}};
+  test::wine_prefix wine{dir / "prefix", test::keepalive_program()};
   // Where the administrator puts the installers (C:\ of the machine).
   std::string setup = "C:\\vigil-setup.exe";
   std::string next_setup = "C:\\vigil-setup-next.exe";
@@ -218,8 +216,7 @@ TEST_CASE("windows setup: GoldenImage installs without an identity; each clone w
   m.wine.shut_down();
   const std::string clone_guid = "0b6f0c1e-9d55-4a41-9a4e-3c1f1f0d2a77";
   test::wine_prefix clone{m.dir / "clone",
-                          {(m.build / "tests/helpers/host_windows_child.exe").string(), "sleep",
-                           "86400000"},
+                          test::keepalive_program(),
                           m.wine, sysprep(clone_guid)};
   m.wine.start_up();
   CHECK(clone.reg_query("HKLM\\SOFTWARE\\Microsoft\\Cryptography", "MachineGuid") == clone_guid);
@@ -254,8 +251,7 @@ TEST_CASE("windows setup: GoldenImage installs without an identity; each clone w
   auto image_host = host_of(m.wine);
   m.wine.shut_down();
   test::wine_prefix late_clone{m.dir / "late-clone",
-                               {(m.build / "tests/helpers/host_windows_child.exe").string(),
-                                "sleep", "86400000"},
+                               test::keepalive_program(),
                                m.wine, sysprep("5d1c8a40-2f6e-4c3b-8e7a-9b0d4e6f1a23")};
   m.wine.start_up();
   REQUIRE(start(late_clone));
