@@ -9,6 +9,7 @@
 #include "host/atomic_file.hpp"
 #include "host/hive_store.hpp"
 #include "host/service_manager.hpp"
+#include "host/text_encoding.hpp"
 #include "installer/enrollment.hpp"
 #include "installer/install_conf.hpp"
 #include "installer/install_run.hpp"
@@ -120,9 +121,88 @@ int configure(const paths& p, const std::string& old_version) {
                      install_source{nullptr, std::string{trim_blanks_and_line_breaks(*version)}, true, {}});
 }
 
+/// The MSI's custom actions (run_package_script's `msi ...`).
+int run_msi_action(const paths& p, const std::vector<std::string>& args) {
+  const std::string program = "vigil-agent.msi";
+  const auto& action = args.front();
+  std::vector<std::string> properties{args.begin() + 1, args.end()};
+  if (action == "install") {
+    auto request = parse_setup_args(msi_setup_args(properties, configured(p)));
+    if (!request) {
+      std::cerr << program << ": " << context_of(request.error()) << "\n";
+      return installer_exit::invalid_command_line;
+    }
+    auto trust_root = complete_request(*request, 0 /* standard input */);
+    if (!trust_root) {
+      std::cerr << program << ": " << context_of(trust_root.error()) << "\n";
+      return installer_exit::invalid_command_line;
+    }
+    installer_log log{p, program};
+    log.write("run: install " + to_log_string(*request));
+    auto lock = setup_lock::take(p.root());
+    if (!lock)
+      return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
+                                                           : installer_exit::fatal,
+                        render(lock.error()));
+    auto version = read_whole_file(p.version_file());
+    if (!version)
+      return log.finish(installer_exit::fatal,
+                        "the MSI's files are not in place: " + render(version.error()));
+    return run_install(p, *request, std::move(*trust_root), log,
+                       install_source{nullptr, std::string{trim_blanks_and_line_breaks(*version)},
+                                      true, {}});
+  }
+  installer_log log{p, program};
+  if (action == "remove") {
+    uninstall_request request;
+    request.action = uninstall_action::uninstall;
+    for (auto& property : properties)
+      if (property.starts_with("SPFKEY=") && property.size() > 7) {
+        request.spf_key = property.substr(7);
+        register_secret(*request.spf_key);
+      }
+    log.write("run: remove, Uninstall=True; " + to_log_string(request));
+    auto lock = setup_lock::take(p.root());
+    if (!lock)
+      return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
+                                                           : installer_exit::fatal,
+                        render(lock.error()));
+    return run_uninstall(p, request, log, program_files_owner::package_manager);
+  }
+  if (action == "stop") {
+    log.write("run: stop (an upgrade replaces the files)");
+    if (auto ok = make_service_manager(p)->stop(); !ok)
+      return log.finish(installer_exit::fatal, "cannot stop the agent: " + render(ok.error()));
+    return log.finish(installer_exit::success, "agent stopped for the upgrade");
+  }
+  return log.finish(installer_exit::invalid_command_line, "unknown MSI action " + action);
+}
+
 } // namespace
 
+std::vector<std::string> msi_setup_args(const std::vector<std::string>& properties,
+                                        bool configured) {
+  std::vector<std::string> args;
+  bool identity_given = false;
+  bool patch_given = false;
+  for (auto& property : properties) {
+    auto equals = property.find('=');
+    if (equals == std::string::npos || equals + 1 == property.size())
+      continue; // left empty by the MSI
+    auto key = std::string_view{property}.substr(0, equals);
+    for (auto name : {"CustomerId", "ActivationId", "WebServiceUri"})
+      identity_given = identity_given || iequals(key, name);
+    patch_given = patch_given || iequals(key, "PatchInstall");
+    args.push_back(property);
+  }
+  if (!identity_given && !patch_given && configured)
+    args.push_back("PatchInstall=TRUE");
+  return args;
+}
+
 int run_package_script(const paths& p, const std::vector<std::string>& args) {
+  if (!args.empty() && args.front() == "msi" && args.size() >= 2)
+    return run_msi_action(p, {args.begin() + 1, args.end()});
   if (args.size() < 2) {
     std::cerr << "vigil-uninstall: " << package_script_option
               << " needs the maintainer script's name and dpkg's arguments\n";

@@ -34,9 +34,25 @@ namespace vigil {
 ///   old ones back).
 /// - anything else: nothing (exit 0), as Debian policy asks of unknown
 ///   actions.
+/// - `msi install KEY=VALUE...` (the MSI's deferred custom action after
+///   InstallFiles): a fresh install or PatchInstall with `msi_setup_args`,
+///   the files put in place by Windows Installer; a bad property fails the
+///   action, and the MSI rolls its files back.
+/// - `msi remove [SPFKEY=...]` (before RemoveFiles, `msiexec /x`):
+///   `Uninstall=True`; Windows Installer removes the program files.
+/// - `msi stop` (a major upgrade removing the old product): stops the agent.
 /// Every run but a refused configuration appends to CloudAgentInstaller.log.
 /// Returns the Windows Installer code (a maintainer script's status is its
 /// low byte, non-zero for every failure).
 int run_package_script(const paths& p, const std::vector<std::string>& args);
+
+/// vigil-setup's arguments for the MSI's install action
+/// (`--package-script msi install KEY=VALUE...`, installer/windows/
+/// vigil-agent.wxs): the properties given, without those the MSI left empty
+/// (`KEY=`); with no CustomerId, ActivationId nor WebServiceUri given and a
+/// configuration in the registry (`configured`), `PatchInstall=TRUE`: an
+/// upgrade, or a repair, keeps the identity.
+std::vector<std::string> msi_setup_args(const std::vector<std::string>& properties,
+                                        bool configured);
 
 } // namespace vigil

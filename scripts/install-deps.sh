@@ -29,8 +29,9 @@ packages=(
   sqlite3 hyperfine wrk nginx-light python3-pacparser time
   # the Windows cross build (scripts/build-windows.sh): mingw-w64 GCC with posix
   # threads (std::thread, std::mutex), its tools, 64-bit Wine to run the tests,
-  # and dpkg-dev for `apt-get source` of the dependencies it builds
-  g++-mingw-w64-x86-64-posix mingw-w64-tools wine64 dpkg-dev
+  # and dpkg-dev for `apt-get source` of the dependencies it builds; wixl
+  # (msitools) builds the MSI, msitools' msiinfo reads it in tests
+  g++-mingw-w64-x86-64-posix mingw-w64-tools wine64 dpkg-dev wixl msitools
 )
 
 missing=()

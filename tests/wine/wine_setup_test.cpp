@@ -265,3 +265,44 @@ TEST_CASE("windows setup: GoldenImage installs without an identity; each clone w
   CHECK(host_of(m.wine) == image_host);
   CHECK(test::assets(m.platform).size() == 3);
 }
+
+TEST_CASE("windows msi: msiexec /i with the guide's properties installs and provisions; /x "
+          "removes it and keeps the identity; a bad property leaves nothing") {
+  windows_machine m;
+  fs::copy_file(m.build / "bin/vigil-agent.msi", m.wine.drive_c() / "vigil-agent.msi");
+  auto msiexec = [&](std::vector<std::string> line) {
+    line.insert(line.begin(), "msiexec");
+    line.push_back("/qn");
+    return m.exit_code_seen_by_cmd(line);
+  };
+  auto properties = m.install_line("/i");
+  properties.insert(properties.begin() + 1, "C:\\vigil-agent.msi");
+  // A malformed CustomerId: the install action refuses it and Windows
+  // Installer rolls its files back (1603 on Windows; Wine's msiexec says 1627).
+  auto bad = properties;
+  bad[2] = "CustomerId={not-a-guid}";
+  CHECK(msiexec(bad) != 0);
+  CHECK_FALSE(fs::exists(m.program_files / "bin/vigil-agent.exe"));
+  CHECK_FALSE(m.service_exists());
+  CHECK_FALSE(m.wine.reg_query(agent_key, "CustomerId"));
+  // The Intune line: installed, started, provisioned; the MSI's log readable.
+  auto logged = properties;
+  logged.insert(logged.end(), {"/l*v", "C:\\msi-install.log"});
+  REQUIRE_MESSAGE(msiexec(logged) == 0,
+                  "msiexec /i failed\n" << test::read_file(m.wine.drive_c() / "msi-install.log")
+                                        << m.logs());
+  CHECK(fs::exists(m.program_files / "bin/vigil-agent.exe"));
+  CHECK(m.installed_version() == VIGIL_VERSION);
+  CHECK(test::wait_until([&] { return m.service_running(); }, 30s));
+  REQUIRE_MESSAGE(test::wait_until([&] { return !m.host_id().empty(); }, 90s),
+                  "no HostID\n" << m.logs());
+  auto host = m.host_id();
+  CHECK(test::wait_until([&] { return test::listed(m.platform, host); }, 30s));
+  CHECK(fs::file_size(m.wine.drive_c() / "msi-install.log") > 0);
+  // msiexec /x: service and files gone, identity kept.
+  CHECK(msiexec({"/x", "C:\\vigil-agent.msi"}) == 0);
+  CHECK(test::wait_until([&] { return !m.service_exists(); }, 30s));
+  CHECK_FALSE(fs::exists(m.program_files / "bin/vigil-agent.exe"));
+  CHECK(m.host_id() == host);
+  CHECK(m.installer_log().find("vigil-agent.msi") != std::string::npos);
+}

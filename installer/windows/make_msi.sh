@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds vigil-agent.msi (installer/windows/vigil-agent.wxs) with wixl from
+# stripped copies of the programs and VERSION.
+# Usage: make_msi.sh OUT.msi WXS VERSION PROGRAM... (a .json goes in as it is)
+set -euo pipefail
+out=$1; wxs=$2; version=$3; shift 3
+mkdir -p "$(dirname "$out")"
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin"
+for program in "$@"; do
+  cp "$program" "$stage/bin/"
+  case "$program" in
+    *.json) ;;
+    *) x86_64-w64-mingw32-strip --strip-unneeded "$stage/bin/$(basename "$program")" ;;
+  esac
+done
+printf '%s\n' "$version" >"$stage/VERSION"
+# wixl takes sources relative to the .wxs: it is built from inside the stage.
+cp "$wxs" "$stage/vigil-agent.wxs"
+(cd "$stage" && wixl -a x64 -D Version="$version" -D Stage=. -o vigil-agent.msi vigil-agent.wxs)
+mv "$stage/vigil-agent.msi" "$out.tmp"
+mv "$out.tmp" "$out"
