@@ -139,7 +139,7 @@ int run_msi_action(const paths& p, const std::vector<std::string>& args) {
     }
     installer_log log{p, program};
     log.write("run: install " + to_log_string(*request));
-    auto lock = setup_lock::take(p.root());
+    auto lock = setup_lock::take(p.root(), setup_lock::caller::windows_installer);
     if (!lock)
       return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
                                                            : installer_exit::fatal,
@@ -162,7 +162,7 @@ int run_msi_action(const paths& p, const std::vector<std::string>& args) {
         register_secret(*request.spf_key);
       }
     log.write("run: remove, Uninstall=True; " + to_log_string(request));
-    auto lock = setup_lock::take(p.root());
+    auto lock = setup_lock::take(p.root(), setup_lock::caller::windows_installer);
     if (!lock)
       return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
                                                            : installer_exit::fatal,

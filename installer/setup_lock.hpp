@@ -15,9 +15,21 @@ namespace vigil {
 /// MSI's custom actions share. Held until destroyed.
 class setup_lock {
 public:
+  /// Who asks for the lock.
+  enum class caller {
+    /// vigil-setup, vigil-uninstall, a native package's scripts. On Windows
+    /// they are also busy while Windows Installer installs anything (it
+    /// holds `Global\_MSIExecute`), as msiexec itself would be (1618).
+    standalone,
+    /// The MSI's own custom actions, which run inside that installation.
+    windows_installer,
+  };
+
   /// Takes the lock without waiting: `ec::busy` when another vigil-setup or
-  /// vigil-uninstall holds it.
-  static caf::expected<setup_lock> take(const std::filesystem::path& root);
+  /// vigil-uninstall holds it (or, for a standalone caller on Windows, while
+  /// Windows Installer runs).
+  static caf::expected<setup_lock> take(const std::filesystem::path& root,
+                                        caller who = caller::standalone);
 
   setup_lock(setup_lock&& other) noexcept;
   setup_lock& operator=(setup_lock&&) = delete;

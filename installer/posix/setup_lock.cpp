@@ -14,7 +14,7 @@ struct setup_lock::held {
   ~held() { ::close(fd); }
 };
 
-caf::expected<setup_lock> setup_lock::take(const std::filesystem::path& root) {
+caf::expected<setup_lock> setup_lock::take(const std::filesystem::path& root, caller) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return make_system_error(errno, "open " + root.string());

@@ -30,7 +30,15 @@ struct setup_lock::held {
   win::held_mutex mutex;
 };
 
-caf::expected<setup_lock> setup_lock::take(const std::filesystem::path& root) {
+caf::expected<setup_lock> setup_lock::take(const std::filesystem::path& root, caller who) {
+  // Windows Installer holds this mutex while it installs any product; its
+  // ERROR_INSTALL_ALREADY_RUNNING is the 1618 a deployment tool retries on.
+  if (who == caller::standalone) {
+    win::unique_handle installing{::OpenMutexW(SYNCHRONIZE, FALSE, L"Global\\_MSIExecute")};
+    if (installing)
+      return make_error(ec::busy, "Windows Installer is installing another product "
+                                  "(Global\\_MSIExecute is held)");
+  }
   auto name = mutex_name(root);
   auto mutex = win::held_mutex::take(name, std::chrono::milliseconds{0});
   if (!mutex) {

@@ -154,6 +154,18 @@ TEST_CASE("windows setup: bad command lines and PatchInstall with nothing instal
   CHECK(m.exit_code_seen_by_cmd(m.install_line(m.setup)) == 1618);
   CHECK_FALSE(fs::exists(m.program_files));
   CHECK(m.installer_log().find("another installation is in progress") != std::string::npos);
+  holder.reset();
+  // While Windows Installer installs another product (it holds
+  // Global\_MSIExecute): 1618 as well.
+  auto msi_holder = m.wine.start({(m.build / "tests/helpers/host_windows_child.exe").string(),
+                                  "mutex", "Global\\_MSIExecute", "60000"},
+                                 m.dir / "msi-holder.out");
+  REQUIRE(test::wait_until(
+    [&] { return test::read_file(m.dir / "msi-holder.out").find("owned") != std::string::npos; },
+    30s));
+  CHECK(m.exit_code_seen_by_cmd(m.install_line(m.setup)) == 1618);
+  CHECK(m.installer_log().find("Windows Installer is installing") != std::string::npos);
+  CHECK_FALSE(fs::exists(m.program_files));
 }
 
 TEST_CASE("windows setup: a silent install runs the service and enrolls; PatchInstall keeps the "
