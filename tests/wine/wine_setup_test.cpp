@@ -311,8 +311,17 @@ TEST_CASE("windows msi: msiexec /i with the guide's properties installs and prov
   auto host = m.host_id();
   CHECK(test::wait_until([&] { return test::listed(m.platform, host); }, 30s));
   CHECK(fs::file_size(m.wine.drive_c() / "msi-install.log") > 0);
+  // The guide's `Patchinstall=true` with the next release's MSI (a major
+  // upgrade: the old product goes, its agent only stopped): same identity.
+  fs::copy_file(m.build / "tests/helpers/vigil-agent-next.msi",
+                m.wine.drive_c() / "vigil-agent-next.msi");
+  REQUIRE_MESSAGE(msiexec({"/i", "C:\\vigil-agent-next.msi", "Patchinstall=true"}) == 0,
+                  "the upgrade failed\n" << m.logs());
+  CHECK(m.installed_version() == "99.0.0");
+  CHECK(test::wait_until([&] { return m.service_running(); }, 30s));
+  CHECK(m.host_id() == host);
   // msiexec /x: service and files gone, identity kept.
-  CHECK(msiexec({"/x", "C:\\vigil-agent.msi"}) == 0);
+  CHECK(msiexec({"/x", "C:\\vigil-agent-next.msi"}) == 0);
   CHECK(test::wait_until([&] { return !m.service_exists(); }, 30s));
   CHECK_FALSE(fs::exists(m.program_files / "bin/vigil-agent.exe"));
   CHECK(m.host_id() == host);
