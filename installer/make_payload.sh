@@ -15,14 +15,9 @@ set -euo pipefail
 out=$1; version=$2; deb=$3; shift 3
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/package"
-for program in "$@"; do
-  cp "$program" "$stage/bin/"
-  case "$program" in
-    *.json) ;; # data beside the programs (the health report's schema)
-    *) strip --strip-unneeded "$stage/bin/$(basename "$program")" ;;
-  esac
-done
+source "$(dirname "$0")/stage_programs.sh"
+mkdir -p "$stage/package"
+stage_programs "$stage/bin" strip "$@"
 printf '%s\n' "$version" >"$stage/VERSION"
 dpkg-deb --info "$deb" control >"$stage/package/control"
 chmod 0644 "$stage/VERSION" "$stage/package/control"

@@ -108,11 +108,10 @@ int configure(const paths& p, const std::string& old_version) {
   }
   installer_log log{p, program};
   log.write("run: configure " + plan->why + "; " + to_log_string(plan->request));
-  auto lock = setup_lock::take(p.root());
+  int refused = 0;
+  auto lock = setup_lock::take_or_finish(p.root(), log, refused);
   if (!lock)
-    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
-                                                         : installer_exit::fatal,
-                      render(lock.error()));
+    return refused;
   auto version = read_whole_file(p.version_file());
   if (!version)
     return log.finish(installer_exit::fatal,
@@ -139,11 +138,11 @@ int run_msi_action(const paths& p, const std::vector<std::string>& args) {
     }
     installer_log log{p, program};
     log.write("run: install " + to_log_string(*request));
-    auto lock = setup_lock::take(p.root(), setup_lock::caller::windows_installer);
+    int refused = 0;
+    auto lock = setup_lock::take_or_finish(p.root(), log, refused,
+                                           setup_lock::caller::windows_installer);
     if (!lock)
-      return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
-                                                           : installer_exit::fatal,
-                        render(lock.error()));
+      return refused;
     auto version = read_whole_file(p.version_file());
     if (!version)
       return log.finish(installer_exit::fatal,
@@ -162,11 +161,11 @@ int run_msi_action(const paths& p, const std::vector<std::string>& args) {
         register_secret(*request.spf_key);
       }
     log.write("run: remove, Uninstall=True; " + to_log_string(request));
-    auto lock = setup_lock::take(p.root(), setup_lock::caller::windows_installer);
+    int refused = 0;
+    auto lock = setup_lock::take_or_finish(p.root(), log, refused,
+                                           setup_lock::caller::windows_installer);
     if (!lock)
-      return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
-                                                           : installer_exit::fatal,
-                        render(lock.error()));
+      return refused;
     return run_uninstall(p, request, log, program_files_owner::package_manager);
   }
   if (action == "stop") {
@@ -216,11 +215,10 @@ int run_package_script(const paths& p, const std::vector<std::string>& args) {
   std::error_code ignored;
   installer_log log{p, "vigil-agent." + script};
   log.write("run: " + script + " " + action + (version.empty() ? "" : " " + version));
-  auto lock = setup_lock::take(p.root());
+  int refused = 0;
+  auto lock = setup_lock::take_or_finish(p.root(), log, refused);
   if (!lock)
-    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
-                                                         : installer_exit::fatal,
-                      render(lock.error()));
+    return refused;
   if (script == "prerm" && action == "remove") {
     uninstall_request request;
     request.action = uninstall_action::uninstall;

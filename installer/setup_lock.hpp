@@ -3,6 +3,9 @@
 #include <caf/expected.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
+
+#include "installer/installer_log.hpp"
 
 namespace vigil {
 
@@ -34,6 +37,13 @@ public:
   setup_lock(setup_lock&& other) noexcept;
   setup_lock& operator=(setup_lock&&) = delete;
   ~setup_lock();
+
+  /// `take`, or the run ended in `log` when it cannot be taken: 1618
+  /// (`installer_exit::busy`) while another installer holds it, 1603
+  /// otherwise, that code in `exit_code` for main to return.
+  static std::optional<setup_lock> take_or_finish(const std::filesystem::path& root,
+                                                  installer_log& log, int& exit_code,
+                                                  caller who = caller::standalone);
 
 private:
   /// What is held: the flock'ed descriptor; the owned mutex.

@@ -93,11 +93,10 @@ int main(int argc, char** argv) {
   fs::create_directories(p.root(), ignored);
   installer_log log{p, "vigil-setup"};
   log.write("run: " + to_log_string(*request));
-  auto lock = setup_lock::take(p.root());
+  int refused = 0;
+  auto lock = setup_lock::take_or_finish(p.root(), log, refused);
   if (!lock)
-    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
-                                                         : installer_exit::fatal,
-                  render(lock.error()));
+    return refused;
   auto self = current_program_file();
   auto payload = read_embedded_payload(self);
   if (!payload)

@@ -38,10 +38,9 @@ int main(int argc, char** argv) {
   auto p = paths::from_environment(root);
   installer_log log{p, "vigil-uninstall"};
   log.write("run: " + to_log_string(*request));
-  auto lock = setup_lock::take(p.root());
+  int refused = 0;
+  auto lock = setup_lock::take_or_finish(p.root(), log, refused);
   if (!lock)
-    return log.finish(code_of(lock.error()) == ec::busy ? installer_exit::busy
-                                                         : installer_exit::fatal,
-                  render(lock.error()));
+    return refused;
   return run_uninstall(p, *request, log, program_files_owner::uninstaller);
 }

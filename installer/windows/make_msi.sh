@@ -7,14 +7,8 @@ out=$1; wxs=$2; version=$3; shift 3
 mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin"
-for program in "$@"; do
-  cp "$program" "$stage/bin/"
-  case "$program" in
-    *.json) ;;
-    *) x86_64-w64-mingw32-strip --strip-unneeded "$stage/bin/$(basename "$program")" ;;
-  esac
-done
+source "$(dirname "$0")/../stage_programs.sh"
+stage_programs "$stage/bin" x86_64-w64-mingw32-strip "$@"
 printf '%s\n' "$version" >"$stage/VERSION"
 # wixl takes sources relative to the .wxs: it is built from inside the stage.
 cp "$wxs" "$stage/vigil-agent.wxs"

@@ -14,14 +14,8 @@ mkdir -p "$(dirname "$out")"
 strip=x86_64-w64-mingw32-strip
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/payload/bin"
-for program in "$@"; do
-  cp "$program" "$stage/payload/bin/"
-  case "$program" in
-    *.json) ;;
-    *) $strip --strip-unneeded "$stage/payload/bin/$(basename "$program")" ;;
-  esac
-done
+source "$(dirname "$0")/../stage_programs.sh"
+stage_programs "$stage/payload/bin" $strip "$@"
 printf '%s\n' "$version" >"$stage/payload/VERSION"
 chmod 0644 "$stage/payload/VERSION"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage/payload" -cf - . \
