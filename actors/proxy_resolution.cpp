@@ -1,7 +1,8 @@
 #include "actors/proxy_resolution.hpp"
 
 #include "common/error.hpp"
-#include "host/hive_file.hpp"
+#include "host/atomic_file.hpp"
+#include "host/hive_store.hpp"
 #include "host/logging.hpp"
 #include "host/proxy_grammar.hpp"
 #include "host/secret_box.hpp"
@@ -168,7 +169,9 @@ source_result proxy_resolution::system_source(const std::string& scheme, const s
 
 merged_routes proxy_resolution::resolve(const std::string& target) {
   auto log = module_logger(log_module::proxy);
-  auto loaded = load_proxy_config(hive_file{options_.root.hive_file()});
+  // The system's settings store: the hive file on Linux, the registry on
+  // Windows (reading the file there found no proxy, and the agent went direct).
+  auto loaded = load_proxy_config(*open_hive_store(options_.root));
   if (loaded) {
     config_ = std::move(*loaded);
     config_read_ = true;

@@ -44,7 +44,7 @@ std::vector<std::string> merge_install_args(const std::vector<std::string>& defa
     if (is_help_argument(arg))
       return given;
     auto key = key_of(arg);
-    if (key == "patchinstall" || key == "extract" || key == "dir" || key == "selfpatch")
+    if (key == "patchinstall" || key == "extract" || key == "extractmsi" || key == "dir" || key == "selfpatch")
       return given;
     keys.insert(key);
   }

@@ -1,6 +1,7 @@
 #include "installer/native_package.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <openssl/evp.h>
 #include <set>
@@ -66,6 +67,16 @@ std::string control_for(const std::string& control, const std::string& version,
 }
 
 } // namespace
+
+extract_format native_package_format() noexcept {
+  return extract_format::deb;
+}
+
+extract_format auto_extract_format() {
+  std::error_code ignored;
+  return std::filesystem::exists("/usr/bin/dpkg", ignored) ? extract_format::deb
+                                                           : extract_format::tar;
+}
 
 caf::expected<std::string> make_native_package(std::string_view payload,
                                                std::string_view enrollment) {

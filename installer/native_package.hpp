@@ -4,15 +4,36 @@
 #include <string>
 #include <string_view>
 
+#include "installer/setup_args.hpp"
+
 namespace vigil {
+
+/// The native package of the system this vigil-setup is built for, the one
+/// `make_native_package` makes: `deb` (Linux) or `msi` (Windows).
+extract_format native_package_format() noexcept;
+
+/// What `Extract=AUTO` writes here: the native package where this system's
+/// package manager installs it (Windows; Linux with dpkg), else `tar`.
+extract_format auto_extract_format();
+
+/// The file `Extract=` writes for `format` and the payload's `version`:
+/// `vigil-agent_<version>_amd64.deb`, `..._amd64.tar`, `..._x64.msi`.
+inline std::string extracted_package_name(extract_format format, std::string_view version) {
+  auto stem = "vigil-agent_" + std::string{version};
+  if (format == extract_format::msi)
+    return stem + "_x64.msi";
+  return stem + "_amd64." + (format == extract_format::deb ? "deb" : "tar");
+}
 
 /// Where the payload keeps what only the native package needs: the control
 /// file CPack wrote for this build (its Depends from dpkg-shlibdeps). Not
 /// installed into the program files.
 inline constexpr std::string_view native_package_dir = "package/";
 
-/// The native package (SPEC §0: `vigil-agent_<ver>_amd64.deb`) made from the
-/// payload's own files, for `vigil-setup Extract=deb`: the programs are in the
+/// This system's native package made from the payload's own files.
+///
+/// Linux: the .deb (SPEC §0: `vigil-agent_<ver>_amd64.deb`), for
+/// `vigil-setup Extract=deb`: the programs are in the
 /// payload once (loose, as the installer installs them), not a second time
 /// inside an embedded .deb. The package holds
 ///   ./opt/vigil/bin/*              the payload's bin/ (modes kept)
@@ -27,6 +48,16 @@ inline constexpr std::string_view native_package_dir = "package/";
 /// sorted). A payload without package/control or VERSION is `ec::not_found`.
 /// With `enrollment` (`enrollment_attachment`), its files go to
 /// `/usr/share/vigil-agent/` too, for postinst (`vigil-platform package`).
+///
+/// Windows: the MSI (`vigil-setup.exe ExtractMSI=64`), made as the .deb is,
+/// so the programs are in vigil-setup.exe once: the payload's
+/// `package/vigil-agent.msi` is the MSI's database without its cabinet
+/// (installer/windows/vigil-agent.wxs, EmbedCab=no); the payload's files go
+/// into a cabinet by Windows' own cabinet API (FCI, in the File table's
+/// sequence, named by its keys) and the cabinet into the database's
+/// `_Streams` by Windows Installer's API. A payload whose files do not match
+/// the database's File table (name and size) is refused. An enrollment is
+/// `ec::unsupported` there (an enrolled MSI is not built yet).
 caf::expected<std::string> make_native_package(std::string_view payload,
                                                std::string_view enrollment = {});
 

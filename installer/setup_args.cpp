@@ -28,14 +28,16 @@ enum class setup_key : size_t {
   self_patch,
   extract,
   dir,
+  extract_msi,
 };
 
-constexpr size_t setup_key_count = 12;
+constexpr size_t setup_key_count = 13;
 
 /// The guide's spellings, indexed by `setup_key`.
 constexpr std::array<std::string_view, setup_key_count> key_names{
   "CustomerId",  "ActivationId", "WebServiceUri",  "Proxy",   "CaBundle", "TrustKey",
   "GoldenImage", "PatchInstall", "AllowDowngrade", "SelfPatch", "Extract", "Dir",
+  "ExtractMSI",
 };
 
 std::string name_of(setup_key key) {
@@ -93,9 +95,21 @@ caf::expected<extract_format> parse_extract(const std::string& value) {
     return extract_format::deb;
   if (iequals(value, "tar"))
     return extract_format::tar;
+  if (iequals(value, "msi"))
+    return extract_format::msi;
   if (iequals(value, "auto"))
     return extract_format::auto_detect;
-  return invalid("Extract: '" + printable(value) + "' is not deb, tar or AUTO");
+  return invalid("Extract: '" + printable(value) + "' is not deb, tar, msi or AUTO");
+}
+
+/// The guide's `ExtractMSI=32|64|BOTH|AUTO`: Vigil builds one, 64-bit, agent.
+caf::expected<extract_format> parse_extract_msi(const std::string& value) {
+  if (value == "64" || iequals(value, "auto"))
+    return extract_format::msi;
+  if (value == "32" || iequals(value, "both"))
+    return invalid("ExtractMSI: '" + printable(value)
+                   + "': Vigil has no 32-bit agent; ExtractMSI=64 (or AUTO) writes the x64 MSI");
+  return invalid("ExtractMSI: '" + printable(value) + "' is not 64, AUTO, 32 or BOTH");
 }
 
 /// Reads one known key's value into `request` (the action is decided later).
@@ -147,6 +161,14 @@ caf::expected<void> apply(setup_key key, const std::string& value, setup_request
       request.extract = *format;
       return {};
     }
+    case setup_key::extract_msi: {
+      auto format = parse_extract_msi(value);
+      if (!format)
+        return format.error();
+      request.extract = *format;
+      request.extract_next_to_program = true;
+      return {};
+    }
     case setup_key::dir:
       request.extract_dir = value;
       return check_path(key, value);
@@ -179,18 +201,22 @@ bool given(const given_keys& keys, setup_key key) {
 /// the same error.
 caf::expected<void> decide_action(const given_keys& keys, bool patch_install,
                                   setup_request& request) {
-  if (given(keys, setup_key::extract)) {
+  if (given(keys, setup_key::extract) && given(keys, setup_key::extract_msi))
+    return invalid("give Extract= or ExtractMSI=, not both");
+  for (auto extract_key : {setup_key::extract, setup_key::extract_msi}) {
+    if (!given(keys, extract_key))
+      continue;
     for (size_t i = 0; i < setup_key_count; ++i) {
       auto key = static_cast<setup_key>(i);
-      if (keys[i] && key != setup_key::extract && key != setup_key::dir)
-        return invalid("Extract= writes the package out and installs nothing: " + name_of(key)
-                       + " cannot go with it (only Dir= can)");
+      if (keys[i] && key != extract_key && key != setup_key::dir)
+        return invalid(name_of(extract_key) + "= writes the package out and installs nothing: "
+                       + name_of(key) + " cannot go with it (only Dir= can)");
     }
     request.action = setup_action::extract;
     return {};
   }
   if (given(keys, setup_key::dir))
-    return invalid("Dir= applies only with Extract=deb|tar|AUTO");
+    return invalid("Dir= applies only with Extract=deb|tar|msi|AUTO or ExtractMSI=64");
   if (patch_install) {
     for (auto key : {setup_key::customer_id, setup_key::activation_id})
       if (given(keys, key))
@@ -237,6 +263,7 @@ const char* to_string(extract_format format) noexcept {
   switch (format) {
     case extract_format::deb: return "deb";
     case extract_format::tar: return "tar";
+    case extract_format::msi: return "msi";
     case extract_format::auto_detect: return "AUTO";
   }
   return "?";
@@ -304,9 +331,7 @@ caf::expected<setup_request> parse_setup_args(const std::vector<std::string>& ar
         return invalid("unknown argument after " + kv.after_secret
                        + " (not shown: it may be part of a password or key; quote values "
                          "that contain spaces)");
-      std::string hint = iequals(kv.key, "ExtractMSI") ? " (Vigil's key is Extract=deb|tar|AUTO)"
-                                                       : " (keys: " + key_list() + ")";
-      return invalid("unknown argument '" + printable(kv.key) + "'" + hint);
+      return invalid("unknown argument '" + printable(kv.key) + "' (keys: " + key_list() + ")");
     }
     auto& seen = keys[static_cast<size_t>(*key)];
     if (seen)
@@ -342,7 +367,10 @@ std::string to_log_string(const setup_request& request) {
   switch (request.action) {
     case setup_action::help: return "/?";
     case setup_action::extract:
-      add("Extract", to_string(request.extract));
+      if (request.extract_next_to_program)
+        add("ExtractMSI", "64");
+      else
+        add("Extract", to_string(request.extract));
       if (request.extract_dir)
         add("Dir", *request.extract_dir);
       return out;
@@ -390,7 +418,11 @@ std::string setup_usage() {
          "  until the new one has started and checked in, and puts it back otherwise.\n"
          "\n"
          "Write the embedded package out and install nothing:\n"
-         "  vigil-setup Extract=deb|tar|AUTO [Dir=PATH]\n"
+         "  vigil-setup Extract=deb|tar|msi|AUTO [Dir=PATH]\n"
+         "  vigil-setup.exe ExtractMSI=64 [Dir=PATH]   the MSI, next to vigil-setup.exe\n"
+         "  deb is a Linux vigil-setup's package, msi vigil-setup.exe's; AUTO is the system's\n"
+         "  own (msi on Windows; deb where dpkg is, else tar). Extract= writes into the\n"
+         "  current directory.\n"
          "\n"
          "  vigil-setup /? | --help     this text\n"
          "\n"

@@ -32,21 +32,22 @@ inline constexpr int invalid_command_line = 1639;
 enum class setup_action {
   install, ///< fresh install (CustomerId, ActivationId, WebServiceUri)
   patch,   ///< `PatchInstall=TRUE`: in-place upgrade keeping identity and state
-  extract, ///< `Extract=`: write the embedded native package out, install nothing
+  extract, ///< `Extract=` or `ExtractMSI=`: write the native package out, install nothing
   help,    ///< `/?` or `--help`: print `setup_usage()`
 };
 
 /// The package `Extract=` writes (the guide's `ExtractMSI=`).
 enum class extract_format {
-  deb,  ///< the Debian package
+  deb,  ///< the Debian package (a Linux vigil-setup's)
   tar,  ///< a tarball of the payload
+  msi,  ///< the Windows Installer package (vigil-setup.exe's; `ExtractMSI=64`)
   auto_detect, ///< `AUTO`: what the host's package manager installs
 };
 
 /// "install", "patch", "extract", "help".
 const char* to_string(setup_action action) noexcept;
 
-/// "deb", "tar", "AUTO": the spelling `Extract=` takes.
+/// "deb", "tar", "msi", "AUTO": the spelling `Extract=` takes.
 const char* to_string(extract_format format) noexcept;
 
 /// A vigil-setup command line, parsed and checked: every field a later step
@@ -68,6 +69,9 @@ struct setup_request {
   bool self_patch = false;
   extract_format extract = extract_format::auto_detect; ///< extract: the package kind
   std::optional<std::string> extract_dir; ///< extract: `Dir=PATH`; absent means the binary's default
+  /// extract: given as the guide's `ExtractMSI=`, whose package goes next to
+  /// the setup program (not into the current directory) when no Dir= is given.
+  bool extract_next_to_program = false;
 
   friend bool operator==(const setup_request&, const setup_request&) = default;
 };
@@ -79,7 +83,8 @@ struct setup_request {
 ///   Keys: CustomerId, ActivationId (`{8-4-4-4-12}` hex GUIDs), WebServiceUri
 ///   (`https://host[:port][/path]`), Proxy (see `parse_proxy_option`), CaBundle
 ///   (a path), TrustKey (a path, or the key text "vigil-ed25519:..."), GoldenImage, PatchInstall, AllowDowngrade (TRUE/FALSE, also 1/0),
-///   Extract (deb, tar or AUTO), Dir (a path). A value wholly enclosed in `"`
+///   Extract (deb, tar, msi or AUTO), ExtractMSI (the guide's: 64 or AUTO; 32 and
+///   BOTH are refused, there is no 32-bit agent), Dir (a path). A value wholly enclosed in `"`
 ///   is unquoted with `split_command_line`'s rules (`\"` is a literal quote).
 /// - `/?`, `-?`, `--help` or `-h` anywhere: the help action; nothing else is checked.
 /// - Unknown keys, a key given twice, an empty value and an argument that is
@@ -87,8 +92,8 @@ struct setup_request {
 /// - Install (no PatchInstall, no Extract) needs CustomerId, ActivationId and
 ///   WebServiceUri. `PatchInstall=TRUE` keeps the installed configuration, so
 ///   it refuses CustomerId, ActivationId, WebServiceUri, Proxy, CaBundle,
-///   TrustKey and GoldenImage (only AllowDowngrade goes with it). `Extract=` refuses every
-///   key but Dir; Dir needs Extract. `PatchInstall=FALSE` means an install.
+///   TrustKey and GoldenImage (only AllowDowngrade goes with it). `Extract=` and `ExtractMSI=`
+///   (one of them) refuse every key but Dir; Dir needs one of them. `PatchInstall=FALSE` means an install.
 ///
 /// Every error is `ec::invalid_argument` with a one-line reason naming the key
 /// (the binary prints it and exits `installer_exit::invalid_command_line`).

@@ -106,17 +106,24 @@ int main(int argc, char** argv) {
     return log.finish(installer_exit::fatal, render(version.error()));
   auto payload_version = trimmed(*version);
   if (request->action == setup_action::extract) {
-    // AUTO: the package this host's package manager installs (dpkg here),
-    // else the tarball.
-    bool deb = request->extract == extract_format::deb
-               || (request->extract == extract_format::auto_detect
-                   && fs::exists("/usr/bin/dpkg", ignored));
-    fs::path dir = request->extract_dir.value_or(fs::current_path().string());
-    auto name = "vigil-agent_" + payload_version + "_amd64" + (deb ? ".deb" : ".tar");
+    auto format = request->extract == extract_format::auto_detect ? auto_extract_format()
+                                                                   : request->extract;
+    // ExtractMSI= writes next to vigil-setup.exe, as the guide's does.
+    fs::path dir = request->extract_dir.value_or(
+      request->extract_next_to_program ? self.parent_path().string() : fs::current_path().string());
+    auto name = extracted_package_name(format, payload_version);
     std::string bytes = *payload;
-    if (deb) {
+    if (format != extract_format::tar) {
+      if (format != native_package_format()) {
+        std::string maker = format == extract_format::msi ? "the Windows vigil-setup.exe"
+                                                          : "a Linux vigil-setup";
+        return log.finish(installer_exit::fatal,
+                          std::string{"Extract="} + to_string(format) + ": this vigil-setup makes "
+                            + to_string(native_package_format()) + " packages; " + maker
+                            + " makes the " + to_string(format));
+      }
       // Made from the payload's programs (they are in it once, not also
-      // inside an embedded .deb): the package always matches what installs.
+      // inside an embedded package): the package always matches what installs.
       // An enrolled vigil-setup's package enrolls the same way.
       auto attachment = read_setup_attachment(self);
       auto package = make_native_package(*payload, attachment ? *attachment : std::string{});

@@ -368,6 +368,22 @@ TEST_CASE("native package: the build's own .deb carries Extract=deb's maintainer
   }
 }
 
+TEST_CASE("native package: a Linux vigil-setup refuses ExtractMSI=64 and Extract=msi, naming "
+          "the setup that makes the MSI, and writes nothing") {
+  test::temp_dir dir;
+  for (std::string arg : {"ExtractMSI=64", "Extract=msi"}) {
+    CAPTURE(arg);
+    auto r = test::run({test::program("vigil-setup").string(), "--root", (dir / "root").string(),
+                        arg, "Dir=" + dir.path().string()});
+    CHECK(r.exit_code == installer_exit::fatal % 256);
+    CHECK(r.err.find("this vigil-setup makes deb packages; the Windows vigil-setup.exe makes "
+                     "the msi")
+          != std::string::npos);
+  }
+  for (auto& entry : fs::directory_iterator(dir.path()))
+    CHECK(entry.path().filename() == "root");
+}
+
 TEST_CASE("native package: lintian finds no error but the three the project has yet to decide") {
   if (!fs::exists("/usr/bin/lintian")) {
     MESSAGE("lintian is not installed (scripts/install-deps.sh installs it): not checked");

@@ -114,6 +114,11 @@ TEST_CASE("parse_setup_args: every key in any case, booleans in any case") {
     {{"extract=TAR", "dir=/tmp/out"}, extract(extract_format::tar, "/tmp/out")},
     {{"EXTRACT=auto", R"(DIR="/tmp/my dir")"}, extract(extract_format::auto_detect, "/tmp/my dir")},
     {{"Extract=Auto"}, extract(extract_format::auto_detect)},
+    {{"Extract=MSI"}, extract(extract_format::msi)},
+    // The guide's spelling: the MSI goes next to vigil-setup.exe.
+    {{"ExtractMSI=64"}, with(extract(extract_format::msi), [](auto& r) { r.extract_next_to_program = true; })},
+    {{"extractmsi=auto", "Dir=C:\\out"},
+     with(extract(extract_format::msi, "C:\\out"), [](auto& r) { r.extract_next_to_program = true; })},
     {{"/?"}, of_action(setup_action::help)},
     {{"--help"}, of_action(setup_action::help)},
     {{"--HELP"}, of_action(setup_action::help)},
@@ -202,7 +207,7 @@ TEST_CASE("parse_setup_args: one-line reasons for every invalid command line") {
      "CustomerId: '{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}'" + guid_form},
     {plus({"Foo=1"}),
      "unknown argument 'Foo' (keys: CustomerId, ActivationId, WebServiceUri, Proxy, CaBundle, "
-     "TrustKey, GoldenImage, PatchInstall, AllowDowngrade, SelfPatch, Extract, Dir)"},
+     "TrustKey, GoldenImage, PatchInstall, AllowDowngrade, SelfPatch, Extract, Dir, ExtractMSI)"},
     {plus({"SelfPatch=TRUE"}),
      "SelfPatch=TRUE goes with PatchInstall=TRUE only (the agent's own upgrades)"},
     {plus({"TrustKey=vigil-ed25519:AAAA"}),
@@ -210,7 +215,15 @@ TEST_CASE("parse_setup_args: one-line reasons for every invalid command line") {
     {{"PatchInstall=TRUE", "TrustKey=/data/signing-key.pub"},
      "PatchInstall=TRUE keeps the pinned TrustKey: a new key is accepted only when signed by "
      "the pinned one"},
-    {{"ExtractMSI=64"}, "unknown argument 'ExtractMSI' (Vigil's key is Extract=deb|tar|AUTO)"},
+    {{"ExtractMSI=32"},
+     "ExtractMSI: '32': Vigil has no 32-bit agent; ExtractMSI=64 (or AUTO) writes the x64 MSI"},
+    {{"ExtractMSI=BOTH"},
+     "ExtractMSI: 'BOTH': Vigil has no 32-bit agent; ExtractMSI=64 (or AUTO) writes the x64 MSI"},
+    {{"ExtractMSI=x64"}, "ExtractMSI: 'x64' is not 64, AUTO, 32 or BOTH"},
+    {{"ExtractMSI=64", "Extract=tar"}, "give Extract= or ExtractMSI=, not both"},
+    {{"ExtractMSI=64", "PatchInstall=TRUE"},
+     "ExtractMSI= writes the package out and installs nothing: PatchInstall cannot go with it "
+     "(only Dir= can)"},
     {{"CustomerId=" + g1, "ActivationId=" + g2},
      "a fresh install needs CustomerId, ActivationId and WebServiceUri; missing: WebServiceUri "
      "(PatchInstall=TRUE upgrades an existing install)"},
@@ -237,17 +250,17 @@ TEST_CASE("parse_setup_args: one-line reasons for every invalid command line") {
     {{"PatchInstall=yes"}, "PatchInstall: 'yes' is not TRUE or FALSE"},
     {plus({"GoldenImage=on"}), "GoldenImage: 'on' is not TRUE or FALSE"},
     {plus({"AllowDowngrade=2"}), "AllowDowngrade: '2' is not TRUE or FALSE"},
-    {{"Extract=64"}, "Extract: '64' is not deb, tar or AUTO"},
-    {{"Extract=BOTH"}, "Extract: 'BOTH' is not deb, tar or AUTO"},
-    {{"Extract=rpm"}, "Extract: 'rpm' is not deb, tar or AUTO"},
+    {{"Extract=64"}, "Extract: '64' is not deb, tar, msi or AUTO"},
+    {{"Extract=BOTH"}, "Extract: 'BOTH' is not deb, tar, msi or AUTO"},
+    {{"Extract=rpm"}, "Extract: 'rpm' is not deb, tar, msi or AUTO"},
     {{"Extract=deb", "CustomerId=" + g1},
      "Extract= writes the package out and installs nothing: CustomerId cannot go with it (only "
      "Dir= can)"},
     {{"PatchInstall=TRUE", "Extract=tar"},
      "Extract= writes the package out and installs nothing: PatchInstall cannot go with it (only "
      "Dir= can)"},
-    {{"Dir=/tmp/out"}, "Dir= applies only with Extract=deb|tar|AUTO"},
-    {plus({"Dir=/tmp/out"}), "Dir= applies only with Extract=deb|tar|AUTO"},
+    {{"Dir=/tmp/out"}, "Dir= applies only with Extract=deb|tar|msi|AUTO or ExtractMSI=64"},
+    {plus({"Dir=/tmp/out"}), "Dir= applies only with Extract=deb|tar|msi|AUTO or ExtractMSI=64"},
     {{"CustomerId=" + g1, "ActivationId=" + g2, "WebServiceUri=http://h:8080/CloudAgent/"},
      "WebServiceUri: 'http://h:8080/CloudAgent/' is not an https URL (https://host[:port]/path)"},
     {{"CustomerId=" + g1, "ActivationId=" + g2, "WebServiceUri=<platform_url>/CloudAgent/"},
@@ -352,7 +365,7 @@ TEST_CASE("to_log_string writes the arguments back without the password") {
 TEST_CASE("setup_usage names every key, action and exit code") {
   auto usage = setup_usage();
   for (auto word : {"CustomerId=", "ActivationId=", "WebServiceUri=", "Proxy=", "CaBundle=",
-                    "TrustKey=", "GoldenImage=", "PatchInstall=", "AllowDowngrade=", "Extract=deb|tar|AUTO",
+                    "TrustKey=", "GoldenImage=", "PatchInstall=", "AllowDowngrade=", "Extract=deb|tar|msi|AUTO", "ExtractMSI=64",
                     "Dir=", "/?", "--help", "1603", "1618", "1638", "1639"}) {
     CAPTURE(word);
     CHECK(usage.find(word) != std::string::npos);

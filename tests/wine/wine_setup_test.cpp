@@ -10,9 +10,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 
 #include "tests/support/agent.hpp"
 #include "tests/support/platform.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/servers.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/wine/wine_prefix.hpp"
@@ -130,6 +133,18 @@ std::function<void(const fs::path&)> sysprep(std::string guid) {
   };
 }
 
+/// The files the MSI `msi` installs, by path, as Debian's msitools reads
+/// them (into `scratch`): what is in its cabinet, whoever made it.
+std::map<std::string, std::string> msi_contents(const fs::path& msi, const fs::path& scratch) {
+  auto r = test::run({"/usr/bin/msiextract", "-C", scratch.string(), msi.string()});
+  REQUIRE_MESSAGE(r.exit_code == 0, "msiextract " << msi << ": " << r.err);
+  std::map<std::string, std::string> files;
+  for (auto& entry : fs::recursive_directory_iterator(scratch))
+    if (entry.is_regular_file())
+      files[fs::relative(entry.path(), scratch).generic_string()] = test::read_file(entry.path());
+  return files;
+}
+
 } // namespace
 
 TEST_CASE("windows setup: bad command lines and PatchInstall with nothing installed fail with "
@@ -168,10 +183,16 @@ TEST_CASE("windows setup: bad command lines and PatchInstall with nothing instal
   CHECK_FALSE(fs::exists(m.program_files));
 }
 
-TEST_CASE("windows setup: a silent install runs the service and enrolls; PatchInstall keeps the "
-          "HostID; a downgrade is 1638; uninstall keeps the identity, Force=True removes it") {
+TEST_CASE("windows setup: a silent install runs the service and enrolls through a proxy whose "
+          "password is sealed; PatchInstall keeps the HostID; a downgrade is 1638; uninstall "
+          "keeps the identity, Force=True removes it") {
   windows_machine m;
-  auto installed = m.run(m.install_line(m.setup));
+  // Through the administrator's proxy, with a password, as the guide writes
+  // Proxy=: a real tinyproxy with Basic authentication on 127.0.0.1.
+  const std::string proxy_password = "Pr0xy-pass-7";
+  test::tinyproxy proxy{m.dir / "proxy", "vigil", proxy_password};
+  auto installed = m.run(
+    m.install_line(m.setup, {"Proxy=/u " + proxy.url() + " /n vigil /p " + proxy_password}));
   REQUIRE_MESSAGE(installed.exit_code == 0, "vigil-setup.exe failed\n" << m.logs());
   CHECK(fs::exists(m.program_files / "bin/vigil-agent.exe"));
   CHECK(fs::exists(m.program_files / "bin/vigil-uninstall.exe"));
@@ -182,6 +203,23 @@ TEST_CASE("windows setup: a silent install runs the service and enrolls; PatchIn
                   "no HostID\n" << m.logs());
   auto host = m.host_id();
   CHECK(test::wait_until([&] { return test::listed(m.platform, host); }, 30s));
+  // The agent went through the proxy; the password is in the registry only
+  // sealed (DPAPI, machine scope) and in no log.
+  CHECK_MESSAGE(test::wait_until(
+                  [&] {
+                    return proxy.log().find("Established connection to host")
+                           != std::string::npos;
+                  },
+                  30s),
+                "tinyproxy relayed nothing:\n" << proxy.log());
+  const std::string proxy_key = agent_key + "\\Proxy";
+  CHECK(m.wine.reg_query(proxy_key, "ProxyUrls") == proxy.url());
+  CHECK(m.wine.reg_query(proxy_key, "Username") == "vigil");
+  auto sealed = m.wine.reg_query(proxy_key, "Password");
+  REQUIRE(sealed);
+  CHECK(sealed->size() > proxy_password.size());
+  CHECK(sealed->find(proxy_password) == std::string::npos);
+  CHECK(m.logs().find(proxy_password) == std::string::npos);
 
   // PatchInstall=TRUE with a newer build: the same identity, the new files.
   auto patched = m.run({m.next_setup, "PatchInstall=TRUE"});
@@ -278,17 +316,30 @@ TEST_CASE("windows setup: GoldenImage installs without an identity; each clone w
   CHECK(test::assets(m.platform).size() == 3);
 }
 
-TEST_CASE("windows msi: msiexec /i with the guide's properties installs and provisions; /x "
-          "removes it and keeps the identity; a bad property leaves nothing") {
+TEST_CASE("windows msi: vigil-setup.exe ExtractMSI=64 writes the MSI; msiexec /i of it with the "
+          "guide's properties installs and provisions; /x removes it and keeps the identity; a bad "
+          "property leaves nothing") {
   windows_machine m;
-  fs::copy_file(m.build / "bin/vigil-agent.msi", m.wine.drive_c() / "vigil-agent.msi");
+  // The guide's ExtractMSI: the MSI next to vigil-setup.exe, made from the
+  // programs vigil-setup.exe carries (once); the same files as the build's
+  // own MSI. There is no 32-bit agent.
+  CHECK(m.exit_code_seen_by_cmd({m.setup, "ExtractMSI=32"}) == 1639);
+  REQUIRE_MESSAGE(m.exit_code_seen_by_cmd({m.setup, "ExtractMSI=64"}) == 0, m.logs());
+  const std::string msi_name = "vigil-agent_" + std::string{VIGIL_VERSION} + "_x64.msi";
+  auto extracted = m.wine.drive_c() / msi_name;
+  REQUIRE(fs::exists(extracted));
+  MESSAGE("ExtractMSI=64 wrote " << fs::file_size(extracted) << " bytes; vigil-setup.exe is "
+                                 << fs::file_size(m.build / "bin/vigil-setup.exe"));
+  auto contents = msi_contents(extracted, m.dir / "extracted");
+  CHECK(contents.size() == 6); // VERSION, the schema and four programs
+  CHECK(contents == msi_contents(m.build / "bin/vigil-agent.msi", m.dir / "built"));
   auto msiexec = [&](std::vector<std::string> line) {
     line.insert(line.begin(), "msiexec");
     line.push_back("/qn");
     return m.exit_code_seen_by_cmd(line);
   };
   auto properties = m.install_line("/i");
-  properties.insert(properties.begin() + 1, "C:\\vigil-agent.msi");
+  properties.insert(properties.begin() + 1, "C:\\" + msi_name);
   // A malformed CustomerId: the install action refuses it and Windows
   // Installer rolls its files back (1603 on Windows; Wine's msiexec says 1627).
   auto bad = properties;
