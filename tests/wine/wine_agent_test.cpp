@@ -200,7 +200,7 @@ struct windows_host {
 } // namespace
 
 TEST_CASE("windows agent: a service under Wine provisions, scans the registry, uploads once, "
-          "answers reg.exe's ScanOnDemand and reports Good") {
+          "answers reg.exe's ScanOnDemand and reports Good; its killed process is Bad") {
   windows_host h;
   // Enough programs that a scan at CpuLimit 2 lasts long enough to see 2.
   h.install_programs(3000, [](int i) { return "1." + std::to_string(i); });
@@ -261,6 +261,14 @@ TEST_CASE("windows agent: a service under Wine provisions, scans the registry, u
   CHECK(stopped.exit_code == 0);
   CHECK(test::wait_until([&] { return !h.service_running(); }, 30s));
   CHECK(test::read_file(h.program_data / "Log/Agent.log").find("stopped") != std::string::npos);
+  // Started again, then its process killed: Wine's service manager goes on
+  // reporting RUNNING; the health check sees the process gone and says Bad.
+  CHECK(h.wine.run({"sc", "start", "VigilAgent"}).exit_code == 0);
+  REQUIRE(test::wait_until([&] { return h.service_running(); }, 30s));
+  REQUIRE(test::wait_until([&] { return h.kill_agent() == 1; }, 30s));
+  auto dead = h.wine.run({(h.program_files / "bin/vigil-healthcheck.exe").string()});
+  CHECK_MESSAGE(dead.exit_code == 2, dead.out);
+  CHECK_MESSAGE(dead.out.find("has ended") != std::string::npos, dead.out);
 }
 
 // The agent runs in the foreground here (`vigil-agent.exe --foreground`, as

@@ -88,8 +88,12 @@ void check_service(const facts& f, verdict& v) {
   if (v.service_ok)
     return;
   auto kind = f.service ? f.service->kind : std::string{"unknown"};
+  auto ended = f.service && f.service->ended_pid > 0
+                 ? ": the service manager still reports it running, but its process "
+                     + std::to_string(f.service->ended_pid) + " has ended"
+                 : std::string{};
   add(v, condition::service_not_running, "CRITICAL",
-      "The vigil-agent service is not running (" + kind + ")",
+      "The vigil-agent service is not running (" + kind + ")" + ended,
       {kind == "systemd"           ? "Start it: systemctl start vigil-agent; see journalctl -u vigil-agent"
        : kind == "windows-service" ? "Start it: sc start VigilAgent (or from services.msc)"
                                    : "Start it: vigil-agent (it detaches and supervises itself)",

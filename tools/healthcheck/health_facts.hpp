@@ -50,6 +50,10 @@ struct service_fact {
   std::string kind;                 ///< "systemd" or "supervisor"
   bool running = false;
   int main_pid = 0;                 ///< systemd MainPID or the supervisor's pidfile
+  /// A Windows service the service manager still reports running whose
+  /// process (this pid) has ended: not running. Wine's service manager never
+  /// notices a killed service process; Windows' does, after a moment.
+  int ended_pid = 0;
 };
 
 /// Check 3: one process of the agent.

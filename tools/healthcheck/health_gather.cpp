@@ -168,6 +168,12 @@ service_fact gather_service(const paths& p) {
   f.kind = manager->kind();
   f.running = manager->running();
   f.main_pid = service_main_pid(p, f.kind);
+  // A Windows service's process is the agent: when it is gone, the service
+  // does not run, whatever the service manager says.
+  if (f.running && f.kind == "windows-service" && f.main_pid > 0 && !runs_vigil_agent(f.main_pid)) {
+    f.running = false;
+    f.ended_pid = f.main_pid;
+  }
   return f;
 }
 

@@ -244,6 +244,19 @@ TEST_CASE("health: service down, platform unreachable or no module healthy is Ba
     CHECK(exit_code_of(v.status) == 2);
     CHECK(find_error(v, "service_not_running") != nullptr);
   }
+  SUBCASE("a Windows service whose process has ended") {
+    auto f = healthy();
+    f.service->kind = "windows-service";
+    f.service->running = false;
+    f.service->ended_pid = 4242;
+    auto v = evaluate(f);
+    CHECK(v.status == overall::bad);
+    auto* e = find_error(v, "service_not_running");
+    REQUIRE(e != nullptr);
+    CHECK(e->description
+          == "The vigil-agent service is not running (windows-service): the service manager still "
+             "reports it running, but its process 4242 has ended");
+  }
   SUBCASE("platform refuses connections") {
     auto f = healthy();
     f.connectivity[0].succeeded = false;
