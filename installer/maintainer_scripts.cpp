@@ -52,6 +52,47 @@ std::string purge_lines(const paths& p, package_format format, const std::string
   return out;
 }
 
+/// The shell test for a usable debconf: its module on this system and its
+/// configuration in the root dpkg installs into (debconf follows DPKG_ROOT).
+const std::string debconf_present
+  = "[ -e /usr/share/debconf/confmodule ] && [ -e \"$DPKG_ROOT\"/etc/debconf.conf ]";
+
+/// The keys `debconf_templates` asks for, in its order.
+constexpr std::string_view debconf_keys[] = {"CustomerId", "ActivationId", "WebServiceUri",
+                                             "CaBundle",   "TrustKey",     "GoldenImage"};
+
+/// postinst's reading of the preseeded answers: only for `configure` without
+/// install.conf, and only where debconf is (its configuration in the root
+/// dpkg installs into: debconf follows DPKG_ROOT). confmodule runs the script
+/// again under debconf's frontend; db_stop ends the conversation. An answer
+/// of "false" (GoldenImage's default) is no answer: it changes nothing, and
+/// with nothing preseeded "no configuration" stays the error.
+std::string debconf_lines(const paths& p) {
+  std::string keys;
+  for (auto key : debconf_keys)
+    keys += (keys.empty() ? "" : " ") + std::string{key};
+  const std::string variable{debconf_variable};
+  return "if [ \"$1\" = configure ] && [ ! -e " + under_root(p.install_conf(), package_format::deb)
+         + " ] && " + debconf_present + "; then\n"
+           "  . /usr/share/debconf/confmodule\n"
+           "  "
+         + variable
+         + "=\n"
+           "  for key in "
+         + keys
+         + "; do\n"
+           "    if db_get \"vigil-agent/$key\" && [ -n \"$RET\" ] && [ \"$RET\" != false ]; then\n"
+           "      "
+         + variable + "=\"$" + variable
+         + "$key=$RET\n"
+           "\"\n"
+           "    fi\n"
+           "  done\n"
+           "  db_stop\n"
+           "  export "
+         + variable + "\nfi\n";
+}
+
 std::vector<std::pair<std::string, std::string>> deb_scripts() {
   const auto format = package_format::deb;
   paths p{"/"};
@@ -60,9 +101,10 @@ std::vector<std::pair<std::string, std::string>> deb_scripts() {
                          "# PatchInstall=TRUE), run by the installed vigil-uninstall with the\n"
                          "# configuration in "
                          + p.install_conf().string()
-                         + " (README: Native packages).\n"
+                         + " (README: Native packages), or, when that file does not\n"
+                           "# exist, the answers preseeded in debconf (vigil-agent/CustomerId ...).\n"
                            "set -e\n"
-                         + program_lines(p, format) + exec_line("postinst", format);
+                         + program_lines(p, format) + debconf_lines(p) + exec_line("postinst", format);
   std::string prerm = "#!/bin/sh\n"
                       "# vigil-agent prerm: removal is vigil-uninstall Uninstall=True (with\n"
                       "# SPFKEY=\"$"
@@ -91,10 +133,27 @@ std::vector<std::pair<std::string, std::string>> deb_scripts() {
       "case \"$1\" in\n"
       "  purge)\n"
       + purge_lines(p, format, "    ", "vigil-agent.postrm")
-      + "    ;;\n"
+      + "    # and the answers preseeded in debconf\n"
+        "    if "
+      + debconf_present + "; then\n"
+        "      . /usr/share/debconf/confmodule\n"
+        "      db_purge\n"
+        "    fi\n"
+        "    ;;\n"
         "esac\n"
         "exit 0\n";
-  return {{"postinst", postinst}, {"prerm", prerm}, {"postrm", postrm}};
+  // debconf runs it before postinst; the questions are preseeded, not asked.
+  std::string config = "#!/bin/sh\n"
+                       "# vigil-agent config: the questions of the templates are never asked (a\n"
+                       "# fleet installs silently): an administrator preseeds them\n"
+                       "# (debconf-set-selections, Ansible's debconf module) or writes\n"
+                       "# "
+                       + p.install_conf().string()
+                       + "; postinst reads them.\n"
+                         "set -e\n"
+                         ". /usr/share/debconf/confmodule\n"
+                         "exit 0\n";
+  return {{"postinst", postinst}, {"prerm", prerm}, {"postrm", postrm}, {"config", config}};
 }
 
 /// rpm's scriptlets: dpkg's steps by rpm's `$1` (installed instances after
@@ -173,6 +232,33 @@ std::vector<std::pair<std::string, std::string>> rpm_scripts() {
 
 std::vector<std::pair<std::string, std::string>> maintainer_scripts(package_format format) {
   return format == package_format::deb ? deb_scripts() : rpm_scripts();
+}
+
+std::string debconf_templates() {
+  struct question {
+    std::string_view type, prompt, text;
+  };
+  const question questions[] = {
+    {"string", "Vigil CustomerId:", "The customer's GUID, {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}."},
+    {"string", "Vigil ActivationId:", "The activation key's GUID, {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}."},
+    {"string", "Vigil platform URL:", "The WebServiceUri, https://HOST[:PORT]/CloudAgent/."},
+    {"string", "Platform CA file:", "The file of the CA that signed the platform's certificate."},
+    {"string", "Platform signing key:",
+     "The platform's public signing key: its file, or vigil-ed25519:KEY."},
+    {"boolean", "Install for a golden image?",
+     "Installed for a golden image, the agent has no identity and does not start."},
+  };
+  std::string out;
+  for (size_t i = 0; i < std::size(debconf_keys); ++i) {
+    auto key = std::string{debconf_keys[i]};
+    const auto& q = questions[i];
+    out += (out.empty() ? "" : "\n") + std::string{"Template: vigil-agent/"} + key + "\nType: "
+           + std::string{q.type} + "\n" + (q.type == "boolean" ? "Default: false\n" : "")
+           + "Description: " + std::string{q.prompt} + "\n " + std::string{q.text} + " vigil-setup's "
+           + key + "=, read when\n /etc/vigil/install.conf does not exist. Preseed it\n"
+             " (debconf-set-selections): it is never asked.\n";
+  }
+  return out;
 }
 
 } // namespace vigil

@@ -23,6 +23,12 @@ inline constexpr std::string_view spfkey_variable = "VIGIL_SPFKEY";
 /// its program.
 inline constexpr std::string_view purge_variable = "VIGIL_PURGE";
 
+/// The environment variable through which the .deb's postinst hands the
+/// answers preseeded in debconf (`vigil-agent/CustomerId` and the other
+/// `debconf_templates` questions) to the configure step: install.conf's
+/// lines (Key=Value, one a line), read when install.conf does not exist.
+inline constexpr std::string_view debconf_variable = "VIGIL_DEBCONF";
+
 /// Which package manager runs the scripts.
 enum class package_format {
   deb, ///< dpkg: postinst, prerm, postrm
@@ -31,13 +37,16 @@ enum class package_format {
 
 /// The native package's maintainer scripts, as (name, /bin/sh text).
 ///
-/// deb: postinst and prerm are thin: they run the installed vigil-uninstall
-/// with `package_script_option`, so the package installs, upgrades and
-/// removes through the code vigil-setup and vigil-uninstall run. postrm's
-/// `purge` removes `identity_files` (the list is written into it: the
-/// programs are gone by then), as `Force=True` does. Every path is under
-/// `$DPKG_ROOT` (empty in production; dpkg's `--root` with
-/// `--force-script-chrootless` sets it).
+/// deb: postinst, prerm, postrm and debconf's config. postinst and prerm
+/// are thin: they run the installed vigil-uninstall with
+/// `package_script_option`, so the package installs, upgrades and
+/// removes through the code vigil-setup and vigil-uninstall run; postinst
+/// without install.conf hands debconf's preseeded answers over
+/// (`debconf_variable`). postrm's `purge` removes `identity_files` (the list
+/// is written into it: the programs are gone by then), as `Force=True` does,
+/// and the debconf answers. config asks nothing (`debconf_templates`).
+/// Every path is under `$DPKG_ROOT` (empty in production; dpkg's `--root`
+/// with `--force-script-chrootless` sets it).
 ///
 /// rpm (names `pre`, `post`, `preun`, `postun`; rpm chroots into its
 /// `--root`, so paths are the real root's): rpm's `$1` is the number of
@@ -51,5 +60,16 @@ enum class package_format {
 /// `identity_files` as dpkg's purge does (Force=True).
 std::vector<std::pair<std::string, std::string>>
 maintainer_scripts(package_format format = package_format::deb);
+
+/// The .deb's debconf `templates` (its control file of that name): one
+/// question a vigil-setup key an installer configures (CustomerId,
+/// ActivationId, WebServiceUri, CaBundle, TrustKey, GoldenImage), never
+/// asked (there is no config script: a fleet installs silently) but
+/// preseeded, as Ansible's debconf module or `debconf-set-selections` do:
+///   vigil-agent vigil-agent/CustomerId string {GUID}
+/// postinst reads them when /etc/vigil/install.conf does not exist and hands
+/// them over in `debconf_variable`. Proxy= is not among them: debconf keeps
+/// answers in clear in /var/cache/debconf; install.conf (0600) takes it.
+std::string debconf_templates();
 
 } // namespace vigil

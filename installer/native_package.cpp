@@ -159,6 +159,8 @@ caf::expected<std::string> make_native_package(std::string_view payload,
   for (auto& [name, text] : maintainer_scripts())
     if (auto ok = control_tar.file("./" + name, 0755, text); !ok)
       return ok.error();
+  if (auto ok = control_tar.file("./templates", 0644, debconf_templates()); !ok)
+    return ok.error();
   auto control_bytes = control_tar.finish();
   if (!control_bytes)
     return control_bytes.error();

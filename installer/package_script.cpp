@@ -65,17 +65,26 @@ caf::expected<configure_plan> plan_configure(const paths& p, const std::string& 
     defaults = enrollment_args(*text, ca);
   }
   std::string text;
+  std::string source = conf.string(); // names the configuration in errors
   if (!fs::exists(conf, ignored)) {
     if (configured(p)) {
       plan.request.action = setup_action::patch;
       plan.why = "no " + conf.string() + ": the configuration in the hive is kept (PatchInstall=TRUE)";
       return plan;
     }
-    if (defaults.empty())
+    // The answers preseeded in debconf, which postinst read (.deb only).
+    if (const char* debconf = std::getenv(std::string{debconf_variable}.c_str());
+        debconf != nullptr && *debconf != '\0') {
+      text = debconf;
+      source = "debconf (vigil-agent/...)";
+    } else if (defaults.empty()) {
       return make_error(ec::invalid_argument,
                         "no configuration: write CustomerId=, ActivationId= and WebServiceUri= "
                         "(vigil-setup's arguments, one a line) to "
-                          + conf.string() + " before installing the package");
+                          + conf.string()
+                          + " before installing the package (or preseed them in debconf: "
+                            "vigil-agent/CustomerId ...)");
+    }
   } else {
     auto read = read_whole_file(conf);
     if (!read)
@@ -84,15 +93,15 @@ caf::expected<configure_plan> plan_configure(const paths& p, const std::string& 
   }
   auto request = parse_install_conf(text, defaults);
   if (!request)
-    return make_error(ec::invalid_argument, conf.string() + ": " + context_of(request.error()));
+    return make_error(ec::invalid_argument, source + ": " + context_of(request.error()));
   plan.request = std::move(*request);
   auto trust_root = complete_request(plan.request, 0 /* standard input */);
   if (!trust_root)
-    return make_error(ec::invalid_argument, conf.string() + ": " + context_of(trust_root.error()));
+    return make_error(ec::invalid_argument, source + ": " + context_of(trust_root.error()));
   plan.trust_root = std::move(*trust_root);
   plan.why = "fresh install configured by "
              + (text.empty() ? (enrolled / enrollment_conf_name).string()
-                             : conf.string() + (defaults.empty() ? "" : " over the package's enrollment"));
+                             : source + (defaults.empty() ? "" : " over the package's enrollment"));
   return plan;
 }
 

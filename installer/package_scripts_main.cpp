@@ -1,6 +1,6 @@
 // vigil-package-scripts deb|rpm DIR: writes the native package's maintainer
-// scripts into DIR (deb: postinst, prerm, postrm; rpm: pre, post, preun,
-// postun) from `maintainer_scripts(format)`, for CPack
+// scripts into DIR (deb: postinst, prerm, postrm and debconf's templates;
+// rpm: pre, post, preun, postun) from `maintainer_scripts(format)`, for CPack
 // (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA, CPACK_RPM_*_SCRIPT_FILE): the build's
 // .deb and .rpm and Extract=deb's .deb run the same steps through the same
 // code (installer/maintainer_scripts.cpp, issue 19).
@@ -38,6 +38,17 @@ int main(int argc, char** argv) {
                                          | std::filesystem::perms::others_read
                                          | std::filesystem::perms::others_exec,
                                  ec);
+  }
+  // The .deb's debconf questions (preseeded, never asked).
+  if (format == vigil::package_format::deb) {
+    auto path = dir / "templates";
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    out << vigil::debconf_templates();
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "vigil-package-scripts: cannot write %s\n", path.c_str());
+      return 1;
+    }
   }
   return 0;
 }

@@ -79,7 +79,7 @@ TEST_CASE("install.conf: the package manager chooses the action") {
 
 TEST_CASE("maintainer scripts: thin sh that runs the installed vigil-uninstall under DPKG_ROOT") {
   auto scripts = maintainer_scripts();
-  REQUIRE(scripts.size() == 3);
+  REQUIRE(scripts.size() == 4);
   for (auto& [name, text] : scripts) {
     CAPTURE(name);
     CHECK(text.starts_with("#!/bin/sh\n"));
@@ -100,6 +100,20 @@ TEST_CASE("maintainer scripts: thin sh that runs the installed vigil-uninstall u
   CHECK(postrm.find("rm -f \"$DPKG_ROOT\"'/etc/opt/vigil/registry.reg'\n") != std::string::npos);
   CHECK(postrm.find("rm -f \"$DPKG_ROOT\"'/etc/opt/vigil/registry.reg.lock'\n")
         != std::string::npos);
+  CHECK(postrm.find("db_purge") != std::string::npos);
+  // debconf: postinst reads the preseeded answers only without install.conf;
+  // config asks nothing; every question of the templates is one it reads.
+  CHECK(postinst.find("if [ \"$1\" = configure ] && [ ! -e \"$DPKG_ROOT\"'/etc/vigil/install.conf' ]")
+        != std::string::npos);
+  CHECK(scripts[3].first == "config");
+  CHECK(scripts[3].second.find("db_input") == std::string::npos);
+  auto templates = debconf_templates();
+  for (auto key : {"CustomerId", "ActivationId", "WebServiceUri", "CaBundle", "TrustKey", "GoldenImage"}) {
+    CAPTURE(key);
+    CHECK(templates.find(std::string{"Template: vigil-agent/"} + key + "\n") != std::string::npos);
+    CHECK(postinst.find(key) != std::string::npos);
+  }
+  CHECK(templates.find("Proxy") == std::string::npos); // debconf keeps answers in clear
 }
 
 TEST_CASE("enrollment: the packaged defaults yield, key by key, to the arguments given") {

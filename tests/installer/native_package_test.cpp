@@ -101,6 +101,11 @@ struct package_host : test::installed_host<package_host> {
   fs::path deb = built_deb();
 
   package_host() {
+    // debconf as the host has it: under --root, debconf (DPKG_ROOT-aware)
+    // reads this root's configuration and keeps its databases here, not
+    // the machine's (and parallel cases share no lock).
+    fs::create_directories(root / "var/cache/debconf");
+    test::write_file(root / "etc/debconf.conf", test::read_file("/etc/debconf.conf"));
     test::write_file(root / "etc/machine-id", test::random_machine_id());
     for (auto sub : {"info", "updates", "triggers"})
       fs::create_directories(root / "var/lib/dpkg" / sub);
@@ -131,7 +136,15 @@ struct package_host : test::installed_host<package_host> {
                                "--force-script-chrootless", "--force-depends"});
     // dpkg looks for ldconfig and start-stop-daemon on PATH.
     env.push_back("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+    env.push_back("DEBIAN_FRONTEND=noninteractive");
     return test::run(args, env);
+  }
+
+  /// `lines` preseeded as an administrator (or Ansible's debconf module)
+  /// does before installing: "vigil-agent vigil-agent/CustomerId string {G}".
+  void preseed(const std::string& lines) const {
+    auto r = test::run({"/usr/bin/debconf-set-selections"}, {"DPKG_ROOT=" + root.string()}, lines);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   }
 
   /// dpkg's status of the package ("install ok installed"), or empty.
@@ -292,6 +305,39 @@ TEST_CASE("native package: a bad install.conf fails dpkg -i with vigil-setup's m
   CHECK(test::wait_until([&] { return !h.host_id().empty() && h.listed(h.host_id()); }, 10s));
   REQUIRE(h.dpkg({"--purge", "vigil-agent"}).exit_code == 0);
   CHECK_FALSE(fs::exists(h.root / "etc/opt/vigil"));
+}
+
+TEST_CASE("native package: with no install.conf, dpkg -i takes the answers preseeded in debconf; "
+          "a bad one fails it with vigil-setup's message and leaves nothing behind") {
+  package_host h;
+  auto preseed = [&](const std::string& customer_id) {
+    h.preseed("vigil-agent vigil-agent/CustomerId string " + customer_id
+              + "\nvigil-agent vigil-agent/ActivationId string " + h.ids.second
+              + "\nvigil-agent vigil-agent/WebServiceUri string " + h.platform.web_service_uri()
+              + "\nvigil-agent vigil-agent/CaBundle string " + h.platform.ca_file().string()
+              + "\nvigil-agent vigil-agent/TrustKey string " + h.platform.trust_key_file().string()
+              + "\n");
+  };
+  auto control = test::run({"/usr/bin/dpkg-deb", "--info", h.deb.string(), "templates"});
+  CHECK(contains(control.out, "Template: vigil-agent/CustomerId"));
+  preseed("{1234-not-a-guid}");
+  auto bad = h.dpkg({"--install", h.deb.string()});
+  CAPTURE(bad.err);
+  CHECK(bad.exit_code != 0);
+  CHECK(contains(bad.err, "debconf (vigil-agent/...): CustomerId: '{1234-not-a-guid}' is not a GUID"));
+  CHECK(contains(bad.err, "(exit code 1639)"));
+  CHECK_FALSE(fs::exists(h.root / "etc/opt/vigil"));
+  CHECK_FALSE(fs::exists(h.root / "var/opt/vigil"));
+  CHECK(h.agent_pid() == 0);
+  // Preseeded right: configured as install.conf would, provisioned.
+  preseed(h.ids.first);
+  auto fixed = h.dpkg({"--configure", "vigil-agent"});
+  CAPTURE(fixed.err);
+  REQUIRE(fixed.exit_code == 0);
+  h.check_configured();
+  CHECK(contains(h.installer_log(), "fresh install configured by debconf"));
+  CHECK(test::wait_until([&] { return !h.host_id().empty() && h.listed(h.host_id()); }, 10s));
+  REQUIRE(h.dpkg({"--purge", "vigil-agent"}).exit_code == 0);
 }
 
 TEST_CASE("native package: over a package older than its scripts, dpkg -i installs as fresh "
