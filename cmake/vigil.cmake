@@ -105,6 +105,11 @@ function(vigil_add_test name)
     endif()
   endforeach()
   add_executable(${name} ${sources})
+  # A binary with sources of its own (not INTEGRATION ones) holds unit cases:
+  # the target vigil-unit-tests (tests/CMakeLists.txt) builds those alone.
+  if(arg_UNPARSED_ARGUMENTS)
+    set_property(GLOBAL APPEND PROPERTY VIGIL_UNIT_TEST_TARGETS ${name})
+  endif()
   target_link_libraries(${name} PRIVATE vigil_options vigil_test_support doctest::doctest)
   target_precompile_headers(${name} REUSE_FROM vigil_pch)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
@@ -156,4 +161,16 @@ function(vigil_discover_tests name)
   endforeach()
   doctest_discover_tests(${name} TEST_SPEC "${spec}" ADD_LABELS "${labels}"
     PROPERTIES "${properties}")
+endfunction()
+
+# vigil_test_programs(TEST TARGETS...): the programs and packages the
+# integration cases of the test binary TEST run, built before it. Not with
+# -DVIGIL_UNIT_TESTS_ONLY=ON (scripts/test-sanitized.sh): the unit cases run
+# none, and under ASan the programs, payload and packages took a third of a
+# cold sanitized build.
+option(VIGIL_UNIT_TESTS_ONLY "build test binaries without the programs their integration cases run" OFF)
+function(vigil_test_programs name)
+  if(NOT VIGIL_UNIT_TESTS_ONLY)
+    add_dependencies(${name} ${ARGN})
+  endif()
 endfunction()
