@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
     auto format = request->extract == extract_format::auto_detect ? auto_extract_format()
                                                                    : request->extract;
     // ExtractMSI= writes next to vigil-setup.exe, as the guide's does.
-    fs::path dir = request->extract_dir.value_or(
-      request->extract_next_to_program ? self.parent_path().string() : fs::current_path().string());
+    fs::path dir = request->extract_dir               ? fs::path{*request->extract_dir}
+                   : request->extract_next_to_program ? self.parent_path()
+                                                      : fs::current_path();
     auto name = extracted_package_name(format, payload_version);
     std::string bytes = *payload;
     if (format != extract_format::tar) {
