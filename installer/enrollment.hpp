@@ -42,14 +42,16 @@ caf::expected<std::string> enrollment_attachment(const enrollment& e);
 /// What `make_enrolled_installer` makes.
 enum class installer_kind {
   setup, ///< a vigil-setup file
-  deb,   ///< the native package (`make_native_package`)
+  deb,   ///< the .deb (`make_native_package`)
+  rpm,   ///< the .rpm (`make_rpm_package`; needs rpmbuild where it is made)
 };
 
 /// The installer of `kind` made from the vigil-setup file `setup` and `e`:
 /// the same program and payload with `e` attached (`packed_setup`), or the
-/// native package made from them (`make_native_package`). `vigil-setup` with
-/// no arguments, or `dpkg -i` with no install.conf, enrolls the host with
-/// `e`'s platform; arguments given at install replace its values.
+/// .deb or .rpm made from them (`make_native_package`, `make_rpm_package`).
+/// `vigil-setup` with no arguments, or `dpkg -i` / `rpm -i` with no
+/// install.conf, enrolls the host with `e`'s platform; arguments given at
+/// install replace its values.
 caf::expected<std::string> make_enrolled_installer(const std::filesystem::path& setup,
                                                    const enrollment& e, installer_kind kind);
 

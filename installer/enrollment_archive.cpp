@@ -7,6 +7,7 @@
 #include "installer/archive_io.hpp"
 #include "installer/native_package.hpp"
 #include "installer/payload.hpp"
+#include "installer/rpm_package.hpp"
 
 namespace vigil {
 
@@ -30,6 +31,8 @@ caf::expected<std::string> make_enrolled_installer(const std::filesystem::path& 
     return attachment.error();
   if (kind == installer_kind::deb)
     return make_native_package(*payload, *attachment);
+  if (kind == installer_kind::rpm)
+    return make_rpm_package(*payload, *attachment);
   auto program = read_setup_program(setup);
   if (!program)
     return program.error();

@@ -7,8 +7,8 @@
 # few as it can (SPEC §12; the platform serves it to every host).
 # The programs are in it once: `vigil-setup Extract=deb` builds the native
 # package from them (installer/native_package.cpp) with the control file
-# CPack wrote for this build (its Depends from dpkg-shlibdeps), under
-# package/. Carrying CPack's .deb as well made the package 14.2 MB, not 8.9. The x86 branch filter before LZMA2 takes another
+# CPack wrote for this build (its Depends from dpkg-shlibdeps) and its
+# copyright and changelog.gz, under package/. Carrying CPack's .deb as well made the package 14.2 MB, not 8.9. The x86 branch filter before LZMA2 takes another
 # 0.3 MB off the programs (every host downloads the package at each upgrade).
 # Usage: make_payload.sh OUT.tar VERSION PACKAGE.deb PROGRAM... (a .json goes in unstripped)
 set -euo pipefail
@@ -20,7 +20,11 @@ mkdir -p "$stage/package"
 stage_programs "$stage/bin" strip "$@"
 printf '%s\n' "$version" >"$stage/VERSION"
 dpkg-deb --info "$deb" control >"$stage/package/control"
-chmod 0644 "$stage/VERSION" "$stage/package/control"
+# Debian's policy files (copyright, changelog.gz) for Extract=deb's .deb.
+for doc in copyright changelog.gz; do
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/share/doc/vigil-agent/$doc" >"$stage/package/$doc"
+done
+chmod 0644 "$stage/VERSION" "$stage/package/"*
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf - . \
   | xz --x86 --lzma2=preset=9e -T2 -c >"$out.tmp"
 mv "$out.tmp" "$out"

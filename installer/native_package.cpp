@@ -111,6 +111,11 @@ caf::expected<std::string> make_native_package(std::string_view payload,
                    "vigil-agent: dir-or-file-in-opt\n",
                    0644};
   files.emplace("usr/share/lintian/overrides/vigil-agent", &overrides);
+  // Debian's policy files, as CPack's .deb has them (a payload from before
+  // they existed has none).
+  for (auto doc : {"copyright", "changelog.gz"})
+    if (auto it = members->find(std::string{native_package_dir} + doc); it != members->end())
+      files.emplace(std::string{"usr/share/doc/vigil-agent/"} + doc, &it->second);
   // An installer made for one platform (vigil-platform package): postinst
   // enrolls with it when install.conf does not say otherwise.
   std::map<std::string, archive_member_file> enrolled;

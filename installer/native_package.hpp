@@ -39,6 +39,7 @@ inline constexpr std::string_view native_package_dir = "package/";
 ///   ./opt/vigil/bin/*              the payload's bin/ (modes kept)
 ///   ./opt/vigil/VERSION            the payload's VERSION
 ///   ./lib/systemd/system/vigil-agent.service   `systemd_unit_text` for /
+///   ./usr/share/doc/vigil-agent/{copyright,changelog.gz}   the payload's package/ ones
 /// and its control file is the payload's package/control with `Version:` the
 /// payload's VERSION and `Installed-Size:` these files' size, plus md5sums
 /// and the maintainer scripts (`maintainer_scripts`: postinst, prerm and

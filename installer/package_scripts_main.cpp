@@ -1,9 +1,9 @@
-// vigil-package-scripts deb|rpm DIR: writes the native package's maintainer
-// scripts into DIR (deb: postinst, prerm, postrm and debconf's templates;
-// rpm: pre, post, preun, postun) from `maintainer_scripts(format)`, for CPack
-// (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA, CPACK_RPM_*_SCRIPT_FILE): the build's
-// .deb and .rpm and Extract=deb's .deb run the same steps through the same
-// code (installer/maintainer_scripts.cpp, issue 19).
+// vigil-package-scripts deb DIR: writes the .deb's maintainer scripts into DIR
+// (postinst, prerm, postrm, config and debconf's templates) from
+// `maintainer_scripts(package_format::deb)`, for CPack
+// (CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA): the build's .deb and Extract=deb's
+// .deb run the same steps through the same code (installer/maintainer_scripts.cpp,
+// issue 19). The .rpm's scriptlets go in by make_rpm_package (vigil-pack rpm).
 
 #include <cstdio>
 #include <filesystem>
@@ -13,12 +13,11 @@
 #include "installer/maintainer_scripts.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 3 || (std::string_view{argv[1]} != "deb" && std::string_view{argv[1]} != "rpm")) {
-    std::fprintf(stderr, "usage: vigil-package-scripts deb|rpm DIR\n");
+  if (argc != 3 || std::string_view{argv[1]} != "deb") {
+    std::fprintf(stderr, "usage: vigil-package-scripts deb DIR\n");
     return 2;
   }
-  auto format = std::string_view{argv[1]} == "deb" ? vigil::package_format::deb
-                                                   : vigil::package_format::rpm;
+  auto format = vigil::package_format::deb;
   std::filesystem::path dir{argv[2]};
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -40,7 +39,7 @@ int main(int argc, char** argv) {
                                  ec);
   }
   // The .deb's debconf questions (preseeded, never asked).
-  if (format == vigil::package_format::deb) {
+  {
     auto path = dir / "templates";
     std::ofstream out{path, std::ios::binary | std::ios::trunc};
     out << vigil::debconf_templates();

@@ -69,10 +69,11 @@ constexpr const char* usage =
   "      also makes binary patches from the 3 highest earlier releases (PatchFrom=V each):\n"
   "      hosts on those download only the difference (19: smallest, about a minute each)\n"
   "  vigil-platform release list --data-dir DIR [--json]\n"
-  "  vigil-platform package --data-dir DIR --type setup|deb --activation {GUID} [--url URL]\n"
-  "      [--setup FILE] --out FILE\n"
+  "  vigil-platform package --data-dir DIR --type setup|deb|rpm --activation {GUID}\n"
+  "      [--url URL] [--setup FILE] --out FILE\n"
   "      an installer that enrolls hosts here: vigil-setup with no arguments, or dpkg -i\n"
-  "      with no /etc/vigil/install.conf; it carries URL (default\n"
+  "      or rpm -i with no /etc/vigil/install.conf (rpm: made with rpmbuild, which must\n"
+  "      be installed here); it carries URL (default\n"
   "      https://HOSTNAME:8443/CloudAgent/), DIR/ca.pem, DIR/signing-key.pub and the\n"
   "      customer's IDs; arguments given at install win. FILE: the vigil-setup to start\n"
   "      from (default: the one beside this program)\n"
@@ -257,9 +258,9 @@ int make_package(const options& opts) {
   if (type == "deb")
     kind = installer_kind::deb;
   else if (type == "rpm")
-    return fail("package: --type rpm: Vigil builds no .rpm yet (issue 19, item 2)", 2);
+    kind = installer_kind::rpm;
   else if (type != "setup")
-    return fail("package: --type is setup or deb, not '" + type + "'", 2);
+    return fail("package: --type is setup, deb or rpm, not '" + type + "'", 2);
   fs::path dir = opts.named.at("data-dir");
   enrollment e;
   e.activation_id = opts.named.at("activation");

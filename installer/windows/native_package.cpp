@@ -26,6 +26,7 @@
 #include "host/atomic_file.hpp"
 #include "host/windows/wide.hpp"
 #include "installer/archive_io.hpp"
+#include "installer/rpm_package.hpp"
 
 namespace fs = std::filesystem;
 
@@ -358,6 +359,11 @@ caf::expected<std::string> make_native_package(std::string_view payload,
   std::error_code ignored;
   fs::remove_all(*work, ignored);
   return msi;
+}
+
+/// The .rpm is made on Linux, by rpmbuild (installer/rpm_package.cpp).
+caf::expected<std::string> make_rpm_package(std::string_view, std::string_view) {
+  return make_error(ec::unsupported, "the .rpm is made by the Linux vigil-platform (rpmbuild)");
 }
 
 } // namespace vigil

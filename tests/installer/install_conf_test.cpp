@@ -12,6 +12,7 @@
 #include "installer/enrollment.hpp"
 #include "installer/maintainer_scripts.hpp"
 #include "installer/payload.hpp"
+#include "installer/rpm_package.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -185,4 +186,23 @@ TEST_CASE("expand_package: the build's vigil-setup with its payload uncompressed
   REQUIRE(expanded_enrolled);
   CHECK(*expanded_enrolled == *expanded);
   CHECK_FALSE(expand_package("not a vigil-setup file", "junk"));
+}
+
+TEST_CASE("control_field: the .rpm's summary and description come from the .deb's control") {
+  std::string control = "Package: vigil-agent\n"
+                        "Version: 0.1.0\n"
+                        "Description: Vigil endpoint agent\n"
+                        " Vigil provisions the host, 100% of it.\n"
+                        " .\n"
+                        " Configure it first.\n"
+                        "Maintainer: Vigil developers <maintainers@vigil-agent.invalid>\n";
+  CHECK(control_field(control, "Version") == "0.1.0");
+  CHECK(control_field(control, "Description")
+        == "Vigil endpoint agent\nVigil provisions the host, 100% of it.\n\nConfigure it first.");
+  CHECK(control_field(control, "Maintainer")
+        == "Vigil developers <maintainers@vigil-agent.invalid>");
+  // A field name is matched whole, not as a prefix.
+  CHECK(control_field(control, "Vers").empty());
+  CHECK(control_field(control, "Depends").empty());
+  CHECK(rpm_package_name("0.1.0") == "vigil-agent-0.1.0-1.x86_64.rpm");
 }

@@ -1,5 +1,7 @@
 // The .rpm as administrators of RHEL-family fleets use it (issue 19, item 2):
-// the build's real .rpm (CPack, build/package/vigil-agent-<ver>-1.x86_64.rpm)
+// the build's real .rpm (make_rpm_package over the payload, by rpmbuild:
+// build/package/vigil-agent-<ver>-1.x86_64.rpm) and the one `vigil-platform
+// package --type rpm` makes (item 3),
 // installed, upgraded and erased by the real rpm in a scratch root against a
 // real vigil-platform; the same steps as the .deb (native_package_test).
 //
@@ -443,6 +445,61 @@ TEST_CASE("rpm package: a bad install.conf fails rpm -i's %post with vigil-setup
   CHECK(hive_value(h.root, "CustomerId") == h.ids.first);
   CHECK(test::wait_until([&] { return !h.host_id().empty() && h.listed(h.host_id()); }, 10s));
   REQUIRE(h.erase({std::string{purge_variable} + "=1"}).exit_code == 0);
+  CHECK_FALSE(fs::exists(h.root / "etc/opt/vigil"));
+}
+
+TEST_CASE("rpm package: vigil-platform package --type rpm makes an .rpm that enrolls through "
+          "rpm -i with no install.conf; the build's .rpm is the same package without the enrollment") {
+  if (!inside_namespace("rpm package: vigil-platform package --type rpm*"))
+    return;
+  rpm_host h;
+  auto enrolled = h.dir / "enrolled.rpm";
+  auto started = std::chrono::steady_clock::now();
+  auto made = test::run({test::program("vigil-platform").string(), "package", "--data-dir",
+                         h.platform.data_dir().string(), "--type", "rpm", "--activation",
+                         h.ids.second, "--url", h.platform.web_service_uri(), "--out",
+                         enrolled.string()});
+  CAPTURE(made.err);
+  REQUIRE(made.exit_code == 0);
+  MESSAGE("vigil-platform package --type rpm: " << ms_since(started) << " ms, "
+                                                << fs::file_size(enrolled) << " bytes");
+  // rpm's own checks of its digests, and the same package as the build's:
+  // the same scriptlets, the same files plus the enrollment's.
+  for (auto& package : {h.rpm, enrolled}) {
+    auto checked = h.run({"--checksig", package.string()});
+    CAPTURE(checked.out);
+    CHECK(checked.exit_code == 0);
+  }
+  CHECK(h.run({"-qp", "--scripts", enrolled.string()}).out
+        == h.run({"-qp", "--scripts", h.rpm.string()}).out);
+  auto listed = [&](const fs::path& package) {
+    return h.run({"-qp", "--qf", "[%{FILEMODES:perms} %{FILEUSERNAME} %{FILENAMES}\\n]",
+                  package.string()})
+      .out;
+  };
+  CHECK(listed(enrolled)
+        == listed(h.rpm) + "-rw-r--r-- root /usr/share/vigil-agent/ca.pem\n"
+                           "-rw-r--r-- root /usr/share/vigil-agent/enroll.conf\n"
+                           "drwxr-xr-x root /usr/share/vigil-agent\n");
+  CHECK(contains(listed(h.rpm), "-rwxr-xr-x root /opt/vigil/bin/vigil-agent\n"));
+  CHECK(h.run({"-qp", "--requires", enrolled.string()}).out
+        == h.run({"-qp", "--requires", h.rpm.string()}).out);
+
+  // Installed with no install.conf: the package's enrollment configures it.
+  CHECK_FALSE(fs::exists(h.root / "etc/vigil/install.conf"));
+  auto installed = h.install(enrolled);
+  CAPTURE(installed.err);
+  REQUIRE(installed.exit_code == 0);
+  CHECK_FALSE(contains(installed.err, "scriptlet failed"));
+  CHECK(fs::exists(h.root / "usr/share/vigil-agent/enroll.conf"));
+  CHECK(hive_value(h.root, "CustomerId") == h.ids.first);
+  CHECK(hive_value(h.root, "WebServiceUri") == h.platform.web_service_uri());
+  CHECK(test::read_file(h.root / "var/opt/vigil/state/ca-bundle.pem")
+        == test::read_file(h.platform.ca_file()));
+  CHECK(test::wait_until([&] { return !h.host_id().empty() && h.listed(h.host_id()); }, 10s));
+  MESSAGE("enrolled rpm -i to listed in assets: " << ms_since(started) << " ms");
+  REQUIRE(h.erase({std::string{purge_variable} + "=1"}).exit_code == 0);
+  CHECK_FALSE(fs::exists(h.root / "usr/share/vigil-agent"));
   CHECK_FALSE(fs::exists(h.root / "etc/opt/vigil"));
 }
 
