@@ -173,11 +173,12 @@ caf::expected<std::string> make_rpm_package(std::string_view payload,
   options.timeout = std::chrono::minutes{10};
   options.merge_output = true;
   options.own_process_group = true;
-  // Its own HOME (no ~/.rpmmacros of whoever runs this) and a fixed build
-  // time: the same payload gives the same package contents.
+  // Its own HOME (no ~/.rpmmacros of whoever runs this), and the build time
+  // and every file's time fixed at 2024-01-01, as the .deb's (archive_io):
+  // the same payload gives the same package contents.
   options.environment = std::vector<std::string>{
-    "PATH=" + std::string{system_program_path}, "HOME=" + work->string(), "SOURCE_DATE_EPOCH=0",
-    "LC_ALL=C"};
+    "PATH=" + std::string{system_program_path}, "HOME=" + work->string(),
+    "SOURCE_DATE_EPOCH=1704067200", "LC_ALL=C"};
   auto top = *work / "top";
   auto out = *work / "out";
   auto built = run_program({rpmbuild->string(), "-bb", "--quiet",
@@ -185,6 +186,7 @@ caf::expected<std::string> make_rpm_package(std::string_view payload,
                             "--define", "_rpmdir " + out.string(),
                             "--define", "_buildhost vigil",
                             "--define", "use_source_date_epoch_as_buildtime 1",
+                            "--define", "clamp_mtime_to_source_date_epoch 1",
                             "--define", "_binary_payload w6T.xzdio",
                             spec_file.string()},
                            options);

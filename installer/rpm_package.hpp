@@ -24,8 +24,7 @@ namespace vigil {
 /// staged tree rather than by hand-written RPM headers: rpm's own library
 /// writes its format, digests and dependency tags. Without rpmbuild the
 /// error is `ec::not_found` and names the package to install. The same payload
-/// gives the same files and scriptlets (build time fixed by
-/// SOURCE_DATE_EPOCH=0).
+/// gives the same files, times and scriptlets (SOURCE_DATE_EPOCH: 2024-01-01).
 caf::expected<std::string> make_rpm_package(std::string_view payload,
                                             std::string_view enrollment = {});
 

@@ -16,8 +16,10 @@
 #   7. each module's first snapshot uploaded (resumable, exactly once) and
 #      held row for row by the platform; a file changes, an on-demand scan
 #      runs and only the changed row travels (the platform's request log);
-#   8. the platform's asset view; the agent moved behind a proxy (tinyproxy on
-#      loopback) with vigil-proxy while it runs;
+#   8. the platform's asset view; the installers it makes for its fleet
+#      (vigil-setup, .deb, .rpm carrying its URL, CA, key and IDs); the agent
+#      moved behind a proxy (tinyproxy on loopback) with vigil-proxy while it
+#      runs;
 #   9. a signed order from the platform (a scan), carried out once and
 #      acknowledged; a self-upgrade: the platform publishes a signed release
 #      0.2.0, targets it, the agent verifies, installs and proves it (its
@@ -150,6 +152,17 @@ tail -n +"$(( log_lines + 1 ))" "$data/requests.log" | grep 'deltas/' | sed 's/^
 
 step "The platform's view: vigil-platform assets"
 ./build/bin/vigil-platform assets --data-dir "$data"
+
+step "Installers the platform makes for its fleet: vigil-platform package --type setup|deb|rpm"
+# Each carries the URL, CA, pinned key and IDs: vigil-setup with no arguments,
+# or dpkg -i / rpm -i with no install.conf, enrolls a host here.
+for type in setup deb rpm; do
+  ./build/bin/vigil-platform package --data-dir "$data" --type "$type" --activation "$activation" \
+    --url "$base/" --out "$root/enrolled.$type" | sed 's/^/  /'
+done
+echo "  the .rpm's enrollment and scriptlets (rpm -qp):"
+rpm -qpl "$root/enrolled.rpm" | grep share/vigil-agent | sed 's/^/    /'
+rpm -qp --scripts "$root/enrolled.rpm" | grep -E '^[a-z]+ scriptlet' | sed 's/^/    /'
 
 step "Behind a proxy (SPEC §10): a tinyproxy on loopback, set with vigil-proxy while the agent runs"
 proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
