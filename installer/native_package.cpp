@@ -105,17 +105,13 @@ caf::expected<std::string> make_native_package(std::string_view payload,
       files.emplace("opt/vigil/" + path, &m);
   files.emplace("opt/vigil/VERSION", *version);
   files.emplace("lib/systemd/system/vigil-agent.service", &unit);
-  // SPEC §1 puts the program files in /opt/vigil, which Debian keeps for
-  // packages it does not ship: lintian says so, as it would for any vendor's.
-  archive_member_file overrides{"# SPEC §1: the agent's program files are /opt/vigil (a vendor package).\n"
-                   "vigil-agent: dir-or-file-in-opt\n",
-                   0644};
-  files.emplace("usr/share/lintian/overrides/vigil-agent", &overrides);
-  // Debian's policy files, as CPack's .deb has them (a payload from before
-  // they existed has none).
-  for (auto doc : {"copyright", "changelog.gz"})
-    if (auto it = members->find(std::string{native_package_dir} + doc); it != members->end())
-      files.emplace(std::string{"usr/share/doc/vigil-agent/"} + doc, &it->second);
+  // Debian's policy files and lintian's overrides (SPEC §1 puts the program
+  // files in /opt/vigil, which Debian keeps for packages it does not ship),
+  // as CPack's .deb has them (a payload from before they existed has none).
+  for (auto [carried, installed] : native_package_files)
+    if (auto it = members->find(std::string{native_package_dir}.append(carried));
+        it != members->end())
+      files.emplace(std::string{installed}, &it->second);
   // An installer made for one platform (vigil-platform package): postinst
   // enrolls with it when install.conf does not say otherwise.
   std::map<std::string, archive_member_file> enrolled;

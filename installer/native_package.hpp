@@ -3,6 +3,7 @@
 #include <caf/expected.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "installer/setup_args.hpp"
 
@@ -30,6 +31,15 @@ inline std::string extracted_package_name(extract_format format, std::string_vie
 /// installed into the program files.
 inline constexpr std::string_view native_package_dir = "package/";
 
+/// The .deb's other files the payload carries under `native_package_dir`
+/// (taken from CPack's .deb by make_payload.sh), and where the .deb installs
+/// them: Debian's copyright and changelog, and lintian's overrides.
+inline constexpr std::pair<std::string_view, std::string_view> native_package_files[] = {
+  {"copyright", "usr/share/doc/vigil-agent/copyright"},
+  {"changelog.gz", "usr/share/doc/vigil-agent/changelog.gz"},
+  {"lintian-overrides", "usr/share/lintian/overrides/vigil-agent"},
+};
+
 /// This system's native package made from the payload's own files.
 ///
 /// Linux: the .deb (SPEC §0: `vigil-agent_<ver>_amd64.deb`), for
@@ -39,7 +49,7 @@ inline constexpr std::string_view native_package_dir = "package/";
 ///   ./opt/vigil/bin/*              the payload's bin/ (modes kept)
 ///   ./opt/vigil/VERSION            the payload's VERSION
 ///   ./lib/systemd/system/vigil-agent.service   `systemd_unit_text` for /
-///   ./usr/share/doc/vigil-agent/{copyright,changelog.gz}   the payload's package/ ones
+///   `native_package_files`         copyright, changelog.gz, lintian's overrides
 /// and its control file is the payload's package/control with `Version:` the
 /// payload's VERSION and `Installed-Size:` these files' size, plus md5sums
 /// and the maintainer scripts (`maintainer_scripts`: postinst, prerm and

@@ -11,8 +11,9 @@
 // runs itself again inside a mount and network namespace of its own
 // (test::rerun_in_own_namespaces, `unshare -n -m --propagation private`: its
 // own loopback, where the platform and the agent meet), and there binds the
-// host's /usr, its multiarch library directory, /etc/ssl and /dev read-only
-// into ROOT (/bin, /sbin, /lib64 as the host's symlinks into usr/), mounts a
+// host's multiarch library directory, /etc/ssl and /dev read-only into ROOT
+// (/bin, /sbin, /lib64 as the host's symlinks into usr/), lays ROOT/usr over
+// the host's /usr (an overlay whose writes go to the test's own layer), mounts a
 // proc, and copies passwd, group and ld.so.cache. ROOT's /lib, /etc, /opt and /var are its own, so every file the
 // package and the agent write stays in ROOT; the mounts are detached before
 // ROOT is deleted. rpm's database is ROOT/var/lib/rpm (`--dbpath`, made by
@@ -110,7 +111,17 @@ public:
         else if (fs::is_directory(host))
           bind(host, link);
       }
-      bind("/usr", "usr");
+      // /usr as an overlay: the host's below, read-only; what the package
+      // installs there (the enrollment in /usr/share/vigil-agent) goes to
+      // ROOT's own upper layer beside ROOT.
+      auto upper = root.parent_path() / (root.filename().string() + "-usr");
+      fs::create_directories(upper / "upper");
+      fs::create_directories(upper / "work");
+      auto layers = "lowerdir=/usr,upperdir=" + (upper / "upper").string()
+                    + ",workdir=" + (upper / "work").string();
+      if (::mount("overlay", (root / "usr").c_str(), "overlay", 0, layers.c_str()) != 0)
+        throw std::runtime_error("overlay on usr: " + std::string{std::strerror(errno)});
+      mounted_.push_back(root / "usr");
       auto multiarch = fs::canonical("/lib/x86_64-linux-gnu");
       fs::create_directories(root / "lib/x86_64-linux-gnu");
       bind(multiarch, "lib/x86_64-linux-gnu");
@@ -478,9 +489,9 @@ TEST_CASE("rpm package: vigil-platform package --type rpm makes an .rpm that enr
       .out;
   };
   CHECK(listed(enrolled)
-        == listed(h.rpm) + "-rw-r--r-- root /usr/share/vigil-agent/ca.pem\n"
-                           "-rw-r--r-- root /usr/share/vigil-agent/enroll.conf\n"
-                           "drwxr-xr-x root /usr/share/vigil-agent\n");
+        == listed(h.rpm) + "drwxr-xr-x root /usr/share/vigil-agent\n"
+                           "-rw-r--r-- root /usr/share/vigil-agent/ca.pem\n"
+                           "-rw-r--r-- root /usr/share/vigil-agent/enroll.conf\n");
   CHECK(contains(listed(h.rpm), "-rwxr-xr-x root /opt/vigil/bin/vigil-agent\n"));
   CHECK(h.run({"-qp", "--requires", enrolled.string()}).out
         == h.run({"-qp", "--requires", h.rpm.string()}).out);
