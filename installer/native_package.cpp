@@ -78,52 +78,57 @@ extract_format auto_extract_format() {
                                                            : extract_format::tar;
 }
 
-caf::expected<std::string> make_native_package(std::string_view payload,
-                                               std::string_view enrollment) {
+caf::expected<linux_package_contents> read_linux_package_contents(std::string_view payload,
+                                                                  std::string_view enrollment) {
+  linux_package_contents out;
   auto members = read_archive_files(payload);
   if (!members)
     return members.error();
-  auto find = [&](const std::string& name) -> caf::expected<const archive_member_file*> {
-    auto it = members->find(name);
-    if (it == members->end())
-      return make_error(ec::not_found, "the payload has no " + name);
-    return &it->second;
-  };
-  auto version = find("VERSION");
-  if (!version)
-    return version.error();
-  auto control = find(std::string{native_package_dir} + "control");
-  if (!control)
-    return control.error();
-  // The unit has one source (host/service_manager), as in CPack's package.
-  archive_member_file unit{systemd_unit_text(paths{"/"}), 0644};
-
-  // The installed files, by their path in the package (sorted: std::map).
-  std::map<std::string, const archive_member_file*> files;
-  for (auto& [path, m] : *members)
+  out.payload = std::move(*members);
+  auto version = out.payload.find("VERSION");
+  auto control = out.payload.find(std::string{native_package_dir} + "control");
+  if (version == out.payload.end() || control == out.payload.end())
+    return make_error(ec::not_found, "the payload has no VERSION or "
+                                       + std::string{native_package_dir} + "control");
+  out.version = std::string{trim_blanks_and_line_breaks(version->second.bytes)};
+  out.control = control->second.bytes;
+  for (auto& [path, m] : out.payload)
     if (path.starts_with("bin/") && path.find('/', 4) == std::string::npos)
-      files.emplace("opt/vigil/" + path, &m);
-  files.emplace("opt/vigil/VERSION", *version);
-  files.emplace("lib/systemd/system/vigil-agent.service", &unit);
+      out.files.emplace("opt/vigil/" + path, &m);
+  out.files.emplace("opt/vigil/VERSION", &version->second);
+  // The unit has one source (host/service_manager), as in CPack's package.
+  out.made.emplace("lib/systemd/system/vigil-agent.service",
+                   archive_member_file{systemd_unit_text(paths{"/"}), 0644});
+  // An installer made for one platform (vigil-platform package): postinst
+  // enrolls with it when install.conf does not say otherwise.
+  if (!enrollment.empty()) {
+    auto enrolled = read_archive_files(enrollment);
+    if (!enrolled)
+      return enrolled.error();
+    for (auto name : {enrollment_conf_name, enrollment_ca_name})
+      if (auto it = enrolled->find(std::string{name}); it != enrolled->end())
+        out.made.emplace(std::string{packaged_enrollment_dir} + "/" + it->first,
+                         std::move(it->second));
+  }
+  for (auto& [path, m] : out.made)
+    out.files.emplace(path, &m);
+  return out;
+}
+
+caf::expected<std::string> make_native_package(std::string_view payload,
+                                               std::string_view enrollment) {
+  auto contents = read_linux_package_contents(payload, enrollment);
+  if (!contents)
+    return contents.error();
+  auto& members = contents->payload;
+  auto& files = contents->files;
   // Debian's policy files and lintian's overrides (SPEC §1 puts the program
   // files in /opt/vigil, which Debian keeps for packages it does not ship),
   // as CPack's .deb has them (a payload from before they existed has none).
   for (auto [carried, installed] : native_package_files)
-    if (auto it = members->find(std::string{native_package_dir}.append(carried));
-        it != members->end())
+    if (auto it = members.find(std::string{native_package_dir}.append(carried));
+        it != members.end())
       files.emplace(std::string{installed}, &it->second);
-  // An installer made for one platform (vigil-platform package): postinst
-  // enrolls with it when install.conf does not say otherwise.
-  std::map<std::string, archive_member_file> enrolled;
-  if (!enrollment.empty()) {
-    auto read = read_archive_files(enrollment);
-    if (!read)
-      return read.error();
-    enrolled = std::move(*read);
-    for (auto name : {enrollment_conf_name, enrollment_ca_name})
-      if (auto it = enrolled.find(std::string{name}); it != enrolled.end())
-        files.emplace(std::string{packaged_enrollment_dir} + "/" + it->first, &it->second);
-  }
 
   tar_xz_writer data;
   std::set<std::string> dirs;
@@ -149,8 +154,7 @@ caf::expected<std::string> make_native_package(std::string_view payload,
     return data_tar.error();
 
   tar_xz_writer control_tar;
-  auto control_text = control_for((*control)->bytes, std::string{trim_blanks_and_line_breaks((*version)->bytes)},
-                                  (bytes + 1023) / 1024);
+  auto control_text = control_for(contents->control, contents->version, (bytes + 1023) / 1024);
   for (auto ok : {control_tar.directory("./"), control_tar.file("./control", 0644, control_text),
                   control_tar.file("./md5sums", 0644, md5sums)})
     if (!ok)

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <caf/expected.hpp>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "installer/archive_io.hpp"
 #include "installer/setup_args.hpp"
 
 namespace vigil {
@@ -39,6 +41,24 @@ inline constexpr std::pair<std::string_view, std::string_view> native_package_fi
   {"changelog.gz", "usr/share/doc/vigil-agent/changelog.gz"},
   {"lintian-overrides", "usr/share/lintian/overrides/vigil-agent"},
 };
+
+/// What the Linux packages (.deb and .rpm) install, from a payload and an
+/// enrollment attachment (empty: none), by installed path without the leading
+/// "/" (sorted): the payload's bin/* as opt/vigil/bin/*, its VERSION as
+/// opt/vigil/VERSION, the unit (`systemd_unit_text` for /) as
+/// lib/systemd/system/vigil-agent.service, and the enrollment's files under
+/// `packaged_enrollment_dir`. `files` points into `payload` and `made`
+/// (std::map nodes: they stay put when the struct is moved). A payload
+/// without VERSION or package/control is `ec::not_found`.
+struct linux_package_contents {
+  std::map<std::string, archive_member_file> payload; ///< every file of the payload
+  std::map<std::string, archive_member_file> made;    ///< the unit and the enrollment's files
+  std::map<std::string, const archive_member_file*> files; ///< what the package installs
+  std::string version; ///< the payload's VERSION, trimmed
+  std::string control; ///< the payload's package/control (CPack's, for this build)
+};
+caf::expected<linux_package_contents> read_linux_package_contents(std::string_view payload,
+                                                                  std::string_view enrollment);
 
 /// This system's native package made from the payload's own files.
 ///

@@ -2,16 +2,12 @@
 
 #include <cctype>
 #include <filesystem>
-#include <map>
 #include <sstream>
 
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "host/atomic_file.hpp"
-#include "host/paths.hpp"
 #include "host/process.hpp"
-#include "host/systemd_service.hpp"
-#include "installer/archive_io.hpp"
 #include "installer/enrollment.hpp"
 #include "installer/maintainer_scripts.hpp"
 #include "installer/native_package.hpp"
@@ -93,48 +89,26 @@ caf::expected<std::string> make_rpm_package(std::string_view payload,
   if (!rpmbuild)
     return make_error(ec::not_found, "rpmbuild is not installed: the .rpm is made with it "
                                      "(Debian: apt install rpm; RHEL: dnf install rpm-build)");
-  auto members = read_archive_files(payload);
-  if (!members)
-    return members.error();
-  auto version_file = members->find("VERSION");
-  auto control = members->find(std::string{native_package_dir} + "control");
-  if (version_file == members->end() || control == members->end())
-    return make_error(ec::not_found, "the payload has no VERSION or "
-                                       + std::string{native_package_dir} + "control");
-  auto version = std::string{trim_blanks_and_line_breaks(version_file->second.bytes)};
+  auto contents = read_linux_package_contents(payload, enrollment);
+  if (!contents)
+    return contents.error();
+  auto& version = contents->version;
   if (!valid_rpm_version(version))
     return make_error(ec::invalid_argument,
                       "the payload's VERSION '" + version + "' is not an rpm version");
-
-  // The installed files, by their path (sorted: std::map), as in the .deb.
-  archive_member_file unit{systemd_unit_text(paths{"/"}), 0644};
-  std::map<std::string, const archive_member_file*> files;
-  for (auto& [path, m] : *members)
-    if (path.starts_with("bin/") && path.find('/', 4) == std::string::npos)
-      files.emplace("opt/vigil/" + path, &m);
-  files.emplace("opt/vigil/VERSION", &version_file->second);
-  files.emplace("lib/systemd/system/vigil-agent.service", &unit);
-  std::map<std::string, archive_member_file> enrolled;
-  if (!enrollment.empty()) {
-    auto read = read_archive_files(enrollment);
-    if (!read)
-      return read.error();
-    enrolled = std::move(*read);
-    for (auto name : {enrollment_conf_name, enrollment_ca_name})
-      if (auto it = enrolled.find(std::string{name}); it != enrolled.end())
-        files.emplace(std::string{packaged_enrollment_dir} + "/" + it->first, &it->second);
-  }
+  bool enrolled = contents->files.contains(std::string{packaged_enrollment_dir} + "/"
+                                           + std::string{enrollment_conf_name});
 
   auto work = make_private_directory(fs::temp_directory_path(), "vigil-rpm-");
   if (!work)
     return work.error();
   removed_at_exit cleanup{*work};
   auto tree = *work / "tree";
-  for (auto& [path, m] : files)
+  for (auto& [path, m] : contents->files)
     if (auto ok = write_file_atomically(tree / path, m->bytes, m->mode); !ok)
       return ok.error();
 
-  auto description = control_field(control->second.bytes, "Description");
+  auto description = control_field(contents->control, "Description");
   auto summary = description.substr(0, description.find('\n'));
   auto details = description.find('\n') == std::string::npos
                    ? summary
@@ -160,9 +134,9 @@ caf::expected<std::string> make_rpm_package(std::string_view payload,
     spec += "%" + name + "\n" + spec_literal(text);
   // Directories other packages own (filesystem, systemd) are not listed.
   spec += "%files\n%defattr(-,root,root,0755)\n%dir /opt/vigil\n%dir /opt/vigil/bin\n";
-  if (!enrolled.empty())
+  if (enrolled)
     spec += "%dir /" + std::string{packaged_enrollment_dir} + "\n";
-  for (auto& [path, m] : files)
+  for (auto& [path, m] : contents->files)
     spec += "/" + path + "\n";
   auto spec_file = *work / "vigil-agent.spec";
   if (auto ok = write_file_atomically(spec_file, spec, 0644); !ok)
