@@ -37,7 +37,22 @@ endif()
 if(VIGIL_SANITIZE)
   target_compile_options(vigil_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(vigil_options INTERFACE -fsanitize=address,undefined)
+  # Every program's and test binary's sanitizer defaults: ASan's reports as
+  # files in build-asan/sanitizer-reports, also from daemons whose stderr is
+  # /dev/null (common/sanitizer_defaults.cpp). Compiled once, linked into each
+  # (vigil_add_executable, vigil_add_test).
+  add_library(vigil_sanitizer_defaults OBJECT ${CMAKE_CURRENT_LIST_DIR}/../common/sanitizer_defaults.cpp)
+  target_compile_definitions(vigil_sanitizer_defaults PRIVATE
+    VIGIL_SANITIZER_REPORT_DIR="${PROJECT_BINARY_DIR}/sanitizer-reports")
 endif()
+
+# vigil_link_sanitizer_defaults(TARGET): the sanitizer defaults into a
+# program, in sanitized builds.
+function(vigil_link_sanitizer_defaults name)
+  if(TARGET vigil_sanitizer_defaults)
+    target_sources(${name} PRIVATE $<TARGET_OBJECTS:vigil_sanitizer_defaults>)
+  endif()
+endfunction()
 if(VIGIL_SANITIZE_THREAD)
   target_compile_options(vigil_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(vigil_options INTERFACE -fsanitize=thread)
@@ -69,6 +84,7 @@ function(vigil_add_executable name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE vigil_options)
   target_precompile_headers(${name} REUSE_FROM vigil_pch)
+  vigil_link_sanitizer_defaults(${name})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
 endfunction()
 
@@ -105,6 +121,7 @@ function(vigil_add_test name)
     endif()
   endforeach()
   add_executable(${name} ${sources})
+  vigil_link_sanitizer_defaults(${name})
   # A binary with sources of its own (not INTEGRATION ones) holds unit cases:
   # the target vigil-unit-tests (tests/CMakeLists.txt) builds those alone.
   if(arg_UNPARSED_ARGUMENTS)

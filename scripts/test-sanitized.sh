@@ -4,7 +4,8 @@
 # compiles fast and still names lines), then every ctest entry labelled unit.
 # Any report fails the run: ASan aborts on its first error, UBSan halts on
 # its first finding (-fsanitize=undefined recovers otherwise), LeakSanitizer
-# reports what the process leaked at exit.
+# reports what the process leaked at exit; ASan's and LeakSanitizer's reports
+# from every program, daemons too, land in build-asan/sanitizer-reports.
 # scripts/test.sh runs it after the main suite; VIGIL_SANITIZE_TESTS=all runs
 # every entry (integration and slow too: about three times the main suite).
 set -euo pipefail
@@ -30,4 +31,19 @@ export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1:dete
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/../scripts/ubsan.supp"
 labels=(-L unit)
 [ "${VIGIL_SANITIZE_TESTS:-unit}" = all ] && labels=()
-ctest --output-on-failure --timeout 900 -j2 "${labels[@]}"
+# Every program writes its ASan reports here (common/sanitizer_defaults.cpp),
+# daemons included: a report fails the run even when the test did not notice.
+reports=$PWD/sanitizer-reports
+rm -rf "$reports"
+mkdir -p "$reports"
+status=0
+ctest --output-on-failure --timeout 900 -j2 "${labels[@]}" || status=$?
+if [ -n "$(ls -A "$reports")" ]; then
+  echo "test-sanitized: sanitizer reports in $reports:"
+  for report in "$reports"/*; do
+    echo "== $report"
+    head -n 60 "$report"
+  done
+  status=1
+fi
+exit $status
