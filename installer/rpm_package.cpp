@@ -1,5 +1,6 @@
 #include "installer/rpm_package.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <sstream>
@@ -96,8 +97,10 @@ caf::expected<std::string> make_rpm_package(std::string_view payload,
   if (!valid_rpm_version(version))
     return make_error(ec::invalid_argument,
                       "the payload's VERSION '" + version + "' is not an rpm version");
-  bool enrolled = contents->files.contains(std::string{packaged_enrollment_dir} + "/"
-                                           + std::string{enrollment_conf_name});
+  // The package owns the enrollment's directory when it carries any of its files.
+  bool enrolled = std::ranges::any_of(contents->made, [](const auto& file) {
+    return file.first.starts_with(packaged_enrollment_dir);
+  });
 
   auto work = make_private_directory(fs::temp_directory_path(), "vigil-rpm-");
   if (!work)
