@@ -29,10 +29,18 @@ endif()
 # Relative relocations packed (DT_RELR, glibc 2.36): the loader reads a few KB of
 # bitmaps instead of ~400 KB of .rela.dyn entries, pages that would otherwise
 # stay resident in every process for its whole life.
+# Not in portable builds (cmake/portable.cmake): RHEL 9's glibc is 2.34.
 include(CheckLinkerFlag)
 check_linker_flag(CXX "-Wl,-z,pack-relative-relocs" VIGIL_HAVE_PACKED_RELOCS)
-if(VIGIL_HAVE_PACKED_RELOCS)
+if(VIGIL_HAVE_PACKED_RELOCS AND NOT VIGIL_PORTABLE)
   target_link_options(vigil_options INTERFACE "-Wl,-z,pack-relative-relocs")
+endif()
+if(VIGIL_PORTABLE)
+  # GCC 12's C++ runtime inside each program: RHEL 9's libstdc++ is GCC 11's.
+  # libgcc stays the shared libgcc_s.so.1 every system has: GCC 12's static
+  # unwinder (libgcc_eh.a) calls _dl_find_object, glibc 2.35's.
+  target_link_options(vigil_options INTERFACE -static-libstdc++)
+  add_library(vigil_portable_arc4random OBJECT ${CMAKE_CURRENT_LIST_DIR}/../common/portable_arc4random.cpp)
 endif()
 if(VIGIL_SANITIZE)
   target_compile_options(vigil_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
@@ -46,20 +54,33 @@ if(VIGIL_SANITIZE)
     VIGIL_SANITIZER_REPORT_DIR="${PROJECT_BINARY_DIR}/sanitizer-reports")
 endif()
 
-# vigil_link_sanitizer_defaults(TARGET): the sanitizer defaults into a
-# program, in sanitized builds.
-function(vigil_link_sanitizer_defaults name)
-  if(TARGET vigil_sanitizer_defaults)
-    target_sources(${name} PRIVATE $<TARGET_OBJECTS:vigil_sanitizer_defaults>)
-  endif()
+# vigil_link_build_objects(TARGET): the objects a kind of build puts into
+# every program and test binary itself (not from an archive, which the linker
+# would consult too early): the sanitizer defaults in sanitized builds, glibc
+# 2.36's arc4random in portable ones (common/portable_arc4random.cpp).
+function(vigil_link_build_objects name)
+  foreach(objects vigil_sanitizer_defaults vigil_portable_arc4random)
+    if(TARGET ${objects})
+      target_sources(${name} PRIVATE $<TARGET_OBJECTS:${objects}>)
+    endif()
+  endforeach()
 endfunction()
 if(VIGIL_SANITIZE_THREAD)
   target_compile_options(vigil_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(vigil_options INTERFACE -fsanitize=thread)
 endif()
+# How many times slower the programs run under the sanitizers, as measured
+# on the whole suite (issue 15): the tests' deadlines (tests/support/wait.hpp)
+# and ctest's timeouts (vigil_add_test) are multiplied by it.
+set(VIGIL_TEST_TIME_SCALE 1)
+if(VIGIL_SANITIZE)
+  set(VIGIL_TEST_TIME_SCALE 3)
+elseif(VIGIL_SANITIZE_THREAD)
+  set(VIGIL_TEST_TIME_SCALE 5)
+endif()
 if(VIGIL_CAF_PREFIX)
   # Ahead of /usr/include, where Debian's CAF headers are.
-  target_include_directories(vigil_options BEFORE INTERFACE ${VIGIL_CAF_PREFIX}/include)
+  target_include_directories(vigil_options SYSTEM BEFORE INTERFACE ${VIGIL_CAF_PREFIX}/include)
 endif()
 
 # The precompiled header every target reuses: CAF's error types and spdlog are
@@ -84,7 +105,7 @@ function(vigil_add_executable name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE vigil_options)
   target_precompile_headers(${name} REUSE_FROM vigil_pch)
-  vigil_link_sanitizer_defaults(${name})
+  vigil_link_build_objects(${name})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
 endfunction()
 
@@ -107,6 +128,8 @@ set(_DOCTEST_DISCOVER_TESTS_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/doctest_add_tests.c
 
 function(vigil_add_test name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "INTEGRATION;SLOW")
+  math(EXPR integration_timeout "600 * ${VIGIL_TEST_TIME_SCALE}")
+  math(EXPR unit_timeout "120 * ${VIGIL_TEST_TIME_SCALE}")
   set(sources ${arg_UNPARSED_ARGUMENTS})
   set(files "")
   set(cases "")
@@ -121,7 +144,7 @@ function(vigil_add_test name)
     endif()
   endforeach()
   add_executable(${name} ${sources})
-  vigil_link_sanitizer_defaults(${name})
+  vigil_link_build_objects(${name})
   # A binary with sources of its own (not INTEGRATION ones) holds unit cases:
   # the target vigil-unit-tests (tests/CMakeLists.txt) builds those alone.
   if(arg_UNPARSED_ARGUMENTS)
@@ -149,7 +172,7 @@ function(vigil_add_test name)
   if(files)
     list(APPEND unit_spec "--source-file-exclude=${files}")
     vigil_discover_tests(${name} LABELS integration SPEC "--source-file=${files}" ${not_slow}
-      PROPERTIES TIMEOUT 600 COST 10)
+      PROPERTIES TIMEOUT ${integration_timeout} COST 10)
   endif()
   if(cases)
     list(JOIN cases "," cases)
@@ -157,13 +180,13 @@ function(vigil_add_test name)
     if(files)
       list(APPEND spec "--source-file-exclude=${files}")
     endif()
-    vigil_discover_tests(${name} LABELS integration SPEC ${spec} PROPERTIES TIMEOUT 600 COST 10)
+    vigil_discover_tests(${name} LABELS integration SPEC ${spec} PROPERTIES TIMEOUT ${integration_timeout} COST 10)
   endif()
   if(slow)
     vigil_discover_tests(${name} LABELS integration slow SPEC "--test-case=${slow}"
-      PROPERTIES TIMEOUT 600 COST 100)
+      PROPERTIES TIMEOUT ${integration_timeout} COST 100)
   endif()
-  vigil_discover_tests(${name} LABELS unit SPEC ${unit_spec} PROPERTIES TIMEOUT 120)
+  vigil_discover_tests(${name} LABELS unit SPEC ${unit_spec} PROPERTIES TIMEOUT ${unit_timeout})
 endfunction()
 
 # vigil_discover_tests(NAME LABELS... SPEC... PROPERTIES...): one

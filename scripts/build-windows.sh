@@ -62,7 +62,9 @@ cache_root=${VIGIL_WINDOWS_CACHE:-$HOME/.cache/vigil-windows}
 prefix=$cache_root/$key
 jobs=2
 
-# ensure_deb_src, fetch_source: Debian source packages (shared with test-tsan.sh).
+# ensure_deb_src, fetch_source, build_prefix: Debian source packages built into a
+# cached prefix (shared with build-linux-deps.sh and test-tsan.sh).
+log_name=build-windows
 source "$root/scripts/debian-source.sh"
 
 cmake_dep() {  # SOURCE-DIR BUILD-DIR CMAKE-ARGS...
@@ -96,11 +98,9 @@ build_openssl() {
 # pointer under a pthread key (its macOS path); NPERF_CONTEXT drops RocksDB's
 # thread_local PerfContext, which Vigil does not read. What is left in both is
 # trivially destructible.
-# CAF's core only: Vigil uses no caf_io nor caf_openssl.
 build_actor-framework() {
-  cmake_dep "$1" "$1/_build" -DCAF_BUILD_STATIC_ONLY=ON -DCAF_NO_IO=ON -DCAF_NO_OPENSSL=ON \
-    -DCAF_NO_EXAMPLES=ON -DCAF_NO_TOOLS=ON -DCAF_NO_UNIT_TESTS=ON -DCAF_NO_OPENCL=ON \
-    -DCAF_NO_PYTHON=ON -DCAF_NO_SUMMARY=ON -DCMAKE_CXX_FLAGS=-DCAF_NO_THREAD_LOCAL
+  cmake_dep "$1" "$1/_build" -DCAF_BUILD_STATIC_ONLY=ON "${caf_core_only[@]}" \
+    -DCMAKE_CXX_FLAGS=-DCAF_NO_THREAD_LOCAL
 }
 
 build_rocksdb() {
@@ -127,53 +127,6 @@ build_libarchive() {
   ninja -C "$1/_build" -j"$jobs" archive_static
   install -m 0644 "$1/libarchive/archive.h" "$1/libarchive/archive_entry.h" "$stage/include/"
   install -m 0644 "$1/_build/libarchive/libarchive_static.a" "$stage/lib/libarchive.a"
-}
-
-# build_prefix PREFIX KEY-INPUT BASE DEP...: builds each DEP (source:dev-package)
-# into PREFIX, starting from a copy of the prefix BASE ("" for none), unless
-# PREFIX exists. The work happens in a temporary directory renamed into place
-# at the end: an interrupted build leaves no half prefix.
-build_prefix() {
-  local out=$1 input=$2 base=$3 dep pkg start fetched total_start
-  shift 3
-  if [ -d "$out" ]; then
-    echo "build-windows: dependencies cached in $out"
-    return
-  fi
-  echo "build-windows: building $* into $out"
-  ensure_deb_src
-  mkdir -p "$cache_root"
-  work=$(mktemp -d "$cache_root/.build-$(basename "$out").XXXXXX")
-  trap 'rm -rf "$work"' EXIT
-  trap 'exit 130' INT TERM
-  stage=$work/prefix
-  if [ -n "$base" ]; then
-    cp -a "$base" "$stage"
-  else
-    mkdir -p "$stage/logs"
-  fi
-  manifest=$work/manifest.txt
-  { [ -z "$base" ] || cat "$base/manifest.txt"; printf '%s\n' "$input"; } >"$manifest"
-  total_start=$SECONDS
-  for dep in "$@"; do
-    pkg=${dep%%:*}
-    start=$SECONDS
-    fetch_source "$pkg" "$(dpkg-query -W -f='${source:Version}' "${dep#*:}")" "$work/$pkg"
-    fetched=$SECONDS
-    if ! "build_$pkg" "$work/$pkg/src" >"$stage/logs/$pkg.log" 2>&1; then
-      tail -n 40 "$stage/logs/$pkg.log" >&2
-      echo "build-windows: building $pkg failed (log above)" >&2
-      exit 1
-    fi
-    echo "build-windows: $pkg fetched in $((fetched - start)) s, built in $((SECONDS - fetched)) s" |
-      tee -a "$manifest"
-  done
-  echo "build-windows: $* built in $((SECONDS - total_start)) s" | tee -a "$manifest"
-  mv "$manifest" "$stage/"
-  # Another build may have finished first: its result is as good as this one.
-  mv -T "$stage" "$out" 2>/dev/null || echo "build-windows: $out appeared meanwhile; kept it"
-  rm -rf "$work"
-  trap - EXIT INT TERM
 }
 
 build_prefix "$prefix" "$key_input" "" "${deps[@]}"

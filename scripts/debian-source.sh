@@ -1,7 +1,15 @@
-# Sourced by scripts/build-windows.sh and scripts/test-tsan.sh: Debian source
+# Sourced by scripts/build-windows.sh, build-linux-deps.sh and test-tsan.sh: Debian source
 # packages of the libraries the Linux build uses, unpacked to be built another
-# way (cross-compiled for Windows, instrumented for ThreadSanitizer). Expects
-# $SUDO ("" as root, else "sudo"); fetch_source appends to the file $manifest.
+# way (cross-compiled for Windows, static for the portable Linux programs,
+# instrumented for ThreadSanitizer). Expects $SUDO ("" as root, else "sudo"),
+# $log_name (the caller's name, for messages) and, for build_prefix,
+# $cache_root; fetch_source appends to the file $manifest.
+
+# CAF's core only: Vigil uses no caf_io nor caf_openssl, and none of CAF's
+# examples, tools, tests or bindings. For CAF's CMake, by every script that
+# builds it.
+caf_core_only=(-DCAF_NO_IO=ON -DCAF_NO_OPENSSL=ON -DCAF_NO_EXAMPLES=ON -DCAF_NO_TOOLS=ON
+  -DCAF_NO_UNIT_TESTS=ON -DCAF_NO_OPENCL=ON -DCAF_NO_PYTHON=ON -DCAF_NO_SUMMARY=ON)
 
 # The deb-src twin of the machine's deb822 Debian source list.
 ensure_deb_src() {
@@ -50,4 +58,52 @@ fetch_source() {
   echo "debian-source: no source of $pkg on the mirror (wanted $want)" >&2
   cat "$dir/apt.log" >&2
   exit 1
+}
+
+# build_prefix PREFIX KEY-INPUT BASE DEP...: builds each DEP (source:dev-package)
+# with the caller's function build_<source> SOURCE-DIR (which installs into
+# $stage) into PREFIX, starting from a copy of the prefix BASE ("" for none), unless
+# PREFIX exists. The work happens in a temporary directory renamed into place
+# at the end: an interrupted build leaves no half prefix.
+build_prefix() {
+  local out=$1 input=$2 base=$3 dep pkg start fetched total_start
+  shift 3
+  if [ -d "$out" ]; then
+    echo "$log_name: dependencies cached in $out"
+    return
+  fi
+  echo "$log_name: building $* into $out"
+  ensure_deb_src
+  mkdir -p "$cache_root"
+  work=$(mktemp -d "$cache_root/.build-$(basename "$out").XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  trap 'exit 130' INT TERM
+  stage=$work/prefix
+  if [ -n "$base" ]; then
+    cp -a "$base" "$stage"
+  else
+    mkdir -p "$stage/logs"
+  fi
+  manifest=$work/manifest.txt
+  { [ -z "$base" ] || cat "$base/manifest.txt"; printf '%s\n' "$input"; } >"$manifest"
+  total_start=$SECONDS
+  for dep in "$@"; do
+    pkg=${dep%%:*}
+    start=$SECONDS
+    fetch_source "$pkg" "$(dpkg-query -W -f='${source:Version}' "${dep#*:}")" "$work/$pkg"
+    fetched=$SECONDS
+    if ! "build_$pkg" "$work/$pkg/src" >"$stage/logs/$pkg.log" 2>&1; then
+      tail -n 40 "$stage/logs/$pkg.log" >&2
+      echo "$log_name: building $pkg failed (log above)" >&2
+      exit 1
+    fi
+    echo "$log_name: $pkg fetched in $((fetched - start)) s, built in $((SECONDS - fetched)) s" |
+      tee -a "$manifest"
+  done
+  echo "$log_name: $* built in $((SECONDS - total_start)) s" | tee -a "$manifest"
+  mv "$manifest" "$stage/"
+  # Another build may have finished first: its result is as good as this one.
+  mv -T "$stage" "$out" 2>/dev/null || echo "$log_name: $out appeared meanwhile; kept it"
+  rm -rf "$work"
+  trap - EXIT INT TERM
 }

@@ -24,6 +24,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/install-deps.sh"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+log_name=test-tsan
 source "$root/scripts/debian-source.sh"
 
 recipe=1
@@ -44,13 +45,11 @@ else
   manifest=$work/manifest.txt
   start=$SECONDS
   fetch_source actor-framework "$caf_version" "$work/caf"
-  # CAF's core only, shared like Debian's: Vigil uses no caf_io nor caf_openssl.
+  # CAF's core only (caf_core_only), shared like Debian's.
   if ! { cmake -S "$work/caf/src" -B "$work/caf/_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
            "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
            -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread -DCMAKE_INSTALL_PREFIX="$work/prefix" \
-           -DCMAKE_INSTALL_LIBDIR=lib -DCAF_NO_IO=ON -DCAF_NO_OPENSSL=ON -DCAF_NO_EXAMPLES=ON \
-           -DCAF_NO_TOOLS=ON -DCAF_NO_UNIT_TESTS=ON -DCAF_NO_OPENCL=ON -DCAF_NO_PYTHON=ON \
-           -DCAF_NO_SUMMARY=ON &&
+           -DCMAKE_INSTALL_LIBDIR=lib "${caf_core_only[@]}" &&
          ninja -C "$work/caf/_build" -j2 install; } >"$work/build.log" 2>&1; then
     tail -n 40 "$work/build.log" >&2
     echo "test-tsan: building CAF failed (log above)" >&2

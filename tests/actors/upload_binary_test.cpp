@@ -89,8 +89,9 @@ TEST_CASE("upload: 50 SIGKILLs of the agent during scans and uploads lose and du
     if (round % 5 == 0) // on-demand requests too, some of them waiting on a pending delta
       (void) test::reg_add(h.root, "ScanOnDemand\\Vulnerability", "ScanOnDemand", "REG_DWORD", "1");
     auto log_before = h.platform.request_log().size();
-    // The random moment of the kill is what this test is about.
-    std::this_thread::sleep_for(std::chrono::milliseconds{100 + random() % 1400});
+    // The random moment of the kill is what this test is about; it comes later
+    // where the agent works slower (sanitizers: test::scaled).
+    std::this_thread::sleep_for(test::scaled(std::chrono::milliseconds{100 + random() % 1400}));
     agent->signal(SIGKILL);
     agent->wait();
     if (h.platform.request_log().substr(log_before).find("/v1/deltas/") != std::string::npos)
@@ -208,7 +209,7 @@ TEST_CASE("upload: 50 SIGKILLs of the platform during uploads lose and duplicate
   REQUIRE(h.wait_in_sync(60s)); // provisioned, first snapshots uploaded
   for (int round = 0; round < 50; ++round) {
     mutate(h.root, random, round);
-    std::this_thread::sleep_for(std::chrono::milliseconds{100 + random() % 900});
+    std::this_thread::sleep_for(test::scaled(std::chrono::milliseconds{100 + random() % 900}));
     h.platform.kill();
     h.platform.start();
   }

@@ -23,8 +23,11 @@
 // supervisor, whatever runs the host.
 
 #include <doctest/doctest.h>
+#include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -623,4 +626,94 @@ TEST_CASE("rpm scriptlets: rpm's $1 chooses dpkg's step; an upgrade is PatchInst
   CHECK(missing.exit_code != 0);
   CHECK(contains(missing.err, "is missing"));
   CHECK(run_scriptlet(root, "pre", 2).exit_code == 0); // an upgrade goes on
+}
+
+namespace {
+
+/// Why RHEL 9 (and its rebuilds, AlmaLinux and Rocky 9) cannot satisfy one
+/// requirement, as rpm's dependency generator writes it ("libc.so.6(GLIBC_2.34)(64bit)",
+/// "rpmlib(PayloadIsXz) <= 5.2-1"); empty when it can. What RHEL 9 gives: glibc
+/// 2.34 (its libraries and loader, each symbol version up to GLIBC_2.34; not
+/// GLIBC_ABI_DT_RELR, glibc 2.36's), GCC 11's libgcc_s.so.1 (symbol versions
+/// up to GCC_7.0.0; GCC 12 added GCC_12.0.0), libarchive 3.5 (soname 13),
+/// /bin/sh, tzdata, and the payload features of its rpm 4.16. Nothing else:
+/// the other libraries a Debian 12 build links (CAF, spdlog, fmt, date-tz,
+/// Duktape, GCC 12's libstdc++) are not there under those names, or are older.
+std::string unmet_on_rhel9(const std::string& requirement) {
+  auto name = requirement.substr(0, requirement.find(' '));
+  static const std::set<std::string> present{
+    "/bin/sh", "tzdata", "rtld(GNU_HASH)", "libarchive.so.13()(64bit)", "libgcc_s.so.1()(64bit)",
+    "rpmlib(CompressedFileNames)", "rpmlib(PayloadFilesHavePrefix)", "rpmlib(PayloadIsXz)",
+    "rpmlib(FileDigests)"};
+  if (present.contains(name))
+    return "";
+  static const std::regex glibc_library{
+    R"(^(libc\.so\.6|libm\.so\.6|ld-linux-x86-64\.so\.2|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1)\((.*)\)\(64bit\)$)"};
+  static const std::regex libgcc_version{R"(^libgcc_s\.so\.1\(GCC_(\d+)\.[\d.]+\)\(64bit\)$)"};
+  std::smatch library;
+  if (std::regex_match(name, library, libgcc_version))
+    return std::stoi(library[1].str()) <= 11 ? "" : "newer than RHEL 9's libgcc (GCC 11)";
+  if (!std::regex_match(name, library, glibc_library))
+    return "not in RHEL 9 under this name";
+  auto version = library[2].str();
+  if (version.empty())
+    return "";
+  if (version == "GLIBC_ABI_DT_RELR")
+    return "packed relocations: glibc 2.36's loader (RHEL 9 has 2.34)";
+  static const std::regex glibc_version{R"(^GLIBC_(\d+)\.(\d+)(\.\d+)?$)"};
+  std::smatch numbers;
+  if (!std::regex_match(version, numbers, glibc_version))
+    return "a symbol version glibc 2.34 does not define";
+  auto major = std::stoi(numbers[1].str()), minor = std::stoi(numbers[2].str());
+  if (major > 2 || (major == 2 && minor > 34))
+    return "newer than RHEL 9's glibc 2.34";
+  return "";
+}
+
+/// Each line of `text`.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty())
+      lines.push_back(line);
+  return lines;
+}
+
+} // namespace
+
+TEST_CASE("rpm package: the build's .rpm and vigil-setup ask only for what RHEL 9 has: "
+          "glibc 2.34's symbols, no packed relocations, libarchive.so.13") {
+  if (!fs::exists("/usr/bin/rpm") || !fs::exists(built_rpm())) {
+    MESSAGE("skipped: no rpm or no " << built_rpm());
+    return;
+  }
+  // rpm's own reading of the package's programs (the requirements it would
+  // check on `rpm -i` without --nodeps), and of vigil-setup by the same
+  // generator (/usr/lib/rpm/elfdeps): vigil-setup installs RHEL hosts too.
+  auto rpm_requires = test::run({"/usr/bin/rpm", "-qp", "--requires", built_rpm().string()});
+  REQUIRE(rpm_requires.exit_code == 0);
+  auto setup_requires = test::run({"/usr/lib/rpm/elfdeps", "--requires",
+                                   test::program("vigil-setup").string()});
+  REQUIRE(setup_requires.exit_code == 0);
+  for (auto& [what, listed] : {std::pair{"the .rpm", rpm_requires.out},
+                               std::pair{"vigil-setup", setup_requires.out}}) {
+    auto requirements = lines_of(listed);
+    CAPTURE(what);
+    CHECK(std::find(requirements.begin(), requirements.end(), "libc.so.6()(64bit)")
+          != requirements.end());
+    for (auto& requirement : requirements) {
+      auto unmet = unmet_on_rhel9(requirement);
+      CHECK_MESSAGE(unmet.empty(), what << " requires " << requirement << ": " << unmet);
+    }
+  }
+  // The same rule refuses what the Debian-only build asked for.
+  CHECK_FALSE(unmet_on_rhel9("libcaf_core.so.0.17.6()(64bit)").empty());
+  CHECK_FALSE(unmet_on_rhel9("libc.so.6(GLIBC_ABI_DT_RELR)(64bit)").empty());
+  CHECK_FALSE(unmet_on_rhel9("libc.so.6(GLIBC_2.36)(64bit)").empty());
+  CHECK_FALSE(unmet_on_rhel9("libstdc++.so.6(GLIBCXX_3.4.30)(64bit)").empty());
+  CHECK_FALSE(unmet_on_rhel9("libgcc_s.so.1(GCC_12.0.0)(64bit)").empty());
+  CHECK(unmet_on_rhel9("libgcc_s.so.1(GCC_3.0)(64bit)").empty());
+  CHECK(unmet_on_rhel9("libc.so.6(GLIBC_2.2.5)(64bit)").empty());
+  CHECK(unmet_on_rhel9("rpmlib(PayloadIsXz) <= 5.2-1").empty());
 }

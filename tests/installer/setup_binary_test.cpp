@@ -366,7 +366,7 @@ TEST_CASE("vigil-setup: Extract writes the native package and installs nothing")
   CHECK_FALSE(fs::exists(root / "opt/vigil"));
 }
 
-TEST_CASE("vigil-setup: the package carries each program once, under 10 MB; the .deb of a "
+TEST_CASE("vigil-setup: the package carries each program once, under 14 MB; the .deb of a "
           "repacked payload names the payload's version") {
   // The payload holds the loose programs, no second copy inside a .deb.
   auto listing = test::run({"/usr/bin/tar", "-tJf",
@@ -378,7 +378,10 @@ TEST_CASE("vigil-setup: the package carries each program once, under 10 MB; the 
   CHECK(listing.out.find("./package/control\n") != std::string::npos);
   auto size = fs::file_size(test::program("vigil-setup"));
   MESSAGE("vigil-setup: " << size << " bytes");
-  CHECK(size < 10'000'000);
+  // 13.2 MB: each portable program (cmake/portable.cmake) carries GCC 12's C++
+  // runtime and the CAF it uses, about 0.4 to 1.5 MB each before xz; 9.1 MB
+  // when they linked Debian 12's shared libraries and ran on nothing else.
+  CHECK(size < 14'000'000);
   // A payload of another VERSION (as tests and release engineers repack
   // them; here a small one) extracts a package of that version, made of its
   // own files.

@@ -29,7 +29,7 @@ const json every_collector = json::array({
 
 snapshot scan_all(const std::filesystem::path& root) {
   paths p{root};
-  collect_context ctx{&p, std::chrono::seconds{10}, 4096, {}};
+  collect_context ctx{&p, std::chrono::seconds{10}, 4096, {}, {}};
   snapshot rows;
   for (const auto& spec : every_collector) {
     auto ok = collect(protocol::collector{spec["type"], spec}, ctx, rows);
@@ -124,7 +124,7 @@ TEST_CASE("collect: pace is called between items") {
   make_host(dir.path());
   paths p{dir.path()};
   int calls = 0;
-  collect_context ctx{&p, std::chrono::seconds{10}, 4096, [&] { ++calls; }};
+  collect_context ctx{&p, std::chrono::seconds{10}, 4096, [&] { ++calls; }, {}};
   snapshot rows;
   json spec{{"type", "file"}, {"paths", {"/etc/passwd", "/etc/group", "/etc/hosts"}}};
   REQUIRE(collect(protocol::collector{"file", spec}, ctx, rows));

@@ -23,7 +23,7 @@ inline snapshot run_collector(const std::filesystem::path& root, const nlohmann:
                               std::chrono::milliseconds command_timeout = std::chrono::seconds{10},
                               size_t output_cap = 1024 * 1024) {
   paths p{root};
-  collect_context ctx{&p, command_timeout, output_cap, {}};
+  collect_context ctx{&p, command_timeout, output_cap, {}, {}};
   protocol::collector c{spec.value("type", std::string{}), spec};
   snapshot rows;
   auto ok = collect(c, ctx, rows);

@@ -4,8 +4,17 @@
 
 namespace vigil::test {
 
+// The build's factor (tests/CMakeLists.txt); 1 where none is given.
+#ifndef VIGIL_TEST_TIME_SCALE
+#  define VIGIL_TEST_TIME_SCALE 1
+#endif
+
+int time_scale() {
+  return VIGIL_TEST_TIME_SCALE;
+}
+
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
+  auto until = std::chrono::steady_clock::now() + scaled(deadline);
   for (;;) {
     if (condition())
       return true;
