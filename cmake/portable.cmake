@@ -2,25 +2,26 @@
 # .rpm and vigil-setup): every library a RHEL 9 host does not have under the
 # name Debian 12 gives it is linked statically, and nothing asks for a loader
 # newer than glibc 2.34 (RHEL 9's). What is left to the host is glibc (libc,
-# libm) and libarchive.so.13 (vigil-setup and vigil-uninstall read archives
-# with it; RHEL 9's BaseOS has libarchive 3.5, Debian 12 3.6: same soname, and
-# the functions Vigil calls are older than both). tests/installer/
-# rpm_package_test checks the .rpm's requirements against that list.
+# libm), libgcc_s.so.1 and libarchive.so.13 (vigil-setup and vigil-uninstall
+# read archives with it; RHEL 9's BaseOS has libarchive 3.5, Debian 12 3.6:
+# same soname, and the functions Vigil calls are older than both).
+# tests/installer/rpm_package_test checks the .rpm's requirements, and
+# vigil-setup's, against what RHEL 9 has.
 #
 # Included by CMakeLists.txt after RocksDB is found and before the other
 # libraries are: it defines the targets and variables the folders link
 # (spdlog::spdlog, CAF_CORE_LIBRARY, date::date-tz, PkgConfig::DUKTAPE,
 # ZSTD_LIBRARY) from
 #   - VIGIL_PORTABLE_DEPS, scripts/build-linux-deps.sh's prefix: CAF's core,
-#     date-tz and Duktape built from Debian's sources as static libraries;
+#     date-tz, Duktape, spdlog and fmt built from Debian's sources as static
+#     libraries (Debian has no static archives of them; spdlog and fmt
+#     header-only, as the Windows build has them, tripled the build's time);
 #   - Debian's own static archives of the compression libraries RocksDB and
 #     the protocol use (zstd, lz4, snappy, zlib, bzip2: Debian names bzip2's
-#     soname libbz2.so.1.0 where RHEL has libbz2.so.1);
-#   - spdlog and fmt header-only (Debian has no static archives of them), as
-#     the Windows build has them (cmake/windows.cmake).
-# cmake/vigil.cmake adds -static-libstdc++ -static-libgcc (RHEL 9's libstdc++
-# is GCC 11's: GCC 12's code asks for GLIBCXX_3.4.30) and leaves out packed
-# relocations (DT_RELR needs glibc 2.36's loader).
+#     soname libbz2.so.1.0 where RHEL has libbz2.so.1).
+# cmake/vigil.cmake adds -static-libstdc++ (RHEL 9's libstdc++ is GCC 11's:
+# GCC 12's code asks for GLIBCXX_3.4.30) and common/portable_arc4random.cpp,
+# and leaves out packed relocations (DT_RELR needs glibc 2.36's loader).
 
 set(VIGIL_PORTABLE_DEPS "" CACHE PATH "scripts/build-linux-deps.sh's prefix (VIGIL_PORTABLE)")
 if(NOT EXISTS "${VIGIL_PORTABLE_DEPS}/lib/libcaf_core_static.a")
@@ -48,9 +49,16 @@ set(ZSTD_LIBRARY ${VIGIL_STATIC_zstd})
 set(VIGIL_CAF_PREFIX ${VIGIL_PORTABLE_DEPS})
 set(CAF_CORE_LIBRARY ${VIGIL_PORTABLE_DEPS}/lib/libcaf_core_static.a)
 
-add_library(spdlog::spdlog INTERFACE IMPORTED)
+# spdlog as Debian's spdlog::spdlog has it, less SPDLOG_SHARED_LIB (symbol
+# visibility of a shared library); the headers are Debian's, of the same
+# versions the archives were built from.
+add_library(vigil_fmt STATIC IMPORTED)
+set_target_properties(vigil_fmt PROPERTIES IMPORTED_LOCATION ${VIGIL_PORTABLE_DEPS}/lib/libfmt.a)
+add_library(spdlog::spdlog STATIC IMPORTED)
 set_target_properties(spdlog::spdlog PROPERTIES
-  INTERFACE_COMPILE_DEFINITIONS "SPDLOG_FMT_EXTERNAL;FMT_HEADER_ONLY")
+  IMPORTED_LOCATION ${VIGIL_PORTABLE_DEPS}/lib/libspdlog.a
+  INTERFACE_COMPILE_DEFINITIONS "SPDLOG_COMPILED_LIB;SPDLOG_FMT_EXTERNAL"
+  INTERFACE_LINK_LIBRARIES "vigil_fmt;Threads::Threads")
 
 # date-tz with the definitions Debian's date::date and date::date-tz give
 # their users (the ones it was compiled with: scripts/build-linux-deps.sh).

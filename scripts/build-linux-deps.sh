@@ -2,9 +2,10 @@
 # The libraries the portable Linux programs link statically (-DVIGIL_PORTABLE=ON,
 # cmake/portable.cmake; issue 19). Usage:
 #   prefix=$(bash scripts/build-linux-deps.sh)
-# Debian 12 packages CAF, date-tz and Duktape only as shared libraries, under
-# names no other distribution has (libcaf_core.so.0.17.6, libdate-tz.so.3,
-# libduktape.so.207): programs linked to them run on Debian 12 alone, and the
+# Debian 12 packages CAF, date-tz, Duktape, spdlog and fmt only as shared
+# libraries, under names no other distribution has (libcaf_core.so.0.17.6,
+# libdate-tz.so.3, libduktape.so.207, libspdlog.so.1.10, libfmt.so.9): programs
+# linked to them run on Debian 12 alone, and the
 # .rpm built from them installs on no RHEL. This builds each, once, from
 # Debian's source package of the version installed here, as a static library
 # of position-independent code, into a cache outside the tree,
@@ -23,7 +24,8 @@ source "$root/scripts/debian-source.sh"
 
 # `recipe` counts changes to how they are built (the functions below): bump it.
 recipe=1
-deps=(actor-framework:libcaf-dev howardhinnant-date:libhowardhinnant-date-dev duktape:duktape-dev)
+deps=(actor-framework:libcaf-dev howardhinnant-date:libhowardhinnant-date-dev duktape:duktape-dev
+      fmtlib:libfmt-dev spdlog:libspdlog-dev)
 key_input="recipe $recipe
 compiler $(dpkg-query -W -f='${Package} ${Version} ' g++-12 binutils)"
 for dep in "${deps[@]}"; do
@@ -65,6 +67,30 @@ build_duktape() {
   mkdir -p "$stage/lib" "$1/_build"
   gcc -std=c99 $cflags -I"$1/src" -c "$1/src/duktape.c" -o "$1/_build/duktape.o"
   ar rcs "$stage/lib/libduktape.a" "$1/_build/duktape.o"
+}
+
+# fmt, then spdlog over it, compiled as Debian compiles them (spdlog with
+# the external fmt, SPDLOG_FMT_EXTERNAL), so Vigil's code compiles against
+# them with the same definitions as against Debian's shared ones. Header-only
+# (as the Windows build has them) compiled fmt's formatting into every
+# translation unit: the whole build took three times as long.
+cmake_static() {  # SOURCE-DIR CMAKE-ARGS...
+  local src=$1
+  shift
+  cmake -S "$src" -B "$src/_build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="$cflags" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DBUILD_SHARED_LIBS=OFF -DCMAKE_INSTALL_PREFIX="$stage" -DCMAKE_INSTALL_LIBDIR=lib "$@"
+  ninja -C "$src/_build" -j"$jobs" install
+}
+
+build_fmtlib() {
+  cmake_static "$1" -DFMT_TEST=OFF -DFMT_DOC=OFF
+}
+
+build_spdlog() {
+  cmake_static "$1" -Dfmt_DIR="$stage/lib/cmake/fmt" -DSPDLOG_FMT_EXTERNAL=ON \
+    -DSPDLOG_BUILD_SHARED=OFF -DSPDLOG_BUILD_EXAMPLE=OFF -DSPDLOG_BUILD_TESTS=OFF \
+    -DSPDLOG_BUILD_BENCH=OFF
 }
 
 prefix=$cache_root/$key
