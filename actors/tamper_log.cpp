@@ -1,9 +1,9 @@
 #include "actors/tamper_log.hpp"
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "host/atomic_file.hpp"
 #include "host/file_lock.hpp"
 #include "host/hive_store.hpp"
@@ -26,15 +26,6 @@ std::optional<protocol::tamper_event> parse_line(const std::string& line) {
   return std::move(*event);
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in{text};
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty())
-      lines.push_back(line);
-  return lines;
-}
-
 } // namespace
 
 fs::path tamper_log_file(const paths& p) {
@@ -48,7 +39,7 @@ caf::expected<protocol::tamper_event> append_tamper_event(const paths& p,
   if (!lock)
     return lock.error();
   auto text = read_whole_file(file);
-  auto lines = text ? lines_of(*text) : std::vector<std::string>{};
+  auto lines = text ? non_empty_lines(*text) : std::vector<std::string>{};
   uint64_t last = 0;
   for (auto it = lines.rbegin(); it != lines.rend(); ++it)
     if (auto e = parse_line(*it)) {
@@ -74,7 +65,7 @@ std::vector<protocol::tamper_event> read_tamper_events(const paths& p, uint64_t 
   auto text = read_whole_file(tamper_log_file(p));
   if (!text)
     return events;
-  for (auto& line : lines_of(*text))
+  for (auto& line : non_empty_lines(*text))
     if (auto e = parse_line(line); e && e->seq > after && events.size() < limit)
       events.push_back(std::move(*e));
   return events;

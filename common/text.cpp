@@ -55,4 +55,16 @@ std::optional<int64_t> parse_int64(std::string_view text) noexcept {
   return out;
 }
 
+std::vector<std::string> non_empty_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    if (!line.empty())
+      lines.emplace_back(line);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  }
+  return lines;
+}
+
 } // namespace vigil

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Plain ASCII text helpers shared across layers. They live in common/ because
 // protocol/ (HTTP headers), scan/ and vigil-pac's result parser (which links
@@ -36,5 +37,10 @@ std::string fold_case(std::string_view text);
 /// `std::stoll` it never throws, so a garbled value in a store or file is a
 /// value to rebuild, not an actor that crashes at every start (issue 15).
 std::optional<int64_t> parse_int64(std::string_view text) noexcept;
+
+/// The lines of `text` that are not empty, without their line feeds: a file
+/// or a program's output read one record a line (the tamper log, rpm's
+/// lists).
+std::vector<std::string> non_empty_lines(std::string_view text);
 
 } // namespace vigil

@@ -26,12 +26,8 @@ source "$root/scripts/debian-source.sh"
 recipe=1
 deps=(actor-framework:libcaf-dev howardhinnant-date:libhowardhinnant-date-dev duktape:duktape-dev
       fmtlib:libfmt-dev spdlog:libspdlog-dev)
-key_input="recipe $recipe
-compiler $(dpkg-query -W -f='${Package} ${Version} ' g++-12 binutils)"
-for dep in "${deps[@]}"; do
-  key_input+="
-${dep%%:*} $(dpkg-query -W -f='${source:Version}' "${dep#*:}")"
-done
+key_input=$(deps_key_input "$recipe" "$(dpkg-query -W -f='${Package} ${Version} ' g++-12 binutils)" \
+              "${deps[@]}")
 key=$(printf '%s\n' "$key_input" | sha256sum | cut -c1-16)
 cache_root=${VIGIL_LINUX_CACHE:-$HOME/.cache/vigil-linux}
 jobs=2

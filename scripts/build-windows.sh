@@ -43,6 +43,11 @@ triplet=x86_64-w64-mingw32
 cxx=$triplet-g++-posix
 toolchain=$root/cmake/mingw-w64-x86_64.cmake
 
+# ensure_deb_src, fetch_source, build_prefix: Debian source packages built into a
+# cached prefix (shared with build-linux-deps.sh and test-tsan.sh).
+log_name=build-windows
+source "$root/scripts/debian-source.sh"
+
 # What the dependencies are built from: Debian's source package of the library
 # the Linux build uses, at the version installed here. `recipe` counts changes
 # to how they are built (the functions below, the toolchain's flags): bump it.
@@ -50,22 +55,13 @@ recipe=2
 deps=(libzstd:libzstd-dev openssl:libssl-dev actor-framework:libcaf-dev rocksdb:librocksdb-dev)
 # The compiler's own --version says only "12-posix": the Debian versions of the
 # compiler, its runtime (headers, import libraries) and binutils say which.
-key_input="recipe $recipe
-compiler $(dpkg-query -W -f='${Package} ${Version} ' g++-mingw-w64-x86-64-posix \
-             mingw-w64-x86-64-dev binutils-mingw-w64-x86-64)"
-for dep in "${deps[@]}"; do
-  key_input+="
-${dep%%:*} $(dpkg-query -W -f='${source:Version}' "${dep#*:}")"
-done
+key_input=$(deps_key_input "$recipe" "$(dpkg-query -W -f='${Package} ${Version} ' \
+              g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev binutils-mingw-w64-x86-64)" "${deps[@]}")
 key=$(printf '%s\n' "$key_input" | sha256sum | cut -c1-16)
 cache_root=${VIGIL_WINDOWS_CACHE:-$HOME/.cache/vigil-windows}
 prefix=$cache_root/$key
 jobs=2
 
-# ensure_deb_src, fetch_source, build_prefix: Debian source packages built into a
-# cached prefix (shared with build-linux-deps.sh and test-tsan.sh).
-log_name=build-windows
-source "$root/scripts/debian-source.sh"
 
 cmake_dep() {  # SOURCE-DIR BUILD-DIR CMAKE-ARGS...
   local src=$1 build=$2

@@ -11,6 +11,20 @@
 caf_core_only=(-DCAF_NO_IO=ON -DCAF_NO_OPENSSL=ON -DCAF_NO_EXAMPLES=ON -DCAF_NO_TOOLS=ON
   -DCAF_NO_UNIT_TESTS=ON -DCAF_NO_OPENCL=ON -DCAF_NO_PYTHON=ON -DCAF_NO_SUMMARY=ON)
 
+# deps_key_input RECIPE COMPILER DEP... (source:dev-package): what a prefix
+# of the DEPs is keyed by: the caller's recipe count, its compiler's versions
+# and the source version of each dependency installed here, one per line.
+deps_key_input() {
+  local input="recipe $1
+compiler $2" dep
+  shift 2
+  for dep in "$@"; do
+    input+="
+${dep%%:*} $(dpkg-query -W -f='${source:Version}' "${dep#*:}")"
+  done
+  printf '%s' "$input"
+}
+
 # The deb-src twin of the machine's deb822 Debian source list.
 ensure_deb_src() {
   local list=/etc/apt/sources.list.d/vigil-deb-src.sources

@@ -15,3 +15,10 @@ TEST_CASE("parse_int64: whole decimal numbers only, never a throw") {
   CHECK_FALSE(parse_int64(" 12"));
   CHECK_FALSE(parse_int64("99999999999999999999")); // out of range
 }
+
+TEST_CASE("non_empty_lines: one entry a line, empty lines and line feeds dropped") {
+  CHECK(non_empty_lines("") == std::vector<std::string>{});
+  CHECK(non_empty_lines("\n\n") == std::vector<std::string>{});
+  CHECK(non_empty_lines("a\n\nb c\n") == std::vector<std::string>{"a", "b c"});
+  CHECK(non_empty_lines("last without a line feed") == std::vector<std::string>{"last without a line feed"});
+}

@@ -32,6 +32,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "common/text.hpp"
 #include "host/hive_file.hpp"
 #include "host/secret_box.hpp"
 #include "host/systemd_service.hpp"
@@ -670,16 +671,6 @@ std::string unmet_on_rhel9(const std::string& requirement) {
   return "";
 }
 
-/// Each line of `text`.
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in{text};
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty())
-      lines.push_back(line);
-  return lines;
-}
-
 } // namespace
 
 TEST_CASE("rpm package: the build's .rpm and vigil-setup ask only for what RHEL 9 has: "
@@ -698,7 +689,7 @@ TEST_CASE("rpm package: the build's .rpm and vigil-setup ask only for what RHEL 
   REQUIRE(setup_requires.exit_code == 0);
   for (auto& [what, listed] : {std::pair{"the .rpm", rpm_requires.out},
                                std::pair{"vigil-setup", setup_requires.out}}) {
-    auto requirements = lines_of(listed);
+    auto requirements = non_empty_lines(listed);
     CAPTURE(what);
     CHECK(std::find(requirements.begin(), requirements.end(), "libc.so.6()(64bit)")
           != requirements.end());
