@@ -47,11 +47,13 @@ if(VIGIL_SANITIZE)
   target_link_options(vigil_options INTERFACE -fsanitize=address,undefined)
   # Every program's and test binary's sanitizer defaults: ASan's reports as
   # files in build-asan/sanitizer-reports, also from daemons whose stderr is
-  # /dev/null (common/sanitizer_defaults.cpp). Compiled once, linked into each
+  # /dev/null (their stderr, where UBSan reports, as files there too), and
+  # scripts/ubsan.supp (common/sanitizer_defaults.cpp). Compiled once, linked into each
   # (vigil_add_executable, vigil_add_test).
   add_library(vigil_sanitizer_defaults OBJECT ${CMAKE_CURRENT_LIST_DIR}/../common/sanitizer_defaults.cpp)
   target_compile_definitions(vigil_sanitizer_defaults PRIVATE
-    VIGIL_SANITIZER_REPORT_DIR="${PROJECT_BINARY_DIR}/sanitizer-reports")
+    VIGIL_SANITIZER_REPORT_DIR="${PROJECT_BINARY_DIR}/sanitizer-reports"
+    VIGIL_UBSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/scripts/ubsan.supp")
 endif()
 
 # vigil_link_build_objects(TARGET): the objects a kind of build puts into

@@ -38,6 +38,16 @@ rm -rf "$reports"
 mkdir -p "$reports"
 status=0
 ctest --output-on-failure --timeout 900 -j2 "${labels[@]}" || status=$?
+# Daemons' standard error (common/sanitizer_defaults.cpp): the files with
+# UBSan's "runtime error" are kept as reports (ubsan.stderr.<pid>); the rest
+# hold programs' ordinary messages or nothing.
+stderr_dir=$reports/daemon-stderr
+if [ -d "$stderr_dir" ]; then
+  for file in $(grep -l -e 'runtime error' -e 'Sanitizer' -r "$stderr_dir" || true); do
+    mv "$file" "$reports/ubsan.$(basename "$file")"
+  done
+  rm -rf "$stderr_dir"
+fi
 if [ -n "$(ls -A "$reports")" ]; then
   echo "test-sanitized: sanitizer reports in $reports:"
   for report in "$reports"/*; do

@@ -1,5 +1,7 @@
 #include "host/tamper_watch.hpp"
 
+#include "host/fanotify_events.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -75,29 +77,21 @@ public:
     std::vector<file_change> changes;
     if (wait_readable(fd_, timeout) <= 0)
       return changes;
-    alignas(fanotify_event_metadata) char buffer[8192];
+    char buffer[8192];
     for (;;) {
       auto n = ::read(fd_, buffer, sizeof buffer);
       if (n <= 0)
         break;
-      for (auto* m = reinterpret_cast<fanotify_event_metadata*>(buffer); FAN_EVENT_OK(m, n);
-           m = FAN_EVENT_NEXT(m, n)) {
-        if (m->vers != FANOTIFY_METADATA_VERSION || m->pid == ::getpid())
+      for (auto& event : parse_fanotify_events(buffer, static_cast<size_t>(n))) {
+        if (event.fd >= 0)
+          ::close(event.fd);
+        if (event.pid == ::getpid())
           continue;
         file_change change;
-        change.pid = m->pid;
-        change.what = what_of(m->mask);
-        auto* info = reinterpret_cast<char*>(m) + m->event_len;
-        for (auto* at = reinterpret_cast<char*>(m) + m->metadata_len; at < info;) {
-          auto* header = reinterpret_cast<fanotify_event_info_header*>(at);
-          if (header->len == 0)
-            break;
-          if (header->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
-            change.file = name_of(reinterpret_cast<fanotify_event_info_fid*>(at), header->len);
-          at += header->len;
-        }
-        if (m->fd >= 0)
-          ::close(m->fd);
+        change.pid = event.pid;
+        change.what = what_of(event.mask);
+        if (!event.directory.empty())
+          change.file = path_of(event.directory, event.name);
         describe_process(change);
         changes.push_back(std::move(change));
       }
@@ -108,15 +102,11 @@ public:
   }
 
 private:
-  fs::path name_of(const fanotify_event_info_fid* info, size_t len) const {
-    auto* handle = reinterpret_cast<const file_handle*>(info->handle);
-    auto handle_size = sizeof(file_handle) + handle->handle_bytes;
-    auto* name = reinterpret_cast<const char*>(info->handle) + handle_size;
-    auto* end = reinterpret_cast<const char*>(info) + len;
-    std::string entry = name < end ? std::string{name, ::strnlen(name, end - name)} : "";
+  /// The path of `entry` in the watched directory whose handle is
+  /// `directory`; the entry alone when no watched directory has that handle.
+  fs::path path_of(const std::vector<unsigned char>& directory, const std::string& entry) const {
     for (auto& d : dirs_)
-      if (d.handle.size() == handle_size
-          && std::memcmp(d.handle.data(), info->handle, handle_size) == 0)
+      if (d.handle == directory)
         return entry.empty() || entry == "." ? d.dir : d.dir / entry;
     return entry;
   }

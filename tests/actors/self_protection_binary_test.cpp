@@ -74,6 +74,16 @@ agent_processes processes_of(const fs::path& root) {
   return found;
 }
 
+/// The last `count` lines of `file` (a log), for a failure's message.
+std::string last_lines(const fs::path& file, size_t count) {
+  auto text = test::read_file(file);
+  auto from = text.size();
+  for (size_t lines = 0; from > 0 && lines <= count; --from)
+    if (text[from - 1] == '\n')
+      ++lines;
+  return text.substr(from == 0 ? 0 : from + 1); // after the newline that ended the search
+}
+
 /// SIGKILLs the supervisor and the agent of `root`, both at once (the
 /// supervisor first), again whenever either is there, until neither has been
 /// seen for 3 s — longer than either takes to start the other anew — or 20 s
@@ -485,6 +495,8 @@ TEST_CASE("orders under fire: 10 scan orders while the agent is SIGKILLed 10 tim
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{random() % 2000};
     test::wait_until([&] { return std::chrono::steady_clock::now() >= until; }, 3s);
     auto p = processes_of(h.root);
+    // When none runs, what the supervisor and the agent last said.
+    CAPTURE(p.agent == 0 ? last_lines(h.root / "var/opt/vigil/Log/Agent.log", 40) : "");
     REQUIRE(p.agent > 0);
     ::kill(p.agent, SIGKILL);
     REQUIRE(test::wait_until([&] {

@@ -1,11 +1,21 @@
 #include "tests/support/temp_dir.hpp"
 
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 namespace fs = std::filesystem;
 
 namespace vigil::test {
+
+bool keep_for_diagnosis(const fs::path& dir) {
+  const char* keep = std::getenv("VIGIL_TEST_KEEP_DIRS");
+  if (keep == nullptr || *keep == '\0')
+    return false;
+  std::cerr << "VIGIL_TEST_KEEP_DIRS: kept " << dir.string() << '\n';
+  return true;
+}
 
 std::string read_file(const fs::path& file) {
   std::ifstream in{file, std::ios::binary};

@@ -20,6 +20,12 @@ private:
   std::filesystem::path path_;
 };
 
+/// Whether temporary directories are kept for a look after the run
+/// (VIGIL_TEST_KEEP_DIRS set and not empty, e.g. to read the logs of a daemon
+/// whose case failed under a sanitizer); when so, names `dir` on stderr.
+/// temp_dir's destructor asks it before removing anything.
+bool keep_for_diagnosis(const std::filesystem::path& dir);
+
 /// Reads a whole file as bytes; empty when it does not exist.
 std::string read_file(const std::filesystem::path& file);
 

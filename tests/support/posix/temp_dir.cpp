@@ -18,6 +18,8 @@ temp_dir::temp_dir() {
 }
 
 temp_dir::~temp_dir() {
+  if (keep_for_diagnosis(path_))
+    return;
   std::error_code ignored;
   // A test may have made parts read-only; give write access back first.
   for (auto it = fs::recursive_directory_iterator(path_, ignored);

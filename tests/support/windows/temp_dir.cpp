@@ -26,6 +26,8 @@ temp_dir::temp_dir() {
 }
 
 temp_dir::~temp_dir() {
+  if (keep_for_diagnosis(path_))
+    return;
   std::error_code ignored;
   // A test may have made files read-only; Windows refuses to delete those.
   for (auto it = fs::recursive_directory_iterator(path_, ignored);
