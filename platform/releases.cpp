@@ -145,11 +145,11 @@ caf::expected<void> make_patches(const fs::path& data_dir,
       return expanded_from.error();
     // Beyond the window the agents decode with, no patch can be made: said
     // plainly (it was an exception, "internal error" to the administrator).
-    if (auto both = expanded_from->size() + expanded_to.size();
-        both > (size_t{1} << protocol::max_patch_window_log))
+    if (!protocol::patch_window_fits(expanded_from->size(), expanded_to.size()))
       return make_error(ec::invalid_argument,
                         "no patch from " + from + ": the two expanded packages ("
-                          + std::to_string(both >> 20) + " MiB) exceed the patch window ("
+                          + std::to_string((expanded_from->size() + expanded_to.size()) >> 20)
+                          + " MiB) exceed the patch window ("
                           + std::to_string((size_t{1} << protocol::max_patch_window_log) >> 20)
                           + " MiB); add the release without --patch-level");
     auto patch = protocol::zstd_patch(*expanded_from, expanded_to, options.level);

@@ -102,9 +102,9 @@ int window_log_for(size_t bytes) {
 } // namespace
 
 std::string zstd_patch(std::string_view reference, std::string_view target, int level) {
-  auto window = window_log_for(reference.size() + target.size());
-  if (window > max_patch_window_log)
+  if (!patch_window_fits(reference.size(), target.size()))
     throw std::invalid_argument{"zstd_patch: reference and target exceed the patch window"};
+  auto window = window_log_for(reference.size() + target.size());
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx{ZSTD_createCCtx(), ZSTD_freeCCtx};
   if (!ctx)
     throw std::bad_alloc{};

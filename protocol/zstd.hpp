@@ -62,6 +62,12 @@ caf::expected<std::string> zstd_decompress(std::string_view data, size_t max_siz
 /// target together (two expanded packages of about 35 MB each fit in 2^27).
 inline constexpr int max_patch_window_log = 28;
 
+/// Whether a patch between a reference and a target of these sizes fits
+/// `max_patch_window_log` (zstd_patch refuses the others).
+constexpr bool patch_window_fits(size_t reference_size, size_t target_size) {
+  return reference_size + target_size <= (size_t{1} << max_patch_window_log);
+}
+
 /// `target` as a zstd patch against `reference` (what `zstd --patch-from`
 /// makes: the reference is a raw prefix the frame copies from, with
 /// long-distance matching and a window covering both), at `level` (1 to 19;
